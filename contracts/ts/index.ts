@@ -1,0 +1,15 @@
+export { type Anvil, type AnvilOptions, ANVIL_CHAIN_ID, startAnvil } from "./anvil.ts";
+export { abiOf, bytecodeOf } from "./artifacts.ts";
+export { chainFor } from "./chain.ts";
+export { canonicalJsonHash, sha256OfFile, sha256OfFiles } from "./content-hash.ts";
+export { DEVNET_PARAMS, DeploymentExistsError, deployProtocol, type ProtocolParams } from "./deploy.ts";
+export {
+  type Deployment,
+  DeploymentFileError,
+  deploymentPath,
+  readDeployment,
+  writeDeployment,
+} from "./deployment-file.ts";
+export { DEVNET_ROLES, type DevnetRole, devnetAccount } from "./devnet-accounts.ts";
+export { PROTOCOL_CONTRACTS, type ProtocolContractName } from "./protocol-contracts.ts";
+export { type SeedAdapter, type SeedModel, type SeedResult, seedDevnet } from "./seed.ts";

@@ -1,0 +1,102 @@
+// `npm start`: the whole system on embedded defaults. Each service is started in dependency
+// order and stopped in reverse on Ctrl-C (SIGINT) or SIGTERM.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  chainFor,
+  deployProtocol,
+  devnetAccount,
+  seedDevnet,
+  startAnvil,
+} from "@tributary/contracts";
+import pino from "pino";
+import { createPublicClient, createWalletClient, http } from "viem";
+import { prepareDemoModels } from "./demo-models.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const log = pino({ name: "tributary" });
+const stops: { name: string; stop: () => Promise<void> }[] = [];
+let stopping = false;
+
+async function shutdown(signal: string, exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "shutting down");
+  for (const { name, stop } of stops.reverse()) {
+    try {
+      await stop();
+      log.info({ service: name }, "stopped");
+    } catch (error) {
+      log.error({ service: name, err: error }, "failed to stop cleanly");
+    }
+  }
+  process.exit(exitCode);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+try {
+  const models = await prepareDemoModels({ root, log });
+
+  const anvil = await startAnvil({
+    host: process.env.TRIBUTARY_RPC_HOST ?? "127.0.0.1",
+    port: Number(process.env.TRIBUTARY_RPC_PORT ?? 8545),
+    onLog: (line) => log.debug({ service: "anvil", line }),
+  });
+  stops.push({ name: "anvil", stop: anvil.stop });
+  log.info({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId }, "chain started");
+
+  const chain = chainFor(anvil.chainId, anvil.rpcUrl);
+  const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl) });
+  const deployment = await deployProtocol({
+    publicClient,
+    walletClient: createWalletClient({
+      account: devnetAccount("deployer"),
+      chain,
+      transport: http(anvil.rpcUrl),
+    }),
+    settler: devnetAccount("settler").address,
+    guardian: devnetAccount("deployer").address,
+    keepMinter: true,
+    onProgress: (event) => log.info({ service: "deploy", ...event }, event.step),
+  });
+  const seed = await seedDevnet({
+    publicClient,
+    rpcUrl: anvil.rpcUrl,
+    chain,
+    deployment,
+    demoDir: path.join(root, "demo"),
+    baseModel: models.baseModel,
+    adapters: models.adapters,
+    onProgress: (event) => log.info({ service: "seed", ...event }, event.step),
+  });
+
+  const addresses = Object.fromEntries(
+    Object.entries(deployment.contracts).map(([name, c]) => [name, c.address]),
+  );
+  log.info(
+    {
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      addresses,
+      agentId: seed.agentId.toString(),
+      adapters: Object.fromEntries(
+        Object.entries(seed.adapters).map(([name, a]) => [name, { id: a.id.toString(), sha256: a.contentHash }]),
+      ),
+    },
+    "Tributary devnet is up",
+  );
+  process.stdout.write(
+    [
+      "",
+      "Tributary devnet is up (Ctrl-C stops everything)",
+      `  chain RPC   ${anvil.rpcUrl} (chain id ${anvil.chainId})`,
+      ...Object.entries(addresses).map(([name, address]) => `  ${name.padEnd(22)}${address}`),
+      `  deployment  contracts/deployments/${anvil.chainId}.json`,
+      "",
+    ].join("\n"),
+  );
+} catch (error) {
+  log.error({ err: error }, "start failed");
+  await shutdown("error", 1);
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest run covers every workspace; each package keeps its tests beside its code.
+export default defineConfig({
+  test: {
+    projects: [
+      "contracts",
+      { test: { name: "root", include: ["scripts/**/*.test.ts"], testTimeout: 60_000 } },
+    ],
+  },
+});
