@@ -10,7 +10,7 @@ export const ANVIL_MNEMONIC = "test test test test test test test test test test
 
 export interface AnvilOptions {
   host?: string;
-  /** Preferred port; when taken and `strictPort` is false, a free port is used instead. */
+  /** Preferred port (0: any free port); when taken and `strictPort` is false, a free port is used. */
   port?: number;
   strictPort?: boolean;
   chainId?: number;
@@ -73,7 +73,9 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const chainId = options.chainId ?? ANVIL_CHAIN_ID;
   const preferred = options.port ?? DEFAULT_ANVIL_PORT;
   let port = preferred;
-  if (!(await isPortFree(preferred, host))) {
+  if (preferred === 0) {
+    port = await findFreePort(host);
+  } else if (!(await isPortFree(preferred, host))) {
     if (options.strictPort) throw new Error(`port ${preferred} on ${host} is in use`);
     port = await findFreePort(host);
   }

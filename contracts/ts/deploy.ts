@@ -43,13 +43,13 @@ export const DEVNET_PARAMS: ProtocolParams = {
     timelockMinDelay: 60n,
   },
   staking: {
-    unbondingDelay: 3600n,
-    disputeWindow: 1800n,
+    unbondingDelay: 7200n,
+    disputeWindow: 3600n,
     disputeBond: parseEther("100"),
     slashCapBps: 3000,
     disputerRewardBps: 1000,
   },
-  settlement: { withdrawalDelay: 3600n, challengeDelay: 600n },
+  settlement: { withdrawalDelay: 3600n, challengeDelay: 3600n },
 };
 
 export interface DeployOptions {

@@ -8,8 +8,22 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 /// @dev The functions below are the seam other protocol contracts rely on
 /// (AttributionSettlement mints, ProposalMarket and the Governor read past votes);
 /// keep their signatures and semantics. Errors, events and the rest of the API are added here.
+///
+/// Besides the events declared here, the token emits the standard ERC-20 `Transfer(address(0), to, amount)`
+/// on every mint and the {IVotes} events `DelegateChanged` / `DelegateVotesChanged` on every delegation
+/// and every change of voting power, which together let an indexer rebuild balances and checkpoints.
 interface IContributionVotes is IVotes {
+    /// @notice Raised by `transfer`, `transferFrom` and `approve`: contribution votes cannot change hands.
+    error ContributionVotesNonTransferable();
+
+    /// @notice The constructor's admin was the zero address.
+    error ContributionVotesZeroAddress();
+
     /// @notice Mints `amount` votes units to `to`. Only the minter role (the settlement contract).
+    /// @dev On the first mint to an account that has not chosen a delegate, the account is
+    /// self-delegated so its votes count without an extra transaction.
+    /// Emits a {IERC20-Transfer} event (from the zero address), and {IVotes-DelegateChanged} on the
+    /// first mint plus {IVotes-DelegateVotesChanged} when the delegate's voting power changes.
     function mint(address to, uint256 amount) external;
 
     /// @notice Votes units held by `account` (not the delegated voting power).
@@ -17,4 +31,7 @@ interface IContributionVotes is IVotes {
 
     /// @notice Total votes units minted.
     function totalSupply() external view returns (uint256);
+
+    /// @notice The role allowed to {mint} (granted to the AttributionSettlement contract).
+    function MINTER_ROLE() external view returns (bytes32);
 }

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Vm} from "forge-std/Vm.sol";
+
+import {AgentStaking} from "../../src/staking/AgentStaking.sol";
+import {IAgentStaking} from "../../src/staking/IAgentStaking.sol";
+import {ReentrantToken} from "./mocks/ReentrantToken.sol";
+import {AgentStakingTestBase} from "./utils/AgentStakingTestBase.sol";
+
+/// @dev User flows across functions, the first-depositor inflation attack, and a replay of the
+/// event log that rebuilds every share balance and pool total the way the indexer will.
+contract AgentStakingFlowTest is AgentStakingTestBase {
+    address internal attacker = makeAddr("attacker");
+    address internal victim = makeAddr("victim");
+    uint256 internal agentId;
+
+    function setUp() public override {
+        super.setUp();
+        agentId = _register(operator, 100e18);
+    }
+
+    // ───────────────────────────── Inflation attack ─────────────────────────────
+
+    /// @dev Attacker delegates 1 wei, then donates through {addRewards} (the only way to move
+    /// the price: direct transfers are ignored) before the victim delegates, then exits.
+    function _inflationAttack(uint256 donation, uint256 deposit)
+        internal
+        returns (uint256 victimLoss, uint256 attackerLoss, uint256 sharePrice)
+    {
+        uint256 attackerShares = _delegate(attacker, agentId, 1);
+        assertEq(attackerShares, VIRTUAL_SHARES);
+        _addRewards(attacker, agentId, donation);
+        token.mint(address(staking), donation); // a raw transfer on top changes nothing
+
+        uint256 victimShares = _delegate(victim, agentId, deposit);
+        IAgentStaking.AgentInfo memory a = _agent(agentId);
+        sharePrice = (a.totalActiveAssets + 1) / (a.totalActiveShares + VIRTUAL_SHARES) + 1;
+
+        uint256 attackerBack = _exit(attacker, attackerShares);
+        uint256 victimBack = _exit(victim, victimShares);
+        victimLoss = deposit - victimBack;
+        attackerLoss = 1 + donation - attackerBack;
+    }
+
+    function _exit(address who, uint256 shares) internal returns (uint256 paid) {
+        uint256 id = _unbond(who, agentId, shares);
+        vm.warp(block.timestamp + UNBONDING_DELAY);
+        vm.prank(who);
+        paid = staking.withdraw(id);
+    }
+
+    function test_InflationAttack_VictimLosesAtMostDust() public {
+        (uint256 victimLoss, uint256 attackerLoss,) = _inflationAttack(10_000e18, 1_000e18);
+        // The classic attack (donate 10x the victim's deposit to round their shares down) costs
+        // the attacker about half the donation and the victim under a millionth of the deposit.
+        assertLe(victimLoss, 1_000e18 / 1e5, "victim lost more than dust");
+        assertGt(attackerLoss, 4_000e18, "attack was cheap");
+    }
+
+    function test_InflationAttack_VictimTooSmallRevertsInsteadOfLosing() public {
+        _delegate(attacker, agentId, 1);
+        _addRewards(attacker, agentId, 1e24);
+        // 1e24 donated: one share now costs ~5e17 wei; a smaller deposit would buy no share.
+        _fund(victim, 1e17);
+        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, agentId, 1e17));
+        vm.prank(victim);
+        staking.delegate(agentId, 1e17);
+    }
+
+    function testFuzz_InflationAttack_UnprofitableAndVictimLosesAtMostDust(uint256 donation, uint256 deposit) public {
+        donation = bound(donation, 1e7, 1e27);
+        deposit = bound(deposit, 1, 1e27);
+        // A deposit too small for one share reverts (see above) rather than losing funds.
+        vm.assume(deposit * (2 * VIRTUAL_SHARES) / (donation + 2) > 0);
+        (uint256 victimLoss, uint256 attackerLoss, uint256 sharePrice) = _inflationAttack(donation, deposit);
+        assertLe(victimLoss, sharePrice + 1, "victim lost more than one share of rounding");
+        assertGe(attackerLoss, victimLoss * 1e5, "attacker lost less than 10**5 x the victim");
+    }
+
+    // ───────────────────────────── Flows ─────────────────────────────
+
+    function test_flow_UnbondDisputeOpenedBeforeReleaseFreezesThenSlashesThenWithdraws() public {
+        uint256 shares = _delegate(alice, agentId, 1_000e18);
+        uint256 id = _unbond(alice, agentId, shares);
+        vm.warp(block.timestamp + UNBONDING_DELAY - 1);
+        uint256 disputeId = _openDispute(disputer, agentId);
+        vm.warp(block.timestamp + 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingAgentUnderDispute.selector, agentId, 1));
+        vm.prank(alice);
+        staking.withdraw(id);
+
+        _accept(disputeId, 2_500);
+        vm.prank(alice);
+        assertEq(staking.withdraw(id), 750e18, "the entry did not escape the dispute");
+        assertEq(token.balanceOf(treasury), 200e18);
+        assertEq(token.balanceOf(disputer), 50e18 + DISPUTE_BOND);
+    }
+
+    function test_flow_RewardsSlashThenEveryoneExitsProRata() public {
+        uint256 aliceShares = _delegate(alice, agentId, 600e18);
+        uint256 bobShares = _delegate(bob, agentId, 200e18);
+        uint256 opShares = _delegate(operator, agentId, 200e18);
+        _addRewards(stranger, agentId, 100e18); // 1100 active
+        uint256 bobEntry = _unbond(bob, agentId, bobShares); // 220 unbonding, 880 active
+        _accept(_openDispute(disputer, agentId), 5_000); // 440 active, 110 unbonding left
+
+        uint256 aliceEntry = _unbond(alice, agentId, aliceShares);
+        uint256 opEntry = _unbond(operator, agentId, opShares);
+        vm.warp(block.timestamp + UNBONDING_DELAY);
+        vm.prank(alice);
+        uint256 alicePaid = staking.withdraw(aliceEntry);
+        vm.prank(bob);
+        uint256 bobPaid = staking.withdraw(bobEntry);
+        vm.prank(operator);
+        uint256 opPaid = staking.withdraw(opEntry);
+
+        assertApproxEqAbs(alicePaid, 330e18, 2);
+        assertApproxEqAbs(bobPaid, 110e18, 2);
+        assertApproxEqAbs(opPaid, 110e18, 2);
+        IAgentStaking.AgentInfo memory a = _agent(agentId);
+        assertEq(a.totalActiveShares, 0);
+        assertEq(a.totalUnbondingShares, 0);
+        // Only rounding dust stays behind, and the books still balance to the wei.
+        assertLe(a.totalActiveAssets + a.totalUnbondingAssets, 6);
+        assertEq(token.balanceOf(address(staking)), a.totalActiveAssets + a.totalUnbondingAssets);
+        uint256 slashed = staking.getDispute(1).slashed;
+        assertApproxEqAbs(slashed, 550e18, 1); // each pool's half rounds down
+        assertEq(alicePaid + bobPaid + opPaid + a.totalActiveAssets + a.totalUnbondingAssets, 1_100e18 - slashed);
+    }
+
+    function test_flow_OperatorTransferKeepsStakeAndDisputes() public {
+        _delegate(operator, agentId, 500e18);
+        uint256 disputeId = _openDispute(disputer, agentId);
+        vm.prank(operator);
+        staking.transferOperator(agentId, alice);
+        assertEq(staking.sharesOf(agentId, operator), 500e18 * VIRTUAL_SHARES, "shares stay with their holder");
+        _accept(disputeId, 1_000);
+        assertEq(_agent(agentId).totalActiveAssets, 450e18);
+    }
+
+    // ───────────────────────────── Reentrancy ─────────────────────────────
+
+    function test_reentrancy_TokenHookCannotReenter() public {
+        ReentrantToken hooked = new ReentrantToken();
+        AgentStaking pool = new AgentStaking(admin, hooked, treasury, _defaultParams());
+        vm.prank(operator);
+        uint256 id = pool.registerAgent(SPEC_HASH, METADATA_URI, 0);
+        hooked.mint(alice, 10e18);
+        vm.prank(alice);
+        hooked.approve(address(pool), type(uint256).max);
+        vm.prank(alice);
+        pool.delegate(id, 1e18);
+        uint256 entry = _unbondOn(pool, id, 1e18 * VIRTUAL_SHARES);
+        vm.warp(block.timestamp + UNBONDING_DELAY);
+
+        // The hook re-enters from inside the payout transfer: the guard stops it.
+        hooked.arm(address(pool), abi.encodeCall(IAgentStaking.addRewards, (id, 1)));
+        vm.expectRevert(abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector));
+        vm.prank(alice);
+        pool.withdraw(entry);
+
+        hooked.arm(address(pool), abi.encodeCall(IAgentStaking.delegate, (id, 1e18)));
+        vm.expectRevert(abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector));
+        vm.prank(alice);
+        pool.delegate(id, 1e18);
+    }
+
+    function _unbondOn(AgentStaking pool, uint256 id, uint256 shares) internal returns (uint256 entry) {
+        vm.prank(alice);
+        entry = pool.unbond(id, shares);
+    }
+
+    // ───────────────────────────── Rebuilding state from events ─────────────────────────────
+
+    struct Replay {
+        uint256 activeAssets;
+        uint256 activeShares;
+        uint256 unbondingAssets;
+        uint256 unbondingShares;
+        uint256 aliceShares;
+        uint256 bobShares;
+        uint256 openDisputes;
+    }
+
+    function test_events_RebuildSharesAndPoolsFromLogsAlone() public {
+        vm.recordLogs();
+        uint256 aliceShares = _delegate(alice, agentId, 300e18);
+        _delegate(bob, agentId, 100e18);
+        _addRewards(stranger, agentId, 37e18);
+        uint256 first = _unbond(alice, agentId, aliceShares / 3);
+        uint256 d1 = _openDispute(disputer, agentId);
+        _accept(d1, 1_234);
+        _unbond(bob, agentId, staking.sharesOf(agentId, bob) / 2);
+        _delegate(alice, agentId, 5e18);
+        uint256 d2 = _openDispute(disputer, agentId);
+        vm.prank(arbiter);
+        staking.rejectDispute(d2);
+        _openDispute(stranger, agentId);
+        vm.warp(block.timestamp + UNBONDING_DELAY);
+        staking.expireDispute(3);
+        vm.prank(alice);
+        staking.withdraw(first);
+
+        Replay memory r = _replay(vm.getRecordedLogs());
+        IAgentStaking.AgentInfo memory a = _agent(agentId);
+        assertEq(r.activeAssets, a.totalActiveAssets, "active assets");
+        assertEq(r.activeShares, a.totalActiveShares, "active shares");
+        assertEq(r.unbondingAssets, a.totalUnbondingAssets, "unbonding assets");
+        assertEq(r.unbondingShares, a.totalUnbondingShares, "unbonding shares");
+        assertEq(r.aliceShares, staking.sharesOf(agentId, alice), "alice");
+        assertEq(r.bobShares, staking.sharesOf(agentId, bob), "bob");
+        assertEq(r.openDisputes, a.openDisputes, "open disputes");
+    }
+
+    function _replay(Vm.Log[] memory logs) internal view returns (Replay memory r) {
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory log = logs[i];
+            if (log.emitter != address(staking)) continue;
+            bytes32 sig = log.topics[0];
+            if (sig == IAgentStaking.StakeDelegated.selector) {
+                (uint256 assets, uint256 shares) = abi.decode(log.data, (uint256, uint256));
+                r.activeAssets += assets;
+                r.activeShares += shares;
+                _credit(r, log.topics[2], shares, true);
+            } else if (sig == IAgentStaking.UnbondingStarted.selector) {
+                (uint256 shares, uint256 assets, uint256 unbondingShares,) =
+                    abi.decode(log.data, (uint256, uint256, uint256, uint64));
+                r.activeShares -= shares;
+                r.activeAssets -= assets;
+                r.unbondingAssets += assets;
+                r.unbondingShares += unbondingShares;
+                _credit(r, log.topics[3], shares, false);
+            } else if (sig == IAgentStaking.StakeWithdrawn.selector) {
+                (uint256 unbondingShares, uint256 assets) = abi.decode(log.data, (uint256, uint256));
+                r.unbondingShares -= unbondingShares;
+                r.unbondingAssets -= assets;
+            } else if (sig == IAgentStaking.RewardsAdded.selector) {
+                r.activeAssets += abi.decode(log.data, (uint256));
+            } else if (sig == IAgentStaking.Slashed.selector) {
+                (uint256 slashedActive, uint256 slashedUnbonding, uint256 activeAfter, uint256 unbondingAfter) =
+                    abi.decode(log.data, (uint256, uint256, uint256, uint256));
+                r.activeAssets -= slashedActive;
+                r.unbondingAssets -= slashedUnbonding;
+                assertEq(r.activeAssets, activeAfter, "Slashed.activeAssetsAfter");
+                assertEq(r.unbondingAssets, unbondingAfter, "Slashed.unbondingAssetsAfter");
+            } else if (sig == IAgentStaking.DisputeOpened.selector) {
+                r.openDisputes++;
+            } else if (
+                sig == IAgentStaking.DisputeAccepted.selector || sig == IAgentStaking.DisputeRejected.selector
+                    || sig == IAgentStaking.DisputeExpired.selector
+            ) {
+                r.openDisputes--;
+            }
+        }
+    }
+
+    function _credit(Replay memory r, bytes32 delegatorTopic, uint256 shares, bool add) internal view {
+        address who = address(uint160(uint256(delegatorTopic)));
+        if (who == alice) r.aliceShares = add ? r.aliceShares + shares : r.aliceShares - shares;
+        else if (who == bob) r.bobShares = add ? r.bobShares + shares : r.bobShares - shares;
+    }
+}

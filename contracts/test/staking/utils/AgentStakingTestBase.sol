@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+
+import {AgentStaking} from "../../../src/staking/AgentStaking.sol";
+import {IAgentStaking} from "../../../src/staking/IAgentStaking.sol";
+import {StakingTestToken} from "../mocks/StakingTestToken.sol";
+
+/// @dev Shared fixture: a deployed AgentStaking with default params, a funded cast and helpers.
+abstract contract AgentStakingTestBase is Test {
+    uint64 internal constant UNBONDING_DELAY = 7 days;
+    uint64 internal constant DISPUTE_WINDOW = 3 days;
+    uint256 internal constant DISPUTE_BOND = 100e18;
+    uint16 internal constant SLASH_CAP_BPS = 5_000;
+    uint16 internal constant DISPUTER_REWARD_BPS = 2_000;
+    uint256 internal constant VIRTUAL_SHARES = 1e6;
+
+    bytes32 internal constant SPEC_HASH = keccak256("agent-spec-v1");
+    string internal constant METADATA_URI = "ipfs://agent-spec-v1";
+    bytes32 internal constant EVIDENCE_HASH = keccak256("evidence");
+    string internal constant EVIDENCE_URI = "ipfs://evidence";
+
+    AgentStaking internal staking;
+    StakingTestToken internal token;
+
+    address internal admin = makeAddr("admin");
+    address internal arbiter = makeAddr("arbiter");
+    address internal treasury = makeAddr("treasury");
+    address internal operator = makeAddr("operator");
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+    address internal disputer = makeAddr("disputer");
+    address internal stranger = makeAddr("stranger");
+
+    function setUp() public virtual {
+        vm.warp(1_700_000_000);
+        token = new StakingTestToken();
+        staking = new AgentStaking(admin, token, treasury, _defaultParams());
+        bytes32 arbiterRole = staking.ARBITER_ROLE();
+        vm.prank(admin);
+        staking.grantRole(arbiterRole, arbiter);
+    }
+
+    function _defaultParams() internal pure returns (IAgentStaking.Params memory) {
+        return IAgentStaking.Params({
+            unbondingDelay: UNBONDING_DELAY,
+            disputeWindow: DISPUTE_WINDOW,
+            disputeBond: DISPUTE_BOND,
+            slashCapBps: SLASH_CAP_BPS,
+            disputerRewardBps: DISPUTER_REWARD_BPS
+        });
+    }
+
+    function _setParams(IAgentStaking.Params memory p) internal {
+        vm.prank(admin);
+        staking.setParams(p);
+    }
+
+    function _register(address who, uint256 minStake) internal returns (uint256 agentId) {
+        vm.prank(who);
+        agentId = staking.registerAgent(SPEC_HASH, METADATA_URI, minStake);
+    }
+
+    function _fund(address who, uint256 amount) internal {
+        token.mint(who, amount);
+        vm.prank(who);
+        token.approve(address(staking), type(uint256).max);
+    }
+
+    function _delegate(address who, uint256 agentId, uint256 assets) internal returns (uint256 shares) {
+        _fund(who, assets);
+        vm.prank(who);
+        shares = staking.delegate(agentId, assets);
+    }
+
+    function _unbond(address who, uint256 agentId, uint256 shares) internal returns (uint256 unbondingId) {
+        vm.prank(who);
+        unbondingId = staking.unbond(agentId, shares);
+    }
+
+    function _addRewards(address who, uint256 agentId, uint256 amount) internal {
+        _fund(who, amount);
+        vm.prank(who);
+        staking.addRewards(agentId, amount);
+    }
+
+    function _openDispute(address who, uint256 agentId) internal returns (uint256 disputeId) {
+        _fund(who, staking.params().disputeBond);
+        vm.prank(who);
+        disputeId = staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
+    }
+
+    function _accept(uint256 disputeId, uint16 slashBps) internal {
+        vm.prank(arbiter);
+        staking.acceptDispute(disputeId, slashBps);
+    }
+
+    function _agent(uint256 agentId) internal view returns (IAgentStaking.AgentInfo memory) {
+        return staking.getAgent(agentId);
+    }
+}
