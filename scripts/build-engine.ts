@@ -16,14 +16,22 @@ function run(command: string, args: string[]): Promise<void> {
       reject(new Error(`cannot run ${command}: ${error.message} (is it installed?)`)),
     );
     child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
     );
   });
 }
 
 export async function buildEngine(): Promise<string> {
   if (!existsSync(path.join(ENGINE_BUILD_DIR, "CMakeCache.txt"))) {
-    await run("cmake", ["-S", ENGINE_SOURCE_DIR, "-B", ENGINE_BUILD_DIR, "-DCMAKE_BUILD_TYPE=Release"]);
+    await run("cmake", [
+      "-S",
+      ENGINE_SOURCE_DIR,
+      "-B",
+      ENGINE_BUILD_DIR,
+      "-DCMAKE_BUILD_TYPE=Release",
+    ]);
   }
   await run("cmake", ["--build", ENGINE_BUILD_DIR, "-j", "2"]);
   return ENGINE_BUILD_DIR;

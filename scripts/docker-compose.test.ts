@@ -24,7 +24,8 @@ describe("docker-compose.yml", () => {
   it("gives every service an image or a build context that exists", () => {
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.image ?? service.build, name).toBeTruthy();
-      if (service.build) expect(existsSync(path.join(root, service.build, "Dockerfile"))).toBe(true);
+      if (service.build)
+        expect(existsSync(path.join(root, service.build, "Dockerfile"))).toBe(true);
     }
   });
 

@@ -58,6 +58,7 @@ try {
     settler: devnetAccount("settler").address,
     guardian: devnetAccount("deployer").address,
     keepMinter: true,
+    deploymentsDir: process.env.TRIBUTARY_DEPLOYMENTS_DIR,
     onProgress: (event) => log.info({ service: "deploy", ...event }, event.step),
   });
   const seed = await seedDevnet({
@@ -81,7 +82,10 @@ try {
       addresses,
       agentId: seed.agentId.toString(),
       adapters: Object.fromEntries(
-        Object.entries(seed.adapters).map(([name, a]) => [name, { id: a.id.toString(), sha256: a.contentHash }]),
+        Object.entries(seed.adapters).map(([name, a]) => [
+          name,
+          { id: a.id.toString(), sha256: a.contentHash },
+        ]),
       ),
     },
     "Tributary devnet is up",

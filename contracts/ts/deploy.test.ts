@@ -98,9 +98,15 @@ describe("deployProtocol", () => {
       await hasRole("AttributionSettlement", ROLE("SETTLER_ROLE"), deployment.roles.settler),
     ).toBe(true);
     expect(
-      await hasRole("ContributionVotes", ROLE("MINTER_ROLE"), deployment.contracts.AttributionSettlement.address),
+      await hasRole(
+        "ContributionVotes",
+        ROLE("MINTER_ROLE"),
+        deployment.contracts.AttributionSettlement.address,
+      ),
     ).toBe(true);
-    expect(await hasRole("TimelockController", ROLE("PROPOSER_ROLE"), deployment.roles.governor)).toBe(true);
+    expect(
+      await hasRole("TimelockController", ROLE("PROPOSER_ROLE"), deployment.roles.governor),
+    ).toBe(true);
     expect(await hasRole("TimelockController", DEFAULT_ADMIN_ROLE, deployer)).toBe(false);
     expect(await hasRole("TributaryToken", ROLE("MINTER_ROLE"), deployer)).toBe(false);
   });
@@ -108,7 +114,9 @@ describe("deployProtocol", () => {
   it("refuses to deploy over a live deployment unless forced", async () => {
     await expect(deployProtocol(deployOptions())).rejects.toBeInstanceOf(DeploymentExistsError);
     const again = await deployProtocol(deployOptions(true));
-    expect(again.contracts.TributaryToken.address).not.toBe(deployment.contracts.TributaryToken.address);
+    expect(again.contracts.TributaryToken.address).not.toBe(
+      deployment.contracts.TributaryToken.address,
+    );
     expect(readDeployment(anvil.chainId, deploymentsDir).contracts).toEqual(again.contracts);
     deployment = again;
   });
@@ -131,7 +139,10 @@ describe("readDeployment", () => {
   });
 
   it("rejects a file that describes another chain", () => {
-    writeFileSync(path.join(deploymentsDir, "6.json"), JSON.stringify({ ...deployment, chainId: 7 }));
+    writeFileSync(
+      path.join(deploymentsDir, "6.json"),
+      JSON.stringify({ ...deployment, chainId: 7 }),
+    );
     expect(() => readDeployment(6, deploymentsDir)).toThrow(/not chain 6/);
   });
 });

@@ -2,6 +2,7 @@ import {
   type Account,
   type Address,
   type Chain,
+  getAddress,
   type Hex,
   keccak256,
   type PublicClient,
@@ -116,19 +117,26 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
   async function deploy(name: ProtocolContractName, args: readonly unknown[]): Promise<Address> {
     const abi = abiOf(name);
     progress({ step: "deploying", contract: name });
-    const hash = await walletClient.deployContract({ abi, bytecode: bytecodeOf(name), args, account: walletClient.account, chain: walletClient.chain });
+    const hash = await walletClient.deployContract({
+      abi,
+      bytecode: bytecodeOf(name),
+      args,
+      account: walletClient.account,
+      chain: walletClient.chain,
+    });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success" || !receipt.contractAddress) {
       throw new Error(`deploying ${name} failed in transaction ${hash}`);
     }
+    const address = getAddress(receipt.contractAddress);
     deployed[name] = {
-      address: receipt.contractAddress,
+      address,
       blockNumber: Number(receipt.blockNumber),
       transactionHash: hash,
       abiHash: keccak256(stringToHex(JSON.stringify(abi))),
     };
-    progress({ step: "deployed", contract: name, address: receipt.contractAddress });
-    return receipt.contractAddress;
+    progress({ step: "deployed", contract: name, address });
+    return address;
   }
 
   async function call(name: ProtocolContractName, functionName: string, args: readonly unknown[]) {
@@ -148,7 +156,12 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
   const s = params.staking;
   const token = await deploy("TributaryToken", [deployer]);
   const votes = await deploy("ContributionVotes", [deployer]);
-  const timelock = await deploy("TimelockController", [g.timelockMinDelay, [], [zeroAddress], deployer]);
+  const timelock = await deploy("TimelockController", [
+    g.timelockMinDelay,
+    [],
+    [zeroAddress],
+    deployer,
+  ]);
   const governor = await deploy("TributaryGovernor", [
     votes,
     timelock,
@@ -212,7 +225,8 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
     }
   }
   await call("TributaryToken", "grantRole", [DEFAULT_ADMIN_ROLE, timelock]);
-  if (!options.keepMinter) await call("TributaryToken", "renounceRole", [ROLE("MINTER_ROLE"), deployer]);
+  if (!options.keepMinter)
+    await call("TributaryToken", "renounceRole", [ROLE("MINTER_ROLE"), deployer]);
   await call("TributaryToken", "renounceRole", [DEFAULT_ADMIN_ROLE, deployer]);
   await call("TimelockController", "renounceRole", [DEFAULT_ADMIN_ROLE, deployer]);
 

@@ -1,8 +1,13 @@
-export { type Anvil, type AnvilOptions, ANVIL_CHAIN_ID, startAnvil } from "./anvil.ts";
+export { ANVIL_CHAIN_ID, type Anvil, type AnvilOptions, startAnvil } from "./anvil.ts";
 export { abiOf, bytecodeOf } from "./artifacts.ts";
 export { chainFor } from "./chain.ts";
 export { canonicalJsonHash, sha256OfFile, sha256OfFiles } from "./content-hash.ts";
-export { DEVNET_PARAMS, DeploymentExistsError, deployProtocol, type ProtocolParams } from "./deploy.ts";
+export {
+  DEVNET_PARAMS,
+  DeploymentExistsError,
+  deployProtocol,
+  type ProtocolParams,
+} from "./deploy.ts";
 export {
   type Deployment,
   DeploymentFileError,

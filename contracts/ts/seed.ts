@@ -46,7 +46,10 @@ export interface SeedOptions {
 }
 
 export interface SeedResult {
-  datanets: Record<string, { id: bigint; contributions: { file: string; id: bigint; contentHash: Hex }[] }>;
+  datanets: Record<
+    string,
+    { id: bigint; contributions: { file: string; id: bigint; contentHash: Hex }[] }
+  >;
   baseModelId: bigint;
   adapters: Record<string, { id: bigint; contentHash: Hex }>;
   agentId: bigint;
@@ -76,7 +79,11 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
     args: readonly unknown[],
   ): Promise<T> {
     const account: Account = devnetAccount(role);
-    const wallet = createWalletClient({ account, chain: options.chain, transport: http(options.rpcUrl) });
+    const wallet = createWalletClient({
+      account,
+      chain: options.chain,
+      transport: http(options.rpcUrl),
+    });
     const abi: Abi = abiOf(name);
     const { request, result } = await publicClient.simulateContract({
       address: address(name),
@@ -92,8 +99,16 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
   }
 
   const roles: DevnetRole[] = [
-    "deployer", "settler", "curator", "validatorA", "validatorB",
-    "contributorA", "contributorB", "builder", "operator", "payer",
+    "deployer",
+    "settler",
+    "curator",
+    "validatorA",
+    "validatorB",
+    "contributorA",
+    "contributorB",
+    "builder",
+    "operator",
+    "payer",
   ];
   progress({ step: "minting demo balances" });
   for (const role of roles) {
@@ -119,7 +134,9 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
       2,
       CONTRIBUTION_BOND,
     ]);
-    const files = readdirSync(path.join(datanetsDir, slug)).filter((f) => f.endsWith(".md")).sort();
+    const files = readdirSync(path.join(datanetsDir, slug))
+      .filter((f) => f.endsWith(".md"))
+      .sort();
     const contributions: SeedResult["datanets"][string]["contributions"] = [];
     for (const [index, file] of files.entries()) {
       const contributor = contributors[index % contributors.length] as DevnetRole;
@@ -135,7 +152,12 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
       contributions.push({ file, id: contributionId, contentHash });
     }
     datanets[slug] = { id, contributions };
-    progress({ step: "datanet seeded", slug, id: id.toString(), contributions: contributions.length });
+    progress({
+      step: "datanet seeded",
+      slug,
+      id: id.toString(),
+      contributions: contributions.length,
+    });
   }
 
   progress({ step: "registering the demo base model and adapters" });
@@ -171,7 +193,9 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
   }
 
   progress({ step: "registering the demo agent with stake" });
-  const spec = JSON.parse(readFileSync(path.join(options.demoDir, "agents", "demo-agent.json"), "utf8"));
+  const spec = JSON.parse(
+    readFileSync(path.join(options.demoDir, "agents", "demo-agent.json"), "utf8"),
+  );
   const agentSpecHash = canonicalJsonHash(spec);
   const agentId = await send<bigint>("operator", "AgentStaking", "registerAgent", [
     agentSpecHash,

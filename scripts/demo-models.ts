@@ -1,0 +1,97 @@
+// Builds the engine and generates the demo base model and its adapters with the engine's own
+// generator (deterministic from seeds), so the hashes registered on-chain are those of real
+// files the engine loads.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { SeedAdapter, SeedModel } from "@tributary/contracts";
+import { parseEther } from "viem";
+import { buildEngine } from "./build-engine.ts";
+
+const run = promisify(execFile);
+
+export const DEMO_BASE_MODEL = "tributary-demo";
+const BASE_FILES = ["config.json", "model.safetensors"] as const;
+const ADAPTER_FILES = ["adapter_config.json", "adapter_model.safetensors"] as const;
+
+/** The demo adapters: names match demo/agents/demo-agent.json's ensemble. */
+const DEMO_ADAPTERS = [
+  { name: "lora-notes-expert", rank: 8, seed: 11, datanets: ["lora-notes"], perCall: "0.01" },
+  {
+    name: "settlement-expert",
+    rank: 16,
+    seed: 12,
+    datanets: ["settlement-notes"],
+    perCall: "0.02",
+  },
+  {
+    name: "generalist",
+    rank: 4,
+    seed: 13,
+    datanets: ["lora-notes", "settlement-notes"],
+    perCall: "0.005",
+  },
+] as const;
+
+export interface DemoModels {
+  dir: string;
+  baseModel: SeedModel;
+  adapters: SeedAdapter[];
+}
+
+interface Logger {
+  info(fields: object, message: string): void;
+}
+
+export async function prepareDemoModels(options: {
+  root: string;
+  log: Logger;
+}): Promise<DemoModels> {
+  const { root, log } = options;
+  log.info({ step: "building the engine (CPU backend)" }, "building the engine");
+  const buildDir = await buildEngine();
+  const generator = path.join(buildDir, "tributary-gen");
+  const dir = path.resolve(process.env.TRIBUTARY_DATA_DIR ?? path.join(root, ".data"), "models");
+  const baseDir = path.join(dir, DEMO_BASE_MODEL);
+
+  if (!existsSync(path.join(baseDir, "model.safetensors"))) {
+    log.info({ step: "generating the demo base model", dir: baseDir }, "generating demo model");
+    await run(generator, ["model", "--out", baseDir, "--preset", "demo", "--seed", "1"]);
+  }
+  const adapters: SeedAdapter[] = [];
+  for (const adapter of DEMO_ADAPTERS) {
+    const adapterDir = path.join(dir, "adapters", adapter.name);
+    if (!existsSync(path.join(adapterDir, "adapter_model.safetensors"))) {
+      log.info({ step: "generating a demo adapter", adapter: adapter.name }, "generating adapter");
+      await run(generator, [
+        "adapter",
+        "--out",
+        adapterDir,
+        "--model",
+        baseDir,
+        "--rank",
+        String(adapter.rank),
+        "--targets",
+        "all",
+        "--seed",
+        String(adapter.seed),
+      ]);
+    }
+    adapters.push({
+      name: adapter.name,
+      dir: adapterDir,
+      files: ADAPTER_FILES,
+      uri: `file://${adapterDir}`,
+      rank: adapter.rank,
+      datanets: adapter.datanets,
+      pricePerCall: parseEther(adapter.perCall),
+      pricePer1kTokens: parseEther(adapter.perCall) / 10n,
+    });
+  }
+  return {
+    dir,
+    baseModel: { name: DEMO_BASE_MODEL, dir: baseDir, files: BASE_FILES, uri: `file://${baseDir}` },
+    adapters,
+  };
+}

@@ -1,0 +1,85 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { abiOf, readDeployment, sha256OfFiles } from "@tributary/contracts";
+import { createPublicClient, type Hex, http } from "viem";
+import { afterAll, describe, expect, it } from "vitest";
+import { isPortFree } from "../contracts/ts/anvil.ts";
+import { ENGINE_BUILD_DIR } from "./build-engine.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const work = mkdtempSync(path.join(tmpdir(), "tributary-start-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface UpLine {
+  msg: string;
+  rpcUrl: string;
+  chainId: number;
+  adapters: Record<string, { id: string; sha256: Hex }>;
+}
+
+describe("npm start", () => {
+  it("brings up a seeded devnet whose adapter hashes are the engine's ids, and stops cleanly on SIGINT", async () => {
+    const port = 18545 + Math.floor(Math.random() * 1000);
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+      cwd: root,
+      env: {
+        ...process.env,
+        TRIBUTARY_RPC_PORT: String(port),
+        TRIBUTARY_DATA_DIR: path.join(work, "data"),
+        TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => resolve(code)),
+    );
+    let output = "";
+    const up = await new Promise<UpLine>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no "devnet is up" line:\n${output}`)),
+        540_000,
+      );
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        for (const line of output.split("\n")) {
+          if (!line.startsWith("{")) continue;
+          const parsed = JSON.parse(line) as UpLine;
+          if (parsed.msg === "Tributary devnet is up") {
+            clearTimeout(timer);
+            resolve(parsed);
+          }
+        }
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      void exited.then((code) => reject(new Error(`start exited early (${code}):\n${output}`)));
+    });
+
+    expect(up.rpcUrl).toBe(`http://127.0.0.1:${port}`);
+    const deployment = readDeployment(up.chainId, path.join(work, "deployments"));
+    const client = createPublicClient({ transport: http(up.rpcUrl) });
+    const generator = path.join(ENGINE_BUILD_DIR, "tributary-gen");
+    for (const name of ["lora-notes-expert", "settlement-expert", "generalist"]) {
+      const adapterDir = path.join(work, "data", "models", "adapters", name);
+      const engineId = execFileSync(generator, ["hash", adapterDir], { encoding: "utf8" }).trim();
+      const files = ["adapter_config.json", "adapter_model.safetensors"];
+      expect(up.adapters[name]?.sha256).toBe(`0x${engineId}`);
+      expect(sha256OfFiles(adapterDir, files)).toBe(`0x${engineId}`);
+      const id = await client.readContract({
+        address: deployment.contracts.ModelRegistry.address,
+        abi: abiOf("ModelRegistry"),
+        functionName: "adapterIdByContentHash",
+        args: [`0x${engineId}`],
+      });
+      expect(String(id)).toBe(up.adapters[name]?.id);
+    }
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(await isPortFree(port, "127.0.0.1")).toBe(true);
+  }, 600_000);
+});
