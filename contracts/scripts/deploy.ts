@@ -3,7 +3,14 @@
 // The key comes from DEPLOYER_PRIVATE_KEY (anvil's first account when unset and the chain is 31337).
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { type Address, createPublicClient, createWalletClient, getAddress, type Hex, http } from "viem";
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hex,
+  http,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ANVIL_CHAIN_ID } from "../ts/anvil.ts";
 import { chainFor } from "../ts/chain.ts";

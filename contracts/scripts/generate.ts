@@ -8,4 +8,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { abis, bytecode } = renderGeneratedArtifacts(path.join(root, "out"));
 writeFileSync(path.join(root, "generated", "abis.ts"), abis);
 writeFileSync(path.join(root, "generated", "bytecode.ts"), bytecode);
-console.log(JSON.stringify({ msg: "generated typed ABIs and bytecode", dir: "contracts/generated" }));
+console.log(
+  JSON.stringify({ msg: "generated typed ABIs and bytecode", dir: "contracts/generated" }),
+);
