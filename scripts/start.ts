@@ -2,15 +2,8 @@
 // order and stopped in reverse on Ctrl-C (SIGINT) or SIGTERM.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  chainFor,
-  deployProtocol,
-  devnetAccount,
-  seedDevnet,
-  startAnvil,
-} from "@tributary/contracts";
+import { chainFor, deployDevnet, seedDevnet, startAnvil } from "@tributary/contracts";
 import pino from "pino";
-import { createPublicClient, createWalletClient, http } from "viem";
 import { prepareDemoModels } from "./demo-models.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -47,17 +40,9 @@ try {
   log.info({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId }, "chain started");
 
   const chain = chainFor(anvil.chainId, anvil.rpcUrl);
-  const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl) });
-  const deployment = await deployProtocol({
-    publicClient,
-    walletClient: createWalletClient({
-      account: devnetAccount("deployer"),
-      chain,
-      transport: http(anvil.rpcUrl),
-    }),
-    settler: devnetAccount("settler").address,
-    guardian: devnetAccount("deployer").address,
-    keepMinter: true,
+  const { deployment, publicClient } = await deployDevnet({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
     deploymentsDir: process.env.TRIBUTARY_DEPLOYMENTS_DIR,
     onProgress: (event) => log.info({ service: "deploy", ...event }, event.step),
   });

@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createPublicClient, createWalletClient, http, type PublicClient, parseEther } from "viem";
+import { type PublicClient, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Anvil, startAnvil } from "./anvil.ts";
 import { abiOf } from "./artifacts.ts";
 import { chainFor } from "./chain.ts";
 import { sha256OfFile, sha256OfFiles } from "./content-hash.ts";
-import { deployProtocol } from "./deploy.ts";
 import type { Deployment } from "./deployment-file.ts";
+import { deployDevnet } from "./devnet.ts";
 import { devnetAccount } from "./devnet-accounts.ts";
 import { type SeedResult, seedDevnet } from "./seed.ts";
 
@@ -38,19 +38,12 @@ const read = (name: Parameters<typeof abiOf>[0], functionName: string, args: rea
 beforeAll(async () => {
   anvil = await startAnvil({ port: 0 });
   const chain = chainFor(anvil.chainId, anvil.rpcUrl);
-  publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl) }) as PublicClient;
   workDir = mkdtempSync(path.join(tmpdir(), "tributary-seed-"));
-  deployment = await deployProtocol({
-    publicClient,
-    walletClient: createWalletClient({
-      account: devnetAccount("deployer"),
-      chain,
-      transport: http(anvil.rpcUrl),
-    }),
-    settler: devnetAccount("settler").address,
-    keepMinter: true,
+  ({ deployment, publicClient } = await deployDevnet({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
     deploymentsDir: path.join(workDir, "deployments"),
-  });
+  }));
   const base = modelDir("base", { "config.json": '{"a":1}', "model.safetensors": "weights" });
   const adapterFiles = ["adapter_config.json", "adapter_model.safetensors"] as const;
   seed = await seedDevnet({
