@@ -1,0 +1,136 @@
+// CPU throughput benchmark: a random model served with 0 (base), 1, 100 and 1000 adapters whose
+// popularity follows Zipf(1.0), all requests offered at once (offline throughput). Prints output
+// tokens/s and the ratio to the one-adapter case, so every machine has figures.
+//
+//   cpu_bench [--preset tiny|demo] [--requests N] [--prompt N] [--output N] [--rank R]
+//             [--slots S] [--max-seqs N] [--dir DIR]
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "gen/checkpoint_generator.h"
+#include "runtime/engine.h"
+#include "util/error.h"
+#include "util/rng.h"
+
+using namespace tributary;
+
+namespace {
+
+struct Options {
+  std::string preset = "tiny";
+  int requests = 256, prompt = 64, output = 32, rank = 16, slots = 32, maxSeqs = 64;
+  std::string dir = "/tmp/tributary-bench";
+};
+
+// Inverse-CDF sampling of Zipf(s) over n items.
+class Zipf {
+ public:
+  Zipf(int n, double s) {
+    double total = 0;
+    for (int k = 1; k <= n; ++k) cdf_.push_back(total += 1.0 / std::pow(k, s));
+    for (double& c : cdf_) c /= total;
+  }
+  int sample(Rng& rng) const {
+    return int(std::lower_bound(cdf_.begin(), cdf_.end(), rng.uniformDouble()) - cdf_.begin());
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+struct Result {
+  double seconds, outputTokensPerSecond, meanBatch, hitRate;
+  int64_t evictions;
+};
+
+Result run(const Options& o, const std::shared_ptr<const LoadedModel>& model, const std::vector<std::string>& adapterDirs, int numAdapters) {
+  EngineConfig config;
+  config.maxNumSeqs = o.maxSeqs;
+  config.maxBatchedTokens = 512;
+  config.blockSize = 16;
+  config.kvBlocks = o.maxSeqs * ((o.prompt + o.output + 15) / 16) + 16;
+  config.adapters.deviceSlots = o.slots;
+  config.adapters.maxHostAdapters = std::max(1, numAdapters);
+  Engine engine(model, config);
+  std::vector<std::string> ids;
+  for (int i = 0; i < numAdapters; ++i) ids.push_back(engine.adapters().load(adapterDirs[size_t(i)], "").adapter->id);
+  Zipf zipf(std::max(1, numAdapters), 1.0);
+  Rng rng(7);
+  for (int r = 0; r < o.requests; ++r) {
+    GenerateRequest request;
+    request.key = std::to_string(r);
+    for (int t = 0; t < o.prompt; ++t) request.promptTokens.push_back(int(rng.below(uint64_t(model->config.vocabSize))));
+    if (numAdapters > 0) request.adapters.push_back({ids[size_t(zipf.sample(rng))], 1.0f});
+    request.sampling.maxTokens = o.output;
+    request.sampling.stopTokenIds = {};
+    engine.addRequest(request);
+  }
+  auto start = std::chrono::steady_clock::now();
+  int64_t outputTokens = 0;
+  while (engine.hasWork()) outputTokens += int64_t(engine.step().tokens.size());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Json stats = engine.stats();
+  return Result{seconds, double(outputTokens) / seconds, stats.find("batches")->find("mean_sequences")->asNumber(),
+                stats.find("adapter_pool")->find("hit_rate")->asNumber(), stats.find("adapter_pool")->find("evictions")->asInt()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string key = argv[i], value = argv[i + 1];
+    if (key == "--preset") o.preset = value;
+    else if (key == "--requests") o.requests = std::stoi(value);
+    else if (key == "--prompt") o.prompt = std::stoi(value);
+    else if (key == "--output") o.output = std::stoi(value);
+    else if (key == "--rank") o.rank = std::stoi(value);
+    else if (key == "--slots") o.slots = std::stoi(value);
+    else if (key == "--max-seqs") o.maxSeqs = std::stoi(value);
+    else if (key == "--dir") o.dir = value;
+    else {
+      std::fprintf(stderr, "unknown option %s\n", key.c_str());
+      return 2;
+    }
+  }
+  try {
+    const std::string modelDir = o.dir + "/" + o.preset + "/model";
+    ModelGenOptions gen;
+    gen.config = presetModelConfig(o.preset, Architecture::kLlama);
+    gen.seed = 1;
+    if (!std::filesystem::exists(modelDir + "/config.json")) generateModel(modelDir, gen);
+    auto model = loadModel(modelDir);
+    std::vector<std::string> adapterDirs;
+    for (int i = 0; i < 1000; ++i) {
+      std::string dir = o.dir + "/" + o.preset + "/r" + std::to_string(o.rank) + "/adapter-" + std::to_string(i);
+      if (!std::filesystem::exists(dir + "/adapter_model.safetensors")) {
+        AdapterGenOptions a;
+        a.rank = o.rank;
+        a.alpha = 2.0 * o.rank;
+        a.targets = parseTargetList("all");
+        a.seed = uint64_t(i);
+        generateAdapter(dir, model->config, a);
+      }
+      adapterDirs.push_back(dir);
+    }
+    std::printf("preset %s, %d requests x (prompt %d, output %d), rank %d on all 7 projections, %d pool slots, max %d seqs, Zipf(1.0)\n",
+                o.preset.c_str(), o.requests, o.prompt, o.output, o.rank, o.slots, o.maxSeqs);
+    std::printf("%-10s %12s %14s %10s %9s %10s %12s\n", "adapters", "seconds", "output tok/s", "mean batch", "hit rate", "evictions", "vs 1 adapter");
+    double one = 0;
+    for (int n : {0, 1, 100, 1000}) {
+      Result r = run(o, model, adapterDirs, n);
+      if (n == 1) one = r.outputTokensPerSecond;
+      std::printf("%-10d %12.3f %14.1f %10.1f %9.3f %10lld %12s\n", n, r.seconds, r.outputTokensPerSecond, r.meanBatch, r.hitRate,
+                  (long long)r.evictions, n >= 1 ? (std::to_string(int(std::lround(100 * r.outputTokensPerSecond / one))) + "%").c_str() : "-");
+      std::fflush(stdout);
+    }
+  } catch (const Error& error) {
+    std::fprintf(stderr, "cpu_bench: %s: %s\n", errorCodeName(error.code()), error.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,147 @@
+#include "cpu/ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace tributary::cpu {
+
+namespace {
+// Below this many multiply-adds a parallel region costs more than it saves (on a loaded
+// machine a fork/join with a busy sibling core costs milliseconds, not microseconds).
+constexpr int64_t kParallelWork = 1 << 20;
+constexpr int kOutputTile = 16;
+}  // namespace
+
+namespace {
+
+// Four float lanes (GCC/Clang vector extension: SSE on x86-64, NEON on ARM). Two of them make
+// the 8 lanes of the canonical summation order below.
+typedef float Lanes4 __attribute__((vector_size(16)));
+
+inline Lanes4 load4(const float* p) {
+  Lanes4 v;
+  std::memcpy(&v, p, sizeof v);  // unaligned load
+  return v;
+}
+
+// Lane j of the 8 sums holds a[j] * b[j] + a[j + 8] * b[j + 8] + ..., in order; the lanes are then
+// combined in a fixed tree and the tail (n % 8) added last.
+inline float combine(Lanes4 low, Lanes4 high, float tail) {
+  return ((low[0] + high[0]) + (low[1] + high[1])) + ((low[2] + high[2]) + (low[3] + high[3])) + tail;
+}
+
+}  // namespace
+
+float dot(const float* a, const float* b, int n) {
+  Lanes4 low = {0, 0, 0, 0}, high = {0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    low += load4(a + i) * load4(b + i);
+    high += load4(a + i + 4) * load4(b + i + 4);
+  }
+  float tail = 0;
+  for (; i < n; ++i) tail += a[i] * b[i];
+  return combine(low, high, tail);
+}
+
+namespace {
+
+// Four rows against one weight row: loads w once for four dot products, each computed with
+// exactly dot()'s arithmetic so results do not depend on how rows were grouped.
+void dot4(const float* x0, const float* x1, const float* x2, const float* x3, const float* w, int n, float* out) {
+  Lanes4 l0 = {0, 0, 0, 0}, h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const Lanes4 wl = load4(w + i), wh = load4(w + i + 4);
+    l0 += load4(x0 + i) * wl;
+    h0 += load4(x0 + i + 4) * wh;
+    l1 += load4(x1 + i) * wl;
+    h1 += load4(x1 + i + 4) * wh;
+    l2 += load4(x2 + i) * wl;
+    h2 += load4(x2 + i + 4) * wh;
+    l3 += load4(x3 + i) * wl;
+    h3 += load4(x3 + i + 4) * wh;
+  }
+  float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  for (int k = i; k < n; ++k) {
+    t0 += x0[k] * w[k];
+    t1 += x1[k] * w[k];
+    t2 += x2[k] * w[k];
+    t3 += x3[k] * w[k];
+  }
+  out[0] = combine(l0, h0, t0);
+  out[1] = combine(l1, h1, t1);
+  out[2] = combine(l2, h2, t2);
+  out[3] = combine(l3, h3, t3);
+}
+
+}  // namespace
+
+void embedding(const Tensor& table, const int* tokens, int rows, float* out) {
+  const int64_t dim = table.dim(1);
+  for (int r = 0; r < rows; ++r) std::memcpy(out + r * dim, table.ptr() + int64_t(tokens[r]) * dim, size_t(dim) * 4);
+}
+
+void rmsNorm(const float* x, const float* weight, int rows, int dim, float eps, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + int64_t(r) * dim;
+    float meanSquare = dot(xr, xr, dim) / float(dim);
+    float inverse = 1.0f / std::sqrt(meanSquare + eps);
+    float* o = out + int64_t(r) * dim;
+    for (int i = 0; i < dim; ++i) o[i] = weight[i] * (xr[i] * inverse);
+  }
+}
+
+void linear(const float* x, int rows, const Tensor& w, const float* bias, float* y) {
+  const int out = int(w.dim(0)), in = int(w.dim(1));
+  const float* wp = w.ptr();
+  const int tiles = (out + kOutputTile - 1) / kOutputTile;
+  [[maybe_unused]] const bool parallel = int64_t(rows) * out * in >= kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int tile = 0; tile < tiles; ++tile) {
+    const int o0 = tile * kOutputTile, o1 = std::min(out, o0 + kOutputTile);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const float* x0 = x + int64_t(r) * in;
+      for (int o = o0; o < o1; ++o) {
+        float result[4];
+        dot4(x0, x0 + in, x0 + 2 * in, x0 + 3 * in, wp + int64_t(o) * in, in, result);
+        for (int k = 0; k < 4; ++k) y[int64_t(r + k) * out + o] = result[k] + (bias ? bias[o] : 0.0f);
+      }
+    }
+    for (; r < rows; ++r) {
+      const float* xr = x + int64_t(r) * in;
+      for (int o = o0; o < o1; ++o) y[int64_t(r) * out + o] = dot(xr, wp + int64_t(o) * in, in) + (bias ? bias[o] : 0.0f);
+    }
+  }
+}
+
+void loraShrink(const float* x, int rows, const Tensor& a, float* t) {
+  const int rank = int(a.dim(0)), in = int(a.dim(1));
+  for (int r = 0; r < rows; ++r) {
+    for (int k = 0; k < rank; ++k) t[int64_t(r) * rank + k] = dot(x + int64_t(r) * in, a.ptr() + int64_t(k) * in, in);
+  }
+}
+
+void loraExpand(const float* t, int rows, const Tensor& b, float coefficient, float* y) {
+  const int out = int(b.dim(0)), rank = int(b.dim(1));
+  [[maybe_unused]] const bool parallel = int64_t(rows) * out * rank >= kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int o = 0; o < out; ++o) {
+    for (int r = 0; r < rows; ++r) {
+      y[int64_t(r) * out + o] += coefficient * dot(t + int64_t(r) * rank, b.ptr() + int64_t(o) * rank, rank);
+    }
+  }
+}
+
+void siluMul(const float* gate, const float* up, size_t n, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void addInPlace(float* a, const float* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) a[i] += b[i];
+}
+
+}  // namespace tributary::cpu

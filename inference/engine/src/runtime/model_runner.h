@@ -1,0 +1,31 @@
+// Turns a scheduled step into the backend's flattened batch (tokens, positions, KV slots, block
+// tables, adapter slots), runs it, and hands back one logits row per sequence that samples.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cpu/cpu_model.h"
+#include "runtime/adapter_cache.h"
+#include "runtime/scheduler.h"
+
+namespace tributary {
+
+struct RunnerOutput {
+  std::vector<float> logits;     // [sampling sequences, vocab]
+  std::vector<int> logitsRow;    // per scheduled sequence: its row in logits, or -1
+};
+
+class ModelRunner {
+ public:
+  ModelRunner(std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, const AdapterCache& adapters);
+  RunnerOutput run(const std::vector<ScheduledSequence>& scheduled);
+  const ModelConfig& config() const { return model_.config(); }
+
+ private:
+  cpu::CpuModel model_;
+  const AdapterCache& adapters_;
+  int blockSize_;
+};
+
+}  // namespace tributary

@@ -1,0 +1,54 @@
+// Typed engine errors. Callers (the protocol layer, the pool) branch on the code, never on the
+// message; the code also says whether retrying the same request later can help.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace tributary {
+
+enum class ErrorCode {
+  // The request or file is wrong: retrying the same thing cannot help.
+  kInvalidFrame,
+  kInvalidRequest,
+  kUnknownOp,
+  kInvalidJson,
+  kInvalidSafetensors,
+  kInvalidConfig,
+  kUnknownArchitecture,
+  kUnsupported,
+  kShapeMismatch,
+  kRankMismatch,
+  kNonFiniteWeight,
+  kUnknownAdapter,
+  kAdapterHashMismatch,
+  kModelNotLoaded,
+  kContextTooLong,
+  kDuplicateRequest,
+  kUnknownRequest,
+  // Capacity or environment: the same request may succeed later.
+  kAdapterPoolFull,
+  kAdapterCacheFull,
+  kAdapterInUse,
+  kKvCacheFull,
+  kIo,
+  kBusy,
+  // A bug in the engine.
+  kInternal,
+};
+
+const char* errorCodeName(ErrorCode code);
+bool isRetryable(ErrorCode code);
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+[[noreturn]] inline void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }
+
+}  // namespace tributary

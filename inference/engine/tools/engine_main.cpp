@@ -1,0 +1,165 @@
+// tributary-engine: serves the framed local protocol (PROTOCOL.md) on stdin/stdout, or on a
+// unix socket with --socket PATH (one client connection at a time). Logs go to stderr only:
+// stdout carries frames and nothing else.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "server/frame.h"
+#include "server/protocol_server.h"
+#include "util/error.h"
+
+using namespace tributary;
+
+namespace {
+
+const char* kUsage = R"(usage: tributary-engine [--model DIR] [--options JSON] [--socket PATH]
+  --model DIR     load this model at start (else send a load_model frame)
+  --options JSON  engine options for --model, e.g. {"kv_blocks":512,"adapter_slots":16}
+  --socket PATH   serve on a unix socket instead of stdin/stdout
+)";
+
+struct Inbound {
+  enum class Kind { kFrame, kFramingError, kEnd } kind;
+  std::string payload;
+};
+
+// Frames are read on their own thread so a cancel or a new request is seen between engine
+// steps, not after a whole generation.
+class Inbox {
+ public:
+  void push(Inbound message) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(message));
+    ready_.notify_one();
+  }
+  std::deque<Inbound> take(bool wait) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (wait) ready_.wait(lock, [&] { return !queue_.empty(); });
+    std::deque<Inbound> out;
+    out.swap(queue_);
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Inbound> queue_;
+};
+
+// The inbox is shared with the reader thread, which may outlive serve() (it is detached and
+// only notices a closed stream on its next read).
+void readLoop(int fd, std::shared_ptr<Inbox> inboxPointer) {
+  Inbox& inbox = *inboxPointer;
+  std::string payload;
+  uint32_t declared = 0;
+  while (true) {
+    FrameStatus status = readFrame(fd, payload, declared);
+    if (status == FrameStatus::kFrame) {
+      inbox.push({Inbound::Kind::kFrame, std::move(payload)});
+      payload.clear();
+    } else if (status == FrameStatus::kTooLarge) {
+      inbox.push({Inbound::Kind::kFramingError, "frame of " + std::to_string(declared) + " bytes exceeds the " +
+                                                    std::to_string(kMaxFrameBytes) + "-byte limit; its bytes were skipped"});
+    } else {
+      if (status == FrameStatus::kTruncated) inbox.push({Inbound::Kind::kFramingError, "stream ended inside a frame"});
+      inbox.push({Inbound::Kind::kEnd, ""});
+      return;
+    }
+  }
+}
+
+// Serves one connection until its input ends (then finishes the work in flight) or shutdown.
+// Returns false when the peer is gone for writing.
+bool serve(ProtocolServer& server, int inFd, int outFd, bool& writable) {
+  auto inboxPointer = std::make_shared<Inbox>();
+  Inbox& inbox = *inboxPointer;
+  std::thread reader(readLoop, inFd, inboxPointer);
+  reader.detach();  // blocked in read() on exit; the process ends with it
+  bool inputOpen = true;
+  while (writable) {
+    for (Inbound& message : inbox.take(inputOpen && !server.hasWork())) {
+      if (message.kind == Inbound::Kind::kFrame) server.handleFrame(message.payload);
+      else if (message.kind == Inbound::Kind::kFramingError) server.handleFramingError(message.payload);
+      else inputOpen = false;
+    }
+    if (server.shutdownRequested()) return writable;
+    if (server.hasWork()) server.pump();
+    else if (!inputOpen) break;
+  }
+  (void)outFd;
+  return writable;
+}
+
+int listenOn(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (fd < 0 || path.size() >= sizeof(address.sun_path)) fail(ErrorCode::kIo, "cannot create socket " + path);
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  ::unlink(path.c_str());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 4) != 0) {
+    fail(ErrorCode::kIo, "cannot listen on " + path + ": " + std::strerror(errno));
+  }
+  return fd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);  // a vanished client is a failed write, not a dead engine
+  std::string modelDir, options, socketPath;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--model" || arg == "--options" || arg == "--socket") && i + 1 < argc) {
+      (arg == "--model" ? modelDir : arg == "--options" ? options : socketPath) = argv[++i];
+    } else {
+      std::fputs(kUsage, arg == "--help" ? stdout : stderr);
+      return arg == "--help" ? 0 : 2;
+    }
+  }
+  int outFd = STDOUT_FILENO;
+  bool writable = true;
+  ProtocolServer server([&](const Json& message) {
+    if (writable && !writeAll(outFd, encodeFrame(message.dump()))) writable = false;
+  });
+  try {
+    if (!modelDir.empty()) server.loadModel(modelDir, options.empty() ? Json() : Json::parse(options));
+  } catch (const Error& error) {
+    std::fprintf(stderr, "tributary-engine: %s: %s\n", errorCodeName(error.code()), error.what());
+    return 1;
+  }
+  if (socketPath.empty()) {
+    serve(server, STDIN_FILENO, outFd, writable);
+    return 0;
+  }
+  int listener;
+  try {
+    listener = listenOn(socketPath);
+  } catch (const Error& error) {
+    std::fprintf(stderr, "tributary-engine: %s\n", error.what());
+    return 1;
+  }
+  std::fprintf(stderr, "tributary-engine: listening on %s\n", socketPath.c_str());
+  while (!server.shutdownRequested()) {
+    int client = ::accept(listener, nullptr, nullptr);
+    if (client < 0) continue;
+    outFd = client;
+    writable = true;
+    serve(server, client, client, writable);
+    ::shutdown(client, SHUT_RDWR);
+    ::close(client);
+  }
+  ::unlink(socketPath.c_str());
+  return 0;
+}
