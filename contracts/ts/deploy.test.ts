@@ -111,6 +111,24 @@ describe("deployProtocol", () => {
     expect(await hasRole("TributaryToken", ROLE("MINTER_ROLE"), deployer)).toBe(false);
   });
 
+  it("leaves the deployer holding none of the roles any contract declares", async () => {
+    const deployer = devnetAccount("deployer").address;
+    for (const { name } of PROTOCOL_CONTRACTS) {
+      const roleGetters = abiOf(name).filter(
+        (item) => item.type === "function" && /_ROLE$/.test(item.name) && item.inputs.length === 0,
+      );
+      for (const getter of roleGetters) {
+        if (getter.type !== "function") continue;
+        const role = (await publicClient.readContract({
+          address: deployment.contracts[name].address,
+          abi: abiOf(name),
+          functionName: getter.name,
+        })) as Hex;
+        expect(await hasRole(name, role, deployer), `${name}.${getter.name}`).toBe(false);
+      }
+    }
+  });
+
   it("refuses to deploy over a live deployment unless forced", async () => {
     await expect(deployProtocol(deployOptions())).rejects.toBeInstanceOf(DeploymentExistsError);
     const again = await deployProtocol(deployOptions(true));

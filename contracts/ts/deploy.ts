@@ -216,12 +216,17 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
     "AgentStaking",
     "AttributionSettlement",
   ];
+  // Constructors give their admin every role; after wiring, the deployer keeps none of them
+  // (the guardian keeps arbiter and veto on devnets). The admin role goes last: renouncing it
+  // first would forbid the grants before it.
+  const guardianRoles = [ROLE("ARBITER_ROLE"), ROLE("VETO_ROLE")];
+  const handedOver = [ROLE("PARAMETER_ROLE"), ...guardianRoles, DEFAULT_ADMIN_ROLE];
   for (const name of governed) {
-    for (const role of [ROLE("PARAMETER_ROLE"), DEFAULT_ADMIN_ROLE]) {
-      const roleHeld = await hasRole(name, role, deployer);
-      if (!roleHeld) continue;
-      await call(name, "grantRole", [role, timelock]);
-      await call(name, "renounceRole", [role, deployer]);
+    for (const role of handedOver) {
+      if (!(await hasRole(name, role, deployer))) continue;
+      if (!(await hasRole(name, role, timelock))) await call(name, "grantRole", [role, timelock]);
+      const guardianKeeps = options.guardian === deployer && guardianRoles.includes(role);
+      if (!guardianKeeps) await call(name, "renounceRole", [role, deployer]);
     }
   }
   await call("TributaryToken", "grantRole", [DEFAULT_ADMIN_ROLE, timelock]);

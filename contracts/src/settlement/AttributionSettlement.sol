@@ -2,12 +2,13 @@
 pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IContributionVotes} from "../governance/IContributionVotes.sol";
 import {IAttributionSettlement} from "./IAttributionSettlement.sol";
@@ -34,6 +35,13 @@ import {IAttributionSettlement} from "./IAttributionSettlement.sol";
 /// bounded by the number of vetoes. The receipts behind each root are published (hash + URI) in
 /// {RootProposed}; the URI is not stored. Timestamps gate delays of an hour or more, so the few
 /// seconds a block producer can skew them do not matter (hence the `block-timestamp` lint exemptions).
+///
+/// A withdrawal request is executable only inside `[executableAt, executableAt + withdrawalDelay]`:
+/// a request left to lapse cannot later be used to race the settler's redemption of vouchers signed
+/// long after the {WithdrawalRequested} the settler saw. Voucher signatures are checked by ECDSA
+/// recovery first and only then by ERC-1271 (with bounded gas), so an EOA that gains code (EIP-7702)
+/// cannot revoke the vouchers it signed with its key. {redeemVouchers} skips vouchers that cannot be
+/// redeemed instead of reverting, so one front-run or bad voucher cannot sink a batch.
 contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -48,6 +56,9 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         keccak256("Voucher(address payer,uint256 cumulativeAmount,uint64 expiry)");
 
     /// @inheritdoc IAttributionSettlement
+    uint256 public constant ERC1271_GAS_LIMIT = 100_000;
+
+    /// @inheritdoc IAttributionSettlement
     uint64 public constant MIN_WITHDRAWAL_DELAY = 1 hours;
     /// @inheritdoc IAttributionSettlement
     uint64 public constant MAX_WITHDRAWAL_DELAY = 30 days;
@@ -56,6 +67,13 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     /// @inheritdoc IAttributionSettlement
     uint64 public constant MAX_CHALLENGE_DELAY = 30 days;
 
+    /// @dev Storage form of a {Withdrawal}; `windowEnd` shares the slot with `executableAt`.
+    struct PendingWithdrawal {
+        uint256 amount;
+        uint64 executableAt;
+        uint64 windowEnd;
+    }
+
     IERC20 private immutable _token;
     IContributionVotes private immutable _votes;
 
@@ -63,7 +81,7 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
 
     mapping(address payer => uint256) private _escrow;
     mapping(address payer => uint256) private _redeemed;
-    mapping(address payer => Withdrawal) private _withdrawals;
+    mapping(address payer => PendingWithdrawal) private _withdrawals;
     uint256 private _totalRedeemed;
 
     mapping(uint256 epoch => RootInfo) private _roots;
@@ -115,8 +133,10 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     /// @inheritdoc IAttributionSettlement
     function requestWithdrawal(uint256 amount) external {
         if (amount == 0) revert SettlementZeroAmount();
-        uint64 executableAt = uint64(block.timestamp) + _params.withdrawalDelay;
-        _withdrawals[msg.sender] = Withdrawal({amount: amount, executableAt: executableAt});
+        uint64 delay = _params.withdrawalDelay;
+        uint64 executableAt = uint64(block.timestamp) + delay;
+        _withdrawals[msg.sender] =
+            PendingWithdrawal({amount: amount, executableAt: executableAt, windowEnd: executableAt + delay});
         emit WithdrawalRequested(msg.sender, amount, executableAt);
     }
 
@@ -130,11 +150,15 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
 
     /// @inheritdoc IAttributionSettlement
     function executeWithdrawal() external nonReentrant returns (uint256 amount) {
-        Withdrawal memory w = _withdrawals[msg.sender];
+        PendingWithdrawal memory w = _withdrawals[msg.sender];
         if (w.amount == 0) revert SettlementNoPendingWithdrawal(msg.sender);
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < w.executableAt) {
             revert SettlementWithdrawalNotReady(msg.sender, w.executableAt, uint64(block.timestamp));
+        }
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp > w.windowEnd) {
+            revert SettlementWithdrawalLapsed(msg.sender, w.windowEnd, uint64(block.timestamp));
         }
         delete _withdrawals[msg.sender];
 
@@ -160,7 +184,7 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         nonReentrant
         returns (uint256 amount)
     {
-        amount = _redeem(voucher, signature);
+        amount = _redeem(voucher, signature, true);
     }
 
     /// @inheritdoc IAttributionSettlement
@@ -174,7 +198,7 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
             revert SettlementLengthMismatch(vouchers.length, signatures.length);
         }
         for (uint256 i = 0; i < vouchers.length; ++i) {
-            total += _redeem(vouchers[i], signatures[i]);
+            total += _redeem(vouchers[i], signatures[i], false);
         }
     }
 
@@ -300,22 +324,33 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @dev Redeems one voucher: the part above what was already redeemed, capped by the escrow.
-    function _redeem(Voucher calldata voucher, bytes calldata signature) internal returns (uint256 amount) {
+    /// @dev Redeems one voucher: the part above what was already redeemed, capped by the escrow. A
+    /// voucher that cannot be redeemed reverts with its typed error when `strict`; otherwise it is
+    /// skipped: a {VoucherSkipped} event carrying that error's selector, and 0 returned.
+    function _redeem(Voucher calldata voucher, bytes calldata signature, bool strict)
+        internal
+        returns (uint256 amount)
+    {
         address payer = voucher.payer;
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > voucher.expiry) {
-            revert SettlementVoucherExpired(payer, voucher.expiry, uint64(block.timestamp));
+            if (strict) revert SettlementVoucherExpired(payer, voucher.expiry, uint64(block.timestamp));
+            return _skip(payer, SettlementVoucherExpired.selector);
         }
-        if (!SignatureChecker.isValidSignatureNowCalldata(payer, _hashVoucher(voucher), signature)) {
-            revert SettlementInvalidSignature(payer);
+        if (!_isValidSignature(payer, _hashVoucher(voucher), signature)) {
+            if (strict) revert SettlementInvalidSignature(payer);
+            return _skip(payer, SettlementInvalidSignature.selector);
         }
         uint256 redeemed = _redeemed[payer];
         if (voucher.cumulativeAmount <= redeemed) {
-            revert SettlementVoucherNotAboveRedeemed(payer, voucher.cumulativeAmount, redeemed);
+            if (strict) revert SettlementVoucherNotAboveRedeemed(payer, voucher.cumulativeAmount, redeemed);
+            return _skip(payer, SettlementVoucherNotAboveRedeemed.selector);
         }
         uint256 escrow = _escrow[payer];
-        if (escrow == 0) revert SettlementEscrowEmpty(payer);
+        if (escrow == 0) {
+            if (strict) revert SettlementEscrowEmpty(payer);
+            return _skip(payer, SettlementEscrowEmpty.selector);
+        }
 
         uint256 newRedeemed;
         // Cannot overflow or underflow: cumulativeAmount > redeemed, amount <= escrow, and
@@ -329,6 +364,60 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         _redeemed[payer] = newRedeemed;
         _totalRedeemed += amount;
         emit VoucherRedeemed(payer, msg.sender, amount, newRedeemed);
+    }
+
+    /// @dev Records a skipped voucher of `payer`; returns the 0 it redeemed.
+    /// Emits a {VoucherSkipped} event.
+    function _skip(address payer, bytes4 reason) internal returns (uint256) {
+        emit VoucherSkipped(payer, reason);
+        return 0;
+    }
+
+    /// @dev Whether `signature` is `signer`'s over `hash`: an ECDSA signature recovering to `signer`
+    /// (checked first, whether or not `signer` has code, so an EOA that later gains code through an
+    /// EIP-7702 delegation stays bound by what it signed with its key), otherwise, when `signer` has
+    /// code, its ERC-1271 approval. The ERC-1271 call gets at most {ERC1271_GAS_LIMIT} gas and only 32
+    /// bytes of its answer are copied, so a hostile wallet cannot burn a batch's gas; if less than
+    /// that limit is left the call reverts ({SettlementInsufficientGas}) rather than deem the
+    /// signature invalid, so a short gas limit can never make a batch skip a valid voucher. (The
+    /// ERC-1271 part is OpenZeppelin's `SignatureChecker.isValidERC1271SignatureNowCalldata` with
+    /// the gas bound added.)
+    function _isValidSignature(address signer, bytes32 hash, bytes calldata signature) internal view returns (bool) {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(hash, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        if (signer.code.length == 0) return false;
+
+        // All but 1/64 of what is left is forwarded (EIP-150): keep enough for the full limit, plus a
+        // margin for the call's own costs (cold account access, memory).
+        uint256 required = ERC1271_GAS_LIMIT + ERC1271_GAS_LIMIT / 63 + 5_000;
+        uint256 left = gasleft();
+        if (left < required) revert SettlementInsufficientGas(left, required);
+        return _isValidERC1271Signature(signer, hash, signature);
+    }
+
+    /// @dev `signer`'s ERC-1271 `isValidSignature(hash, signature)` returned the magic value, with at
+    /// most {ERC1271_GAS_LIMIT} gas and a 32-byte return buffer.
+    function _isValidERC1271Signature(address signer, bytes32 hash, bytes calldata signature)
+        internal
+        view
+        returns (bool result)
+    {
+        bytes4 selector = IERC1271.isValidSignature.selector;
+        uint256 length = signature.length;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), hash)
+            mstore(add(ptr, 0x24), 0x40)
+            mstore(add(ptr, 0x44), length)
+            calldatacopy(add(ptr, 0x64), signature.offset, length)
+            mstore(add(add(ptr, 0x64), length), 0)
+
+            length := shl(5, shr(5, add(length, 0x1F)))
+
+            let success := staticcall(ERC1271_GAS_LIMIT, signer, ptr, add(length, 0x64), 0x00, 0x20)
+            result := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), selector)))
+        }
     }
 
     /// @dev Records `cumulativeEarned` as proven for `account`; returns the votes not yet minted for it.
@@ -440,7 +529,13 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
 
     /// @inheritdoc IAttributionSettlement
     function pendingWithdrawal(address payer) external view returns (Withdrawal memory) {
-        return _withdrawals[payer];
+        PendingWithdrawal storage w = _withdrawals[payer];
+        return Withdrawal({amount: w.amount, executableAt: w.executableAt});
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function withdrawalWindowEnd(address payer) external view returns (uint64) {
+        return _withdrawals[payer].windowEnd;
     }
 
     /// @inheritdoc IAttributionSettlement

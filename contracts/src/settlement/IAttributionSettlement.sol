@@ -36,7 +36,8 @@ interface IAttributionSettlement {
         uint64 expiry;
     }
 
-    /// @notice A payer's pending withdrawal (zero amount: none).
+    /// @notice A payer's pending withdrawal (zero amount: none). It can be executed from
+    /// `executableAt` up to and including {withdrawalWindowEnd}; after that it has lapsed.
     struct Withdrawal {
         uint256 amount;
         uint64 executableAt;
@@ -83,10 +84,20 @@ interface IAttributionSettlement {
     /// @notice The pending withdrawal cannot be executed before `executableAt`.
     error SettlementWithdrawalNotReady(address payer, uint64 executableAt, uint64 now_);
 
+    /// @notice The pending withdrawal lapsed at `windowEnd` (executable up to and including that
+    /// second); the payer must request again, restarting the delay.
+    error SettlementWithdrawalLapsed(address payer, uint64 windowEnd, uint64 now_);
+
+    /// @notice Too little gas is left to give a contract payer's ERC-1271 check its full
+    /// {ERC1271_GAS_LIMIT}; reverting (rather than treating the signature as invalid) keeps a
+    /// short gas limit from silently skipping valid vouchers.
+    error SettlementInsufficientGas(uint256 gasLeft, uint256 required);
+
     /// @notice The voucher expired at `expiry` (redeemable up to and including that second).
     error SettlementVoucherExpired(address payer, uint64 expiry, uint64 now_);
 
-    /// @notice The signature is not `payer`'s (ECDSA for EOAs, ERC-1271 for contracts) over the voucher.
+    /// @notice The signature is not `payer`'s over the voucher: it neither ECDSA-recovers to `payer` nor
+    /// is accepted by `payer`'s ERC-1271 `isValidSignature` (when `payer` has code).
     error SettlementInvalidSignature(address payer);
 
     /// @notice The voucher's cumulative cap is not above what was already redeemed for `payer`
@@ -153,6 +164,11 @@ interface IAttributionSettlement {
     /// is everything ever redeemed from `payer`.
     event VoucherRedeemed(address indexed payer, address indexed settler, uint256 amount, uint256 cumulativeRedeemed);
 
+    /// @notice {redeemVouchers} skipped a voucher of `payer` that could not be redeemed; `reason` is the
+    /// selector of the error {redeemVoucher} would have reverted with (`SettlementVoucherExpired`,
+    /// `SettlementInvalidSignature`, `SettlementVoucherNotAboveRedeemed` or `SettlementEscrowEmpty`).
+    event VoucherSkipped(address indexed payer, bytes4 reason);
+
     /// @notice The settler proposed `root` for `epoch`; claimable from `liveAt` unless vetoed.
     event RootProposed(
         uint256 indexed epoch, bytes32 root, uint256 totalCumulative, bytes32 dataHash, string dataURI, uint64 liveAt
@@ -183,7 +199,9 @@ interface IAttributionSettlement {
     function depositFor(address payer, uint256 amount) external;
 
     /// @notice Starts the withdrawal timer for up to `amount` of the caller's escrow, replacing any
-    /// pending request. The escrow stays redeemable until the withdrawal is executed.
+    /// pending request. The escrow stays redeemable until the withdrawal is executed. The request
+    /// can be executed from `executableAt = now + withdrawalDelay` until `executableAt +
+    /// withdrawalDelay` ({withdrawalWindowEnd}); after that it lapses and must be made again.
     /// @dev `amount` may exceed the current escrow (e.g. `type(uint256).max` to close the channel):
     /// execution pays the minimum of the two. Emits a {WithdrawalRequested} event.
     function requestWithdrawal(uint256 amount) external;
@@ -192,8 +210,9 @@ interface IAttributionSettlement {
     /// @dev Emits a {WithdrawalCancelled} event.
     function cancelWithdrawal() external;
 
-    /// @notice Executes the caller's pending withdrawal once its delay has passed, paying
-    /// min(requested, escrow) and clearing the request.
+    /// @notice Executes the caller's pending withdrawal once its delay has passed and before it
+    /// lapsed (`executableAt <= now <= withdrawalWindowEnd`), paying min(requested, escrow) and
+    /// clearing the request.
     /// @return amount The tokens paid out (possibly zero when the escrow was redeemed meanwhile).
     /// @dev Emits a {WithdrawalExecuted} event.
     function executeWithdrawal() external returns (uint256 amount);
@@ -208,9 +227,12 @@ interface IAttributionSettlement {
     /// @dev Emits a {VoucherRedeemed} event.
     function redeemVoucher(Voucher calldata voucher, bytes calldata signature) external returns (uint256 amount);
 
-    /// @notice Redeems several vouchers atomically (all or none). Only the settler.
-    /// @return total The sum redeemed.
-    /// @dev Emits a {VoucherRedeemed} event per voucher.
+    /// @notice Redeems several vouchers in order, skipping (instead of reverting on) any that cannot be
+    /// redeemed at its turn: expired, badly signed, not above what was redeemed, or escrow empty.
+    /// Only the settler. A contract payer's ERC-1271 check gets at most {ERC1271_GAS_LIMIT} gas.
+    /// @return total The sum redeemed (skipped vouchers count 0).
+    /// @dev Emits a {VoucherRedeemed} event per redeemed voucher and a {VoucherSkipped} event per
+    /// skipped one.
     function redeemVouchers(Voucher[] calldata vouchers, bytes[] calldata signatures) external returns (uint256 total);
 
     // ---------------------------------------------------------------------------------------------
@@ -287,6 +309,9 @@ interface IAttributionSettlement {
     /// @notice Largest allowed {Params-challengeDelay}.
     function MAX_CHALLENGE_DELAY() external view returns (uint64);
 
+    /// @notice Most gas forwarded to a payer's ERC-1271 `isValidSignature` (100,000).
+    function ERC1271_GAS_LIMIT() external view returns (uint256);
+
     /// @notice keccak256("Voucher(address payer,uint256 cumulativeAmount,uint64 expiry)").
     function VOUCHER_TYPEHASH() external view returns (bytes32);
 
@@ -307,6 +332,10 @@ interface IAttributionSettlement {
 
     /// @notice `payer`'s pending withdrawal (amount 0: none).
     function pendingWithdrawal(address payer) external view returns (Withdrawal memory);
+
+    /// @notice The last second at which `payer`'s pending withdrawal can be executed (0: none pending).
+    /// After it the request has lapsed: {executeWithdrawal} reverts until the payer requests again.
+    function withdrawalWindowEnd(address payer) external view returns (uint64);
 
     /// @notice The root proposed for `epoch` (`proposedAt == 0`: none).
     function rootOf(uint256 epoch) external view returns (RootInfo memory);

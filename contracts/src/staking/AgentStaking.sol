@@ -18,7 +18,13 @@ import {SharePool} from "./SharePool.sol";
 /// unbonding pool, so a slash, which removes the same fraction of assets from both pools without
 /// touching shares, hits active and unbonding stake proportionally. Withdrawals are frozen while
 /// the agent has any open dispute, so stake that could not yet be withdrawn when a dispute was
-/// opened stays slashable until the dispute is accepted, rejected or expired.
+/// opened stays slashable until the dispute is accepted, rejected or expired. The unbonding delay
+/// is never shorter than the dispute window.
+///
+/// Freezing is not free: a dispute's bond is lost unless the arbiter accepts it (rejected and
+/// expired disputes both forfeit it to the treasury), a disputer holds at most one open dispute per
+/// agent, and an evidence hash serves at most one dispute per agent, so one incident cannot be
+/// stacked into several disputes each slashing up to the cap.
 ///
 /// Pool assets are tracked in storage, never derived from `balanceOf`: tokens sent straight to
 /// this contract are ignored by the accounting. Apart from such stray transfers, the token
@@ -76,6 +82,8 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
     mapping(uint256 agentId => mapping(address delegator => uint256)) private _shares;
     mapping(uint256 unbondingId => Unbonding) private _unbondings;
     mapping(uint256 disputeId => Dispute) private _disputes;
+    mapping(uint256 agentId => mapping(address disputer => uint256 disputeId)) private _openDisputeOf;
+    mapping(uint256 agentId => mapping(bytes32 evidenceHash => uint256 disputeId)) private _disputeOfEvidence;
 
     /// @notice Sets the token, treasury and parameters, and grants every role to `admin`.
     /// Emits a {TreasuryUpdated} and a {ParamsUpdated} event.
@@ -209,9 +217,17 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
         returns (uint256 disputeId)
     {
         Agent storage agent = _existingAgent(agentId);
+        if (evidenceHash == bytes32(0)) revert StakingZeroEvidenceHash();
+        uint256 openId = _openDisputeOf[agentId][msg.sender];
+        if (openId != 0) revert StakingDisputerHasOpenDispute(agentId, msg.sender, openId);
+        uint256 usedBy = _disputeOfEvidence[agentId][evidenceHash];
+        if (usedBy != 0) revert StakingEvidenceAlreadyUsed(agentId, evidenceHash, usedBy);
+
         uint256 bond = _params.disputeBond;
         uint64 deadline = uint64(block.timestamp) + _params.disputeWindow;
         disputeId = ++_disputeCount;
+        _openDisputeOf[agentId][msg.sender] = disputeId;
+        _disputeOfEvidence[agentId][evidenceHash] = disputeId;
         Dispute storage dispute = _disputes[disputeId];
         dispute.agentId = agentId;
         dispute.disputer = msg.sender;
@@ -240,8 +256,8 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
         dispute.status = DisputeStatus.Accepted;
         dispute.slashBps = slashBps;
         dispute.slashed = slashed;
-        _closeDispute(agentId);
         address disputer = dispute.disputer;
+        _closeDispute(agentId, disputer);
         emit DisputeAccepted(
             disputeId, agentId, disputer, slashBps, slashedActive, slashedUnbonding, disputerReward, treasuryAmount
         );
@@ -255,7 +271,7 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
     function rejectDispute(uint256 disputeId) external onlyRole(ARBITER_ROLE) nonReentrant {
         Dispute storage dispute = _arbitrableDispute(disputeId);
         dispute.status = DisputeStatus.Rejected;
-        _closeDispute(dispute.agentId);
+        _closeDispute(dispute.agentId, dispute.disputer);
         uint256 bond = dispute.bond;
         emit DisputeRejected(disputeId, dispute.agentId, bond);
         if (bond != 0) _token.safeTransfer(_treasury, bond);
@@ -267,10 +283,13 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < dispute.deadline) revert StakingDisputeWindowOpen(disputeId, dispute.deadline);
         dispute.status = DisputeStatus.Expired;
-        _closeDispute(dispute.agentId);
+        uint256 agentId = dispute.agentId;
+        _closeDispute(agentId, dispute.disputer);
         uint256 bond = dispute.bond;
-        emit DisputeExpired(disputeId, dispute.agentId, bond);
-        if (bond != 0) _token.safeTransfer(dispute.disputer, bond);
+        // The bond is forfeited as for a rejection; `bondReturned` stays in the event, always 0.
+        emit DisputeBondForfeited(disputeId, agentId, bond);
+        emit DisputeExpired(disputeId, agentId, 0);
+        if (bond != 0) _token.safeTransfer(_treasury, bond);
     }
 
     // ───────────────────────────── External: governance ─────────────────────────────
@@ -300,12 +319,14 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
         emit Slashed(agentId, disputeId, slashedActive, slashedUnbonding, agent.active.assets, agent.unbonding.assets);
     }
 
-    /// @dev Decrements the agent's open-dispute counter.
-    function _closeDispute(uint256 agentId) internal {
+    /// @dev Decrements the agent's open-dispute counter and frees the disputer's open-dispute slot
+    /// (the evidence hash stays used).
+    function _closeDispute(uint256 agentId, address disputer) internal {
         // Cannot underflow: every open dispute incremented the counter once and is closed once.
         unchecked {
             _agents[agentId].openDisputes -= 1;
         }
+        delete _openDisputeOf[agentId][disputer];
     }
 
     /// @dev Validates and stores the parameters.
@@ -316,6 +337,9 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
         }
         if (newParams.disputeWindow < MIN_DISPUTE_WINDOW || newParams.disputeWindow > MAX_DISPUTE_WINDOW) {
             revert StakingInvalidDisputeWindow(newParams.disputeWindow, MIN_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW);
+        }
+        if (newParams.unbondingDelay < newParams.disputeWindow) {
+            revert StakingUnbondingShorterThanDisputeWindow(newParams.unbondingDelay, newParams.disputeWindow);
         }
         if (newParams.slashCapBps == 0 || newParams.slashCapBps > MAX_BPS) {
             revert StakingInvalidSlashCap(newParams.slashCapBps, MAX_BPS);
@@ -446,5 +470,15 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IAgentStaking
     function getDispute(uint256 disputeId) external view returns (Dispute memory) {
         return _disputes[disputeId];
+    }
+
+    /// @inheritdoc IAgentStaking
+    function openDisputeOf(uint256 agentId, address disputer) external view returns (uint256) {
+        return _openDisputeOf[agentId][disputer];
+    }
+
+    /// @inheritdoc IAgentStaking
+    function disputeOfEvidence(uint256 agentId, bytes32 evidenceHash) external view returns (uint256) {
+        return _disputeOfEvidence[agentId][evidenceHash];
     }
 }

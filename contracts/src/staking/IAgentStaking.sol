@@ -6,14 +6,16 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// @title IAgentStaking
 /// @notice Agents (an operator and the hash of an agent spec) backed by delegated stake held as
 /// shares, with an unbonding delay during which stake stays slashable, bonded disputes that an
-/// arbiter accepts (slash) or rejects within a dispute window, and a slash cap per dispute.
+/// arbiter accepts (slash) or rejects within a dispute window (a dispute left to expire forfeits
+/// its bond like a rejected one), and a slash cap per dispute.
 /// @dev Every state change emits an event carrying enough data to rebuild all balances, shares
 /// and pool totals from logs alone (see docs/AgentStaking.md, "Rebuilding state from events").
 interface IAgentStaking {
     // ───────────────────────────── Types ─────────────────────────────
 
     /// @notice Governance parameters.
-    /// @param unbondingDelay Seconds between {unbond} and the earliest {withdraw} of the entry.
+    /// @param unbondingDelay Seconds between {unbond} and the earliest {withdraw} of the entry; at
+    /// least `disputeWindow`, so stake cannot exit faster than a dispute can be resolved.
     /// @param disputeWindow Seconds the arbiter has to accept or reject a dispute.
     /// @param disputeBond Tokens a disputer escrows when opening a dispute.
     /// @param slashCapBps Largest share of an agent's total stake one dispute may slash (bps).
@@ -118,6 +120,17 @@ interface IAgentStaking {
     error StakingInvalidSlashCap(uint16 slashCapBps, uint16 max);
     /// @notice The disputer's reward share must be at most 10_000 bps.
     error StakingInvalidDisputerReward(uint16 disputerRewardBps, uint16 max);
+    /// @notice The unbonding delay must be at least the dispute window, so stake cannot exit faster
+    /// than a dispute against it can be resolved.
+    error StakingUnbondingShorterThanDisputeWindow(uint64 unbondingDelay, uint64 disputeWindow);
+    /// @notice A dispute's evidence hash must not be zero.
+    error StakingZeroEvidenceHash();
+    /// @notice The disputer already has dispute `disputeId` open against the agent (one open dispute
+    /// per agent and disputer).
+    error StakingDisputerHasOpenDispute(uint256 agentId, address disputer, uint256 disputeId);
+    /// @notice Dispute `disputeId` against the agent already used this evidence hash (one dispute per
+    /// agent and evidence hash, whatever its outcome).
+    error StakingEvidenceAlreadyUsed(uint256 agentId, bytes32 evidenceHash, uint256 disputeId);
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -188,8 +201,11 @@ interface IAgentStaking {
     );
     /// @notice The arbiter rejected the dispute; the bond went to the treasury.
     event DisputeRejected(uint256 indexed disputeId, uint256 indexed agentId, uint256 bondForfeited);
-    /// @notice The dispute's window passed unresolved; the bond went back to the disputer.
+    /// @notice The dispute's window passed unresolved. `bondReturned` is always 0: the bond is
+    /// forfeited to the treasury, reported by the {DisputeBondForfeited} event emitted just before.
     event DisputeExpired(uint256 indexed disputeId, uint256 indexed agentId, uint256 bondReturned);
+    /// @notice The expired dispute's bond, `amount` tokens (possibly 0), went to the treasury.
+    event DisputeBondForfeited(uint256 indexed disputeId, uint256 indexed agentId, uint256 amount);
     /// @notice Governance parameters were set (also emitted by the constructor).
     event ParamsUpdated(Params params);
     /// @notice The treasury changed (also emitted by the constructor, from `address(0)`).
@@ -246,6 +262,8 @@ interface IAgentStaking {
     // ───────────────────────────── Disputes ─────────────────────────────
 
     /// @notice Opens a dispute against the agent, pulling the current dispute bond from the caller.
+    /// The caller may have only one open dispute per agent, and an evidence hash serves at most one
+    /// dispute per agent (one incident cannot be stacked into several slashes).
     /// Emits a {DisputeOpened} event.
     /// @return disputeId The new dispute's id (counter starting at 1).
     function openDispute(uint256 agentId, bytes32 evidenceHash, string calldata evidenceURI)
@@ -261,8 +279,9 @@ interface IAgentStaking {
     /// Emits a {DisputeRejected} event.
     function rejectDispute(uint256 disputeId) external;
 
-    /// @notice Closes a dispute left unresolved past its deadline; its bond goes back to the disputer.
-    /// Emits a {DisputeExpired} event.
+    /// @notice Closes a dispute left unresolved past its deadline; its bond is forfeited to the
+    /// treasury, as for a rejected dispute, so an unanswered dispute is not a free withdrawal freeze.
+    /// Emits a {DisputeBondForfeited} and a {DisputeExpired} event.
     function expireDispute(uint256 disputeId) external;
 
     // ───────────────────────────── Governance ─────────────────────────────
@@ -319,4 +338,10 @@ interface IAgentStaking {
 
     /// @notice The dispute (status `None` when it does not exist).
     function getDispute(uint256 disputeId) external view returns (Dispute memory);
+
+    /// @notice The dispute `disputer` has open against the agent (0: none).
+    function openDisputeOf(uint256 agentId, address disputer) external view returns (uint256);
+
+    /// @notice The dispute against the agent that used `evidenceHash`, whatever its status (0: none).
+    function disputeOfEvidence(uint256 agentId, bytes32 evidenceHash) external view returns (uint256);
 }

@@ -162,8 +162,10 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
 
     /// @dev Violations the handler watches for inside its actions.
     function _checkNoViolationObserved() internal view {
-        (bool stale, bool forged, bool liveAt, bool amount) = handler.violations();
+        (bool stale, bool forged, bool liveAt, bool amount, bool lapsed, bool bad) = handler.violations();
         _assertFalse(stale, "stale voucher redeemed");
+        _assertFalse(lapsed, "lapsed withdrawal paid");
+        _assertFalse(bad, "bad voucher in a batch redeemed");
         _assertFalse(forged, "forged or repeated claim paid");
         _assertFalse(liveAt, "liveAt");
         _assertFalse(amount, "amount mismatch");

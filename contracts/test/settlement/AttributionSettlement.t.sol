@@ -10,6 +10,7 @@ import {IContributionVotes} from "../../src/governance/IContributionVotes.sol";
 import {AttributionSettlement} from "../../src/settlement/AttributionSettlement.sol";
 import {IAttributionSettlement} from "../../src/settlement/IAttributionSettlement.sol";
 import {ERC1271WalletMock} from "./mocks/ERC1271WalletMock.sol";
+import {GasBurnerERC1271Mock, RejectingERC1271Mock, ReturnBombERC1271Mock} from "./mocks/HostileERC1271Mocks.sol";
 import {SettlementTestBase} from "./utils/SettlementTestBase.sol";
 import {StandardMerkleTree} from "./utils/StandardMerkleTree.sol";
 
@@ -325,7 +326,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         deposited = bound(deposited, 1, INITIAL_BALANCE);
         requested = bound(requested, 1, type(uint256).max);
         redeemed = bound(redeemed, 0, deposited);
-        wait = bound(wait, WITHDRAWAL_DELAY, 365 days);
+        wait = bound(wait, WITHDRAWAL_DELAY, 2 * uint256(WITHDRAWAL_DELAY)); // inside the window
 
         _deposit(alice, deposited);
         vm.prank(alice);
@@ -339,6 +340,165 @@ contract AttributionSettlementTest is SettlementTestBase {
         assertEq(settlement.executeWithdrawal(), expected);
         assertEq(settlement.escrowOf(alice), remaining - expected);
         assertEq(token.balanceOf(address(settlement)), settlement.escrowOf(alice) + settlement.totalRedeemed());
+    }
+
+    function test_withdrawalWindowEnd_SetByRequestClearedByCancelAndExecute() public {
+        _deposit(alice, 100 ether);
+        assertEq(settlement.withdrawalWindowEnd(alice), 0, "none pending");
+        vm.prank(alice);
+        settlement.requestWithdrawal(60 ether);
+        uint64 executableAt = uint64(block.timestamp) + WITHDRAWAL_DELAY;
+        assertEq(settlement.withdrawalWindowEnd(alice), executableAt + WITHDRAWAL_DELAY);
+
+        vm.prank(alice);
+        settlement.cancelWithdrawal();
+        assertEq(settlement.withdrawalWindowEnd(alice), 0, "cleared by cancel");
+
+        vm.prank(alice);
+        settlement.requestWithdrawal(60 ether);
+        vm.warp(block.timestamp + WITHDRAWAL_DELAY);
+        vm.prank(alice);
+        settlement.executeWithdrawal();
+        assertEq(settlement.withdrawalWindowEnd(alice), 0, "cleared by execute");
+    }
+
+    function test_executeWithdrawal_AtLastSecondOfWindow() public {
+        _deposit(alice, 50 ether);
+        vm.prank(alice);
+        settlement.requestWithdrawal(50 ether);
+        vm.warp(settlement.withdrawalWindowEnd(alice));
+        vm.prank(alice);
+        assertEq(settlement.executeWithdrawal(), 50 ether);
+    }
+
+    function test_Revert_executeWithdrawal_WhenLapsed() public {
+        _deposit(alice, 50 ether);
+        vm.prank(alice);
+        settlement.requestWithdrawal(50 ether);
+        uint64 windowEnd = uint64(block.timestamp) + 2 * WITHDRAWAL_DELAY;
+        vm.warp(windowEnd + 1);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementWithdrawalLapsed.selector, alice, windowEnd, windowEnd + 1
+            )
+        );
+        vm.prank(alice);
+        settlement.executeWithdrawal();
+        assertEq(settlement.escrowOf(alice), 50 ether);
+    }
+
+    function test_executeWithdrawal_LapsedRequestIsRenewedOrCancelled() public {
+        _deposit(alice, 50 ether);
+        vm.prank(alice);
+        settlement.requestWithdrawal(50 ether);
+        vm.warp(block.timestamp + 2 * WITHDRAWAL_DELAY + 1);
+
+        // A lapsed request can be cancelled ...
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.WithdrawalCancelled(alice, 50 ether);
+        vm.prank(alice);
+        settlement.cancelWithdrawal();
+
+        // ... or replaced by a new one, announced again, with a fresh delay and window.
+        uint64 executableAt = uint64(block.timestamp) + WITHDRAWAL_DELAY;
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.WithdrawalRequested(alice, 50 ether, executableAt);
+        vm.prank(alice);
+        settlement.requestWithdrawal(50 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementWithdrawalNotReady.selector,
+                alice,
+                executableAt,
+                uint64(block.timestamp)
+            )
+        );
+        vm.prank(alice);
+        settlement.executeWithdrawal();
+        vm.warp(executableAt);
+        vm.prank(alice);
+        assertEq(settlement.executeWithdrawal(), 50 ether);
+    }
+
+    function test_executeWithdrawal_KeepsWindowFixedAtRequest() public {
+        _deposit(alice, 50 ether);
+        vm.prank(alice);
+        settlement.requestWithdrawal(50 ether);
+        uint64 windowEnd = settlement.withdrawalWindowEnd(alice);
+        vm.prank(admin);
+        settlement.setParams(_params(30 days, CHALLENGE_DELAY));
+        assertEq(settlement.withdrawalWindowEnd(alice), windowEnd);
+
+        vm.warp(windowEnd + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementWithdrawalLapsed.selector, alice, windowEnd, windowEnd + 1
+            )
+        );
+        vm.prank(alice);
+        settlement.executeWithdrawal();
+    }
+
+    /// @dev The attack: request once, wait, then deposit and pay with vouchers, and race the
+    /// settler's redemption with the long-ready withdrawal. The stale request has lapsed.
+    function test_Revert_executeWithdrawal_WhenStaleRequestFrontRunsRedemption() public {
+        vm.prank(alice);
+        settlement.requestWithdrawal(type(uint256).max);
+        vm.warp(block.timestamp + 30 days);
+
+        _deposit(alice, 100 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(alice, 100 ether, uint64(block.timestamp + 1 hours));
+        bytes memory sig = _sign(alicePk, v);
+
+        uint64 windowEnd = settlement.withdrawalWindowEnd(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementWithdrawalLapsed.selector, alice, windowEnd, uint64(block.timestamp)
+            )
+        );
+        vm.prank(alice);
+        settlement.executeWithdrawal();
+
+        vm.prank(settler);
+        assertEq(settlement.redeemVoucher(v, sig), 100 ether);
+    }
+
+    function testFuzz_executeWithdrawal_OnlyInsideWindow(uint64 delay, uint256 wait) public {
+        delay = uint64(bound(delay, 1 hours, 30 days));
+        wait = bound(wait, 0, 3 * uint256(delay));
+        vm.prank(admin);
+        settlement.setParams(_params(delay, CHALLENGE_DELAY));
+        _deposit(alice, 10 ether);
+        vm.prank(alice);
+        settlement.requestWithdrawal(10 ether);
+        uint64 executableAt = uint64(block.timestamp) + delay;
+        uint64 windowEnd = executableAt + delay;
+        assertEq(settlement.withdrawalWindowEnd(alice), windowEnd);
+        vm.warp(block.timestamp + wait);
+
+        if (block.timestamp < executableAt) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAttributionSettlement.SettlementWithdrawalNotReady.selector,
+                    alice,
+                    executableAt,
+                    uint64(block.timestamp)
+                )
+            );
+        } else if (block.timestamp > windowEnd) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAttributionSettlement.SettlementWithdrawalLapsed.selector,
+                    alice,
+                    windowEnd,
+                    uint64(block.timestamp)
+                )
+            );
+        }
+        vm.prank(alice);
+        uint256 paid = settlement.executeWithdrawal();
+        if (block.timestamp >= executableAt && block.timestamp <= windowEnd) assertEq(paid, 10 ether);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -580,6 +740,93 @@ contract AttributionSettlementTest is SettlementTestBase {
         settlement.redeemVoucher(v, sig);
     }
 
+    /// @dev An EOA that signed vouchers with its key and later gained code (an EIP-7702 delegation,
+    /// here etched) whose ERC-1271 check rejects them cannot revoke those vouchers.
+    function test_redeemVoucher_EOAWithRejectingDelegatedCodeStaysBound() public {
+        _deposit(alice, 100 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(alice, 60 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(alicePk, v);
+        vm.etch(alice, type(RejectingERC1271Mock).runtimeCode);
+        assertGt(alice.code.length, 0);
+
+        vm.prank(settler);
+        assertEq(settlement.redeemVoucher(v, sig), 60 ether);
+        assertEq(settlement.redeemedOf(alice), 60 ether);
+    }
+
+    function test_Revert_redeemVoucher_WhenEOAWithDelegatedCodeSignatureIsNotItsKeyAndCodeRejects() public {
+        _deposit(alice, 100 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(alice, 60 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(bobPk, v);
+        vm.etch(alice, type(RejectingERC1271Mock).runtimeCode);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, alice));
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig);
+    }
+
+    /// @dev With delegated code that does validate, both the EOA's own key (ECDSA first) and what the
+    /// code accepts (ERC-1271 fallback) are valid.
+    function test_redeemVoucher_EOAWithAcceptingDelegatedCodeTakesKeyAndERC1271() public {
+        ERC1271WalletMock bobWallet = new ERC1271WalletMock(bob);
+        vm.etch(alice, address(bobWallet).code); // accepts signatures by bob
+        _deposit(alice, 100 ether);
+        uint64 expiry = uint64(block.timestamp + 1 days);
+
+        IAttributionSettlement.Voucher memory byKey = _voucher(alice, 30 ether, expiry);
+        vm.prank(settler);
+        assertEq(settlement.redeemVoucher(byKey, _sign(alicePk, byKey)), 30 ether);
+
+        IAttributionSettlement.Voucher memory byCode = _voucher(alice, 50 ether, expiry);
+        vm.prank(settler);
+        assertEq(settlement.redeemVoucher(byCode, _sign(bobPk, byCode)), 20 ether);
+    }
+
+    /// @dev A true contract wallet cannot produce an ECDSA signature for its own address, so only the
+    /// ERC-1271 path applies, and its rejection (revocation) still counts.
+    function test_redeemVoucher_ContractWalletUsesERC1271Only() public {
+        ERC1271WalletMock wallet = new ERC1271WalletMock(bob);
+        vm.prank(bob);
+        settlement.depositFor(address(wallet), 80 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(address(wallet), 50 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(bobPk, v);
+
+        vm.prank(bob);
+        wallet.setRevoked(true);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, address(wallet))
+        );
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig);
+
+        vm.prank(bob);
+        wallet.setRevoked(false);
+        vm.prank(settler);
+        assertEq(settlement.redeemVoucher(v, sig), 50 ether);
+    }
+
+    function test_Revert_redeemVoucher_WhenERC1271WalletBurnsAllGas() public {
+        GasBurnerERC1271Mock burner = new GasBurnerERC1271Mock();
+        vm.prank(bob);
+        settlement.depositFor(address(burner), 10 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(address(burner), 10 ether, uint64(block.timestamp + 1 days));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, address(burner))
+        );
+        vm.prank(settler);
+        settlement.redeemVoucher{gas: 1_000_000}(v, _sign(bobPk, v));
+    }
+
+    function test_Revert_redeemVoucher_WhenTooLittleGasForERC1271Check() public {
+        ERC1271WalletMock wallet = new ERC1271WalletMock(bob);
+        vm.prank(bob);
+        settlement.depositFor(address(wallet), 80 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(address(wallet), 50 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(bobPk, v);
+        vm.expectPartialRevert(IAttributionSettlement.SettlementInsufficientGas.selector);
+        vm.prank(settler);
+        settlement.redeemVoucher{gas: 80_000}(v, sig);
+    }
+
     function testFuzz_redeemVoucher_NeverRedeemsTheSameTokensTwice(
         uint256 deposited,
         uint256 first,
@@ -660,20 +907,158 @@ contract AttributionSettlementTest is SettlementTestBase {
         settlement.redeemVouchers(vs, sigs);
     }
 
-    function test_Revert_redeemVouchers_WhenOneIsInvalid_RevertsAll() public {
+    function test_redeemVouchers_SkipsEachKindOfBadVoucherAndRedeemsTheRest() public {
+        _deposit(alice, 100 ether);
+        uint64 expiry = uint64(block.timestamp + 1 days);
+        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](6);
+        bytes[] memory sigs = new bytes[](6);
+        vs[0] = _voucher(alice, 10 ether, expiry);
+        vs[1] = _voucher(bob, 20 ether, expiry); // bob has no escrow
+        vs[2] = _voucher(alice, 40 ether, uint64(block.timestamp - 1)); // expired
+        vs[3] = _voucher(alice, 40 ether, expiry); // signed by bob
+        vs[4] = _voucher(alice, 10 ether, expiry); // replay of vs[0]
+        vs[5] = _voucher(alice, 25 ether, expiry);
+        sigs[0] = _sign(alicePk, vs[0]);
+        sigs[1] = _sign(bobPk, vs[1]);
+        sigs[2] = _sign(alicePk, vs[2]);
+        sigs[3] = _sign(bobPk, vs[3]);
+        sigs[4] = sigs[0];
+        sigs[5] = _sign(alicePk, vs[5]);
+
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherRedeemed(alice, settler, 10 ether, 10 ether);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherSkipped(bob, IAttributionSettlement.SettlementEscrowEmpty.selector);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherSkipped(alice, IAttributionSettlement.SettlementVoucherExpired.selector);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherSkipped(alice, IAttributionSettlement.SettlementInvalidSignature.selector);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherSkipped(
+            alice, IAttributionSettlement.SettlementVoucherNotAboveRedeemed.selector
+        );
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherRedeemed(alice, settler, 15 ether, 25 ether);
+        vm.prank(settler);
+        assertEq(settlement.redeemVouchers(vs, sigs), 25 ether);
+
+        assertEq(settlement.redeemedOf(alice), 25 ether);
+        assertEq(settlement.escrowOf(alice), 75 ether);
+        assertEq(settlement.redeemedOf(bob), 0);
+        assertEq(settlement.totalRedeemed(), 25 ether);
+    }
+
+    /// @dev A payer empties its escrow just before the batch lands: only its voucher is skipped.
+    function test_redeemVouchers_FrontRunEmptiedEscrowSkipsOnlyThatPayer() public {
+        _deposit(alice, 100 ether);
+        _deposit(bob, 100 ether);
+        vm.prank(alice);
+        settlement.requestWithdrawal(type(uint256).max);
+        vm.warp(block.timestamp + WITHDRAWAL_DELAY);
+        uint64 expiry = uint64(block.timestamp + 1 hours);
+        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](2);
+        bytes[] memory sigs = new bytes[](2);
+        vs[0] = _voucher(alice, 50 ether, expiry);
+        vs[1] = _voucher(bob, 20 ether, expiry);
+        sigs[0] = _sign(alicePk, vs[0]);
+        sigs[1] = _sign(bobPk, vs[1]);
+
+        vm.prank(alice);
+        settlement.executeWithdrawal(); // the front-run
+
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherSkipped(alice, IAttributionSettlement.SettlementEscrowEmpty.selector);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherRedeemed(bob, settler, 20 ether, 20 ether);
+        vm.prank(settler);
+        assertEq(settlement.redeemVouchers(vs, sigs), 20 ether);
+    }
+
+    function test_redeemVouchers_AllSkippedReturnsZero() public {
+        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](2);
+        bytes[] memory sigs = new bytes[](2);
+        vs[0] = _voucher(alice, 10 ether, uint64(block.timestamp + 1 days));
+        vs[1] = _voucher(bob, 10 ether, uint64(block.timestamp + 1 days));
+        sigs[0] = _sign(alicePk, vs[0]);
+        sigs[1] = hex"deadbeef";
+        vm.prank(settler);
+        assertEq(settlement.redeemVouchers(vs, sigs), 0);
+        assertEq(settlement.totalRedeemed(), 0);
+    }
+
+    /// @dev A wallet whose check burns all the gas it gets costs the batch at most ERC1271_GAS_LIMIT.
+    function test_redeemVouchers_GasBurningWalletIsSkippedWithBoundedGas() public {
+        GasBurnerERC1271Mock burner = new GasBurnerERC1271Mock();
+        vm.prank(bob);
+        settlement.depositFor(address(burner), 10 ether);
         _deposit(alice, 100 ether);
         uint64 expiry = uint64(block.timestamp + 1 days);
         IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](2);
         bytes[] memory sigs = new bytes[](2);
-        vs[0] = _voucher(alice, 10 ether, expiry);
-        vs[1] = _voucher(bob, 20 ether, expiry);
-        sigs[0] = _sign(alicePk, vs[0]);
-        sigs[1] = _sign(bobPk, vs[1]); // bob has no escrow
+        vs[0] = _voucher(address(burner), 10 ether, expiry);
+        vs[1] = _voucher(alice, 30 ether, expiry);
+        sigs[0] = _sign(bobPk, vs[0]);
+        sigs[1] = _sign(alicePk, vs[1]);
 
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEscrowEmpty.selector, bob));
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VoucherSkipped(
+            address(burner), IAttributionSettlement.SettlementInvalidSignature.selector
+        );
         vm.prank(settler);
-        settlement.redeemVouchers(vs, sigs);
-        assertEq(settlement.redeemedOf(alice), 0);
+        uint256 gasBefore = gasleft();
+        uint256 total = settlement.redeemVouchers{gas: 1_000_000}(vs, sigs);
+        uint256 used = gasBefore - gasleft();
+        assertEq(total, 30 ether);
+        assertEq(settlement.redeemedOf(alice), 30 ether);
+        assertLt(used, settlement.ERC1271_GAS_LIMIT() + 150_000, "hostile wallet burnt more than its allowance");
+    }
+
+    /// @dev A wallet answering with a return-data bomb costs the batch nothing extra: only 32 bytes
+    /// of its answer are copied.
+    function test_redeemVouchers_ReturnBombWalletCostsBoundedGas() public {
+        ReturnBombERC1271Mock bomb = new ReturnBombERC1271Mock();
+        vm.prank(bob);
+        settlement.depositFor(address(bomb), 10 ether);
+        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](1);
+        bytes[] memory sigs = new bytes[](1);
+        vs[0] = _voucher(address(bomb), 10 ether, uint64(block.timestamp + 1 days));
+        sigs[0] = hex"00";
+        vm.prank(settler);
+        uint256 gasBefore = gasleft();
+        assertEq(settlement.redeemVouchers(vs, sigs), 10 ether);
+        assertLt(gasBefore - gasleft(), settlement.ERC1271_GAS_LIMIT() + 150_000);
+    }
+
+    /// @dev Whatever gas the settler's transaction carries (e.g. a tight eth_estimateGas), a valid
+    /// wallet voucher is redeemed or the batch reverts: it is never skipped for lack of gas.
+    function testFuzz_redeemVouchers_ValidWalletVoucherNeverSkippedForLackOfGas(uint256 gasLimit) public {
+        gasLimit = bound(gasLimit, 30_000, 400_000);
+        ERC1271WalletMock wallet = new ERC1271WalletMock(bob);
+        vm.prank(bob);
+        settlement.depositFor(address(wallet), 80 ether);
+        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](1);
+        bytes[] memory sigs = new bytes[](1);
+        vs[0] = _voucher(address(wallet), 50 ether, uint64(block.timestamp + 1 days));
+        sigs[0] = _sign(bobPk, vs[0]);
+
+        vm.prank(settler);
+        try settlement.redeemVouchers{gas: gasLimit}(vs, sigs) returns (uint256 total) {
+            assertEq(total, 50 ether, "valid voucher skipped");
+            assertEq(settlement.redeemedOf(address(wallet)), 50 ether);
+        } catch {
+            assertEq(settlement.redeemedOf(address(wallet)), 0);
+        }
+    }
+
+    function test_redeemVouchers_EOAWithRejectingDelegatedCodeStaysBound() public {
+        _deposit(alice, 100 ether);
+        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](1);
+        bytes[] memory sigs = new bytes[](1);
+        vs[0] = _voucher(alice, 40 ether, uint64(block.timestamp + 1 days));
+        sigs[0] = _sign(alicePk, vs[0]);
+        vm.etch(alice, type(RejectingERC1271Mock).runtimeCode);
+        vm.prank(settler);
+        assertEq(settlement.redeemVouchers(vs, sigs), 40 ether);
     }
 
     function test_Revert_redeemVouchers_WhenNotSettler() public {

@@ -131,6 +131,38 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         assertEq(alicePaid + bobPaid + opPaid + a.totalActiveAssets + a.totalUnbondingAssets, 1_100e18 - slashed);
     }
 
+    /// @dev The griefing the dispute rules stop: a staker-locking attacker opens disputes the arbiter
+    /// ignores. Each one now costs its bond, one address holds one open dispute per agent, and one
+    /// incident's evidence serves a single dispute, so the lock is neither free nor stackable.
+    function test_flow_DisputeGriefingCostsTheBondAndCannotBeStacked() public {
+        uint256 shares = _delegate(alice, agentId, 1_000e18);
+        uint256 entry = _unbond(alice, agentId, shares);
+        vm.warp(block.timestamp + UNBONDING_DELAY - 1);
+        uint256 griefing = _openDisputeWith(stranger, agentId, EVIDENCE_HASH);
+
+        // A second dispute from the same address, or over the same evidence, is refused.
+        _fund(stranger, DISPUTE_BOND);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingDisputerHasOpenDispute.selector, agentId, stranger, griefing)
+        );
+        vm.prank(stranger);
+        staking.openDispute(agentId, keccak256("another incident"), EVIDENCE_URI);
+        _fund(bob, DISPUTE_BOND);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingEvidenceAlreadyUsed.selector, agentId, EVIDENCE_HASH, griefing)
+        );
+        vm.prank(bob);
+        staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
+
+        // The arbiter ignores it; it expires and the griefer's bond goes to the treasury.
+        vm.warp(block.timestamp + DISPUTE_WINDOW);
+        staking.expireDispute(griefing);
+        assertEq(token.balanceOf(treasury), DISPUTE_BOND);
+        assertEq(token.balanceOf(stranger), DISPUTE_BOND, "only the unused second bond is left");
+        vm.prank(alice);
+        assertEq(staking.withdraw(entry), 1_000e18);
+    }
+
     function test_flow_OperatorTransferKeepsStakeAndDisputes() public {
         _delegate(operator, agentId, 500e18);
         uint256 disputeId = _openDispute(disputer, agentId);
@@ -183,6 +215,8 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 aliceShares;
         uint256 bobShares;
         uint256 openDisputes;
+        uint256 treasury;
+        uint256 disputer;
     }
 
     function test_events_RebuildSharesAndPoolsFromLogsAlone() public {
@@ -213,9 +247,13 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         assertEq(r.aliceShares, staking.sharesOf(agentId, alice), "alice");
         assertEq(r.bobShares, staking.sharesOf(agentId, bob), "bob");
         assertEq(r.openDisputes, a.openDisputes, "open disputes");
+        assertEq(r.treasury, token.balanceOf(treasury), "treasury");
+        assertEq(r.disputer, token.balanceOf(disputer), "disputer");
     }
 
-    function _replay(Vm.Log[] memory logs) internal view returns (Replay memory r) {
+    mapping(uint256 disputeId => uint256) internal bonds;
+
+    function _replay(Vm.Log[] memory logs) internal returns (Replay memory r) {
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory log = logs[i];
             if (log.emitter != address(staking)) continue;
@@ -248,11 +286,24 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
                 assertEq(r.unbondingAssets, unbondingAfter, "Slashed.unbondingAssetsAfter");
             } else if (sig == IAgentStaking.DisputeOpened.selector) {
                 r.openDisputes++;
-            } else if (
-                sig == IAgentStaking.DisputeAccepted.selector || sig == IAgentStaking.DisputeRejected.selector
-                    || sig == IAgentStaking.DisputeExpired.selector
-            ) {
+                (uint256 bond,,,) = abi.decode(log.data, (uint256, uint64, bytes32, string));
+                bonds[uint256(log.topics[1])] = bond;
+            } else if (sig == IAgentStaking.DisputeAccepted.selector) {
                 r.openDisputes--;
+                (,,, uint256 reward, uint256 toTreasury) =
+                    abi.decode(log.data, (uint16, uint256, uint256, uint256, uint256));
+                r.treasury += toTreasury;
+                if (address(uint160(uint256(log.topics[3]))) == disputer) {
+                    r.disputer += reward + bonds[uint256(log.topics[1])];
+                }
+            } else if (sig == IAgentStaking.DisputeRejected.selector) {
+                r.openDisputes--;
+                r.treasury += abi.decode(log.data, (uint256));
+            } else if (sig == IAgentStaking.DisputeBondForfeited.selector) {
+                r.treasury += abi.decode(log.data, (uint256));
+            } else if (sig == IAgentStaking.DisputeExpired.selector) {
+                r.openDisputes--;
+                assertEq(abi.decode(log.data, (uint256)), 0, "DisputeExpired.bondReturned");
             }
         }
     }

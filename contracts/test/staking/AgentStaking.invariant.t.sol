@@ -51,7 +51,7 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
 
         handler = new AgentStakingHandler(staking, token, governance, treasury, delegators, disputers, agentIds);
 
-        bytes4[] memory selectors = new bytes4[](10);
+        bytes4[] memory selectors = new bytes4[](11);
         selectors[0] = AgentStakingHandler.delegate.selector;
         selectors[1] = AgentStakingHandler.unbond.selector;
         selectors[2] = AgentStakingHandler.withdraw.selector;
@@ -62,6 +62,7 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
         selectors[7] = AgentStakingHandler.expireDispute.selector;
         selectors[8] = AgentStakingHandler.setParams.selector;
         selectors[9] = AgentStakingHandler.warp.selector;
+        selectors[10] = AgentStakingHandler.setDelays.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -148,16 +149,27 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
     /// Disputes:
     /// - each accepted dispute slashed at most slashCapBps of (active + unbonding) at that moment,
     ///   and the same fraction of each pool, leaving shares untouched (checked by the handler);
-    /// - the per-agent open-dispute counter matches the disputes actually open.
+    /// - the per-agent open-dispute counter matches the disputes actually open;
+    /// - a disputer has at most one open dispute per agent, an evidence hash serves at most one
+    ///   dispute per agent, and {openDisputeOf} / {disputeOfEvidence} point at the open disputes;
+    /// - the unbonding delay is never shorter than the dispute window.
     function invariant_disputes() public view {
         assertEq(handler.ghostSlashCapViolations(), 0, "slash above cap");
         assertEq(handler.ghostSlashDisproportions(), 0, "slash not proportional");
+        assertEq(handler.ghostDuplicateDisputesOpened(), 0, "second open dispute by one disputer");
+        assertEq(handler.ghostReusedEvidenceAccepted(), 0, "evidence reused");
+        assertEq(handler.ghostShortUnbondingAccepted(), 0, "unbonding shorter than dispute window");
+        assertEq(handler.ghostUnexpectedReverts(), 0, "allowed call reverted");
+        IAgentStaking.Params memory p = staking.params();
+        assertGe(p.unbondingDelay, p.disputeWindow, "unbondingDelay < disputeWindow");
         uint256[] memory agents = handler.agentIds();
         uint256[] memory open = handler.openDisputeIds();
         uint256[] memory counts = new uint256[](agents.length);
         for (uint256 j; j < open.length; ++j) {
             IAgentStaking.Dispute memory d = staking.getDispute(open[j]);
             assertEq(uint8(d.status), uint8(IAgentStaking.DisputeStatus.Open), "open dispute status");
+            assertEq(staking.openDisputeOf(d.agentId, d.disputer), open[j], "openDisputeOf");
+            assertEq(staking.disputeOfEvidence(d.agentId, d.evidenceHash), open[j], "disputeOfEvidence");
             counts[d.agentId - 1]++;
         }
         for (uint256 i; i < agents.length; ++i) {

@@ -67,6 +67,26 @@ contract AgentStakingTest is AgentStakingTestBase {
         new AgentStaking(admin, token, treasury, p);
     }
 
+    function test_Revert_constructor_WhenUnbondingShorterThanDisputeWindow() public {
+        IAgentStaking.Params memory p = _defaultParams();
+        p.unbondingDelay = DISPUTE_WINDOW - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentStaking.StakingUnbondingShorterThanDisputeWindow.selector, DISPUTE_WINDOW - 1, DISPUTE_WINDOW
+            )
+        );
+        new AgentStaking(admin, token, treasury, p);
+    }
+
+    /// @dev The devnet deployment's parameters (contracts/ts/deploy.ts) stay valid.
+    function test_constructor_AcceptsDevnetParams() public {
+        IAgentStaking.Params memory p = IAgentStaking.Params({
+            unbondingDelay: 7200, disputeWindow: 3600, disputeBond: 100e18, slashCapBps: 3000, disputerRewardBps: 1000
+        });
+        AgentStaking devnet = new AgentStaking(admin, token, treasury, p);
+        assertEq(keccak256(abi.encode(devnet.params())), keccak256(abi.encode(p)));
+    }
+
     // ───────────────────────────── registerAgent ─────────────────────────────
 
     function test_registerAgent_StoresAgent() public view {
@@ -506,7 +526,7 @@ contract AgentStakingTest is AgentStakingTestBase {
     }
 
     function testFuzz_withdraw_RespectsReleaseTime(uint64 delay, uint64 wait) public {
-        delay = uint64(bound(delay, 0, staking.MAX_UNBONDING_DELAY()));
+        delay = uint64(bound(delay, DISPUTE_WINDOW, staking.MAX_UNBONDING_DELAY()));
         wait = uint64(bound(wait, 0, 2 * uint256(staking.MAX_UNBONDING_DELAY())));
         IAgentStaking.Params memory p = _defaultParams();
         p.unbondingDelay = delay;
@@ -618,6 +638,89 @@ contract AgentStakingTest is AgentStakingTestBase {
         assertEq(_agent(agentId).openDisputes, 1);
     }
 
+    function test_openDispute_RecordsOpenDisputeAndEvidence() public {
+        assertEq(staking.openDisputeOf(agentId, disputer), 0);
+        assertEq(staking.disputeOfEvidence(agentId, EVIDENCE_HASH), 0);
+        uint256 id = _openDisputeWith(disputer, agentId, EVIDENCE_HASH);
+        assertEq(staking.openDisputeOf(agentId, disputer), id);
+        assertEq(staking.disputeOfEvidence(agentId, EVIDENCE_HASH), id);
+        assertEq(staking.openDisputeOf(agentId, bob), 0);
+    }
+
+    function test_openDispute_SameDisputerOnOtherAgentAndAfterResolution() public {
+        uint256 other = _register(operator, 0);
+        uint256 first = _openDispute(disputer, agentId);
+        uint256 onOther = _openDispute(disputer, other);
+        assertEq(staking.openDisputeOf(other, disputer), onOther);
+
+        vm.prank(arbiter);
+        staking.rejectDispute(first);
+        assertEq(staking.openDisputeOf(agentId, disputer), 0, "cleared when resolved");
+        uint256 again = _openDispute(disputer, agentId);
+        assertEq(staking.openDisputeOf(agentId, disputer), again);
+    }
+
+    function test_openDispute_SameEvidenceOnAnotherAgent() public {
+        uint256 other = _register(operator, 0);
+        uint256 a = _openDisputeWith(disputer, agentId, EVIDENCE_HASH);
+        uint256 b = _openDisputeWith(bob, other, EVIDENCE_HASH);
+        assertEq(staking.disputeOfEvidence(agentId, EVIDENCE_HASH), a);
+        assertEq(staking.disputeOfEvidence(other, EVIDENCE_HASH), b);
+    }
+
+    function test_Revert_openDispute_WhenDisputerHasOpenDispute() public {
+        uint256 first = _openDispute(disputer, agentId);
+        bytes32 evidence = _freshEvidence();
+        _fund(disputer, DISPUTE_BOND);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingDisputerHasOpenDispute.selector, agentId, disputer, first)
+        );
+        vm.prank(disputer);
+        staking.openDispute(agentId, evidence, EVIDENCE_URI);
+        assertEq(_agent(agentId).openDisputes, 1);
+    }
+
+    /// @dev One incident cannot be stacked into several disputes (each slashing up to the cap), by
+    /// other disputers or after the first dispute was resolved, whatever its outcome.
+    function test_Revert_openDispute_WhenEvidenceAlreadyUsed() public {
+        _delegate(alice, agentId, 1_000e18);
+        uint256 first = _openDisputeWith(disputer, agentId, EVIDENCE_HASH);
+        _fund(bob, DISPUTE_BOND);
+        bytes memory err =
+            abi.encodeWithSelector(IAgentStaking.StakingEvidenceAlreadyUsed.selector, agentId, EVIDENCE_HASH, first);
+        vm.expectRevert(err);
+        vm.prank(bob);
+        staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
+
+        _accept(first, SLASH_CAP_BPS);
+        vm.expectRevert(err);
+        vm.prank(bob);
+        staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
+        vm.expectRevert(err);
+        vm.prank(disputer);
+        staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
+        assertEq(_agent(agentId).totalActiveAssets, 500e18, "slashed once, at the cap");
+    }
+
+    function test_Revert_openDispute_WhenEvidenceUsedByARejectedDispute() public {
+        uint256 first = _openDisputeWith(disputer, agentId, EVIDENCE_HASH);
+        vm.prank(arbiter);
+        staking.rejectDispute(first);
+        _fund(bob, DISPUTE_BOND);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingEvidenceAlreadyUsed.selector, agentId, EVIDENCE_HASH, first)
+        );
+        vm.prank(bob);
+        staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
+    }
+
+    function test_Revert_openDispute_WhenEvidenceHashZero() public {
+        _fund(disputer, DISPUTE_BOND);
+        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroEvidenceHash.selector));
+        vm.prank(disputer);
+        staking.openDispute(agentId, bytes32(0), EVIDENCE_URI);
+    }
+
     function test_Revert_openDispute_WhenUnknownAgent() public {
         vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingUnknownAgent.selector, 7));
         vm.prank(disputer);
@@ -657,6 +760,7 @@ contract AgentStakingTest is AgentStakingTestBase {
         assertEq(uint8(d.status), uint8(IAgentStaking.DisputeStatus.Accepted));
         assertEq(d.slashBps, 1_000);
         assertEq(d.slashed, 200e18);
+        assertEq(staking.openDisputeOf(agentId, disputer), 0);
     }
 
     function test_acceptDispute_PaysDisputerRewardAndBondAndTreasuryRest() public {
@@ -817,6 +921,7 @@ contract AgentStakingTest is AgentStakingTestBase {
         assertEq(_agent(agentId).openDisputes, 0);
         assertEq(_agent(agentId).totalActiveAssets, 100e18);
         assertEq(uint8(staking.getDispute(disputeId).status), uint8(IAgentStaking.DisputeStatus.Rejected));
+        assertEq(staking.openDisputeOf(agentId, disputer), 0);
     }
 
     function test_rejectDispute_WithZeroBond() public {
@@ -870,15 +975,21 @@ contract AgentStakingTest is AgentStakingTestBase {
 
     // ───────────────────────────── expireDispute ─────────────────────────────
 
-    function test_expireDispute_ReturnsBond() public {
+    /// @dev An unanswered dispute is no free withdrawal freeze: its bond is forfeited like a rejection.
+    function test_expireDispute_ForfeitsBondToTreasury() public {
         uint256 disputeId = _openDispute(disputer, agentId);
         vm.warp(block.timestamp + DISPUTE_WINDOW);
         vm.expectEmit(true, true, false, true);
-        emit IAgentStaking.DisputeExpired(disputeId, agentId, DISPUTE_BOND);
+        emit IAgentStaking.DisputeBondForfeited(disputeId, agentId, DISPUTE_BOND);
+        vm.expectEmit(true, true, false, true);
+        emit IAgentStaking.DisputeExpired(disputeId, agentId, 0);
         vm.prank(stranger);
         staking.expireDispute(disputeId);
-        assertEq(token.balanceOf(disputer), DISPUTE_BOND);
+        assertEq(token.balanceOf(disputer), 0);
+        assertEq(token.balanceOf(treasury), DISPUTE_BOND);
+        assertEq(token.balanceOf(address(staking)), 0);
         assertEq(_agent(agentId).openDisputes, 0);
+        assertEq(staking.openDisputeOf(agentId, disputer), 0);
         assertEq(uint8(staking.getDispute(disputeId).status), uint8(IAgentStaking.DisputeStatus.Expired));
     }
 
@@ -889,8 +1000,13 @@ contract AgentStakingTest is AgentStakingTestBase {
         vm.prank(stranger);
         uint256 disputeId = staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
         vm.warp(block.timestamp + DISPUTE_WINDOW);
+        vm.expectEmit(true, true, false, true);
+        emit IAgentStaking.DisputeBondForfeited(disputeId, agentId, 0);
+        vm.expectEmit(true, true, false, true);
+        emit IAgentStaking.DisputeExpired(disputeId, agentId, 0);
         staking.expireDispute(disputeId);
         assertEq(_agent(agentId).openDisputes, 0);
+        assertEq(token.balanceOf(treasury), 0);
     }
 
     function test_Revert_expireDispute_WhenUnknownDispute() public {
@@ -976,7 +1092,7 @@ contract AgentStakingTest is AgentStakingTestBase {
         assertEq(staking.getDispute(disputeId).deadline, deadline);
         vm.warp(deadline);
         staking.expireDispute(disputeId);
-        assertEq(token.balanceOf(disputer), DISPUTE_BOND);
+        assertEq(token.balanceOf(treasury), DISPUTE_BOND, "the bond posted, not the new one, is forfeited");
     }
 
     function test_Revert_setParams_WhenNotParameterRole() public {
@@ -1018,6 +1134,33 @@ contract AgentStakingTest is AgentStakingTestBase {
         _setParams(p);
     }
 
+    function test_Revert_setParams_WhenUnbondingShorterThanDisputeWindow() public {
+        IAgentStaking.Params memory p = _defaultParams();
+        p.unbondingDelay = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentStaking.StakingUnbondingShorterThanDisputeWindow.selector, uint64(0), DISPUTE_WINDOW
+            )
+        );
+        _setParams(p);
+        p.unbondingDelay = 5 days;
+        p.disputeWindow = 5 days + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentStaking.StakingUnbondingShorterThanDisputeWindow.selector, uint64(5 days), uint64(5 days + 1)
+            )
+        );
+        _setParams(p);
+    }
+
+    function test_setParams_AcceptsUnbondingEqualToDisputeWindow() public {
+        IAgentStaking.Params memory p = _defaultParams();
+        p.unbondingDelay = 5 days;
+        p.disputeWindow = 5 days;
+        _setParams(p);
+        assertEq(staking.params().unbondingDelay, staking.params().disputeWindow);
+    }
+
     function test_Revert_setParams_WhenSlashCapZero() public {
         IAgentStaking.Params memory p = _defaultParams();
         p.slashCapBps = 0;
@@ -1046,12 +1189,28 @@ contract AgentStakingTest is AgentStakingTestBase {
     }
 
     function testFuzz_setParams_AcceptsEverythingInBounds(IAgentStaking.Params memory p) public {
-        p.unbondingDelay = uint64(bound(p.unbondingDelay, 0, 365 days));
         p.disputeWindow = uint64(bound(p.disputeWindow, 1 hours, 90 days));
+        p.unbondingDelay = uint64(bound(p.unbondingDelay, p.disputeWindow, 365 days));
         p.slashCapBps = uint16(bound(p.slashCapBps, 1, 10_000));
         p.disputerRewardBps = uint16(bound(p.disputerRewardBps, 0, 10_000));
         _setParams(p);
         assertEq(keccak256(abi.encode(staking.params())), keccak256(abi.encode(p)));
+    }
+
+    function testFuzz_setParams_RejectsUnbondingShorterThanDisputeWindow(uint64 unbondingDelay, uint64 disputeWindow)
+        public
+    {
+        disputeWindow = uint64(bound(disputeWindow, 1 hours, 90 days));
+        unbondingDelay = uint64(bound(unbondingDelay, 0, disputeWindow - 1));
+        IAgentStaking.Params memory p = _defaultParams();
+        p.unbondingDelay = unbondingDelay;
+        p.disputeWindow = disputeWindow;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentStaking.StakingUnbondingShorterThanDisputeWindow.selector, unbondingDelay, disputeWindow
+            )
+        );
+        _setParams(p);
     }
 
     // ───────────────────────────── setTreasury ─────────────────────────────
@@ -1106,6 +1265,8 @@ contract AgentStakingTest is AgentStakingTestBase {
         assertEq(staking.getUnbonding(42).delegator, address(0));
         assertEq(staking.previewWithdraw(42), 0);
         assertEq(uint8(staking.getDispute(42).status), uint8(IAgentStaking.DisputeStatus.None));
+        assertEq(staking.openDisputeOf(42, alice), 0);
+        assertEq(staking.disputeOfEvidence(42, EVIDENCE_HASH), 0);
         assertEq(staking.sharesOf(42, alice), 0);
         assertEq(staking.previewDelegate(42, 1), VIRTUAL_SHARES);
         // An empty pool converts at the initial rate of 10**6 shares per asset.

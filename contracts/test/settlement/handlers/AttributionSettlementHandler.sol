@@ -10,10 +10,13 @@ import {AttributionSettlement} from "../../../src/settlement/AttributionSettleme
 import {IAttributionSettlement} from "../../../src/settlement/IAttributionSettlement.sol";
 import {TributaryToken} from "../../../src/token/TributaryToken.sol";
 import {ERC1271WalletMock} from "../mocks/ERC1271WalletMock.sol";
+import {RejectingERC1271Mock} from "../mocks/HostileERC1271Mocks.sol";
 import {StandardMerkleTree} from "../utils/StandardMerkleTree.sol";
 
-/// @notice Drives AttributionSettlement like the real system: payers (two EOAs and an ERC-1271
-/// wallet) deposit, sign ever-larger vouchers and withdraw; the settler redeems, accrues earnings
+/// @notice Drives AttributionSettlement like the real system: payers (an EOA, an EOA whose
+/// EIP-7702-style delegated code rejects every ERC-1271 check, and an ERC-1271 wallet) deposit, sign
+/// ever-larger vouchers and withdraw (only inside the withdrawal window; lapsed requests must never
+/// pay); the settler redeems single vouchers and batches mixing good and bad ones, accrues earnings
 /// to earners (never more than redeemed) and posts real StandardMerkleTree roots of their
 /// cumulative earnings; governance vetoes; anyone claims; time passes. Ghost variables record
 /// every token movement so the invariant suite can check the contract against them.
@@ -60,6 +63,8 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
     bool internal _forgedClaimPaid;
     bool internal _liveAtMismatch;
     bool internal _amountMismatch;
+    bool internal _lapsedWithdrawalPaid;
+    bool internal _badVoucherRedeemed;
 
     constructor(
         AttributionSettlement settlement_,
@@ -81,6 +86,9 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
             vm.prank(_payers[i]);
             token.approve(address(settlement), type(uint256).max);
         }
+        // Payer 1 signs with its key but has code rejecting ERC-1271 checks (an EIP-7702 delegation):
+        // its vouchers must stay redeemable.
+        vm.etch(_payers[1], type(RejectingERC1271Mock).runtimeCode);
         (address owner, uint256 ownerKey) = makeAddrAndKey("walletOwner");
         _payers[PAYERS - 1] = address(new ERC1271WalletMock(owner));
         _signerKeys[PAYERS - 1] = ownerKey;
@@ -101,7 +109,7 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
         address payer = _payer(payerSeed);
         amount = bound(amount, 1, 1_000 ether);
         // The wallet is funded by its owner through depositFor; EOAs deposit for themselves.
-        address from = payer.code.length == 0 ? payer : ERC1271WalletMock(payer).owner();
+        address from = payerSeed % PAYERS == PAYERS - 1 ? ERC1271WalletMock(payer).owner() : payer;
         vm.prank(_admin);
         token.mint(from, amount);
         vm.startPrank(from);
@@ -134,6 +142,14 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
         address payer = _payer(payerSeed);
         IAttributionSettlement.Withdrawal memory w = settlement.pendingWithdrawal(payer);
         if (w.amount == 0 || block.timestamp < w.executableAt) return;
+        if (block.timestamp > settlement.withdrawalWindowEnd(payer)) {
+            // Lapsed: it must never pay (the payer has to request again).
+            vm.prank(payer);
+            try settlement.executeWithdrawal() returns (uint256) {
+                _lapsedWithdrawalPaid = true;
+            } catch {}
+            return;
+        }
         uint256 escrow = settlement.escrowOf(payer);
         uint256 balanceBefore = token.balanceOf(payer);
         vm.prank(payer);
@@ -168,30 +184,33 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
         _ghostRedeemed[payer] += expected;
     }
 
-    /// @dev Two payers' next vouchers in one batch.
-    function redeemBatch(uint256 seedA, uint256 seedB, uint256 increment) external {
+    /// @dev Two payers' next vouchers in one batch, with a bad voucher (forged, expired or stale)
+    /// between them: the bad one is skipped and must redeem nothing; payers with an empty escrow are
+    /// skipped too.
+    function redeemBatch(uint256 seedA, uint256 seedB, uint256 increment, uint256 badKind) external {
         uint256 ia = seedA % PAYERS;
         uint256 ib = seedB % PAYERS;
         if (ia == ib) ib = (ib + 1) % PAYERS;
         address pa = _payers[ia];
         address pb = _payers[ib];
-        if (settlement.escrowOf(pa) == 0 || settlement.escrowOf(pb) == 0) return;
         increment = bound(increment, 1, 300 ether);
-        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](2);
-        bytes[] memory sigs = new bytes[](2);
+        IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](3);
+        bytes[] memory sigs = new bytes[](3);
         vs[0] = IAttributionSettlement.Voucher(pa, _ghostSignedCap[pa] + increment, uint64(block.timestamp));
-        vs[1] = IAttributionSettlement.Voucher(pb, _ghostSignedCap[pb] + increment, uint64(block.timestamp));
+        vs[2] = IAttributionSettlement.Voucher(pb, _ghostSignedCap[pb] + increment, uint64(block.timestamp));
         sigs[0] = _sign(ia, vs[0]);
-        sigs[1] = _sign(ib, vs[1]);
+        sigs[2] = _sign(ib, vs[2]);
+        (vs[1], sigs[1]) = _badVoucher(ia, vs[0].cumulativeAmount + 1_000 ether, badKind);
         _ghostSignedCap[pa] = vs[0].cumulativeAmount;
-        _ghostSignedCap[pb] = vs[1].cumulativeAmount;
+        _ghostSignedCap[pb] = vs[2].cumulativeAmount;
         uint256 expectedA = _expectedRedeem(pa, vs[0].cumulativeAmount);
-        uint256 expectedB = _expectedRedeem(pb, vs[1].cumulativeAmount);
+        uint256 expectedB = _expectedRedeem(pb, vs[2].cumulativeAmount);
         vm.prank(_settler);
         uint256 total = settlement.redeemVouchers(vs, sigs);
         if (total != expectedA + expectedB) _amountMismatch = true;
         _ghostRedeemed[pa] += expectedA;
         _ghostRedeemed[pb] += expectedB;
+        if (settlement.redeemedOf(pa) != _ghostRedeemed[pa]) _badVoucherRedeemed = true;
     }
 
     /// @dev Replays a voucher at or below what was already redeemed: it must never pay.
@@ -370,9 +389,23 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
     function violations()
         external
         view
-        returns (bool staleVoucherRedeemed, bool forgedClaimPaid, bool liveAtMismatch, bool amountMismatch)
+        returns (
+            bool staleVoucherRedeemed,
+            bool forgedClaimPaid,
+            bool liveAtMismatch,
+            bool amountMismatch,
+            bool lapsedWithdrawalPaid,
+            bool badVoucherRedeemed
+        )
     {
-        return (_staleVoucherRedeemed, _forgedClaimPaid, _liveAtMismatch, _amountMismatch);
+        return (
+            _staleVoucherRedeemed,
+            _forgedClaimPaid,
+            _liveAtMismatch,
+            _amountMismatch,
+            _lapsedWithdrawalPaid,
+            _badVoucherRedeemed
+        );
     }
 
     function actors() external view returns (address[PAYERS] memory, address[EARNERS] memory, address[VAULTS] memory) {
@@ -391,6 +424,21 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
         uint256 open = cap - _ghostRedeemed[payer];
         uint256 escrow = settlement.escrowOf(payer);
         return open < escrow ? open : escrow;
+    }
+
+    /// @dev A voucher of payer `index` for `cap` that must not redeem: signed by the wrong key,
+    /// expired, or (stale) not above what was already redeemed.
+    function _badVoucher(uint256 index, uint256 cap, uint256 kind)
+        internal
+        view
+        returns (IAttributionSettlement.Voucher memory v, bytes memory sig)
+    {
+        address payer = _payers[index];
+        kind %= 3;
+        v = IAttributionSettlement.Voucher({payer: payer, cumulativeAmount: cap, expiry: uint64(block.timestamp)});
+        if (kind == 1) v.expiry = uint64(block.timestamp) - 1;
+        if (kind == 2) v.cumulativeAmount = _ghostRedeemed[payer];
+        sig = _sign(kind == 0 ? (index + 1) % PAYERS : index, v);
     }
 
     function _sign(uint256 payerIndex, IAttributionSettlement.Voucher memory v) internal view returns (bytes memory) {

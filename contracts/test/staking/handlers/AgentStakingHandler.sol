@@ -10,7 +10,10 @@ import {IAgentStaking} from "../../../src/staking/IAgentStaking.sol";
 import {StakingTestToken} from "../mocks/StakingTestToken.sol";
 
 /// @dev Drives AgentStaking with several delegators, agents and disputers, skipping calls that
-/// would revert, and keeps ghost totals of every token flow for the invariant suite.
+/// would revert, and keeps ghost totals of every token flow for the invariant suite. It also tries
+/// the calls the rules forbid (a second open dispute by one disputer on one agent, reusing an
+/// incident's evidence hash, an unbonding delay shorter than the dispute window) and counts any
+/// that succeed.
 /// `governance` holds ARBITER_ROLE and PARAMETER_ROLE.
 contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 internal constant BPS = 10_000;
@@ -26,6 +29,9 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256[] internal _agentIds;
     uint256[] internal _pendingUnbondings;
     uint256[] internal _openDisputes;
+    mapping(uint256 agentId => bytes32[]) internal _usedEvidence;
+    uint256 internal _evidenceNonce;
+    address internal immutable _sink;
 
     // Ghost totals of every token flow into and out of the staking contract.
     uint256 public ghostDelegated;
@@ -44,6 +50,13 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 public ghostSlashDisproportions;
     uint256 public ghostNonZeroUnbondingSlashes;
 
+    // Forbidden calls that succeeded (must stay 0).
+    uint256 public ghostDuplicateDisputesOpened;
+    uint256 public ghostReusedEvidenceAccepted;
+    uint256 public ghostShortUnbondingAccepted;
+    // Allowed calls that reverted (must stay 0; the fuzzer ignores handler reverts).
+    uint256 public ghostUnexpectedReverts;
+
     constructor(
         AgentStaking staking_,
         StakingTestToken token_,
@@ -58,6 +71,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         governance = governance_;
         treasury = treasury_;
         rewarder = makeAddr("rewarder");
+        _sink = makeAddr("sink");
         _delegators = delegators_;
         _disputers = disputers_;
         _agentIds = agentIds_;
@@ -116,17 +130,35 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         ghostRewards += amount;
     }
 
-    function openDispute(uint256 disputerSeed, uint256 agentSeed) external {
+    /// @dev Opens a dispute over a new incident, or (one time in four) over an incident already
+    /// disputed; the latter, and a second open dispute by the same disputer on the same agent, must
+    /// revert.
+    function openDispute(uint256 disputerSeed, uint256 agentSeed, uint256 evidenceSeed) external {
         if (_openDisputes.length >= 4) return; // keep withdrawals possible most of the time
         address who = _pick(_disputers, disputerSeed);
         uint256 agentId = _pick(_agentIds, agentSeed);
+        bytes32[] storage used = _usedEvidence[agentId];
+        bool reuse = evidenceSeed % 4 == 0 && used.length != 0;
+        bytes32 evidence = reuse ? used[evidenceSeed % used.length] : keccak256(abi.encode(++_evidenceNonce));
+        bool duplicate = _hasOpenDispute(agentId, who);
+
         uint256 bond = staking.params().disputeBond;
         token.mint(who, bond);
         vm.startPrank(who);
         token.approve(address(staking), bond);
-        _openDisputes.push(staking.openDispute(agentId, keccak256(abi.encode(agentId, block.timestamp)), "ipfs://e"));
+        try staking.openDispute(agentId, evidence, "ipfs://e") returns (uint256 disputeId) {
+            _openDisputes.push(disputeId);
+            ghostBondsPosted += bond;
+            if (duplicate) ghostDuplicateDisputesOpened++;
+            if (reuse) ghostReusedEvidenceAccepted++;
+            if (!reuse) used.push(evidence);
+        } catch {
+            // Expected exactly for the forbidden cases; anything else is a bug.
+            if (!duplicate && !reuse) ghostUnexpectedReverts++;
+            token.approve(address(staking), 0);
+            token.transfer(_sink, bond); // keep the disputers' balances equal to what the rules paid them
+        }
         vm.stopPrank();
-        ghostBondsPosted += bond;
     }
 
     function acceptDispute(uint256 disputeSeed, uint256 slashBps) external {
@@ -188,7 +220,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < d.deadline) vm.warp(d.deadline);
         staking.expireDispute(disputeId);
-        ghostBondsReturned += d.bond;
+        ghostBondsForfeited += d.bond; // an ignored dispute forfeits its bond like a rejected one
         _removeAt(_openDisputes, index);
     }
 
@@ -199,6 +231,20 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         p.disputeBond = bound(bondSeed, 0, 1_000e18);
         vm.prank(governance);
         staking.setParams(p);
+    }
+
+    /// @dev Sets the dispute window and unbonding delay; an unbonding delay shorter than the window
+    /// must be refused.
+    function setDelays(uint256 windowSeed, uint256 unbondingSeed) external {
+        IAgentStaking.Params memory p = staking.params();
+        p.disputeWindow = uint64(bound(windowSeed, 1 hours, 5 days));
+        p.unbondingDelay = uint64(bound(unbondingSeed, 0, 10 days));
+        vm.prank(governance);
+        try staking.setParams(p) {
+            if (p.unbondingDelay < p.disputeWindow) ghostShortUnbondingAccepted++;
+        } catch {
+            if (p.unbondingDelay >= p.disputeWindow) ghostUnexpectedReverts++;
+        }
     }
 
     function warp(uint256 secondsAhead) external {
@@ -228,6 +274,15 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     }
 
     // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev Whether `who` has an open dispute against the agent, from the handler's own list.
+    function _hasOpenDispute(uint256 agentId, address who) internal view returns (bool) {
+        for (uint256 i; i < _openDisputes.length; ++i) {
+            IAgentStaking.Dispute memory d = staking.getDispute(_openDisputes[i]);
+            if (d.agentId == agentId && d.disputer == who) return true;
+        }
+        return false;
+    }
 
     function _pick(address[] storage list, uint256 seed) internal view returns (address) {
         return list[seed % list.length];

@@ -85,10 +85,20 @@ abstract contract AgentStakingTestBase is Test {
         staking.addRewards(agentId, amount);
     }
 
+    /// @dev Opens a dispute over a fresh incident (an evidence hash never used before).
     function _openDispute(address who, uint256 agentId) internal returns (uint256 disputeId) {
+        disputeId = _openDisputeWith(who, agentId, _freshEvidence());
+    }
+
+    function _openDisputeWith(address who, uint256 agentId, bytes32 evidenceHash) internal returns (uint256 disputeId) {
         _fund(who, staking.params().disputeBond);
         vm.prank(who);
-        disputeId = staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
+        disputeId = staking.openDispute(agentId, evidenceHash, EVIDENCE_URI);
+    }
+
+    /// @dev An evidence hash unique to the next dispute id.
+    function _freshEvidence() internal view returns (bytes32) {
+        return keccak256(abi.encode(EVIDENCE_HASH, staking.disputeCount() + 1));
     }
 
     function _accept(uint256 disputeId, uint16 slashBps) internal {
