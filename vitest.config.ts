@@ -5,6 +5,9 @@ export default defineConfig({
   test: {
     projects: [
       "contracts",
+      "inference/pool",
+      "indexer",
+      "api",
       { test: { name: "root", include: ["scripts/**/*.test.ts"], testTimeout: 60_000 } },
     ],
   },

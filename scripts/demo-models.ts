@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { SeedAdapter, SeedModel } from "@tributary/contracts";
+import { writeDemoTokenizer } from "@tributary/pool/launcher";
 import { parseEther } from "viem";
 import { buildEngine } from "./build-engine.ts";
 
@@ -58,6 +59,10 @@ export async function prepareDemoModels(options: {
   if (!existsSync(path.join(baseDir, "model.safetensors"))) {
     log.info({ step: "generating the demo base model", dir: baseDir }, "generating demo model");
     await run(generator, ["model", "--out", baseDir, "--preset", "demo", "--seed", "1"]);
+  }
+  if (!existsSync(path.join(baseDir, "tokenizer.json"))) {
+    const { vocabSize } = await writeDemoTokenizer(baseDir);
+    log.info({ step: "wrote the demo tokenizer", vocabSize }, "wrote demo tokenizer");
   }
   const adapters: SeedAdapter[] = [];
   for (const adapter of DEMO_ADAPTERS) {

@@ -16,6 +16,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 interface UpLine {
   msg: string;
   rpcUrl: string;
+  poolUrl: string;
   chainId: number;
   adapters: Record<string, { id: string; sha256: Hex }>;
 }
@@ -28,6 +29,7 @@ describe("npm start", () => {
       env: {
         ...process.env,
         TRIBUTARY_RPC_PORT: String(port),
+        TRIBUTARY_POOL_PORT: String(port + 1),
         TRIBUTARY_DATA_DIR: path.join(work, "data"),
         TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
       },
@@ -78,8 +80,28 @@ describe("npm start", () => {
       expect(String(id)).toBe(up.adapters[name]?.id);
     }
 
+    // The pool serves the demo model with an on-chain-verified adapter through the OpenAI API.
+    const completion = await fetch(`${up.poolUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "tributary-demo:lora-notes-expert",
+        messages: [{ role: "user", content: "What is a LoRA adapter?" }],
+        max_tokens: 8,
+        temperature: 0,
+      }),
+    });
+    expect(completion.status).toBe(200);
+    const body = (await completion.json()) as {
+      choices: { message: { content: string } }[];
+      usage: { completion_tokens: number };
+    };
+    expect(body.usage.completion_tokens).toBeGreaterThan(0);
+    expect(typeof body.choices[0]?.message.content).toBe("string");
+
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(await isPortFree(port, "127.0.0.1")).toBe(true);
+    expect(await isPortFree(port + 1, "127.0.0.1")).toBe(true);
   }, 600_000);
 });

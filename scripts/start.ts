@@ -3,6 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chainFor, deployDevnet, seedDevnet, startAnvil } from "@tributary/contracts";
+import { startPool } from "@tributary/pool/launcher";
 import pino from "pino";
 import { prepareDemoModels } from "./demo-models.ts";
 
@@ -57,6 +58,16 @@ try {
     onProgress: (event) => log.info({ service: "seed", ...event }, event.step),
   });
 
+  const pool = await startPool({
+    modelDir: models.baseModel.dir,
+    adapters: models.adapters.map((adapter) => ({ uri: adapter.uri, name: adapter.name })),
+    registry: { rpcUrl: anvil.rpcUrl, address: deployment.contracts.ModelRegistry.address },
+    workers: Number(process.env.TRIBUTARY_POOL_WORKERS ?? 2),
+    host: process.env.TRIBUTARY_POOL_HOST ?? "127.0.0.1",
+    port: Number(process.env.TRIBUTARY_POOL_PORT ?? 8000),
+  });
+  stops.push({ name: "pool", stop: pool.stop });
+
   const addresses = Object.fromEntries(
     Object.entries(deployment.contracts).map(([name, c]) => [name, c.address]),
   );
@@ -64,6 +75,7 @@ try {
     {
       rpcUrl: anvil.rpcUrl,
       chainId: anvil.chainId,
+      poolUrl: `${pool.url}/v1`,
       addresses,
       agentId: seed.agentId.toString(),
       adapters: Object.fromEntries(
@@ -80,6 +92,7 @@ try {
       "",
       "Tributary devnet is up (Ctrl-C stops everything)",
       `  chain RPC   ${anvil.rpcUrl} (chain id ${anvil.chainId})`,
+      `  pool        ${pool.url}/v1 (OpenAI-compatible; models: ${models.baseModel.name}, ${models.baseModel.name}:<adapter>)`,
       ...Object.entries(addresses).map(([name, address]) => `  ${name.padEnd(22)}${address}`),
       `  deployment  contracts/deployments/${anvil.chainId}.json`,
       "",

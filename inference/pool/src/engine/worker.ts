@@ -1,0 +1,197 @@
+// One engine process driven over stdio: frames out, replies and streamed events matched back to
+// their requests by id. The worker knows nothing of HTTP, routing or restarts.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { EngineError, WorkerExitedError } from "../errors.ts";
+import { createFrameDecoder, encodeFrame } from "./frames.ts";
+import type {
+  DoneEvent,
+  EngineErrorBody,
+  EngineOptions,
+  GenerateParams,
+  ModelLoaded,
+  TokenEvent,
+} from "./protocol.ts";
+
+type Reply = Record<string, unknown> & { id: number | null; event: string };
+
+interface Pending {
+  onFrame(frame: Reply): boolean; // true when the request is finished
+  onExit(error: Error): void;
+}
+
+export interface Generation {
+  readonly engineId: number;
+  /** Resolves with `done` (also when cancelled); rejects on an engine error or worker exit. */
+  readonly done: Promise<DoneEvent>;
+  cancel(): void;
+}
+
+export interface EngineWorker {
+  readonly name: string;
+  readonly pid: number | undefined;
+  readonly alive: boolean;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  request<T = Reply>(op: string, fields?: object, timeoutMs?: number): Promise<T>;
+  loadModel(path: string, options?: EngineOptions): Promise<ModelLoaded>;
+  generate(params: GenerateParams, onToken: (token: TokenEvent) => void): Generation;
+  kill(signal?: NodeJS.Signals): void;
+  /** Ends stdin: the engine finishes requests in flight and exits. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface WorkerOptions {
+  binary: string;
+  name: string;
+  env?: NodeJS.ProcessEnv;
+  onLog?: (line: string) => void;
+}
+
+export function spawnEngineWorker(options: WorkerOptions): EngineWorker {
+  const child: ChildProcess = spawn(options.binary, [], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { OMP_NUM_THREADS: "1", ...process.env, ...options.env },
+  });
+  const pending = new Map<number, Pending>();
+  const decoder = createFrameDecoder();
+  let nextId = 1;
+  let alive = true;
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const onGone = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!alive) return;
+      alive = false;
+      const error = new WorkerExitedError(options.name);
+      for (const entry of pending.values()) entry.onExit(error);
+      pending.clear();
+      resolve({ code, signal });
+    };
+    child.once("exit", onGone);
+    // A spawn failure (missing binary) emits "error" and never "exit".
+    child.once("error", (error) => {
+      options.onLog?.(`spawn error: ${error.message}`);
+      onGone(null, null);
+    });
+  });
+  child.stdin?.on("error", () => {}); // EPIPE after a crash surfaces through "exit"
+  if (child.stderr) createInterface({ input: child.stderr }).on("line", (l) => options.onLog?.(l));
+
+  child.stdout?.on("data", (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk) as Reply[]) {
+      if (typeof frame.id !== "number") {
+        options.onLog?.(`frame without a request id: ${JSON.stringify(frame)}`);
+        continue;
+      }
+      const entry = pending.get(frame.id);
+      if (entry?.onFrame(frame)) pending.delete(frame.id);
+    }
+  });
+
+  function send(message: object) {
+    if (!alive || !child.stdin?.writable) throw new WorkerExitedError(options.name);
+    child.stdin.write(encodeFrame(message));
+  }
+
+  function errorOf(frame: Reply): EngineError {
+    const body = frame.error as EngineErrorBody;
+    return new EngineError(body.code, body.message, body.retryable);
+  }
+
+  function request<T>(op: string, fields: object = {}, timeoutMs = 0): Promise<T> {
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        if (timer) clearTimeout(timer);
+        pending.delete(id);
+      };
+      pending.set(id, {
+        onFrame(frame) {
+          finish();
+          if (frame.event === "error") reject(errorOf(frame));
+          else resolve(frame as T);
+          return true;
+        },
+        onExit(error) {
+          finish();
+          reject(error);
+        },
+      });
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new EngineError("timeout", `${op} got no reply in ${timeoutMs} ms`, true));
+        }, timeoutMs);
+      }
+      try {
+        send({ id, op, ...fields });
+      } catch (error) {
+        finish();
+        reject(error);
+      }
+    });
+  }
+
+  function generate(params: GenerateParams, onToken: (token: TokenEvent) => void): Generation {
+    const id = nextId++;
+    let finished = false;
+    const done = new Promise<DoneEvent>((resolve, reject) => {
+      pending.set(id, {
+        onFrame(frame) {
+          if (frame.event === "token") {
+            onToken(frame as unknown as TokenEvent);
+            return false;
+          }
+          finished = true;
+          if (frame.event === "done") resolve(frame as unknown as DoneEvent);
+          else if (frame.event === "error") reject(errorOf(frame));
+          else reject(new EngineError("internal", `unexpected event ${frame.event}`, false));
+          return true;
+        },
+        onExit(error) {
+          finished = true;
+          reject(error);
+        },
+      });
+      try {
+        send({ id, op: "generate", ...params });
+      } catch (error) {
+        pending.delete(id);
+        finished = true;
+        reject(error);
+      }
+    });
+    return {
+      engineId: id,
+      done,
+      cancel() {
+        if (finished || !alive) return;
+        // `unknown_request` just means it finished first; nothing to do either way.
+        request("cancel", { target: id }).catch(() => {});
+      },
+    };
+  }
+
+  return {
+    name: options.name,
+    pid: child.pid,
+    get alive() {
+      return alive;
+    },
+    exited,
+    request,
+    loadModel: (path, engineOptions = {}) =>
+      request<ModelLoaded>("load_model", { path, options: engineOptions }),
+    generate,
+    kill(signal = "SIGKILL") {
+      if (alive) child.kill(signal);
+    },
+    async close(timeoutMs = 5000) {
+      if (!alive) return;
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+export { createChainRegistry } from "./adapters/chain-registry.ts";
+export {
+  type AdapterRecord,
+  type AdapterRegistry,
+  createStaticRegistry,
+} from "./adapters/registry.ts";
+export { createAdapterStore, hashAdapterDir } from "./adapters/store.ts";
+export { createFrameDecoder, encodeFrame } from "./engine/frames.ts";
+export { spawnEngineWorker } from "./engine/worker.ts";
+export * from "./errors.ts";
+export {
+  createJsonlUsageSink,
+  createMemoryUsageSink,
+  type UsageRecord,
+  type UsageSink,
+} from "./metering/index.ts";
+export { DEFAULT_ENGINE_BINARY, startPoolService } from "./service.ts";
+export { writeDemoTokenizer } from "./tokenizer/demo-tokenizer.ts";
+export { loadTokenizer } from "./tokenizer/index.ts";

@@ -1,0 +1,86 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeDemoTokenizer } from "./demo-tokenizer.ts";
+import { loadTokenizer } from "./index.ts";
+
+let dir: string;
+const text = "LoRA adapters settle payouts — ünïcode 🚀, tabs\tand\nnewlines.";
+
+async function modelWithVocab(name: string, vocabSize: number) {
+  const modelDir = path.join(dir, name);
+  await import("node:fs/promises").then((fs) => fs.mkdir(modelDir));
+  await writeFile(path.join(modelDir, "config.json"), JSON.stringify({ vocab_size: vocabSize }));
+  return modelDir;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "tributary-tokenizer-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("demo tokenizer", () => {
+  it("fits the demo preset's vocabulary and round-trips text", async () => {
+    const modelDir = await modelWithVocab("demo", 4096);
+    const { vocabSize } = await writeDemoTokenizer(modelDir);
+    expect(vocabSize).toBeGreaterThan(3000);
+    expect(vocabSize).toBeLessThanOrEqual(4096);
+    const tokenizer = await loadTokenizer(modelDir);
+    const ids = tokenizer?.encode(text) ?? [];
+    expect(ids.every((id) => id >= 0 && id < 4096)).toBe(true);
+    expect(tokenizer?.decode(ids)).toBe(text);
+    // Trained on the project's prose: its words compress well.
+    expect(tokenizer?.encode("the adapter registry settles payouts").length).toBeLessThan(10);
+  });
+
+  it("truncates to a small vocabulary (preset tiny) and still round-trips", async () => {
+    const modelDir = await modelWithVocab("tiny", 512);
+    await writeDemoTokenizer(modelDir);
+    const json = JSON.parse(await readFile(path.join(modelDir, "tokenizer.json"), "utf8"));
+    expect(Object.keys(json.model.vocab)).toHaveLength(512);
+    const tokenizer = await loadTokenizer(modelDir);
+    const ids = tokenizer?.encode(text) ?? [];
+    expect(Math.max(...ids)).toBeLessThan(512);
+    expect(tokenizer?.decode(ids)).toBe(text);
+  });
+
+  it("renders the chat template and knows its stop token", async () => {
+    const tokenizer = await loadTokenizer(path.join(dir, "tiny"));
+    const prompt = tokenizer?.applyChatTemplate([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+    ]);
+    expect(prompt).toBe(
+      "<|begin_of_text|><|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
+    );
+    const ids = tokenizer?.encode(prompt ?? "") ?? [];
+    expect(ids.slice(0, 2)).toEqual([1, 3]);
+    expect(tokenizer?.stopTokenIds).toEqual([2]);
+  });
+
+  it("streams text without splitting multi-byte characters", async () => {
+    const tokenizer = await loadTokenizer(path.join(dir, "tiny"));
+    if (!tokenizer) throw new Error("no tokenizer");
+    const decoder = tokenizer.streamDecoder();
+    const pieces = tokenizer.encode(text).map((id) => decoder.push(id));
+    expect(pieces.join("")).toBe(text);
+    expect(pieces.some((p) => p.includes("\uFFFD"))).toBe(false);
+  });
+
+  it("streams exactly the text of decoding at once, even for invalid UTF-8", async () => {
+    const tokenizer = await loadTokenizer(path.join(dir, "tiny"));
+    if (!tokenizer) throw new Error("no tokenizer");
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % 512;
+    };
+    for (let trial = 0; trial < 50; trial++) {
+      const ids = Array.from({ length: 1 + (trial % 17) }, random);
+      const decoder = tokenizer.streamDecoder();
+      const streamed = ids.map((id) => decoder.push(id)).join("") + decoder.flush();
+      expect(streamed).toBe(tokenizer.decode(ids));
+    }
+  });
+});
