@@ -17,6 +17,8 @@ interface UpLine {
   msg: string;
   rpcUrl: string;
   poolUrl: string;
+  indexerUrl: string;
+  apiUrl: string;
   chainId: number;
   adapters: Record<string, { id: string; sha256: Hex }>;
 }
@@ -30,6 +32,8 @@ describe("npm start", () => {
         ...process.env,
         TRIBUTARY_RPC_PORT: String(port),
         TRIBUTARY_POOL_PORT: String(port + 1),
+        TRIBUTARY_INDEXER_PORT: String(port + 2),
+        TRIBUTARY_API_PORT: String(port + 3),
         TRIBUTARY_DATA_DIR: path.join(work, "data"),
         TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
       },
@@ -99,9 +103,30 @@ describe("npm start", () => {
     expect(body.usage.completion_tokens).toBeGreaterThan(0);
     expect(typeof body.choices[0]?.message.content).toBe("string");
 
+    // The indexer has caught up with the seeded chain before the devnet reports itself up.
+    const ready = await fetch(`${up.indexerUrl}/ready`);
+    expect(ready.status).toBe(200);
+
+    // The API reads the adapters the chain registered, through the indexer.
+    const graphql = await fetch(up.apiUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ adapters(first: 10) { nodes { name contentHash } } }" }),
+    });
+    expect(graphql.status).toBe(200);
+    const { data } = (await graphql.json()) as {
+      data: { adapters: { nodes: { name: string; contentHash: string }[] } };
+    };
+    const listed = Object.fromEntries(data.adapters.nodes.map((a) => [a.name, a.contentHash]));
+    for (const [name, adapter] of Object.entries(up.adapters)) {
+      expect(listed[name]?.toLowerCase()).toBe(adapter.sha256.toLowerCase());
+    }
+
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(await isPortFree(port, "127.0.0.1")).toBe(true);
     expect(await isPortFree(port + 1, "127.0.0.1")).toBe(true);
+    expect(await isPortFree(port + 2, "127.0.0.1")).toBe(true);
+    expect(await isPortFree(port + 3, "127.0.0.1")).toBe(true);
   }, 600_000);
 });

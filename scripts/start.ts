@@ -2,7 +2,9 @@
 // order and stopped in reverse on Ctrl-C (SIGINT) or SIGTERM.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startApi } from "@tributary/api";
 import { chainFor, deployDevnet, seedDevnet, startAnvil } from "@tributary/contracts";
+import { startIndexer } from "@tributary/indexer/launcher";
 import { startPool } from "@tributary/pool/launcher";
 import pino from "pino";
 import { prepareDemoModels } from "./demo-models.ts";
@@ -58,15 +60,43 @@ try {
     onProgress: (event) => log.info({ service: "seed", ...event }, event.step),
   });
 
+  const dataDir = path.resolve(process.env.TRIBUTARY_DATA_DIR ?? path.join(root, ".data"));
+  log.info({ service: "indexer" }, "starting the indexer and waiting until it has caught up");
+  const indexer = await startIndexer({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    deploymentsDir: process.env.TRIBUTARY_DEPLOYMENTS_DIR,
+    dataDir: path.join(dataDir, "indexer"),
+    databaseUrl: process.env.DATABASE_URL,
+    port: Number(process.env.TRIBUTARY_INDEXER_PORT ?? 42069),
+    onLog: (entry) => log.debug({ service: "indexer", ...entry }),
+  });
+  stops.push({ name: "indexer", stop: indexer.stop });
+  log.info({ service: "indexer", url: indexer.url }, "indexer caught up");
+
   const pool = await startPool({
     modelDir: models.baseModel.dir,
     adapters: models.adapters.map((adapter) => ({ uri: adapter.uri, name: adapter.name })),
-    registry: { rpcUrl: anvil.rpcUrl, address: deployment.contracts.ModelRegistry.address },
+    registry: { indexerUrl: indexer.url },
     workers: Number(process.env.TRIBUTARY_POOL_WORKERS ?? 2),
     host: process.env.TRIBUTARY_POOL_HOST ?? "127.0.0.1",
     port: Number(process.env.TRIBUTARY_POOL_PORT ?? 8000),
   });
   stops.push({ name: "pool", stop: pool.stop });
+
+  const api = await startApi({
+    indexerUrl: indexer.url,
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    deploymentsDir: process.env.TRIBUTARY_DEPLOYMENTS_DIR,
+    dataDir: path.join(dataDir, "api"),
+    databaseUrl: process.env.DATABASE_URL,
+    redisUrl: process.env.REDIS_URL,
+    host: process.env.TRIBUTARY_API_HOST ?? "127.0.0.1",
+    port: Number(process.env.TRIBUTARY_API_PORT ?? 4000),
+    onLog: (entry) => log.debug({ service: "api", ...entry }),
+  });
+  stops.push({ name: "api", stop: api.stop });
 
   const addresses = Object.fromEntries(
     Object.entries(deployment.contracts).map(([name, c]) => [name, c.address]),
@@ -75,6 +105,8 @@ try {
     {
       rpcUrl: anvil.rpcUrl,
       chainId: anvil.chainId,
+      indexerUrl: indexer.url,
+      apiUrl: api.url,
       poolUrl: `${pool.url}/v1`,
       addresses,
       agentId: seed.agentId.toString(),
@@ -92,6 +124,8 @@ try {
       "",
       "Tributary devnet is up (Ctrl-C stops everything)",
       `  chain RPC   ${anvil.rpcUrl} (chain id ${anvil.chainId})`,
+      `  GraphQL API ${api.url} (GraphiQL in a browser)`,
+      `  indexer     ${indexer.url} (SQL over HTTP at /sql, GraphQL at /graphql)`,
       `  pool        ${pool.url}/v1 (OpenAI-compatible; models: ${models.baseModel.name}, ${models.baseModel.name}:<adapter>)`,
       ...Object.entries(addresses).map(([name, address]) => `  ${name.padEnd(22)}${address}`),
       `  deployment  contracts/deployments/${anvil.chainId}.json`,

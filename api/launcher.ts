@@ -1,0 +1,81 @@
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import { type ApiServer, createApiServer } from "./src/server.ts";
+
+export const DEFAULT_API_PORT = 4000;
+export const API_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+export interface StartApiOptions {
+  /** The indexer's base URL (Ponder serves `/sql/*` there). */
+  indexerUrl: string;
+  rpcUrl: string;
+  chainId: number;
+  deploymentsDir?: string;
+  /** Embedded app state: PGlite under `<dataDir>/pglite` (default `api/.data`). */
+  dataDir?: string;
+  /** Postgres + pgvector for app state; with `viewsSchema`, also read the indexer from it. */
+  databaseUrl?: string;
+  /** The indexer's `--views-schema` (Postgres mode). */
+  viewsSchema?: string;
+  redisUrl?: string;
+  /** Preferred port (default 4000); a free port is used when it is taken. 0: any free port. */
+  port?: number;
+  host?: string;
+  /** Structured JSON log entries (pino), one object per line. */
+  onLog?: (entry: Record<string, unknown>) => void;
+}
+
+export interface Api {
+  /** GraphQL endpoint (GraphiQL in a browser), e.g. http://127.0.0.1:4000/graphql. */
+  url: string;
+  port: number;
+  server: ApiServer;
+  stop(): Promise<void>;
+}
+
+function isPortFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Starts the API (migrating its database first) and resolves once it listens. */
+export async function startApi(options: StartApiOptions): Promise<Api> {
+  const host = options.host ?? "127.0.0.1";
+  let port = options.port ?? DEFAULT_API_PORT;
+  if (port !== 0 && !(await isPortFree(port, host))) port = 0;
+  const logger = options.onLog
+    ? pino(
+        { base: { service: "api" } },
+        {
+          write: (line: string) => {
+            try {
+              options.onLog?.(JSON.parse(line));
+            } catch {
+              options.onLog?.({ msg: line });
+            }
+          },
+        },
+      )
+    : pino({ base: { service: "api" } });
+  const server = await createApiServer({
+    indexerUrl: options.indexerUrl,
+    rpcUrl: options.rpcUrl,
+    chainId: options.chainId,
+    deploymentsDir: options.deploymentsDir,
+    databaseUrl: options.databaseUrl,
+    viewsSchema: options.viewsSchema,
+    dataDir: options.databaseUrl
+      ? undefined
+      : path.join(options.dataDir ?? path.join(API_DIR, ".data"), "pglite"),
+    redisUrl: options.redisUrl,
+    port,
+    host,
+    logger,
+  });
+  return { url: server.url, port: server.port, server, stop: () => server.close() };
+}

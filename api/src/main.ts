@@ -1,0 +1,20 @@
+// `npm start -w api`: the API alone, against an indexer that is already running.
+import { startApi } from "../launcher.ts";
+
+const env = process.env;
+const api = await startApi({
+  indexerUrl: env.TRIBUTARY_INDEXER_URL ?? "http://127.0.0.1:42069",
+  rpcUrl: env.TRIBUTARY_RPC_URL ?? "http://127.0.0.1:8545",
+  chainId: Number(env.TRIBUTARY_CHAIN_ID ?? 31337),
+  deploymentsDir: env.TRIBUTARY_DEPLOYMENTS_DIR || undefined,
+  dataDir: env.TRIBUTARY_API_DATA_DIR || undefined,
+  databaseUrl: env.DATABASE_URL || undefined,
+  viewsSchema: env.TRIBUTARY_VIEWS_SCHEMA || undefined,
+  redisUrl: env.REDIS_URL || undefined,
+  port: Number(env.TRIBUTARY_API_PORT ?? 4000),
+  host: env.TRIBUTARY_API_HOST ?? "127.0.0.1",
+});
+console.error(`Tributary API: ${api.url} (GraphiQL in a browser)`);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void api.stop().then(() => process.exit(0)));
+}

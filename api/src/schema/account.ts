@@ -1,0 +1,174 @@
+import * as t from "@tributary/indexer/schema";
+import { and, desc, eq, gt } from "drizzle-orm";
+import { builder } from "../builder.ts";
+import { paginate } from "./common.ts";
+import { listContributions } from "./datanet.ts";
+import { Claim, Escrow, listClaims, listRedemptions, Redemption } from "./payout.ts";
+import { AccountRef, ContributionRef, ModelRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
+import { listUnbondings, StakePosition } from "./staking.ts";
+
+AccountRef.implement({
+  description: NODE_DESCRIPTIONS.AccountRef,
+  fields: (f) => ({
+    address: f.field({
+      type: "Address",
+      description: "The address, checksummed.",
+      resolve: (a) => a.address,
+    }),
+    earned: f.field({
+      type: "TokenAmount",
+      description:
+        "Settled earnings proven on chain: attribution claims, proposal payouts, disputer rewards.",
+      resolve: (a) => a.earned,
+    }),
+    claimed: f.field({
+      type: "TokenAmount",
+      description: "Σ claimed from settlement roots.",
+      resolve: (a) => a.claimed,
+    }),
+    claimable: f.field({
+      type: "TokenAmount",
+      nullable: true,
+      description:
+        "Cumulative earnings in the latest live root minus what was claimed. Null until the settlement job serves the tree's leaves (a later release); the chain alone does not hold them.",
+      resolve: () => null,
+    }),
+    staked: f.field({
+      type: "TokenAmount",
+      description: "Σ assets delegated to agents.",
+      resolve: (a) => a.staked,
+    }),
+    unstaked: f.field({
+      type: "TokenAmount",
+      description: "Σ assets withdrawn from agents.",
+      resolve: (a) => a.unstaked,
+    }),
+    slashed: f.field({
+      type: "TokenAmount",
+      description: "Value lost to slashes.",
+      resolve: (a) => a.slashed,
+    }),
+    escrowDeposited: f.field({
+      type: "TokenAmount",
+      description: "Σ deposited into its escrow.",
+      resolve: (a) => a.escrowDeposited,
+    }),
+    escrowSpent: f.field({
+      type: "TokenAmount",
+      description: "Σ redeemed from its escrow.",
+      resolve: (a) => a.escrowSpent,
+    }),
+    tokenBalance: f.field({
+      type: "TokenAmount",
+      description: "Payment token balance.",
+      resolve: async (a, _, ctx) =>
+        (
+          await ctx.reader.db
+            .select()
+            .from(t.tokenHolder)
+            .where(eq(t.tokenHolder.address, a.address))
+        )[0]?.balance ?? 0n,
+    }),
+    votingPower: f.field({
+      type: "TokenAmount",
+      description: "Contribution-weighted governance votes delegated to it.",
+      resolve: async (a, _, ctx) =>
+        (
+          await ctx.reader.db
+            .select()
+            .from(t.votesAccount)
+            .where(eq(t.votesAccount.address, a.address))
+        )[0]?.votingPower ?? 0n,
+    }),
+    escrow: f.field({
+      type: Escrow,
+      nullable: true,
+      description: "Its escrow as a payer (null when it never deposited).",
+      resolve: async (a, _, ctx) =>
+        (await ctx.reader.db.select().from(t.escrow).where(eq(t.escrow.payer, a.address)))[0] ??
+        null,
+    }),
+    models: f.connection({
+      type: ModelRef,
+      description: "Models and adapters it owns.",
+      resolve: (a, args, ctx) =>
+        paginate(args, ({ limit, offset }) =>
+          ctx.reader.db
+            .select()
+            .from(t.model)
+            .where(eq(t.model.owner, a.address))
+            .orderBy(t.model.id)
+            .limit(limit)
+            .offset(offset),
+        ),
+    }),
+    contributions: f.connection({
+      type: ContributionRef,
+      description: "Its Datanet contributions, newest first.",
+      resolve: (a, args, ctx) =>
+        listContributions(ctx, { ...args, filter: { contributor: a.address } }),
+    }),
+    stakePositions: f.connection({
+      type: StakePosition,
+      description: "Its active stake, per agent.",
+      args: {
+        includeEmpty: f.arg.boolean({ description: "Include positions with no shares left." }),
+      },
+      resolve: (a, args, ctx) =>
+        paginate(args, ({ limit, offset }) =>
+          ctx.reader.db
+            .select()
+            .from(t.stakePosition)
+            .where(
+              and(
+                eq(t.stakePosition.delegator, a.address),
+                args.includeEmpty ? undefined : gt(t.stakePosition.shares, 0n),
+              ),
+            )
+            .orderBy(t.stakePosition.agentId)
+            .limit(limit)
+            .offset(offset),
+        ),
+    }),
+    unbondings: f.connection({
+      type: UnbondingRef,
+      description: "Its unbonding entries, newest first.",
+      args: { pendingOnly: f.arg.boolean({ description: "Only those not withdrawn yet." }) },
+      resolve: (a, args, ctx) => listUnbondings(ctx, args, eq(t.unbonding.delegator, a.address)),
+    }),
+    claims: f.connection({
+      type: Claim,
+      description: "Its attribution claims, newest first.",
+      resolve: (a, args, ctx) => listClaims(ctx, args, a.address),
+    }),
+    redemptions: f.connection({
+      type: Redemption,
+      description: "Vouchers redeemed from its escrow, newest first.",
+      resolve: (a, args, ctx) => listRedemptions(ctx, args, a.address),
+    }),
+  }),
+});
+
+builder.queryFields((f) => ({
+  account: f.field({
+    type: AccountRef,
+    description: "Any address with its aggregates (zeros when the indexer never saw it).",
+    args: {
+      address: f.arg({ type: "Address", required: true, description: "The address (any case)." }),
+    },
+    resolve: (_, { address }) => address,
+  }),
+  accounts: f.connection({
+    type: AccountRef,
+    description: "Accounts the indexer has seen, by settled earnings, largest first.",
+    resolve: (_, args, ctx) =>
+      paginate(args, ({ limit, offset }) =>
+        ctx.reader.db
+          .select()
+          .from(t.account)
+          .orderBy(desc(t.account.earned), t.account.address)
+          .limit(limit)
+          .offset(offset),
+      ),
+  }),
+}));

@@ -1,0 +1,305 @@
+import * as t from "@tributary/indexer/schema";
+import { and, arrayContains, eq, ilike, type SQL } from "drizzle-orm";
+import { builder } from "../builder.ts";
+import type { Context } from "../context.ts";
+import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { AccountRef, ContributionRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
+
+export const ContributionStatus = builder.enumType("ContributionStatus", {
+  description: "Validation state of a contribution.",
+  values: {
+    Pending: { description: "Awaiting validator votes." },
+    Accepted: { description: "Accepted by a quorum; its bond returned." },
+    Rejected: { description: "Rejected by a quorum; its bond forfeited." },
+    Withdrawn: { description: "Taken down by its contributor." },
+  } as const,
+});
+
+const BondOutcome = builder.enumType("BondOutcome", {
+  description: "What happened to a contribution's bond.",
+  values: {
+    Held: { description: "Still held by the registry." },
+    Returned: { description: "Paid back to the contributor." },
+    Forfeited: { description: "Sent to the treasury." },
+  } as const,
+});
+
+const Validator = builder
+  .objectRef<typeof t.datanetValidator.$inferSelect>("DatanetValidator")
+  .implement({
+    description: "A validator of a Datanet (inactive ones were removed).",
+    fields: (f) => ({
+      validator: f.field({
+        type: AccountRef,
+        description: "The validator's account.",
+        resolve: (v) => v.validator,
+      }),
+      active: f.exposeBoolean("active", { description: "Whether it may still vote." }),
+      since: f.field({
+        type: "DateTime",
+        description: "When it was first added.",
+        resolve: (v) => v.createdAt,
+      }),
+    }),
+  });
+
+const ContributionVote = builder
+  .objectRef<typeof t.contributionVote.$inferSelect>("ContributionVote")
+  .implement({
+    description: "A validator's vote on a contribution.",
+    fields: (f) => ({
+      validator: f.field({
+        type: AccountRef,
+        description: "Who voted.",
+        resolve: (v) => v.validator,
+      }),
+      accept: f.exposeBoolean("accept", { description: "True to accept, false to reject." }),
+      votedAt: f.field({
+        type: "DateTime",
+        description: "Block time of the vote.",
+        resolve: (v) => v.timestamp,
+      }),
+      transactionHash: f.field({
+        type: "Bytes32",
+        description: "Transaction of the vote.",
+        resolve: (v) => v.transactionHash,
+      }),
+    }),
+  });
+
+const ContributionFilter = builder.inputType("ContributionFilter", {
+  description: "Filters for contributions; all given conditions must hold.",
+  fields: (f) => ({
+    datanetId: f.field({ type: "BigInt", description: "In this Datanet (on-chain id)." }),
+    contributor: f.field({ type: "Address", description: "By this contributor." }),
+    status: f.field({ type: ContributionStatus, description: "In this state." }),
+  }),
+});
+
+function contributionWhere(
+  filter: typeof ContributionFilter.$inferInput | null | undefined,
+): SQL | undefined {
+  const c = t.contribution;
+  return and(
+    filter?.datanetId != null ? eq(c.datanetId, filter.datanetId) : undefined,
+    filter?.contributor ? eq(c.contributor, filter.contributor) : undefined,
+    filter?.status ? eq(c.status, filter.status) : undefined,
+  );
+}
+
+export function listContributions(
+  ctx: Context,
+  args: Parameters<typeof paginate>[0] & {
+    filter?: typeof ContributionFilter.$inferInput | null;
+    direction?: "ASC" | "DESC" | null;
+  },
+) {
+  return paginate(args, ({ limit, offset }) =>
+    ctx.reader.db
+      .select()
+      .from(t.contribution)
+      .where(contributionWhere(args.filter))
+      .orderBy(orderBy(t.contribution.id, args.direction))
+      .limit(limit)
+      .offset(offset),
+  );
+}
+
+ContributionRef.implement({
+  description: NODE_DESCRIPTIONS.ContributionRef,
+  fields: (f) => ({
+    contributionId: f.field({ type: "BigInt", description: "On-chain id.", resolve: (c) => c.id }),
+    datanet: f.field({
+      type: DatanetRef,
+      description: "The Datanet it belongs to.",
+      resolve: (c) => c.datanetId.toString(),
+    }),
+    contributor: f.field({
+      type: AccountRef,
+      description: "Who contributed it (and is paid for it).",
+      resolve: (c) => c.contributor,
+    }),
+    contentHash: f.field({
+      type: "Bytes32",
+      description: "Hash of the content.",
+      resolve: (c) => c.contentHash,
+    }),
+    uri: f.exposeString("uri", { description: "Where the content can be fetched." }),
+    bond: f.field({
+      type: "TokenAmount",
+      description: "Bond posted with it.",
+      resolve: (c) => c.bond,
+    }),
+    status: f.field({
+      type: ContributionStatus,
+      description: "Validation state.",
+      resolve: (c) => c.status,
+    }),
+    acceptVotes: f.exposeInt("acceptVotes", { description: "Votes to accept so far." }),
+    rejectVotes: f.exposeInt("rejectVotes", { description: "Votes to reject so far." }),
+    quorum: f.exposeInt("quorum", { description: "Votes needed to resolve it." }),
+    bondOutcome: f.field({
+      type: BondOutcome,
+      description: "What happened to the bond.",
+      resolve: (c) => c.bondOutcome,
+    }),
+    votes: f.field({
+      type: [ContributionVote],
+      description: "Validator votes, in order.",
+      resolve: (c, _, ctx) =>
+        ctx.reader.db
+          .select()
+          .from(t.contributionVote)
+          .where(eq(t.contributionVote.contributionId, c.id))
+          .orderBy(t.contributionVote.blockNumber, t.contributionVote.logIndex),
+    }),
+    createdAt: f.field({
+      type: "DateTime",
+      description: "Registration time.",
+      resolve: (c) => c.createdAt,
+    }),
+    resolvedAt: f.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When a quorum resolved it.",
+      resolve: (c) => c.resolvedAt,
+    }),
+    withdrawnAt: f.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the contributor took it down.",
+      resolve: (c) => c.withdrawnAt,
+    }),
+  }),
+});
+
+DatanetRef.implement({
+  description: NODE_DESCRIPTIONS.DatanetRef,
+  fields: (f) => ({
+    datanetId: f.field({ type: "BigInt", description: "On-chain id.", resolve: (d) => d.id }),
+    name: f.exposeString("name", { description: "Display name." }),
+    metadataURI: f.exposeString("metadataURI", {
+      description: "Where its description and rules live.",
+    }),
+    curator: f.field({
+      type: AccountRef,
+      description: "Who curates it.",
+      resolve: (d) => d.curator,
+    }),
+    pendingCurator: f.field({
+      type: "Address",
+      nullable: true,
+      description: "Curator-elect awaiting acceptance.",
+      resolve: (d) => d.pendingCurator,
+    }),
+    quorum: f.exposeInt("quorum", {
+      description: "Validator votes needed to resolve a contribution.",
+    }),
+    contributionBond: f.field({
+      type: "TokenAmount",
+      description: "Bond required per contribution.",
+      resolve: (d) => d.contributionBond,
+    }),
+    validatorCount: f.exposeInt("validatorCount", { description: "Active validators." }),
+    contributionCount: f.exposeInt("contributionCount", {
+      description: "Contributions ever registered.",
+    }),
+    acceptedCount: f.exposeInt("acceptedCount", { description: "Accepted contributions." }),
+    rejectedCount: f.exposeInt("rejectedCount", { description: "Rejected contributions." }),
+    withdrawnCount: f.exposeInt("withdrawnCount", { description: "Withdrawn contributions." }),
+    validators: f.field({
+      type: [Validator],
+      description: "Validators, active and removed.",
+      resolve: (d, _, ctx) =>
+        ctx.reader.db
+          .select()
+          .from(t.datanetValidator)
+          .where(eq(t.datanetValidator.datanetId, d.id)),
+    }),
+    contributions: f.connection({
+      type: ContributionRef,
+      description: "Its contributions, newest first unless `direction` says otherwise.",
+      args: {
+        status: f.arg({ type: ContributionStatus, description: "Only in this state." }),
+        direction: f.arg({ type: OrderDirection, description: "By id; DESC by default." }),
+      },
+      resolve: (d, args, ctx) =>
+        listContributions(ctx, { ...args, filter: { datanetId: d.id, status: args.status } }),
+    }),
+    adapters: f.connection({
+      type: ModelRef,
+      description: "Adapters trained on it.",
+      resolve: (d, args, ctx) =>
+        paginate(args, ({ limit, offset }) =>
+          ctx.reader.db
+            .select()
+            .from(t.model)
+            .where(arrayContains(t.model.datanetIds, [d.id]))
+            .orderBy(t.model.id)
+            .limit(limit)
+            .offset(offset),
+        ),
+    }),
+    createdAt: f.field({
+      type: "DateTime",
+      description: "Creation time.",
+      resolve: (d) => d.createdAt,
+    }),
+  }),
+});
+
+builder.queryFields((f) => ({
+  datanet: f.field({
+    type: DatanetRef,
+    nullable: true,
+    description: "A Datanet by on-chain id (null when unknown).",
+    args: { datanetId: f.arg({ type: "BigInt", required: true, description: "On-chain id." }) },
+    resolve: (_, { datanetId }) => datanetId.toString(),
+  }),
+  datanets: f.connection({
+    type: DatanetRef,
+    description: "Datanets, by id.",
+    args: {
+      curator: f.arg({ type: "Address", description: "Only those this account curates." }),
+      search: f.arg.string({
+        description: "Case-insensitive substring of the name.",
+        validate: { maxLength: 100 },
+      }),
+    },
+    resolve: (_, args, ctx) =>
+      paginate(args, ({ limit, offset }) =>
+        ctx.reader.db
+          .select()
+          .from(t.datanet)
+          .where(
+            and(
+              args.curator ? eq(t.datanet.curator, args.curator) : undefined,
+              args.search
+                ? ilike(t.datanet.name, `%${args.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+                : undefined,
+            ),
+          )
+          .orderBy(t.datanet.id)
+          .limit(limit)
+          .offset(offset),
+      ),
+  }),
+  contribution: f.field({
+    type: ContributionRef,
+    nullable: true,
+    description: "A contribution by on-chain id (null when unknown).",
+    args: {
+      contributionId: f.arg({ type: "BigInt", required: true, description: "On-chain id." }),
+    },
+    resolve: (_, { contributionId }) => contributionId.toString(),
+  }),
+  contributions: f.connection({
+    type: ContributionRef,
+    description: "Contributions across Datanets, newest first by default.",
+    args: {
+      filter: f.arg({ type: ContributionFilter, description: "Conditions to match." }),
+      direction: f.arg({ type: OrderDirection, description: "By id; DESC by default." }),
+    },
+    resolve: (_, args, ctx) => listContributions(ctx, args),
+  }),
+}));

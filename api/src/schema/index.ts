@@ -1,0 +1,19 @@
+import { builder } from "../builder.ts";
+import "./scalars.ts";
+import "./errors.ts";
+import "./adapter.ts";
+import "./datanet.ts";
+import "./proposal.ts";
+import "./staking.ts";
+import "./payout.ts";
+import "./account.ts";
+import "./auth.ts";
+import "./transactions.ts";
+import "./relay.ts";
+import "./events.ts";
+
+builder.queryType({ description: "Reads: the marketplace, staking, payouts and the caller." });
+builder.mutationType({ description: "Sign-in, API keys, prepared wallet actions and relaying." });
+builder.subscriptionType({ description: "Live events (SSE or graphql-ws)." });
+
+export const schema = builder.toSchema({ sortSchema: true });

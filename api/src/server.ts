@@ -1,0 +1,288 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { execute, subscribe } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import pino, { type Logger } from "pino";
+import { WebSocketServer } from "ws";
+import { createRateLimiter } from "./auth/rate-limit.ts";
+import { createChainService } from "./chain/index.ts";
+import type { Services } from "./context.ts";
+import { createAppDatabase } from "./db/index.ts";
+import { type Feeder, startFeeder } from "./feeder/index.ts";
+import { createPubSubBus } from "./feeder/pubsub.ts";
+import { createMetrics } from "./http/metrics.ts";
+import { createYogaApp } from "./http/yoga.ts";
+import {
+  type ChainReader,
+  createPonderClientReader,
+  createPostgresReader,
+} from "./reader/index.ts";
+
+export interface ApiServerOptions {
+  /** Ponder's HTTP root (serves `/sql/*`); used unless `viewsSchema` selects the Postgres reader. */
+  indexerUrl: string;
+  rpcUrl: string;
+  chainId: number;
+  deploymentsDir?: string | undefined;
+  /** App PGlite directory when no database URL (in memory when unset). */
+  dataDir?: string | undefined;
+  /** Postgres for app state (and for the indexer reader when `viewsSchema` is set). */
+  databaseUrl?: string | undefined;
+  /** The indexer's `--views-schema`: read its tables straight from Postgres, LISTEN for ticks. */
+  viewsSchema?: string | undefined;
+  redisUrl?: string | undefined;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** Requests per minute per client IP (default 3000). */
+  ipRateLimitPerMinute?: number;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Cache anonymous chain reads until the next indexer tick (default true). */
+  responseCache?: boolean;
+  /** The SIWE domain accepted; defaults to the request-independent `host:port` this server binds. */
+  siweDomain?: string | null;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  server: Server;
+  services: Services;
+  feeder: Feeder & { leaseKey: string; owner: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Requests Yoga would answer with a 500: malformed JSON in GET parameters, multipart bodies
+ * (no uploads here). Refused up front with a 4xx.
+ */
+function refuse(req: IncomingMessage): { status: number; message: string } | null {
+  const type = req.headers["content-type"] ?? "";
+  if (type.toLowerCase().startsWith("multipart/"))
+    return { status: 415, message: "multipart bodies are not accepted" };
+  const query = (req.url ?? "").split("?")[1];
+  if (query) {
+    const params = new URLSearchParams(query);
+    for (const name of ["variables", "extensions"]) {
+      const value = params.get(name);
+      if (value === null) continue;
+      try {
+        JSON.parse(value);
+      } catch {
+        return { status: 400, message: `"${name}" is not valid JSON` };
+      }
+    }
+  }
+  return null;
+}
+
+export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const log = options.logger ?? pino({ base: { service: "api" } });
+  const chain = createChainService(options);
+  const app = await createAppDatabase({
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir,
+  });
+  const reader: ChainReader =
+    options.databaseUrl && options.viewsSchema
+      ? createPostgresReader({ databaseUrl: options.databaseUrl, viewsSchema: options.viewsSchema })
+      : createPonderClientReader(options.indexerUrl);
+  const deploymentKey = `${options.chainId}:${chain.deployment.contracts.AttributionSettlement.address}:${chain.deployment.deployedAt}`;
+  const pubsub = createPubSubBus(options.redisUrl, deploymentKey);
+  const services: Services = {
+    reader,
+    app,
+    chain,
+    pubsub,
+    log,
+    siweDomain: options.siweDomain ?? null,
+    cookieSecure: false,
+    responseCache: options.responseCache ?? true,
+  };
+  const metrics = createMetrics();
+  const limiter = createRateLimiter();
+  const yoga = createYogaApp(services, limiter, metrics);
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const ipLimit = options.ipRateLimitPerMinute ?? 3000;
+
+  const ready = async () => {
+    await Promise.all([app.ping(), reader.ping()]);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const incoming = req.headers["x-request-id"];
+    const requestId =
+      typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const route =
+      path === "/graphql" || path === "/healthz" || path === "/readyz" || path === "/metrics"
+        ? path
+        : "other";
+    res.on("finish", () => {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ route }, seconds);
+      log.info(
+        {
+          requestId,
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+        },
+        "request",
+      );
+    });
+    const reply = (status: number, body: string, type = "application/json") => {
+      res.writeHead(status, { "content-type": type });
+      res.end(body);
+    };
+
+    const retryAfter = limiter.hit(`ip:${req.socket.remoteAddress}`, ipLimit);
+    if (retryAfter > 0) {
+      metrics.rateLimited.inc({ by: "ip" });
+      res.setHeader("retry-after", String(retryAfter));
+      return reply(
+        429,
+        JSON.stringify({
+          errors: [{ message: "Too many requests", extensions: { code: "RATE_LIMITED" } }],
+        }),
+      );
+    }
+    if (path === "/healthz") return reply(200, '{"status":"ok"}');
+    if (path === "/readyz") {
+      try {
+        await ready();
+        return reply(200, '{"status":"ready"}');
+      } catch (error) {
+        return reply(
+          503,
+          JSON.stringify({ status: "unavailable", reason: (error as Error).message.slice(0, 200) }),
+        );
+      }
+    }
+    if (path === "/metrics")
+      return reply(200, await metrics.registry.metrics(), metrics.registry.contentType);
+    if (path === "/" && req.method === "GET") {
+      res.writeHead(302, { location: "/graphql" });
+      return res.end();
+    }
+    const refusal = refuse(req);
+    if (refusal)
+      return reply(refusal.status, JSON.stringify({ errors: [{ message: refusal.message }] }));
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (length > maxBody) {
+      return reply(
+        413,
+        JSON.stringify({ errors: [{ message: `Request body over ${maxBody} bytes` }] }),
+      );
+    }
+    if (req.method === "POST" && req.headers["content-length"] === undefined) {
+      // Without a length the body cannot be bounded before Yoga buffers it.
+      return reply(411, JSON.stringify({ errors: [{ message: "Content-Length required" }] }));
+    }
+    req.headers["x-request-id"] = requestId;
+    await yoga.requestListener(req, res);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      log.error({ err: error }, "request failed");
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end('{"errors":[{"message":"Internal error"}]}');
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+
+  // graphql-ws on the same port and path as HTTP; Yoga's envelop (armor limits, context) applies.
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: maxBody });
+  const disposeWs = useServer(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof subscribe }).subscribe(args),
+      onConnect: () => {
+        metrics.wsConnections.inc({ event: "open" });
+        return true;
+      },
+      onClose: () => void metrics.wsConnections.inc({ event: "close" }),
+      onSubscribe: async (ctx, _id, params) => {
+        const upgrade = ctx.extra.request;
+        const headers = new Headers();
+        for (const [key, value] of Object.entries(upgrade.headers))
+          if (typeof value === "string") headers.set(key, value);
+        const auth = ctx.connectionParams?.authorization;
+        if (typeof auth === "string") headers.set("authorization", auth);
+        const request = new Request(`http://localhost${upgrade.url ?? "/graphql"}`, { headers });
+        const enveloped = yoga.getEnveloped({
+          req: upgrade,
+          request,
+          requestId: randomUUID(),
+          params,
+        });
+        let document: ReturnType<typeof enveloped.parse>;
+        try {
+          document = enveloped.parse(params.query);
+        } catch (error) {
+          return [error as never];
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 4000, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? "127.0.0.1";
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/graphql`;
+  if (options.siweDomain === undefined) services.siweDomain = `${host}:${port}`;
+
+  const feeder = startFeeder({
+    reader,
+    bus: pubsub,
+    log,
+    deploymentKey,
+  });
+  log.info(
+    { url, reader: reader.kind, app: app.kind, pubsub: options.redisUrl ? "redis" : "memory" },
+    "api listening",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    server,
+    services,
+    feeder,
+    close: () =>
+      (closing ??= (async () => {
+        await feeder.stop();
+        await disposeWs.dispose();
+        wss.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await reader.close();
+        await pubsub.close();
+        await app.close();
+      })()),
+  };
+}

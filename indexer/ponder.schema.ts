@@ -1,0 +1,863 @@
+// Every table mirrors protocol events. Conventions:
+// - addresses are `text` holding viem's getAddress (checksummed); hashes are lowercase `hex`;
+// - token amounts and ids are exact `bigint`;
+// - event rows carry the block number, log index, timestamp and transaction of their event;
+//   state rows carry those of the last event that changed them (`blockNumber`, `logIndex`,
+//   `timestamp`) and of the one that created them (`createdBlock`, `createdAt`).
+import { index, onchainEnum, onchainTable, primaryKey, relations } from "ponder";
+import type { Address } from "viem";
+
+type Builders = Parameters<
+  Extract<Parameters<typeof onchainTable>[1], (...args: never[]) => unknown>
+>[0];
+
+const address = (t: Builders) => t.text().$type<Address>();
+
+/** Columns of a row written once by one event. */
+const eventColumns = (t: Builders) => ({
+  blockNumber: t.bigint().notNull(),
+  logIndex: t.integer().notNull(),
+  timestamp: t.bigint().notNull(),
+  transactionHash: t.hex().notNull(),
+});
+
+/** Columns of a row kept up to date by several events. */
+const stateColumns = (t: Builders) => ({
+  createdBlock: t.bigint().notNull(),
+  createdAt: t.bigint().notNull(),
+  blockNumber: t.bigint().notNull(),
+  logIndex: t.integer().notNull(),
+  timestamp: t.bigint().notNull(),
+});
+
+// ─────────────────────────────── every event ───────────────────────────────
+
+/** Every log of every protocol contract, decoded; the domain tables below are built from these. */
+export const eventLog = onchainTable(
+  "event_log",
+  (t) => ({
+    id: t.text().primaryKey(),
+    contract: t.text().notNull(),
+    address: address(t).notNull(),
+    name: t.text().notNull(),
+    args: t.json().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byName: index().on(table.contract, table.name) }),
+);
+
+/**
+ * The next time a status changes without an event (single row, id 1): the earliest deadline of
+ * an Open market proposal and the earliest `liveAt` of a Proposed root. Lets the per-block Clock
+ * handler skip blocks before it with one cached lookup.
+ */
+export const clock = onchainTable("clock", (t) => ({
+  id: t.integer().primaryKey(),
+  nextProposalDeadline: t.bigint(),
+  nextRootLiveAt: t.bigint(),
+  blockNumber: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+}));
+
+/** Per-account aggregates, maintained by the handlers (see `src/lib/account.ts` for definitions). */
+export const account = onchainTable("account", (t) => ({
+  address: address(t).primaryKey(),
+  /** Σ Deposited into this payer's escrow. */
+  escrowDeposited: t.bigint().notNull(),
+  /** Σ VoucherRedeemed from this payer's escrow (what the payer spent). */
+  escrowSpent: t.bigint().notNull(),
+  /** Σ WithdrawalExecuted paid back to this payer. */
+  escrowWithdrawn: t.bigint().notNull(),
+  /** Settled earnings proven on chain: attribution claims, proposal payouts, disputer rewards. */
+  earned: t.bigint().notNull(),
+  /** Σ Claimed for this account from attribution settlement roots. */
+  claimed: t.bigint().notNull(),
+  /** Σ StakeDelegated assets. */
+  staked: t.bigint().notNull(),
+  /** Σ StakeWithdrawn assets. */
+  unstaked: t.bigint().notNull(),
+  /** Value this account's active shares and unbonding entries lost to slashes. */
+  slashed: t.bigint().notNull(),
+  ...stateColumns(t),
+}));
+
+// ─────────────────────────────── token ───────────────────────────────
+
+export const tokenHolder = onchainTable("token_holder", (t) => ({
+  address: address(t).primaryKey(),
+  balance: t.bigint().notNull(),
+  ...stateColumns(t),
+}));
+
+export const tokenTransfer = onchainTable(
+  "token_transfer",
+  (t) => ({
+    id: t.text().primaryKey(),
+    from: address(t).notNull(),
+    to: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byFrom: index().on(table.from), byTo: index().on(table.to) }),
+);
+
+// ─────────────────────────────── access control ───────────────────────────────
+
+/** Current holders of AccessControl roles, per contract (revoked rows stay with `active` false). */
+export const roleMember = onchainTable(
+  "role_member",
+  (t) => ({
+    contract: t.text().notNull(),
+    role: t.hex().notNull(),
+    account: address(t).notNull(),
+    active: t.boolean().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.contract, table.role, table.account] }) }),
+);
+
+/** Latest value of each governance parameter, per contract (`value` as decimal or address text). */
+export const contractParam = onchainTable(
+  "contract_param",
+  (t) => ({
+    contract: t.text().notNull(),
+    name: t.text().notNull(),
+    value: t.text().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.contract, table.name] }) }),
+);
+
+// ─────────────────────────────── models and adapters ───────────────────────────────
+
+export const modelKind = onchainEnum("model_kind", ["BaseModel", "Adapter"]);
+export const modelStatus = onchainEnum("model_status", ["Active", "Deprecated"]);
+
+export const model = onchainTable(
+  "model",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    kind: modelKind("kind").notNull(),
+    /** Follows ERC-721 transfers. */
+    owner: address(t).notNull(),
+    registrant: address(t).notNull(),
+    name: t.text().notNull(),
+    contentHash: t.hex().notNull(),
+    uri: t.text().notNull(),
+    status: modelStatus("status").notNull(),
+    /** Adapters only (null for base models). */
+    baseModelId: t.bigint(),
+    rank: t.integer(),
+    pricePerCall: t.bigint(),
+    pricePer1kTokens: t.bigint(),
+    datanetIds: t.bigint().array(),
+    trainingManifestHash: t.hex(),
+    supersedes: t.bigint(),
+    supersededBy: t.bigint(),
+    /** 1 for a first version; the superseded adapter's version + 1 otherwise. */
+    version: t.integer().notNull(),
+    transferCount: t.integer().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ byOwner: index().on(table.owner), byBase: index().on(table.baseModelId) }),
+);
+
+export const adapterDatanet = onchainTable(
+  "adapter_datanet",
+  (t) => ({
+    adapterId: t.bigint().notNull(),
+    datanetId: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.adapterId, table.datanetId] }),
+    byDatanet: index().on(table.datanetId),
+  }),
+);
+
+export const modelTransfer = onchainTable(
+  "model_transfer",
+  (t) => ({
+    id: t.text().primaryKey(),
+    modelId: t.bigint().notNull(),
+    from: address(t).notNull(),
+    to: address(t).notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byModel: index().on(table.modelId) }),
+);
+
+// ─────────────────────────────── Datanets and contributions ───────────────────────────────
+
+export const datanet = onchainTable("datanet", (t) => ({
+  id: t.bigint().primaryKey(),
+  curator: address(t).notNull(),
+  pendingCurator: address(t),
+  name: t.text().notNull(),
+  metadataURI: t.text().notNull(),
+  quorum: t.integer().notNull(),
+  contributionBond: t.bigint().notNull(),
+  validatorCount: t.integer().notNull(),
+  contributionCount: t.integer().notNull(),
+  acceptedCount: t.integer().notNull(),
+  rejectedCount: t.integer().notNull(),
+  withdrawnCount: t.integer().notNull(),
+  ...stateColumns(t),
+}));
+
+export const datanetValidator = onchainTable(
+  "datanet_validator",
+  (t) => ({
+    datanetId: t.bigint().notNull(),
+    validator: address(t).notNull(),
+    active: t.boolean().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.datanetId, table.validator] }) }),
+);
+
+export const contributionStatus = onchainEnum("contribution_status", [
+  "Pending",
+  "Accepted",
+  "Rejected",
+  "Withdrawn",
+]);
+export const bondOutcome = onchainEnum("bond_outcome", ["Held", "Returned", "Forfeited"]);
+
+export const contribution = onchainTable(
+  "contribution",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    datanetId: t.bigint().notNull(),
+    contributor: address(t).notNull(),
+    contentHash: t.hex().notNull(),
+    uri: t.text().notNull(),
+    bond: t.bigint().notNull(),
+    quorum: t.integer().notNull(),
+    status: contributionStatus("status").notNull(),
+    acceptVotes: t.integer().notNull(),
+    rejectVotes: t.integer().notNull(),
+    bondOutcome: bondOutcome("bond_outcome").notNull(),
+    bondReturned: t.bigint().notNull(),
+    bondForfeited: t.bigint().notNull(),
+    /** Treasury the forfeited bond went to. */
+    forfeitedTo: address(t),
+    resolvedAt: t.bigint(),
+    /** Set when the contributor took it down. */
+    withdrawnAt: t.bigint(),
+    ...stateColumns(t),
+  }),
+  (table) => ({
+    byDatanet: index().on(table.datanetId),
+    byContributor: index().on(table.contributor),
+  }),
+);
+
+/** Every status a contribution went through, in order (Pending first). */
+export const contributionStatusChange = onchainTable(
+  "contribution_status_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    contributionId: t.bigint().notNull(),
+    status: contributionStatus("status").notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byContribution: index().on(table.contributionId) }),
+);
+
+export const contributionVote = onchainTable(
+  "contribution_vote",
+  (t) => ({
+    contributionId: t.bigint().notNull(),
+    validator: address(t).notNull(),
+    accept: t.boolean().notNull(),
+    /** Tallies right after this vote. */
+    acceptVotes: t.integer().notNull(),
+    rejectVotes: t.integer().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.contributionId, table.validator] }) }),
+);
+
+// ─────────────────────────────── proposal market ───────────────────────────────
+
+export const marketProposalStatus = onchainEnum("market_proposal_status", [
+  "Open",
+  "Fulfilled",
+  "Cancelled",
+  "Expired",
+]);
+
+export const marketProposal = onchainTable(
+  "market_proposal",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    proposer: address(t).notNull(),
+    baseModelId: t.bigint().notNull(),
+    datanetIds: t.bigint().array().notNull(),
+    fundingGoal: t.bigint().notNull(),
+    deadline: t.bigint().notNull(),
+    snapshot: t.bigint().notNull(),
+    specURI: t.text().notNull(),
+    /** As the market stored it: Open stays Open past the deadline until expire() or a refund. */
+    storedStatus: marketProposalStatus("stored_status").notNull(),
+    /** Effective status: Open past its deadline reads Expired (kept current every block). */
+    status: marketProposalStatus("status").notNull(),
+    totalBacked: t.bigint().notNull(),
+    totalRefunded: t.bigint().notNull(),
+    backerCount: t.integer().notNull(),
+    forVotes: t.bigint().notNull(),
+    againstVotes: t.bigint().notNull(),
+    adapterId: t.bigint(),
+    builder: address(t),
+    payout: t.bigint(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ byStatusDeadline: index().on(table.status, table.deadline) }),
+);
+
+/** Each ProposalBacked event. */
+export const proposalBacking = onchainTable(
+  "proposal_backing",
+  (t) => ({
+    id: t.text().primaryKey(),
+    proposalId: t.bigint().notNull(),
+    backer: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    backerTotal: t.bigint().notNull(),
+    totalBacked: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byProposal: index().on(table.proposalId) }),
+);
+
+/** One row per backer of a proposal: what they escrowed and whether it came back. */
+export const proposalBacker = onchainTable(
+  "proposal_backer",
+  (t) => ({
+    proposalId: t.bigint().notNull(),
+    backer: address(t).notNull(),
+    total: t.bigint().notNull(),
+    refunded: t.bigint().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.proposalId, table.backer] }) }),
+);
+
+export const proposalVote = onchainTable(
+  "proposal_vote",
+  (t) => ({
+    proposalId: t.bigint().notNull(),
+    voter: address(t).notNull(),
+    support: t.boolean().notNull(),
+    weight: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.proposalId, table.voter] }) }),
+);
+
+export const proposalFulfilment = onchainTable("proposal_fulfilment", (t) => ({
+  proposalId: t.bigint().primaryKey(),
+  adapterId: t.bigint().notNull(),
+  builder: address(t).notNull(),
+  payout: t.bigint().notNull(),
+  ...eventColumns(t),
+}));
+
+export const proposalRefund = onchainTable(
+  "proposal_refund",
+  (t) => ({
+    proposalId: t.bigint().notNull(),
+    backer: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.proposalId, table.backer] }) }),
+);
+
+// ─────────────────────────────── agent staking ───────────────────────────────
+
+export const agent = onchainTable(
+  "agent",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    operator: address(t).notNull(),
+    specHash: t.hex().notNull(),
+    metadataURI: t.text().notNull(),
+    minStake: t.bigint().notNull(),
+    totalActiveAssets: t.bigint().notNull(),
+    totalActiveShares: t.bigint().notNull(),
+    totalUnbondingAssets: t.bigint().notNull(),
+    totalUnbondingShares: t.bigint().notNull(),
+    /** Active stake ≥ min stake (what AgentStaking.isActive answers). */
+    active: t.boolean().notNull(),
+    openDisputes: t.integer().notNull(),
+    delegatorCount: t.integer().notNull(),
+    totalRewards: t.bigint().notNull(),
+    totalSlashed: t.bigint().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ byOperator: index().on(table.operator) }),
+);
+
+/** Active shares per delegator and agent. */
+export const stakePosition = onchainTable(
+  "stake_position",
+  (t) => ({
+    agentId: t.bigint().notNull(),
+    delegator: address(t).notNull(),
+    shares: t.bigint().notNull(),
+    delegated: t.bigint().notNull(),
+    unbonded: t.bigint().notNull(),
+    slashed: t.bigint().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.agentId, table.delegator] }),
+    byDelegator: index().on(table.delegator),
+  }),
+);
+
+export const stakeDelegation = onchainTable(
+  "stake_delegation",
+  (t) => ({
+    id: t.text().primaryKey(),
+    agentId: t.bigint().notNull(),
+    delegator: address(t).notNull(),
+    assets: t.bigint().notNull(),
+    shares: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId) }),
+);
+
+export const unbonding = onchainTable(
+  "unbonding",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    agentId: t.bigint().notNull(),
+    delegator: address(t).notNull(),
+    /** Active shares burnt and the assets they were worth. */
+    shares: t.bigint().notNull(),
+    assets: t.bigint().notNull(),
+    unbondingShares: t.bigint().notNull(),
+    releaseAt: t.bigint().notNull(),
+    slashed: t.bigint().notNull(),
+    withdrawn: t.boolean().notNull(),
+    withdrawnAssets: t.bigint(),
+    withdrawnAt: t.bigint(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId), byDelegator: index().on(table.delegator) }),
+);
+
+export const rewardAddition = onchainTable(
+  "reward_addition",
+  (t) => ({
+    id: t.text().primaryKey(),
+    agentId: t.bigint().notNull(),
+    from: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId) }),
+);
+
+export const disputeStatus = onchainEnum("dispute_status", [
+  "Open",
+  "Accepted",
+  "Rejected",
+  "Expired",
+]);
+
+export const dispute = onchainTable(
+  "dispute",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    agentId: t.bigint().notNull(),
+    disputer: address(t).notNull(),
+    bond: t.bigint().notNull(),
+    deadline: t.bigint().notNull(),
+    evidenceHash: t.hex().notNull(),
+    evidenceURI: t.text().notNull(),
+    status: disputeStatus("status").notNull(),
+    slashBps: t.integer(),
+    slashedActive: t.bigint(),
+    slashedUnbonding: t.bigint(),
+    disputerReward: t.bigint(),
+    treasuryAmount: t.bigint(),
+    /** Bond forfeited (rejected) or returned (expired). */
+    bondForfeited: t.bigint(),
+    bondReturned: t.bigint(),
+    resolvedAt: t.bigint(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId) }),
+);
+
+export const slash = onchainTable(
+  "slash",
+  (t) => ({
+    id: t.text().primaryKey(),
+    agentId: t.bigint().notNull(),
+    disputeId: t.bigint().notNull(),
+    slashedActive: t.bigint().notNull(),
+    slashedUnbonding: t.bigint().notNull(),
+    activeAssetsAfter: t.bigint().notNull(),
+    unbondingAssetsAfter: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId) }),
+);
+
+// ─────────────────────────────── attribution settlement ───────────────────────────────
+
+export const escrow = onchainTable("escrow", (t) => ({
+  payer: address(t).primaryKey(),
+  balance: t.bigint().notNull(),
+  deposited: t.bigint().notNull(),
+  redeemed: t.bigint().notNull(),
+  withdrawn: t.bigint().notNull(),
+  /** Pending withdrawal request (null when none). */
+  pendingWithdrawal: t.bigint(),
+  withdrawalExecutableAt: t.bigint(),
+  ...stateColumns(t),
+}));
+
+export const escrowDeposit = onchainTable(
+  "escrow_deposit",
+  (t) => ({
+    id: t.text().primaryKey(),
+    payer: address(t).notNull(),
+    from: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byPayer: index().on(table.payer) }),
+);
+
+export const withdrawalAction = onchainEnum("withdrawal_action", [
+  "Requested",
+  "Cancelled",
+  "Executed",
+]);
+
+export const escrowWithdrawal = onchainTable(
+  "escrow_withdrawal",
+  (t) => ({
+    id: t.text().primaryKey(),
+    payer: address(t).notNull(),
+    action: withdrawalAction("action").notNull(),
+    /** Requested amount (request, cancel, execute). */
+    requested: t.bigint().notNull(),
+    /** Paid (execute only). */
+    amount: t.bigint(),
+    executableAt: t.bigint(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byPayer: index().on(table.payer) }),
+);
+
+export const voucherRedemption = onchainTable(
+  "voucher_redemption",
+  (t) => ({
+    id: t.text().primaryKey(),
+    payer: address(t).notNull(),
+    settler: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    cumulativeRedeemed: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byPayer: index().on(table.payer) }),
+);
+
+export const rootStatus = onchainEnum("root_status", ["Proposed", "Live", "Vetoed"]);
+
+export const settlementRoot = onchainTable("settlement_root", (t) => ({
+  epoch: t.bigint().primaryKey(),
+  root: t.hex().notNull(),
+  totalCumulative: t.bigint().notNull(),
+  dataHash: t.hex().notNull(),
+  dataURI: t.text().notNull(),
+  liveAt: t.bigint().notNull(),
+  /** Proposed until `liveAt` passes, then Live (kept current every block), or Vetoed. */
+  status: rootStatus("status").notNull(),
+  vetoer: address(t),
+  vetoedAt: t.bigint(),
+  ...stateColumns(t),
+}));
+
+export const claim = onchainTable(
+  "claim",
+  (t) => ({
+    id: t.text().primaryKey(),
+    account: address(t).notNull(),
+    recipient: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    cumulativeClaimed: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byAccount: index().on(table.account) }),
+);
+
+export const claimRecipient = onchainTable("claim_recipient", (t) => ({
+  account: address(t).primaryKey(),
+  recipient: address(t).notNull(),
+  ...stateColumns(t),
+}));
+
+// ─────────────────────────────── governance ───────────────────────────────
+
+/** ContributionVotes: units held (minted on claims), chosen delegate, delegated voting power. */
+export const votesAccount = onchainTable("votes_account", (t) => ({
+  address: address(t).primaryKey(),
+  balance: t.bigint().notNull(),
+  delegate: address(t),
+  votingPower: t.bigint().notNull(),
+  ...stateColumns(t),
+}));
+
+export const governorProposalStatus = onchainEnum("governor_proposal_status", [
+  "Created",
+  "Queued",
+  "Executed",
+  "Canceled",
+]);
+
+export const governorProposal = onchainTable("governor_proposal", (t) => ({
+  id: t.bigint().primaryKey(),
+  proposer: address(t).notNull(),
+  targets: t.text().array().notNull(),
+  values: t.bigint().array().notNull(),
+  signatures: t.text().array().notNull(),
+  calldatas: t.hex().array().notNull(),
+  voteStart: t.bigint().notNull(),
+  voteEnd: t.bigint().notNull(),
+  description: t.text().notNull(),
+  status: governorProposalStatus("status").notNull(),
+  eta: t.bigint(),
+  againstVotes: t.bigint().notNull(),
+  forVotes: t.bigint().notNull(),
+  abstainVotes: t.bigint().notNull(),
+  ...stateColumns(t),
+}));
+
+export const governorVote = onchainTable(
+  "governor_vote",
+  (t) => ({
+    proposalId: t.bigint().notNull(),
+    voter: address(t).notNull(),
+    /** 0 against, 1 for, 2 abstain. */
+    support: t.integer().notNull(),
+    weight: t.bigint().notNull(),
+    reason: t.text().notNull(),
+    params: t.hex(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.proposalId, table.voter] }) }),
+);
+
+// Not "timelock_…": Ponder 0.16 takes SQL type names starting with "time" for native types and
+// leaves them unqualified, which fails outside the public schema.
+export const timelockOperationStatus = onchainEnum("scheduled_operation_status", [
+  "Scheduled",
+  "Executed",
+  "Cancelled",
+]);
+
+export const timelockOperation = onchainTable("timelock_operation", (t) => ({
+  id: t.hex().primaryKey(),
+  status: timelockOperationStatus("status").notNull(),
+  callCount: t.integer().notNull(),
+  executedCalls: t.integer().notNull(),
+  predecessor: t.hex().notNull(),
+  delay: t.bigint().notNull(),
+  salt: t.hex(),
+  ...stateColumns(t),
+}));
+
+export const timelockCall = onchainTable(
+  "timelock_call",
+  (t) => ({
+    timelockOperationId: t.hex().notNull(),
+    index: t.bigint().notNull(),
+    target: address(t).notNull(),
+    value: t.bigint().notNull(),
+    data: t.hex().notNull(),
+    executed: t.boolean().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.timelockOperationId, table.index] }) }),
+);
+
+// ─────────────────────────────── relations ───────────────────────────────
+
+export const accountRelations = relations(account, ({ many, one }) => ({
+  stakePositions: many(stakePosition),
+  claims: many(claim),
+  escrow: one(escrow, { fields: [account.address], references: [escrow.payer] }),
+  votes: one(votesAccount, { fields: [account.address], references: [votesAccount.address] }),
+  token: one(tokenHolder, { fields: [account.address], references: [tokenHolder.address] }),
+}));
+
+export const modelRelations = relations(model, ({ one, many }) => ({
+  baseModel: one(model, {
+    fields: [model.baseModelId],
+    references: [model.id],
+    relationName: "base",
+  }),
+  adapters: many(model, { relationName: "base" }),
+  datanets: many(adapterDatanet),
+  transfers: many(modelTransfer),
+}));
+
+export const adapterDatanetRelations = relations(adapterDatanet, ({ one }) => ({
+  adapter: one(model, { fields: [adapterDatanet.adapterId], references: [model.id] }),
+  datanet: one(datanet, { fields: [adapterDatanet.datanetId], references: [datanet.id] }),
+}));
+
+export const modelTransferRelations = relations(modelTransfer, ({ one }) => ({
+  model: one(model, { fields: [modelTransfer.modelId], references: [model.id] }),
+}));
+
+export const datanetRelations = relations(datanet, ({ many }) => ({
+  validators: many(datanetValidator),
+  contributions: many(contribution),
+  adapters: many(adapterDatanet),
+}));
+
+export const datanetValidatorRelations = relations(datanetValidator, ({ one }) => ({
+  datanet: one(datanet, { fields: [datanetValidator.datanetId], references: [datanet.id] }),
+}));
+
+export const contributionRelations = relations(contribution, ({ one, many }) => ({
+  datanet: one(datanet, { fields: [contribution.datanetId], references: [datanet.id] }),
+  votes: many(contributionVote),
+  statusHistory: many(contributionStatusChange),
+}));
+
+export const contributionVoteRelations = relations(contributionVote, ({ one }) => ({
+  contribution: one(contribution, {
+    fields: [contributionVote.contributionId],
+    references: [contribution.id],
+  }),
+}));
+
+export const contributionStatusChangeRelations = relations(contributionStatusChange, ({ one }) => ({
+  contribution: one(contribution, {
+    fields: [contributionStatusChange.contributionId],
+    references: [contribution.id],
+  }),
+}));
+
+export const marketProposalRelations = relations(marketProposal, ({ one, many }) => ({
+  baseModel: one(model, { fields: [marketProposal.baseModelId], references: [model.id] }),
+  backings: many(proposalBacking),
+  backers: many(proposalBacker),
+  votes: many(proposalVote),
+  refunds: many(proposalRefund),
+  fulfilment: one(proposalFulfilment, {
+    fields: [marketProposal.id],
+    references: [proposalFulfilment.proposalId],
+  }),
+}));
+
+export const proposalBackingRelations = relations(proposalBacking, ({ one }) => ({
+  proposal: one(marketProposal, {
+    fields: [proposalBacking.proposalId],
+    references: [marketProposal.id],
+  }),
+}));
+export const proposalBackerRelations = relations(proposalBacker, ({ one }) => ({
+  proposal: one(marketProposal, {
+    fields: [proposalBacker.proposalId],
+    references: [marketProposal.id],
+  }),
+}));
+export const proposalVoteRelations = relations(proposalVote, ({ one }) => ({
+  proposal: one(marketProposal, {
+    fields: [proposalVote.proposalId],
+    references: [marketProposal.id],
+  }),
+}));
+export const proposalRefundRelations = relations(proposalRefund, ({ one }) => ({
+  proposal: one(marketProposal, {
+    fields: [proposalRefund.proposalId],
+    references: [marketProposal.id],
+  }),
+}));
+export const proposalFulfilmentRelations = relations(proposalFulfilment, ({ one }) => ({
+  proposal: one(marketProposal, {
+    fields: [proposalFulfilment.proposalId],
+    references: [marketProposal.id],
+  }),
+  adapter: one(model, { fields: [proposalFulfilment.adapterId], references: [model.id] }),
+}));
+
+export const agentRelations = relations(agent, ({ many }) => ({
+  positions: many(stakePosition),
+  delegations: many(stakeDelegation),
+  unbondings: many(unbonding),
+  disputes: many(dispute),
+  slashes: many(slash),
+  rewards: many(rewardAddition),
+}));
+
+export const stakePositionRelations = relations(stakePosition, ({ one }) => ({
+  agent: one(agent, { fields: [stakePosition.agentId], references: [agent.id] }),
+  account: one(account, { fields: [stakePosition.delegator], references: [account.address] }),
+}));
+export const stakeDelegationRelations = relations(stakeDelegation, ({ one }) => ({
+  agent: one(agent, { fields: [stakeDelegation.agentId], references: [agent.id] }),
+}));
+export const unbondingRelations = relations(unbonding, ({ one }) => ({
+  agent: one(agent, { fields: [unbonding.agentId], references: [agent.id] }),
+}));
+export const rewardAdditionRelations = relations(rewardAddition, ({ one }) => ({
+  agent: one(agent, { fields: [rewardAddition.agentId], references: [agent.id] }),
+}));
+export const disputeRelations = relations(dispute, ({ one, many }) => ({
+  agent: one(agent, { fields: [dispute.agentId], references: [agent.id] }),
+  slashes: many(slash),
+}));
+export const slashRelations = relations(slash, ({ one }) => ({
+  agent: one(agent, { fields: [slash.agentId], references: [agent.id] }),
+  dispute: one(dispute, { fields: [slash.disputeId], references: [dispute.id] }),
+}));
+
+export const escrowRelations = relations(escrow, ({ many }) => ({
+  deposits: many(escrowDeposit),
+  withdrawals: many(escrowWithdrawal),
+  redemptions: many(voucherRedemption),
+}));
+export const escrowDepositRelations = relations(escrowDeposit, ({ one }) => ({
+  escrow: one(escrow, { fields: [escrowDeposit.payer], references: [escrow.payer] }),
+}));
+export const escrowWithdrawalRelations = relations(escrowWithdrawal, ({ one }) => ({
+  escrow: one(escrow, { fields: [escrowWithdrawal.payer], references: [escrow.payer] }),
+}));
+export const voucherRedemptionRelations = relations(voucherRedemption, ({ one }) => ({
+  escrow: one(escrow, { fields: [voucherRedemption.payer], references: [escrow.payer] }),
+}));
+export const claimRelations = relations(claim, ({ one }) => ({
+  account: one(account, { fields: [claim.account], references: [account.address] }),
+}));
+
+export const governorProposalRelations = relations(governorProposal, ({ many }) => ({
+  votes: many(governorVote),
+}));
+export const governorVoteRelations = relations(governorVote, ({ one }) => ({
+  proposal: one(governorProposal, {
+    fields: [governorVote.proposalId],
+    references: [governorProposal.id],
+  }),
+}));
+export const timelockOperationRelations = relations(timelockOperation, ({ many }) => ({
+  calls: many(timelockCall),
+}));
+export const timelockCallRelations = relations(timelockCall, ({ one }) => ({
+  operation: one(timelockOperation, {
+    fields: [timelockCall.timelockOperationId],
+    references: [timelockOperation.id],
+  }),
+}));

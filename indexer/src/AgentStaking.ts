@@ -1,0 +1,289 @@
+import type { Context } from "ponder:registry";
+import {
+  agent,
+  dispute,
+  rewardAddition,
+  slash,
+  stakeDelegation,
+  stakePosition,
+  unbonding,
+} from "ponder:schema";
+import { agentStakingAbi } from "@tributary/contracts/abis";
+import { and, eq } from "ponder";
+import { addToAccount } from "./lib/account.ts";
+import { indexContract } from "./lib/log-event.ts";
+import { created, eventColumns, eventId, type LogMeta, touched } from "./lib/meta.ts";
+import { roleHandlers, setParam } from "./lib/roles.ts";
+import { toAssets } from "./lib/share-math.ts";
+
+type AgentRow = typeof agent.$inferSelect;
+
+/** Pool totals changed by `delta`; `active` follows AgentStaking.isActive. */
+async function updatePools(
+  context: Context,
+  event: LogMeta,
+  agentId: bigint,
+  delta: (row: AgentRow) => Partial<AgentRow>,
+) {
+  await context.db.update(agent, { id: agentId }).set((row) => {
+    const next = { ...row, ...delta(row) };
+    return { ...delta(row), active: next.totalActiveAssets >= next.minStake, ...touched(event) };
+  });
+}
+
+indexContract("AgentStaking", agentStakingAbi, {
+  ...roleHandlers("AgentStaking"),
+  AgentRegistered: async ({ event, context }) => {
+    const { agentId, operator, specHash, metadataURI, minStake } = event.args;
+    await context.db.insert(agent).values({
+      id: agentId,
+      operator,
+      specHash,
+      metadataURI,
+      minStake,
+      totalActiveAssets: 0n,
+      totalActiveShares: 0n,
+      totalUnbondingAssets: 0n,
+      totalUnbondingShares: 0n,
+      active: minStake === 0n,
+      openDisputes: 0,
+      delegatorCount: 0,
+      totalRewards: 0n,
+      totalSlashed: 0n,
+      ...created(event),
+    });
+  },
+  AgentUpdated: async ({ event, context }) => {
+    const { agentId, specHash, metadataURI } = event.args;
+    await context.db
+      .update(agent, { id: agentId })
+      .set({ specHash, metadataURI, ...touched(event) });
+  },
+  OperatorTransferred: async ({ event, context }) => {
+    await context.db
+      .update(agent, { id: event.args.agentId })
+      .set({ operator: event.args.newOperator, ...touched(event) });
+  },
+  MinStakeUpdated: async ({ event, context }) => {
+    await updatePools(context, event, event.args.agentId, () => ({
+      minStake: event.args.newMinStake,
+    }));
+  },
+  StakeDelegated: async ({ event, context }) => {
+    const { agentId, delegator, assets, shares } = event.args;
+    await context.db
+      .insert(stakeDelegation)
+      .values({ id: eventId(event), agentId, delegator, assets, shares, ...eventColumns(event) });
+    const existing = await context.db.find(stakePosition, { agentId, delegator });
+    if (existing) {
+      await context.db.update(stakePosition, { agentId, delegator }).set({
+        shares: existing.shares + shares,
+        delegated: existing.delegated + assets,
+        ...touched(event),
+      });
+    } else {
+      await context.db.insert(stakePosition).values({
+        agentId,
+        delegator,
+        shares,
+        delegated: assets,
+        unbonded: 0n,
+        slashed: 0n,
+        ...created(event),
+      });
+    }
+    const joins = !existing || existing.shares === 0n;
+    await updatePools(context, event, agentId, (row) => ({
+      totalActiveAssets: row.totalActiveAssets + assets,
+      totalActiveShares: row.totalActiveShares + shares,
+      delegatorCount: row.delegatorCount + (joins ? 1 : 0),
+    }));
+    await addToAccount(context, event, delegator, { staked: assets });
+  },
+  UnbondingStarted: async ({ event, context }) => {
+    const { unbondingId, agentId, delegator, shares, assets, unbondingShares, releaseAt } =
+      event.args;
+    await context.db.insert(unbonding).values({
+      id: unbondingId,
+      agentId,
+      delegator,
+      shares,
+      assets,
+      unbondingShares,
+      releaseAt,
+      slashed: 0n,
+      withdrawn: false,
+      ...created(event),
+    });
+    const position = await context.db.update(stakePosition, { agentId, delegator }).set((row) => ({
+      shares: row.shares - shares,
+      unbonded: row.unbonded + assets,
+      ...touched(event),
+    }));
+    await updatePools(context, event, agentId, (row) => ({
+      totalActiveAssets: row.totalActiveAssets - assets,
+      totalActiveShares: row.totalActiveShares - shares,
+      totalUnbondingAssets: row.totalUnbondingAssets + assets,
+      totalUnbondingShares: row.totalUnbondingShares + unbondingShares,
+      delegatorCount: row.delegatorCount - (position.shares === 0n ? 1 : 0),
+    }));
+  },
+  StakeWithdrawn: async ({ event, context }) => {
+    const { unbondingId, agentId, delegator, unbondingShares, assets } = event.args;
+    await context.db.update(unbonding, { id: unbondingId }).set({
+      withdrawn: true,
+      withdrawnAssets: assets,
+      withdrawnAt: event.block.timestamp,
+      ...touched(event),
+    });
+    await updatePools(context, event, agentId, (row) => ({
+      totalUnbondingAssets: row.totalUnbondingAssets - assets,
+      totalUnbondingShares: row.totalUnbondingShares - unbondingShares,
+    }));
+    await addToAccount(context, event, delegator, { unstaked: assets });
+  },
+  RewardsAdded: async ({ event, context }) => {
+    const { agentId, from, amount } = event.args;
+    await context.db
+      .insert(rewardAddition)
+      .values({ id: eventId(event), agentId, from, amount, ...eventColumns(event) });
+    await updatePools(context, event, agentId, (row) => ({
+      totalActiveAssets: row.totalActiveAssets + amount,
+      totalRewards: row.totalRewards + amount,
+    }));
+  },
+  DisputeOpened: async ({ event, context }) => {
+    const { disputeId, agentId, disputer, bond, deadline, evidenceHash, evidenceURI } = event.args;
+    await context.db.insert(dispute).values({
+      id: disputeId,
+      agentId,
+      disputer,
+      bond,
+      deadline,
+      evidenceHash,
+      evidenceURI,
+      status: "Open",
+      ...created(event),
+    });
+    await context.db
+      .update(agent, { id: agentId })
+      .set((row) => ({ openDisputes: row.openDisputes + 1, ...touched(event) }));
+  },
+  // Emitted before DisputeAccepted: spreads the loss over every position and unbonding entry.
+  Slashed: async ({ event, context }) => {
+    const {
+      agentId,
+      disputeId,
+      slashedActive,
+      slashedUnbonding,
+      activeAssetsAfter,
+      unbondingAssetsAfter,
+    } = event.args;
+    await context.db.insert(slash).values({
+      id: eventId(event),
+      agentId,
+      disputeId,
+      slashedActive,
+      slashedUnbonding,
+      activeAssetsAfter,
+      unbondingAssetsAfter,
+      ...eventColumns(event),
+    });
+    const pools = await context.db.find(agent, { id: agentId });
+    if (!pools) throw new Error(`Slashed for unknown agent ${agentId}`);
+    const activeBefore = activeAssetsAfter + slashedActive;
+    const unbondingBefore = unbondingAssetsAfter + slashedUnbonding;
+    const positions = await context.db.sql
+      .select()
+      .from(stakePosition)
+      .where(eq(stakePosition.agentId, agentId));
+    for (const position of positions) {
+      if (position.shares === 0n) continue;
+      const loss =
+        toAssets(position.shares, activeBefore, pools.totalActiveShares) -
+        toAssets(position.shares, activeAssetsAfter, pools.totalActiveShares);
+      if (loss === 0n) continue;
+      await context.db
+        .update(stakePosition, { agentId, delegator: position.delegator })
+        .set((row) => ({ slashed: row.slashed + loss, ...touched(event) }));
+      await addToAccount(context, event, position.delegator, { slashed: loss });
+    }
+    const entries = await context.db.sql
+      .select()
+      .from(unbonding)
+      .where(and(eq(unbonding.agentId, agentId), eq(unbonding.withdrawn, false)));
+    for (const entry of entries) {
+      const loss =
+        toAssets(entry.unbondingShares, unbondingBefore, pools.totalUnbondingShares) -
+        toAssets(entry.unbondingShares, unbondingAssetsAfter, pools.totalUnbondingShares);
+      if (loss === 0n) continue;
+      await context.db
+        .update(unbonding, { id: entry.id })
+        .set((row) => ({ slashed: row.slashed + loss, ...touched(event) }));
+      await addToAccount(context, event, entry.delegator, { slashed: loss });
+    }
+    await updatePools(context, event, agentId, (row) => ({
+      totalActiveAssets: activeAssetsAfter,
+      totalUnbondingAssets: unbondingAssetsAfter,
+      totalSlashed: row.totalSlashed + slashedActive + slashedUnbonding,
+    }));
+  },
+  DisputeAccepted: async ({ event, context }) => {
+    const {
+      disputeId,
+      agentId,
+      disputer,
+      slashBps,
+      slashedActive,
+      slashedUnbonding,
+      disputerReward,
+      treasuryAmount,
+    } = event.args;
+    await context.db.update(dispute, { id: disputeId }).set({
+      status: "Accepted",
+      slashBps,
+      slashedActive,
+      slashedUnbonding,
+      disputerReward,
+      treasuryAmount,
+      resolvedAt: event.block.timestamp,
+      ...touched(event),
+    });
+    await context.db
+      .update(agent, { id: agentId })
+      .set((row) => ({ openDisputes: row.openDisputes - 1, ...touched(event) }));
+    await addToAccount(context, event, disputer, { earned: disputerReward });
+  },
+  DisputeRejected: async ({ event, context }) => {
+    const { disputeId, agentId, bondForfeited } = event.args;
+    await context.db.update(dispute, { id: disputeId }).set({
+      status: "Rejected",
+      bondForfeited,
+      resolvedAt: event.block.timestamp,
+      ...touched(event),
+    });
+    await context.db
+      .update(agent, { id: agentId })
+      .set((row) => ({ openDisputes: row.openDisputes - 1, ...touched(event) }));
+  },
+  DisputeExpired: async ({ event, context }) => {
+    const { disputeId, agentId, bondReturned } = event.args;
+    await context.db.update(dispute, { id: disputeId }).set({
+      status: "Expired",
+      bondReturned,
+      resolvedAt: event.block.timestamp,
+      ...touched(event),
+    });
+    await context.db
+      .update(agent, { id: agentId })
+      .set((row) => ({ openDisputes: row.openDisputes - 1, ...touched(event) }));
+  },
+  ParamsUpdated: async ({ event, context }) => {
+    for (const [name, value] of Object.entries(event.args.params)) {
+      await setParam(context, event, "AgentStaking", name, value);
+    }
+  },
+  TreasuryUpdated: async ({ event, context }) => {
+    await setParam(context, event, "AgentStaking", "treasury", event.args.newTreasury);
+  },
+});

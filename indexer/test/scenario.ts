@@ -1,0 +1,426 @@
+// One walk through every state-changing function of every protocol contract, through viem
+// against anvil. Returns what the indexer must then hold.
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import type { DevnetRole } from "@tributary/contracts";
+import {
+  agentStakingAbi,
+  attributionSettlementAbi,
+  contributionVotesAbi,
+  datanetRegistryAbi,
+  modelRegistryAbi,
+  proposalMarketAbi,
+  tributaryGovernorAbi,
+  tributaryTokenAbi,
+} from "@tributary/contracts/abis";
+import {
+  type Abi,
+  type Address,
+  createWalletClient,
+  encodeFunctionData,
+  type Hex,
+  http,
+  keccak256,
+  maxUint256,
+  parseEther,
+  stringToHex,
+} from "viem";
+import { devnetAccount } from "./accounts.ts";
+import type { TestChain } from "./chain.ts";
+
+export const hash = (label: string): Hex => keccak256(stringToHex(label));
+const addr = (role: DevnetRole) => devnetAccount(role).address;
+
+export function protocol(chain: TestChain) {
+  const c = chain.deployment.contracts;
+  const at = {
+    token: [c.TributaryToken.address, tributaryTokenAbi as Abi],
+    votes: [c.ContributionVotes.address, contributionVotesAbi as Abi],
+    governor: [c.TributaryGovernor.address, tributaryGovernorAbi as Abi],
+    datanets: [c.DatanetRegistry.address, datanetRegistryAbi as Abi],
+    models: [c.ModelRegistry.address, modelRegistryAbi as Abi],
+    market: [c.ProposalMarket.address, proposalMarketAbi as Abi],
+    staking: [c.AgentStaking.address, agentStakingAbi as Abi],
+    settlement: [c.AttributionSettlement.address, attributionSettlementAbi as Abi],
+  } as const;
+  type Target = keyof typeof at;
+  const send = <T = unknown>(
+    role: DevnetRole,
+    target: Target,
+    fn: string,
+    args: readonly unknown[] = [],
+  ) => chain.send<T>(role, at[target][0], at[target][1], fn, args);
+  const read = <T = unknown>(target: Target, fn: string, args: readonly unknown[] = []) =>
+    chain.publicClient.readContract({
+      address: at[target][0],
+      abi: at[target][1],
+      functionName: fn,
+      args,
+    }) as Promise<T>;
+  /** Sends as the governance timelock (impersonated): the holder of every parameter role. */
+  async function asTimelock(target: Target, fn: string, args: readonly unknown[]) {
+    const timelock = chain.deployment.roles.timelock;
+    await chain.rpc("anvil_impersonateAccount", [timelock]);
+    await chain.rpc("anvil_setBalance", [timelock, "0x56BC75E2D63100000"]);
+    const wallet = createWalletClient({
+      account: timelock,
+      chain: chain.publicClient.chain,
+      transport: http(chain.anvil.rpcUrl),
+    });
+    const hash = await wallet.writeContract({
+      address: at[target][0],
+      abi: at[target][1],
+      functionName: fn,
+      args,
+    } as never);
+    const receipt = await chain.publicClient.waitForTransactionReceipt({
+      hash,
+      pollingInterval: 50,
+    });
+    if (receipt.status !== "success") throw new Error(`${fn} as timelock reverted`);
+    await chain.rpc("anvil_stopImpersonatingAccount", [timelock]);
+  }
+  const increaseTime = async (seconds: number) => {
+    await chain.rpc("evm_increaseTime", [seconds]);
+    await chain.rpc("evm_mine", []);
+  };
+  const mine = (blocks: number) => chain.rpc("anvil_mine", [`0x${blocks.toString(16)}`]);
+  async function approveAndMint(role: DevnetRole, spender: Target, amount: bigint) {
+    await send("deployer", "token", "mint", [addr(role), amount]);
+    await send(role, "token", "approve", [at[spender][0], amount]);
+  }
+  async function signVoucher(role: DevnetRole, cumulativeAmount: bigint, expiry: bigint) {
+    const account = devnetAccount(role);
+    const signature = await account.signTypedData({
+      domain: {
+        name: "Tributary Settlement",
+        version: "1",
+        chainId: chain.anvil.chainId,
+        verifyingContract: at.settlement[0],
+      },
+      types: {
+        Voucher: [
+          { name: "payer", type: "address" },
+          { name: "cumulativeAmount", type: "uint256" },
+          { name: "expiry", type: "uint64" },
+        ],
+      },
+      primaryType: "Voucher",
+      message: { payer: account.address, cumulativeAmount, expiry },
+    });
+    return { voucher: { payer: account.address, cumulativeAmount, expiry }, signature };
+  }
+  const now = async () => (await chain.publicClient.getBlock()).timestamp;
+  return { at, send, read, asTimelock, increaseTime, mine, approveAndMint, signVoucher, now };
+}
+
+export interface ScenarioResult {
+  /** Expected account aggregates (only the non-zero fields). */
+  accounts: Record<
+    Address,
+    Partial<
+      Record<
+        | "escrowDeposited"
+        | "escrowSpent"
+        | "escrowWithdrawn"
+        | "earned"
+        | "claimed"
+        | "staked"
+        | "unstaked",
+        bigint
+      >
+    >
+  >;
+  ids: {
+    datanet: bigint;
+    adapterV2: bigint;
+    agent: bigint;
+    fulfilledProposal: bigint;
+    expiredProposal: bigint;
+    governorProposal: bigint;
+  };
+}
+
+export async function runFullScenario(chain: TestChain): Promise<ScenarioResult> {
+  const p = protocol(chain);
+  const { send } = p;
+  const E = (n: number | string) => parseEther(String(n));
+
+  // ── Datanets and contributions ──
+  const datanet = await send<bigint>("curator", "datanets", "createDatanet", [
+    "Docs",
+    "ipfs://docs",
+    [addr("validatorA"), addr("validatorB")],
+    2,
+    E(10),
+  ]);
+  await send("curator", "datanets", "addValidator", [datanet, addr("builder")]);
+  await send("curator", "datanets", "removeValidator", [datanet, addr("builder")]);
+  await send("curator", "datanets", "setQuorum", [datanet, 1]);
+  await send("curator", "datanets", "setContributionBond", [datanet, E(5)]);
+  await send("curator", "datanets", "setMetadataURI", [datanet, "ipfs://docs-v2"]);
+  await send("curator", "datanets", "transferCuratorship", [datanet, addr("operator")]);
+  await send("operator", "datanets", "acceptCuratorship", [datanet]);
+  await p.approveAndMint("contributorA", "datanets", E(100));
+  await p.approveAndMint("contributorB", "datanets", E(100));
+  const accepted = await send<bigint>("contributorA", "datanets", "contribute", [
+    datanet,
+    hash("a1"),
+    "ipfs://a1",
+  ]);
+  await send("validatorA", "datanets", "vote", [accepted, true]);
+  const rejected = await send<bigint>("contributorB", "datanets", "contribute", [
+    datanet,
+    hash("b1"),
+    "ipfs://b1",
+  ]);
+  await send("validatorB", "datanets", "vote", [rejected, false]);
+  const pendingTakedown = await send<bigint>("contributorB", "datanets", "contribute", [
+    datanet,
+    hash("b2"),
+    "ipfs://b2",
+  ]);
+  await send("contributorB", "datanets", "withdrawContribution", [pendingTakedown]);
+  await send("contributorA", "datanets", "withdrawContribution", [accepted]);
+  await p.asTimelock("datanets", "setTreasury", [addr("curator")]);
+
+  // ── Models and adapters ──
+  const base = await send<bigint>("builder", "models", "registerBaseModel", [
+    "base",
+    hash("base"),
+    "ipfs://base",
+  ]);
+  const adapterParams = (name: string, supersedes: bigint) => ({
+    baseModelId: base,
+    name,
+    contentHash: hash(name),
+    uri: `ipfs://${name}`,
+    rank: 8,
+    pricePerCall: E(1),
+    pricePer1kTokens: E("0.1"),
+    datanetIds: [datanet],
+    trainingManifestHash: hash(`${name}-manifest`),
+    supersedes,
+  });
+  const adapterV1 = await send<bigint>("builder", "models", "registerAdapter", [
+    adapterParams("adapter-v1", 0n),
+  ]);
+  const adapterV2 = await send<bigint>("builder", "models", "registerAdapter", [
+    adapterParams("adapter-v2", adapterV1),
+  ]);
+  await send("builder", "models", "setPrices", [adapterV2, E(2), E("0.2")]);
+  await send("builder", "models", "setURI", [adapterV2, "ipfs://adapter-v2b"]);
+  await send("builder", "models", "deprecate", [adapterV1]);
+  await send("builder", "models", "approve", [addr("curator"), adapterV1]);
+  await send("builder", "models", "setApprovalForAll", [addr("curator"), true]);
+  await send("builder", "models", "transferFrom", [
+    addr("builder"),
+    addr("contributorA"),
+    adapterV1,
+  ]);
+  await p.asTimelock("models", "setDatanetRegistry", [p.at.datanets[0]]);
+
+  // ── Settlement: escrow, vouchers, roots, claims (mints contribution votes) ──
+  const payer = addr("payer");
+  await p.approveAndMint("payer", "settlement", E(1000));
+  await send("payer", "settlement", "deposit", [E(600)]);
+  await p.approveAndMint("deployer", "settlement", E(100));
+  await send("deployer", "settlement", "depositFor", [payer, E(100)]);
+  const expiry = (await p.now()) + 86_400n;
+  const v1 = await p.signVoucher("payer", E(100), expiry);
+  await send("settler", "settlement", "redeemVoucher", [v1.voucher, v1.signature]);
+  const v2 = await p.signVoucher("payer", E(250), expiry);
+  const v3 = await p.signVoucher("payer", E(300), expiry);
+  await send("settler", "settlement", "redeemVouchers", [
+    [v2.voucher, v3.voucher],
+    [v2.signature, v3.signature],
+  ]);
+  await send("payer", "settlement", "requestWithdrawal", [E(50)]);
+  await send("payer", "settlement", "cancelWithdrawal");
+  await send("payer", "settlement", "requestWithdrawal", [E(100)]);
+  const leaves: [Address, bigint][] = [
+    [addr("contributorA"), E(120)],
+    [addr("builder"), E(80)],
+  ];
+  const tree = StandardMerkleTree.of(
+    leaves.map(([a, v]) => [a, v.toString()]),
+    ["address", "uint256"],
+  );
+  await send("settler", "settlement", "proposeRoot", [
+    1n,
+    tree.root,
+    E(200),
+    hash("data-1"),
+    "ipfs://receipts-1",
+  ]);
+  await send("settler", "settlement", "proposeRoot", [
+    2n,
+    hash("bad-root"),
+    E(250),
+    hash("data-2"),
+    "ipfs://receipts-2",
+  ]);
+  await send("deployer", "settlement", "vetoRoot", [2n]);
+  await p.increaseTime(3601);
+  await send("payer", "settlement", "executeWithdrawal");
+  await send("builder", "settlement", "setClaimRecipient", [addr("operator")]);
+  for (const [i, [account, amount]] of leaves.entries()) {
+    await send("payer", "settlement", "claim", [account, amount, tree.getProof(i)]);
+  }
+  await p.asTimelock("settlement", "setParams", [
+    { withdrawalDelay: 7200n, challengeDelay: 7200n },
+  ]);
+  // contributorA got votes (self-delegated on mint); builder's go to contributorB.
+  await send("builder", "votes", "delegate", [addr("contributorB")]);
+
+  // ── Proposal market ──
+  await p.mine(2);
+  await p.approveAndMint("contributorB", "market", E(500));
+  const deadline = (await p.now()) + 86_400n;
+  const fulfilled = await send<bigint>("curator", "market", "propose", [
+    "ipfs://spec-1",
+    [datanet],
+    base,
+    E(300),
+    deadline,
+  ]);
+  await send("contributorB", "market", "back", [fulfilled, E(200)]);
+  await send("contributorB", "market", "back", [fulfilled, E(100)]);
+  await send("contributorA", "market", "vote", [fulfilled, true]);
+  await send("contributorB", "market", "vote", [fulfilled, false]);
+  await send("curator", "market", "fulfil", [fulfilled, adapterV2]);
+  const cancelled = await send<bigint>("curator", "market", "propose", [
+    "ipfs://spec-2",
+    [datanet],
+    base,
+    E(50),
+    deadline,
+  ]);
+  await send("contributorB", "market", "back", [cancelled, E(40)]);
+  await send("curator", "market", "cancel", [cancelled]);
+  await send("contributorB", "market", "refund", [cancelled]);
+  const expiredByCall = await send<bigint>("curator", "market", "propose", [
+    "ipfs://spec-3",
+    [datanet],
+    base,
+    E(50),
+    (await p.now()) + 100n,
+  ]);
+  const expiredByRefund = await send<bigint>("curator", "market", "propose", [
+    "ipfs://spec-4",
+    [datanet],
+    base,
+    E(50),
+    (await p.now()) + 100n,
+  ]);
+  await send("contributorB", "market", "back", [expiredByRefund, E(10)]);
+  // Stays Open in storage past its deadline: the indexer must report it Expired.
+  const lazilyExpired = await send<bigint>("curator", "market", "propose", [
+    "ipfs://spec-5",
+    [datanet],
+    base,
+    E(50),
+    (await p.now()) + 100n,
+  ]);
+  await p.increaseTime(200);
+  await send("builder", "market", "expire", [expiredByCall]);
+  await send("contributorB", "market", "refund", [expiredByRefund]);
+  await p.asTimelock("market", "setMaxDuration", [86_400n * 60n]);
+
+  // ── Agent staking ──
+  const agent = await send<bigint>("operator", "staking", "registerAgent", [
+    hash("spec"),
+    "ipfs://agent",
+    E(1000),
+  ]);
+  await send("operator", "staking", "updateAgent", [agent, hash("spec-2"), "ipfs://agent-2"]);
+  await send("operator", "staking", "setMinStake", [agent, E(500)]);
+  await p.approveAndMint("operator", "staking", E(2000));
+  await p.approveAndMint("payer", "staking", E(3000));
+  await send("operator", "staking", "delegate", [agent, E(1000)]);
+  await send("payer", "staking", "delegate", [agent, E(2000)]);
+  await send("payer", "staking", "addRewards", [agent, E(300)]);
+  const payerShares = await p.read<bigint>("staking", "sharesOf", [agent, payer]);
+  const unbondingA = await send<bigint>("payer", "staking", "unbond", [agent, payerShares / 4n]);
+  await send("operator", "staking", "transferOperator", [agent, addr("builder")]);
+  await p.approveAndMint("contributorA", "staking", E(1000));
+  const disputeAccepted = await send<bigint>("contributorA", "staking", "openDispute", [
+    agent,
+    hash("evidence-1"),
+    "ipfs://ev1",
+  ]);
+  await send("deployer", "staking", "acceptDispute", [disputeAccepted, 2000]);
+  const disputeRejected = await send<bigint>("contributorA", "staking", "openDispute", [
+    agent,
+    hash("evidence-2"),
+    "ipfs://ev2",
+  ]);
+  await send("deployer", "staking", "rejectDispute", [disputeRejected]);
+  const disputeExpired = await send<bigint>("contributorA", "staking", "openDispute", [
+    agent,
+    hash("evidence-3"),
+    "ipfs://ev3",
+  ]);
+  await p.increaseTime(7201);
+  await send("builder", "staking", "expireDispute", [disputeExpired]);
+  await send("payer", "staking", "withdraw", [unbondingA]);
+  await p.asTimelock("staking", "setParams", [
+    {
+      unbondingDelay: 7200n,
+      disputeWindow: 3600n,
+      disputeBond: E(50),
+      slashCapBps: 2500,
+      disputerRewardBps: 500,
+    },
+  ]);
+  await p.asTimelock("staking", "setTreasury", [addr("curator")]);
+
+  // ── Governor and timelock (contributorA holds the votes) ──
+  const calldata = encodeFunctionData({
+    abi: proposalMarketAbi,
+    functionName: "setMaxDuration",
+    args: [86_400n * 90n],
+  });
+  const description = "Longer proposals";
+  const govArgs = [[p.at.market[0]], [0n], [calldata]] as const;
+  const governorProposal = await send<bigint>("contributorA", "governor", "propose", [
+    ...govArgs,
+    description,
+  ]);
+  const doomed = await send<bigint>("contributorA", "governor", "propose", [...govArgs, "doomed"]);
+  await send("contributorA", "governor", "cancel", [...govArgs, hash("doomed")]);
+  await p.mine(2);
+  await send("contributorA", "governor", "castVoteWithReason", [governorProposal, 1, "yes"]);
+  await send("contributorB", "governor", "castVote", [governorProposal, 2]);
+  await p.mine(51);
+  await send("contributorA", "governor", "queue", [...govArgs, hash(description)]);
+  await p.increaseTime(61);
+  await send("contributorA", "governor", "execute", [...govArgs, hash(description)]);
+  void doomed;
+  void lazilyExpired;
+
+  const withdrawn = await p.read<bigint>("staking", "previewWithdraw", [unbondingA]);
+  void withdrawn;
+  return {
+    accounts: {
+      [payer]: {
+        escrowDeposited: E(700),
+        escrowSpent: E(300),
+        escrowWithdrawn: E(100),
+        staked: E(2000),
+      },
+      [addr("contributorA")]: { earned: E(120), claimed: E(120) },
+      [addr("builder")]: { earned: E(80) + E(300), claimed: E(80) },
+      [addr("operator")]: { staked: E(1000) },
+    },
+    ids: {
+      datanet,
+      adapterV2,
+      agent,
+      fulfilledProposal: fulfilled,
+      expiredProposal: lazilyExpired,
+      governorProposal,
+    },
+  };
+}
+
+export { maxUint256 };
