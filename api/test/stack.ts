@@ -120,7 +120,17 @@ export async function startStack(
   const id = `${process.pid}_${Date.now().toString(36)}`;
   const schema = mode === "postgres" ? `api_ix_${id}` : undefined;
   const viewsSchema = mode === "postgres" ? `api_ixv_${id}` : undefined;
-  const databaseUrl = mode === "postgres" ? process.env.DATABASE_URL : undefined;
+  // A fresh database per stack, not just a schema: Ponder's RPC cache (`ponder_sync`) is per
+  // database, and every test chain is an anvil with the same chain id and block numbers.
+  const adminUrl = process.env.DATABASE_URL;
+  const database = `api_${id}`;
+  let databaseUrl: string | undefined;
+  if (mode === "postgres" && adminUrl) {
+    await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    databaseUrl = url.toString();
+  }
   const indexer = await startIndexer({
     rpcUrl: anvil.rpcUrl,
     chainId: anvil.chainId,
@@ -202,16 +212,24 @@ export async function startStack(
       await api.close().catch(() => {});
       await indexer.stop().catch(() => {});
       await anvil.stop().catch(() => {});
-      if (mode === "postgres") {
-        const client = new pg.Client({ connectionString: databaseUrl });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${viewsSchema}" CASCADE`).catch(() => {});
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-        await client.end();
+      if (mode === "postgres" && adminUrl) {
+        await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(
+          () => {},
+        );
       }
       rmSync(workDir, { recursive: true, force: true });
     },
   };
   await stack.synced();
   return stack;
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }

@@ -16,7 +16,12 @@ import { type Abi, type Address, encodeFunctionData, zeroHash } from "viem";
 import { builder } from "../builder.ts";
 import type { UnsignedTransaction } from "../chain/index.ts";
 import type { Context } from "../context.ts";
-import { AuthenticationError, ChainUnavailableError, InvalidInputError, NotFoundError } from "../errors.ts";
+import {
+  AuthenticationError,
+  ChainUnavailableError,
+  InvalidInputError,
+  NotFoundError,
+} from "../errors.ts";
 import { authErrors } from "./errors.ts";
 import { JSONScalar } from "./json.ts";
 
