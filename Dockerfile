@@ -4,5 +4,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends cmake g++ && rm
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+COPY indexer/package.json indexer/
+COPY api/package.json api/
+COPY inference/pool/package.json inference/pool/
 RUN npm ci --no-audit --no-fund
 COPY . .
+RUN npx tsx scripts/build-engine.ts

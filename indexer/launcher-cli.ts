@@ -18,6 +18,7 @@ try {
     schema: process.env.TRIBUTARY_INDEXER_SCHEMA,
     viewsSchema: process.env.TRIBUTARY_INDEXER_VIEWS_SCHEMA,
     port: Number(process.env.TRIBUTARY_INDEXER_PORT ?? 42069),
+    hostname: process.env.TRIBUTARY_INDEXER_HOST,
     onLog: print,
   });
   print({ level: 30, msg: "indexer caught up", url: indexer.url });
