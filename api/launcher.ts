@@ -1,6 +1,6 @@
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isPortFree } from "@tributary/contracts";
 import pino from "pino";
 import { type ApiServer, createApiServer } from "./src/server.ts";
 
@@ -33,14 +33,6 @@ export interface Api {
   port: number;
   server: ApiServer;
   stop(): Promise<void>;
-}
-
-function isPortFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
 }
 
 /** Starts the API (migrating its database first) and resolves once it listens. */

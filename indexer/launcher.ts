@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readDeployment } from "@tributary/contracts";
+import { findFreePort, isPortFree, readDeployment } from "@tributary/contracts";
 import { INDEXER_DIR } from "./src/lib/env.ts";
 
 export const DEFAULT_INDEXER_PORT = 42069;
@@ -65,25 +64,6 @@ export class IndexerStartError extends Error {
 const ponderBin = () =>
   path.join(path.dirname(fileURLToPath(import.meta.resolve("ponder"))), "bin", "ponder.js");
 
-function isPortFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 /** The child's environment: only what the options say, so a stray DATABASE_URL cannot switch modes. */
 export function indexerChildEnv(options: StartIndexerOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PONDER_TELEMETRY_DISABLED: "true" };
@@ -113,7 +93,7 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
   const port =
     preferred !== 0 && (await isPortFree(preferred, hostname))
       ? preferred
-      : await freePort(hostname);
+      : await findFreePort(hostname);
   const logLevel = options.logLevel ?? process.env.TRIBUTARY_INDEXER_LOG_LEVEL ?? "info";
   const args = [
     ponderBin(),

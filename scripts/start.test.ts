@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { abiOf, readDeployment, sha256OfFiles } from "@tributary/contracts";
+import { abiOf, isPortFree, readDeployment, sha256OfFiles } from "@tributary/contracts";
 import { createPublicClient, type Hex, http } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
-import { isPortFree } from "../contracts/ts/anvil.ts";
 import { ENGINE_BUILD_DIR } from "./build-engine.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

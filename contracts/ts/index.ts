@@ -1,4 +1,11 @@
-export { ANVIL_CHAIN_ID, type Anvil, type AnvilOptions, startAnvil } from "./anvil.ts";
+export {
+  ANVIL_CHAIN_ID,
+  type Anvil,
+  type AnvilOptions,
+  findFreePort,
+  isPortFree,
+  startAnvil,
+} from "./anvil.ts";
 export { abiOf, bytecodeOf } from "./artifacts.ts";
 export { chainFor } from "./chain.ts";
 export { canonicalJsonHash, sha256OfFile, sha256OfFiles } from "./content-hash.ts";
