@@ -63,7 +63,8 @@ export async function buildEngineCuda(): Promise<string | null> {
       "-DTRIBUTARY_CUDA=ON",
     ]);
   }
-  await run("cmake", ["--build", ENGINE_CUDA_BUILD_DIR, "-j", "2", "--target", "test_cuda_lora"]);
+  // Everything: the engine with --backend cuda and every CUDA test (ctest needs their binaries).
+  await run("cmake", ["--build", ENGINE_CUDA_BUILD_DIR, "-j", "2"]);
   return ENGINE_CUDA_BUILD_DIR;
 }
 

@@ -16,7 +16,7 @@ __device__ inline float toFloat(__nv_bfloat16 v) { return __bfloat162float(v); }
 // one t[row, k] as a strided dot product reduced across the warp.
 template <typename T>
 __global__ void loraShrinkKernel(const T* x, int in, const LoraSequence* sequences, const LoraTerm* terms,
-                                 const T* const* a, const int* ranks, float* t) {
+                                 const T* const* a, const int* ranks, int rankStride, float* t) {
   const LoraSequence seq = sequences[blockIdx.x];
   const int row = int(blockIdx.y);
   if (row >= seq.numRows) return;
@@ -24,7 +24,7 @@ __global__ void loraShrinkKernel(const T* x, int in, const LoraSequence* sequenc
   const int warp = int(threadIdx.x) / 32, lane = int(threadIdx.x) % 32;
   for (int termIndex = 0; termIndex < seq.numTerms; ++termIndex) {
     const LoraTerm term = terms[seq.firstTerm + termIndex];
-    const int rank = ranks[term.slot];
+    const int rank = ranks[(long long)term.slot * rankStride];
     const T* aSlot = a[term.slot];
     for (int k = warp; k < rank; k += kWarpsPerBlock) {
       const T* aRow = aSlot + (long long)k * in;
@@ -39,7 +39,7 @@ __global__ void loraShrinkKernel(const T* x, int in, const LoraSequence* sequenc
 // grid: (sequence, row, output tile); one thread per output element, terms applied in order.
 template <typename T>
 __global__ void loraExpandKernel(const float* t, const LoraSequence* sequences, const LoraTerm* terms,
-                                 const T* const* b, const int* ranks, int out, float* y) {
+                                 const T* const* b, const int* ranks, int rankStride, int out, float* y) {
   const LoraSequence seq = sequences[blockIdx.x];
   const int row = int(blockIdx.y);
   if (row >= seq.numRows) return;
@@ -48,7 +48,7 @@ __global__ void loraExpandKernel(const float* t, const LoraSequence* sequences, 
   float acc = 0.f;
   for (int termIndex = 0; termIndex < seq.numTerms; ++termIndex) {
     const LoraTerm term = terms[seq.firstTerm + termIndex];
-    const int rank = ranks[term.slot];
+    const int rank = ranks[(long long)term.slot * rankStride];
     __syncthreads();
     for (int k = int(threadIdx.x); k < rank; k += kExpandThreads) tRow[k] = t[term.tOffset + (long long)row * rank + k];
     __syncthreads();
@@ -66,31 +66,32 @@ __global__ void loraExpandKernel(const float* t, const LoraSequence* sequences, 
 
 template <typename T>
 cudaError_t launchLoraShrink(const T* x, int in, const LoraSequence* sequences, int numSequences, int maxRows,
-                             const LoraTerm* terms, const T* const* a, const int* ranks, float* t, cudaStream_t stream) {
+                             const LoraTerm* terms, const T* const* a, const int* ranks, int rankStride, float* t,
+                             cudaStream_t stream) {
   if (numSequences == 0 || maxRows == 0) return cudaSuccess;
   const dim3 grid{unsigned(numSequences), unsigned(maxRows), 1u};
-  loraShrinkKernel<T><<<grid, kWarpsPerBlock * 32, 0, stream>>>(x, in, sequences, terms, a, ranks, t);
+  loraShrinkKernel<T><<<grid, kWarpsPerBlock * 32, 0, stream>>>(x, in, sequences, terms, a, ranks, rankStride, t);
   return cudaGetLastError();
 }
 
 template <typename T>
 cudaError_t launchLoraExpand(const float* t, const LoraSequence* sequences, int numSequences, int maxRows,
-                             const LoraTerm* terms, const T* const* b, const int* ranks, int out, float* y,
-                             cudaStream_t stream) {
+                             const LoraTerm* terms, const T* const* b, const int* ranks, int rankStride, int out,
+                             float* y, cudaStream_t stream) {
   if (numSequences == 0 || maxRows == 0) return cudaSuccess;
   const dim3 grid{unsigned(numSequences), unsigned(maxRows), unsigned((out + kExpandThreads - 1) / kExpandThreads)};
-  loraExpandKernel<T><<<grid, kExpandThreads, 0, stream>>>(t, sequences, terms, b, ranks, out, y);
+  loraExpandKernel<T><<<grid, kExpandThreads, 0, stream>>>(t, sequences, terms, b, ranks, rankStride, out, y);
   return cudaGetLastError();
 }
 
 template cudaError_t launchLoraShrink<float>(const float*, int, const LoraSequence*, int, int, const LoraTerm*,
-                                             const float* const*, const int*, float*, cudaStream_t);
+                                             const float* const*, const int*, int, float*, cudaStream_t);
 template cudaError_t launchLoraShrink<__nv_bfloat16>(const __nv_bfloat16*, int, const LoraSequence*, int, int,
-                                                     const LoraTerm*, const __nv_bfloat16* const*, const int*, float*,
+                                                     const LoraTerm*, const __nv_bfloat16* const*, const int*, int, float*,
                                                      cudaStream_t);
 template cudaError_t launchLoraExpand<float>(const float*, const LoraSequence*, int, int, const LoraTerm*,
-                                             const float* const*, const int*, int, float*, cudaStream_t);
+                                             const float* const*, const int*, int, int, float*, cudaStream_t);
 template cudaError_t launchLoraExpand<__nv_bfloat16>(const float*, const LoraSequence*, int, int, const LoraTerm*,
-                                                     const __nv_bfloat16* const*, const int*, int, float*, cudaStream_t);
+                                                     const __nv_bfloat16* const*, const int*, int, int, float*, cudaStream_t);
 
 }  // namespace tributary::cuda

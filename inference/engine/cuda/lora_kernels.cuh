@@ -28,15 +28,19 @@ struct LoraTerm {
   long long tOffset;  // where this term's t [numRows, rank] starts in the shrink buffer
 };
 
-// All pointers are device pointers. a / b are arrays (indexed by slot) of per-adapter matrices.
+// All pointers are device pointers. a / b are arrays (indexed by slot) of per-adapter matrices;
+// a slot's rank is ranks[slot * rankStride] (the adapter pool keeps one rank per layer and
+// projection of a slot contiguous, so it passes ranks + layer/projection index and that row's
+// length; a rank of 0 means the adapter does not target this projection).
 // Launchers return the launch error (cudaSuccess when queued); they never synchronize.
 template <typename T>
 cudaError_t launchLoraShrink(const T* x, int in, const LoraSequence* sequences, int numSequences, int maxRows,
-                             const LoraTerm* terms, const T* const* a, const int* ranks, float* t, cudaStream_t stream);
+                             const LoraTerm* terms, const T* const* a, const int* ranks, int rankStride, float* t,
+                             cudaStream_t stream);
 
 template <typename T>
 cudaError_t launchLoraExpand(const float* t, const LoraSequence* sequences, int numSequences, int maxRows,
-                             const LoraTerm* terms, const T* const* b, const int* ranks, int out, float* y,
-                             cudaStream_t stream);
+                             const LoraTerm* terms, const T* const* b, const int* ranks, int rankStride, int out,
+                             float* y, cudaStream_t stream);
 
 }  // namespace tributary::cuda

@@ -121,9 +121,9 @@ bool runCase(Mix mix, int numSequences, uint64_t seed, double tolerance) {
   const T* const* aTable = upload(std::vector<const T*>(aDevice.begin(), aDevice.end()));
   const T* const* bTable = upload(std::vector<const T*>(bDevice.begin(), bDevice.end()));
   TRIBUTARY_CUDA_CHECK(cuda::launchLoraShrink<T>(xDevice, in, sequencesDevice, numSequences, maxRows, termsDevice, aTable,
-                                                 ranksDevice, tDevice, nullptr));
+                                                 ranksDevice, 1, tDevice, nullptr));
   TRIBUTARY_CUDA_CHECK(cuda::launchLoraExpand<T>(tDevice, sequencesDevice, numSequences, maxRows, termsDevice, bTable,
-                                                 ranksDevice, out, yDevice, nullptr));
+                                                 ranksDevice, 1, out, yDevice, nullptr));
   TRIBUTARY_CUDA_CHECK(cudaDeviceSynchronize());
   std::vector<float> actual(y.size());
   TRIBUTARY_CUDA_CHECK(cudaMemcpy(actual.data(), yDevice, actual.size() * 4, cudaMemcpyDeviceToHost));

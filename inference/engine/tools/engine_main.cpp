@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "runtime/forward_model.h"
 #include "server/frame.h"
 #include "server/protocol_server.h"
 #include "util/error.h"
@@ -23,10 +24,11 @@ using namespace tributary;
 
 namespace {
 
-const char* kUsage = R"(usage: tributary-engine [--model DIR] [--options JSON] [--socket PATH]
+const char* kUsage = R"(usage: tributary-engine [--model DIR] [--options JSON] [--socket PATH] [--backend cpu|cuda]
   --model DIR     load this model at start (else send a load_model frame)
   --options JSON  engine options for --model, e.g. {"kv_blocks":512,"adapter_slots":16}
   --socket PATH   serve on a unix socket instead of stdin/stdout
+  --backend NAME  cpu (default) or cuda, for models whose options name no "backend"
 )";
 
 struct Inbound {
@@ -118,14 +120,26 @@ int listenOn(const std::string& path) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a vanished client is a failed write, not a dead engine
-  std::string modelDir, options, socketPath;
+  std::string modelDir, options, socketPath, backend;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if ((arg == "--model" || arg == "--options" || arg == "--socket") && i + 1 < argc) {
-      (arg == "--model" ? modelDir : arg == "--options" ? options : socketPath) = argv[++i];
+    if ((arg == "--model" || arg == "--options" || arg == "--socket" || arg == "--backend") && i + 1 < argc) {
+      (arg == "--model" ? modelDir : arg == "--options" ? options : arg == "--socket" ? socketPath : backend) = argv[++i];
     } else {
       std::fputs(kUsage, arg == "--help" ? stdout : stderr);
       return arg == "--help" ? 0 : 2;
+    }
+  }
+  if (!backend.empty()) {
+    try {
+      const Backend chosen = parseBackend(backend);
+      if (!backendAvailable(chosen)) {
+        fail(ErrorCode::kInvalidRequest, "backend " + backend + " is not available: this binary was built without it (rebuild with -DTRIBUTARY_CUDA=ON)");
+      }
+      setDefaultBackend(chosen);
+    } catch (const Error& error) {
+      std::fprintf(stderr, "tributary-engine: %s\n", error.what());
+      return 2;
     }
   }
   int outFd = STDOUT_FILENO;

@@ -38,6 +38,7 @@ EngineConfig parseEngineConfig(const Json& options) {
     config.maxModelLen = intOption(options, "max_model_len", config.maxModelLen, 0, 1 << 24);
     config.adapters.deviceSlots = intOption(options, "adapter_slots", config.adapters.deviceSlots, 1, 1 << 16);
     config.adapters.maxHostAdapters = intOption(options, "max_host_adapters", config.adapters.maxHostAdapters, 1, 1 << 20);
+    if (const Json* backend = options.find("backend")) config.backend = parseBackend(backend->asString("backend"));
   } catch (const Error& error) {
     fail(ErrorCode::kInvalidRequest, error.what());
   }
@@ -52,7 +53,7 @@ Engine::Engine(std::shared_ptr<const LoadedModel> model, const EngineConfig& con
       blocks_(config.kvBlocks, config.blockSize),
       adapters_(config.adapters, model_->config),
       scheduler_(SchedulerConfig{config.maxNumSeqs, config.maxBatchedTokens}, blocks_, adapters_),
-      runner_(model_, kvShape(model_->config, config), adapters_),
+      runner_(model_, kvShape(model_->config, config), adapters_, config.backend),
       start_(std::chrono::steady_clock::now()) {}
 
 double Engine::now() const {
@@ -247,8 +248,12 @@ Json Engine::stats() const {
       {"itl_ms_p99", Json(interTokenLatency_.percentile(99))},
       {"samples", Json(uint64_t(interTokenLatency_.size()))},
   });
-  return Json::object({{"throughput", throughput}, {"latency", latency}, {"batches", batches}, {"requests", requests},
-                       {"kv_cache", kv}, {"adapter_pool", pool}});
+  Json result = Json::object({{"throughput", throughput}, {"latency", latency}, {"batches", batches}, {"requests", requests},
+                              {"kv_cache", kv}, {"adapter_pool", pool}});
+  // Only a device backend has a second pool (the GPU slots); the CPU's stats stay as they were.
+  Json device = runner_.deviceStats();
+  if (!device.isNull()) result.set("device_adapter_pool", std::move(device));
+  return result;
 }
 
 }  // namespace tributary

@@ -26,6 +26,7 @@ struct EngineConfig {
   int maxWaiting = 4096;
   int maxModelLen = 0;  // 0: the model's max_position_embeddings
   AdapterCacheConfig adapters;
+  Backend backend = defaultBackend();  // option "backend": "cpu" | "cuda"
 };
 
 EngineConfig parseEngineConfig(const Json& options);  // protocol/CLI options, validated

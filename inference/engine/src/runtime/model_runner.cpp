@@ -2,8 +2,9 @@
 
 namespace tributary {
 
-ModelRunner::ModelRunner(std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, const AdapterCache& adapters)
-    : model_(std::move(model), kvShape), adapters_(adapters), blockSize_(kvShape.blockSize) {}
+ModelRunner::ModelRunner(std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, const AdapterCache& adapters,
+                         Backend backend)
+    : loaded_(model), model_(makeForwardModel(backend, std::move(model), kvShape, adapters.numSlots())), adapters_(adapters), blockSize_(kvShape.blockSize) {}
 
 RunnerOutput ModelRunner::run(const std::vector<ScheduledSequence>& scheduled) {
   cpu::ForwardBatch batch;
@@ -29,7 +30,7 @@ RunnerOutput ModelRunner::run(const std::vector<ScheduledSequence>& scheduled) {
     output.logitsRow.push_back(entry.needsLogits ? sampling++ : -1);
     batch.sequences.push_back(std::move(entry));
   }
-  model_.forward(batch, output.logits);
+  model_->forward(batch, output.logits);
   return output;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cpu/cpu_model.h"
 #include "runtime/adapter_cache.h"
+#include "runtime/forward_model.h"
 #include "runtime/scheduler.h"
 
 namespace tributary {
@@ -18,12 +19,15 @@ struct RunnerOutput {
 
 class ModelRunner {
  public:
-  ModelRunner(std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, const AdapterCache& adapters);
+  ModelRunner(std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, const AdapterCache& adapters,
+              Backend backend = Backend::kCpu);
   RunnerOutput run(const std::vector<ScheduledSequence>& scheduled);
-  const ModelConfig& config() const { return model_.config(); }
+  const ModelConfig& config() const { return loaded_->config; }
+  Json deviceStats() const { return model_->deviceStats(); }
 
  private:
-  cpu::CpuModel model_;
+  std::shared_ptr<const LoadedModel> loaded_;
+  std::unique_ptr<ForwardModel> model_;
   const AdapterCache& adapters_;
   int blockSize_;
 };
