@@ -1,11 +1,13 @@
 import { ponder } from "ponder:registry";
 import { clock, marketProposal, settlementRoot } from "ponder:schema";
 import { and, eq, gt, lte, min } from "ponder";
+import { refreshLiveQueriesAfterReorg } from "./lib/reorg-refresh.ts";
 
 // Statuses that change with time alone: an Open proposal past its deadline reads Expired, a
 // Proposed root past its liveAt is Live. Most blocks pass no such time: one cached lookup of
 // the `clock` row decides, and only a block that does pays for the SQL updates.
 ponder.on("Clock:block", async ({ event, context }) => {
+  await refreshLiveQueriesAfterReorg(context, event.block);
   const now = event.block.timestamp;
   const next = await context.db.find(clock, { id: 1 });
   if (!next) return;

@@ -158,6 +158,46 @@ describe.each(MODES)("reorgs (%s)", (mode) => {
     for (const cleanup of cleanups) await cleanup();
   });
 
+  it("serves reverted rows through /sql when the blocks after a reorg leave that table alone", async () => {
+    // Ponder drops its live-query triggers while it reverts, so no table is reported as
+    // changed; @ponder/client's cached /sql results must still not outlive the reverted rows.
+    const token = chain.deployment.contracts.TributaryToken.address;
+    const [from, to] = [devnetAccount("builder").address, devnetAccount("contributorB").address];
+    const balanceOf = (address: Address) =>
+      chain.publicClient.readContract({
+        address: token,
+        abi: tributaryTokenAbi,
+        functionName: "balanceOf",
+        args: [address],
+      });
+    const indexedBalance = async () =>
+      (await rowsOf(db, s.tokenHolder)).find((row) => row.address === to)?.balance;
+    const before = await balanceOf(to);
+    const amount = parseEther("7");
+    await chain.rpc("eth_sendTransaction", [
+      {
+        from,
+        to: token,
+        data: encodeFunctionData({
+          abi: tributaryTokenAbi,
+          functionName: "transfer",
+          args: [to, amount],
+        }),
+        gas: toHex(100_000),
+      },
+    ]);
+    await waitForHead(live.url, chain);
+    await expectInSync(db);
+    expect(await indexedBalance()).toBe(before + amount); // now cached by the /sql endpoint
+    const reorgs = reorgsSeen;
+    await chain.rpc("anvil_rollback", [1]);
+    await chain.rpc("anvil_mine", ["0x3"]); // blocks with no token transfer
+    await waitForHead(live.url, chain);
+    await expectInSync(db);
+    expect(reorgsSeen).toBeGreaterThan(reorgs);
+    expect(await indexedBalance()).toBe(before);
+  });
+
   const batches = Array.from(
     { length: Math.ceil(TRIALS / TRIALS_PER_CHECK) },
     (_, b) => [b * TRIALS_PER_CHECK, Math.min(TRIALS, (b + 1) * TRIALS_PER_CHECK)] as const,

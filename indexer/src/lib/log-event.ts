@@ -2,8 +2,10 @@ import { type Context, type EventNames, type IndexingFunctionArgs, ponder } from
 import { eventLog } from "ponder:schema";
 import type { Abi, AbiParameter } from "viem";
 import { checksum, eventColumns, eventId, jsonArgs, type LogMeta } from "./meta.ts";
+import { refreshLiveQueriesAfterReorg } from "./reorg-refresh.ts";
 
 interface DecodedEvent extends LogMeta {
+  block: LogMeta["block"] & { hash: string };
   args: unknown;
 }
 
@@ -14,6 +16,7 @@ export async function logEvent(
   name: string,
   event: DecodedEvent,
 ): Promise<void> {
+  await refreshLiveQueriesAfterReorg(context, event.block);
   await context.db.insert(eventLog).values({
     id: eventId(event),
     contract,
