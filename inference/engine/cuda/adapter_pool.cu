@@ -111,6 +111,39 @@ int AdapterPool::ensureResident(const LoraAdapter& adapter) {
   return s;
 }
 
+bool AdapterPool::stagingFree() {
+  const cudaError_t status = cudaEventQuery(staging_[nextStaging_].consumed);
+  if (status == cudaErrorNotReady) return false;
+  TRIBUTARY_CUDA_CHECK(status);
+  return true;
+}
+
+void AdapterPool::prefetch(const std::vector<const LoraAdapter*>& wanted) {
+  beginStep();
+  // Protect every resident wanted adapter first, so no upload below evicts one of them.
+  std::vector<const LoraAdapter*> missing;
+  for (const LoraAdapter* adapter : wanted) {
+    auto found = slotOf_.find(adapter->id);
+    if (found == slotOf_.end()) {
+      missing.push_back(adapter);
+      continue;
+    }
+    Slot& slot = slots_[size_t(found->second)];
+    slot.inStep = true;
+    slot.lastUse = ++clock_;
+  }
+  for (const LoraAdapter* adapter : missing) {
+    if (slotOf_.count(adapter->id)) continue;  // named twice, started above
+    if (!stagingFree()) return;                 // retried by the next prefetch: never block the step
+    const int s = victim();
+    if (s < 0) return;  // cannot happen while pins mirror the engine's (AdapterResidency)
+    stats_.misses++;
+    upload(s, *adapter);
+    slots_[size_t(s)].inStep = true;
+    slots_[size_t(s)].lastUse = ++clock_;
+  }
+}
+
 void AdapterPool::upload(int s, const LoraAdapter& adapter) {
   Slot& slot = slots_[size_t(s)];
   const auto start = std::chrono::steady_clock::now();
@@ -176,6 +209,11 @@ bool AdapterPool::isReady(int s) {
   return true;
 }
 
+bool AdapterPool::isReady(const std::string& adapterId) {
+  auto found = slotOf_.find(adapterId);
+  return found != slotOf_.end() && isReady(found->second);
+}
+
 void AdapterPool::streamWaitReady(int s, cudaStream_t stream) {
   TRIBUTARY_CUDA_CHECK(cudaStreamWaitEvent(stream, slots_[size_t(s)].ready, 0));
 }
@@ -186,6 +224,7 @@ void AdapterPool::setPinned(const LoraAdapter& adapter, bool pinned) {
     if (found != slotOf_.end()) slots_[size_t(found->second)].pinned = false;
     return;
   }
+  if (found == slotOf_.end()) beginStep();  // between steps: no step's slots to protect
   const int s = found != slotOf_.end() ? found->second : ensureResident(adapter);
   if (s < 0) fail(ErrorCode::kAdapterPoolFull, "no GPU adapter slot is free to pin " + adapter.id);
   slots_[size_t(s)].pinned = true;

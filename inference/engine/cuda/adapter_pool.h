@@ -4,10 +4,13 @@
 // compute stream's work. Slots are found by adapter id; a miss takes a free slot or evicts the
 // least recently used one that is neither pinned nor used by the step being built.
 //
-// ensureResident() never waits for a copy: it returns the slot at once and the slot becomes
-// usable when its event completes. The forward pass makes the compute stream wait on that event
-// (cudaStreamWaitEvent, no host stall); a scheduler that wants to run only ready sequences asks
-// isReady() first (the hook for "requests wait for their adapter without stalling the batch").
+// The engine's scheduler drives it through CudaModel's AdapterResidency hooks: each step it
+// names every adapter that admitted sequences need (prefetch: starts the missing copies, never
+// waits), then runs only sequences whose adapters are ready (isReady: the copy's event fired),
+// so a request waits for its adapter without stalling the batch. ensureResident() (the forward
+// pass) returns a slot at once too, and the forward pass makes the compute stream wait on the
+// slot's event (cudaStreamWaitEvent, no host stall): a no-op for ready slots, and what keeps a
+// direct caller of forward() correct. Pins mirror the engine's pin_adapter.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -38,15 +41,26 @@ class AdapterPool {
   AdapterPool(const AdapterPool&) = delete;
   AdapterPool& operator=(const AdapterPool&) = delete;
 
-  // Starts a step: slots handed out from now until the next beginStep() are not evicted.
+  // Starts a step: slots handed out from now until endStep() (or the next beginStep() or
+  // prefetch()) are not evicted.
   void beginStep();
+  void endStep() { beginStep(); }
   // The adapter's slot, starting its upload when it is not resident; -1 when every slot is
-  // pinned or in use by this step. Throws kInvalidRequest for a rank above maxRank.
+  // pinned or in use by this step. Throws kInvalidRequest for a rank above maxRank. May wait on
+  // the host for a staging buffer (when two copies are already in flight).
   int ensureResident(const LoraAdapter& adapter);
+  // The complete set of adapters wanted resident now (replaces the last call's): they are
+  // protected from eviction until the next beginStep()/prefetch(); those not resident start
+  // uploading into free or least recently used unprotected, unpinned slots, as long as a
+  // staging buffer is free without waiting: the rest start on a later call. Never blocks.
+  void prefetch(const std::vector<const LoraAdapter*>& wanted);
   bool isReady(int slot);
+  bool isReady(const std::string& adapterId);  // false when not resident
   // Makes `stream` wait (on the device) until the slot's copy has landed.
   void streamWaitReady(int slot, cudaStream_t stream);
-  // Pinned adapters are never evicted; pinning loads the adapter when it is not resident.
+  // Pinned adapters are never evicted; pinning loads the adapter when it is not resident. Call
+  // between steps: it drops the step's protection (a running sequence whose adapter it evicts
+  // gets it back from the next prefetch).
   void setPinned(const LoraAdapter& adapter, bool pinned);
   // Copies into slots must not overwrite what the compute stream may still read: they wait on
   // this event, which the forward pass records after its last use of the pool.
@@ -70,7 +84,7 @@ class AdapterPool {
   struct Slot {
     std::string adapterId;  // empty: free
     bool pinned = false;
-    bool inStep = false;
+    bool inStep = false;   // protected: named by the latest prefetch or used by the step being built
     bool loading = false;  // copy issued, completion not yet observed
     int maxRank = 0;
     uint64_t lastUse = 0;
@@ -84,6 +98,7 @@ class AdapterPool {
   };
 
   int victim() const;
+  bool stagingFree();  // the next staging buffer can be filled without waiting
   void upload(int slot, const LoraAdapter& adapter);
 
   int numLayers_;

@@ -99,6 +99,13 @@ void CudaModel::project(int layer, Proj proj, const __nv_bfloat16* x, float* y, 
                                                        pool_->rankStride(), out, y, stream_));
 }
 
+bool CudaModel::adaptersReady(const std::vector<const LoraAdapter*>& adapters) {
+  for (const LoraAdapter* adapter : adapters) {
+    if (!pool_->isReady(adapter->id)) return false;
+  }
+  return true;
+}
+
 void CudaModel::forward(const cpu::ForwardBatch& batch, std::vector<float>& logits) {
   const ModelConfig& c = model_->config;
   const int rows = int(batch.tokens.size());
@@ -139,7 +146,8 @@ void CudaModel::forward(const cpu::ForwardBatch& batch, std::vector<float>& logi
     maxLoraRows_ = std::max(maxLoraRows_, seq.numRows);
   }
   numLoraSequences_ = int(loraSequences.size());
-  // The compute stream waits (on the device) for adapter copies still in flight.
+  // The compute stream waits (on the device) for adapter copies still in flight: none when the
+  // engine's scheduler ran only ready sequences; needed for direct callers.
   for (int slot : usedSlots) pool_->streamWaitReady(slot, stream_);
   std::vector<float> cos, sin;
   rope_.angles(batch.positions.data(), rows, cos, sin);
@@ -207,6 +215,9 @@ void CudaModel::forward(const cpu::ForwardBatch& batch, std::vector<float>& logi
     TRIBUTARY_CUDA_CHECK(cudaMemcpyAsync(logits.data(), logits_.data(), logits.size() * 4, cudaMemcpyDeviceToHost, stream_));
   }
   pool_->recordComputeDone(stream_);
+  // The step's slots need no protection once its work is issued: a later copy into them waits
+  // for computeDone on the copy stream.
+  pool_->endStep();
   TRIBUTARY_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 

@@ -32,6 +32,9 @@ class CudaModel final : public ForwardModel {
 
   void forward(const cpu::ForwardBatch& batch, std::vector<float>& logits) override;
   Json deviceStats() const override { return pool_->stats(); }
+  void prefetchAdapters(const std::vector<const LoraAdapter*>& wanted) override { pool_->prefetch(wanted); }
+  bool adaptersReady(const std::vector<const LoraAdapter*>& adapters) override;
+  void setAdapterPinned(const LoraAdapter& adapter, bool pinned) override { pool_->setPinned(adapter, pinned); }
 
   const ModelConfig& config() const { return model_->config; }
   AdapterPool& adapterPool() { return *pool_; }

@@ -166,6 +166,8 @@ TEST(servesMixedAdaptersAndEnsemblesLikeTheInProcessEngine) {
   CHECK(stats.find("latency")->find("ttft_ms_p99")->asNumber() >= stats.find("latency")->find("ttft_ms_p50")->asNumber());
   CHECK_EQ(stats.find("latency")->find("samples")->asInt(), 12);  // 3 requests x 4 gaps
   CHECK_EQ(stats.find("adapter_pool")->find("host_adapters")->asInt(), 3);
+  CHECK_EQ(stats.find("adapter_pool")->find("adapter_waits")->asInt(), 0);  // the CPU backend's adapters are always ready
+  CHECK_EQ(stats.find("adapter_pool")->find("waiting_for_adapters")->asInt(), 0);
 }
 
 TEST(hostileFilesAreTypedErrorsAndTheEngineKeepsServing) {

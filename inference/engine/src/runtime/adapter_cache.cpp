@@ -119,6 +119,11 @@ void AdapterCache::setPinned(const std::string& id, bool pinned) {
   slots_[size_t(slot)].pinned = true;
 }
 
+bool AdapterCache::isPinned(const std::string& id) const {
+  const int slot = residentSlot(id);
+  return slot >= 0 && slots_[size_t(slot)].pinned;
+}
+
 void AdapterCache::retain(const std::vector<std::string>& ids) {
   for (const auto& id : ids) host_.at(id).requestRefs++;
 }

@@ -53,6 +53,7 @@ class AdapterCache {
   LoadResult insert(const PreparedAdapter& prepared);
   void unload(const std::string& id);
   void setPinned(const std::string& id, bool pinned);
+  bool isPinned(const std::string& id) const;
   bool contains(const std::string& id) const { return host_.count(id) > 0; }
   std::shared_ptr<const LoraAdapter> find(const std::string& id) const;
 

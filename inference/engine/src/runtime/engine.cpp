@@ -45,15 +45,18 @@ EngineConfig parseEngineConfig(const Json& options) {
   return config;
 }
 
-Engine::Engine(std::shared_ptr<const LoadedModel> model, const EngineConfig& config)
+Engine::Engine(std::shared_ptr<const LoadedModel> model, const EngineConfig& config, const ForwardModelFactory& forwardModel)
     : model_(std::move(model)),
       config_(config),
       maxModelLen_(config.maxModelLen > 0 ? std::min(config.maxModelLen, model_->config.maxPositionEmbeddings)
                                           : model_->config.maxPositionEmbeddings),
       blocks_(config.kvBlocks, config.blockSize),
       adapters_(config.adapters, model_->config),
-      scheduler_(SchedulerConfig{config.maxNumSeqs, config.maxBatchedTokens}, blocks_, adapters_),
-      runner_(model_, kvShape(model_->config, config), adapters_, config.backend),
+      runner_(model_,
+              forwardModel ? forwardModel(model_, kvShape(model_->config, config), adapters_.numSlots())
+                           : makeForwardModel(config.backend, model_, kvShape(model_->config, config), adapters_.numSlots()),
+              kvShape(model_->config, config), adapters_),
+      scheduler_(SchedulerConfig{config.maxNumSeqs, config.maxBatchedTokens}, blocks_, adapters_, runner_.residency()),
       start_(std::chrono::steady_clock::now()) {}
 
 double Engine::now() const {
@@ -116,7 +119,23 @@ void Engine::setAdapterPinned(const std::string& id, bool pinned) {
       }
     }
   }
+  const bool wasPinned = adapters_.isPinned(id);
   adapters_.setPinned(id, pinned);
+  // The device pool's pins must equal the host cache's: a device slot pinned there but not here
+  // could leave a running sequence's adapters without a device slot, waiting forever.
+  try {
+    runner_.residency().setAdapterPinned(*adapters_.find(id), pinned);
+  } catch (...) {
+    if (pinned && !wasPinned) adapters_.setPinned(id, false);
+    throw;
+  }
+}
+
+void Engine::unloadAdapter(const std::string& id) {
+  std::shared_ptr<const LoraAdapter> adapter = adapters_.find(id);
+  const bool wasPinned = adapters_.isPinned(id);
+  adapters_.unload(id);  // throws (kUnknownAdapter, kAdapterInUse) before anything changed
+  if (wasPinned) runner_.residency().setAdapterPinned(*adapter, false);
 }
 
 bool Engine::cancel(const std::string& key) {
@@ -192,6 +211,7 @@ StepResult Engine::step() {
 Json Engine::stats() const {
   const Counters& k = counters_;
   const AdapterCacheStats& a = adapters_.stats();
+  const AdapterWaitStats& w = scheduler_.adapterWaitStats();
   auto perSecond = [](double count, double ms) { return ms > 0 ? count * 1000.0 / ms : 0.0; };
   Json throughput = Json::object({
       {"completion_tokens_per_s", Json(perSecond(double(k.completionTokens), k.stepMs))},
@@ -240,6 +260,11 @@ Json Engine::stats() const {
       {"disk_loads", Json(a.diskLoads)},
       {"disk_load_ms_mean", Json(a.diskLoads ? a.diskLoadMsTotal / double(a.diskLoads) : 0.0)},
       {"disk_load_ms_max", Json(a.diskLoadMsMax)},
+      {"adapter_waits", Json(w.waits)},
+      {"adapter_wait_steps", Json(w.waitSteps)},
+      {"adapter_wait_ms_mean", Json(w.waitsEnded ? w.waitMsTotal / double(w.waitsEnded) : 0.0)},
+      {"adapter_wait_ms_max", Json(w.waitMsMax)},
+      {"waiting_for_adapters", Json(scheduler_.numWaitingForAdapters())},
   });
   Json latency = Json::object({
       {"ttft_ms_p50", Json(timeToFirstToken_.percentile(50))},

@@ -54,7 +54,8 @@ struct StepResult {
 
 class Engine {
  public:
-  Engine(std::shared_ptr<const LoadedModel> model, const EngineConfig& config);
+  // forwardModel: empty builds config.backend's (makeForwardModel); tests pass their own.
+  Engine(std::shared_ptr<const LoadedModel> model, const EngineConfig& config, const ForwardModelFactory& forwardModel = {});
 
   void addRequest(GenerateRequest request);  // throws a typed Error; the engine is unchanged then
   bool cancel(const std::string& key);       // false when no such active request
@@ -62,9 +63,13 @@ class Engine {
   StepResult step();
   bool hasWork() const { return scheduler_.hasWork() || !pendingFinished_.empty(); }
 
-  // Pins or unpins an adapter in the device pool. A pin that would leave some active request's
-  // adapters unable to ever be resident together is refused (kAdapterPoolFull): it would wait forever.
+  // Pins or unpins an adapter in the adapter pool, and in the backend's device pool when it has
+  // one. A pin that would leave some active request's adapters unable to ever be resident
+  // together is refused (kAdapterPoolFull): it would wait forever.
   void setAdapterPinned(const std::string& id, bool pinned);
+  // Drops an adapter from the host cache (kAdapterInUse while requests use it); a device pool
+  // unpins its copy, which stays resident until evicted.
+  void unloadAdapter(const std::string& id);
 
   AdapterCache& adapters() { return adapters_; }
   const ModelConfig& modelConfig() const { return model_->config; }
@@ -81,8 +86,8 @@ class Engine {
   int maxModelLen_;
   BlockManager blocks_;
   AdapterCache adapters_;
+  ModelRunner runner_;  // before scheduler_, which asks its backend about adapter residency
   Scheduler scheduler_;
-  ModelRunner runner_;
   std::map<std::string, std::unique_ptr<Sequence>> sequences_;
   std::vector<FinishEvent> pendingFinished_;
   uint64_t nextSequenceId_ = 1;

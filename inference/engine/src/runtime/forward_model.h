@@ -3,11 +3,13 @@
 // Which one is built is decided in backend_factory.cpp alone, so no other file needs #ifdefs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cpu/cpu_model.h"
+#include "runtime/adapter_residency.h"
 #include "util/json.h"
 
 namespace tributary {
@@ -21,7 +23,9 @@ bool backendAvailable(Backend backend);  // kCuda only in builds with -DTRIBUTAR
 Backend defaultBackend();
 void setDefaultBackend(Backend backend);
 
-class ForwardModel {
+// The residency hooks (AdapterResidency) default to "always ready", which is the CPU backend's
+// truth; the CUDA backend answers from its GPU adapter pool.
+class ForwardModel : public AdapterResidency {
  public:
   virtual ~ForwardModel() = default;
   // logits [sequences with needsLogits, vocab], in batch order (CpuModel::forward's contract).
@@ -34,5 +38,10 @@ class ForwardModel {
 // many adapters a batch may use at once (the engine's adapter_slots), to size a device pool.
 std::unique_ptr<ForwardModel> makeForwardModel(Backend backend, std::shared_ptr<const LoadedModel> model,
                                                const cpu::KvCacheShape& kvShape, int adapterSlots);
+
+// makeForwardModel's shape, for an engine that is handed its forward model (a test wrapping the
+// CPU backend to exercise the scheduler's waiting logic); empty means makeForwardModel.
+using ForwardModelFactory = std::function<std::unique_ptr<ForwardModel>(
+    std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, int adapterSlots)>;
 
 }  // namespace tributary

@@ -2,9 +2,9 @@
 
 namespace tributary {
 
-ModelRunner::ModelRunner(std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, const AdapterCache& adapters,
-                         Backend backend)
-    : loaded_(model), model_(makeForwardModel(backend, std::move(model), kvShape, adapters.numSlots())), adapters_(adapters), blockSize_(kvShape.blockSize) {}
+ModelRunner::ModelRunner(std::shared_ptr<const LoadedModel> model, std::unique_ptr<ForwardModel> forward,
+                         const cpu::KvCacheShape& kvShape, const AdapterCache& adapters)
+    : loaded_(std::move(model)), model_(std::move(forward)), adapters_(adapters), blockSize_(kvShape.blockSize) {}
 
 RunnerOutput ModelRunner::run(const std::vector<ScheduledSequence>& scheduled) {
   cpu::ForwardBatch batch;

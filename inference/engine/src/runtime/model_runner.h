@@ -19,11 +19,13 @@ struct RunnerOutput {
 
 class ModelRunner {
  public:
-  ModelRunner(std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kvShape, const AdapterCache& adapters,
-              Backend backend = Backend::kCpu);
+  ModelRunner(std::shared_ptr<const LoadedModel> model, std::unique_ptr<ForwardModel> forward, const cpu::KvCacheShape& kvShape,
+              const AdapterCache& adapters);
   RunnerOutput run(const std::vector<ScheduledSequence>& scheduled);
   const ModelConfig& config() const { return loaded_->config; }
   Json deviceStats() const { return model_->deviceStats(); }
+  // The backend's answer to "are these adapters on the device yet", for the scheduler.
+  AdapterResidency& residency() { return *model_; }
 
  private:
   std::shared_ptr<const LoadedModel> loaded_;

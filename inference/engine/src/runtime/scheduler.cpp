@@ -4,8 +4,8 @@
 
 namespace tributary {
 
-Scheduler::Scheduler(const SchedulerConfig& config, BlockManager& blocks, AdapterCache& adapters)
-    : config_(config), blocks_(blocks), adapters_(adapters) {}
+Scheduler::Scheduler(const SchedulerConfig& config, BlockManager& blocks, AdapterCache& adapters, AdapterResidency& residency)
+    : config_(config), blocks_(blocks), adapters_(adapters), residency_(residency) {}
 
 void Scheduler::add(Sequence* seq) {
   seq->status = SequenceStatus::kWaiting;
@@ -16,6 +16,9 @@ Sequence* Scheduler::youngestUnscheduled(const std::vector<ScheduledSequence>& s
   for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
     Sequence* candidate = *it;
     if (candidate == except) continue;
+    // One still waiting for its first step (its adapters are being copied) holds no blocks:
+    // preempting it would free nothing.
+    if (candidate->blockTable.empty()) continue;
     bool taken = std::any_of(scheduled.begin(), scheduled.end(), [&](const ScheduledSequence& s) { return s.seq == candidate; });
     if (!taken) return candidate;
   }
@@ -28,15 +31,56 @@ void Scheduler::preempt(Sequence* seq) {
   blocks_.release(*seq);
   adapters_.releaseSlots(seq->adapterSlots);
   seq->adapterSlots.clear();
+  endAdapterWait(seq);
   seq->numComputedTokens = 0;
   seq->status = SequenceStatus::kWaiting;
   waiting_.push_front(seq);
   preemptions_++;
 }
 
+std::vector<const LoraAdapter*> Scheduler::adaptersOf(const Sequence& seq) const {
+  std::vector<const LoraAdapter*> adapters;
+  for (int slot : seq.adapterSlots) adapters.push_back(&adapters_.slotAdapter(slot));
+  return adapters;
+}
+
+void Scheduler::prefetchRunningAdapters() {
+  std::vector<const LoraAdapter*> wanted;
+  for (const Sequence* seq : running_) {
+    for (const LoraAdapter* adapter : adaptersOf(*seq)) {
+      if (std::find(wanted.begin(), wanted.end(), adapter) == wanted.end()) wanted.push_back(adapter);
+    }
+  }
+  residency_.prefetchAdapters(wanted);
+}
+
+bool Scheduler::adaptersReady(Sequence* seq) {
+  if (seq->adapterSlots.empty()) return true;  // the base model needs nothing copied
+  if (residency_.adaptersReady(adaptersOf(*seq))) {
+    endAdapterWait(seq);
+    return true;
+  }
+  if (adapterWaitStart_.emplace(seq, std::chrono::steady_clock::now()).second) waitStats_.waits++;
+  waitStats_.waitSteps++;
+  return false;
+}
+
+void Scheduler::endAdapterWait(Sequence* seq) {
+  auto it = adapterWaitStart_.find(seq);
+  if (it == adapterWaitStart_.end()) return;
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - it->second).count();
+  waitStats_.waitsEnded++;
+  waitStats_.waitMsTotal += ms;
+  waitStats_.waitMsMax = std::max(waitStats_.waitMsMax, ms);
+  adapterWaitStart_.erase(it);
+}
+
 std::vector<ScheduledSequence> Scheduler::schedule() {
   std::vector<ScheduledSequence> scheduled;
   int budget = config_.maxBatchedTokens;
+  // Every step restates what must be resident, so copies for sequences admitted earlier (and
+  // evicted by a pin since) are (re)started before anyone is checked.
+  prefetchRunningAdapters();
 
   // Decodes (one uncomputed token) before prefill chunks: they hold users waiting on a token.
   std::vector<Sequence*> order;
@@ -45,6 +89,7 @@ std::vector<ScheduledSequence> Scheduler::schedule() {
   for (Sequence* seq : order) {
     if (budget <= 0) break;
     if (seq->status != SequenceStatus::kRunning) continue;  // preempted earlier in this loop
+    if (!adaptersReady(seq)) continue;  // its adapters are still being copied: the others go on
     const int n = std::min(seq->numUncomputedTokens(), budget);
     bool fits = true;
     while (!blocks_.canGrow(*seq, seq->numComputedTokens + n)) {
@@ -72,12 +117,16 @@ std::vector<ScheduledSequence> Scheduler::schedule() {
       continue;
     }
     seq->adapterSlots = *slots;
-    blocks_.grow(*seq, n);
     seq->status = SequenceStatus::kRunning;
     running_.push_back(seq);
+    it = waiting_.erase(it);
+    if (!seq->adapterSlots.empty()) prefetchRunningAdapters();
+    // Admitted either way: it holds its slots while its copies land, and joins a later step as
+    // a continuing prefill (before newer admissions).
+    if (!adaptersReady(seq)) continue;
+    blocks_.grow(*seq, n);
     scheduled.push_back({seq, n});
     budget -= n;
-    it = waiting_.erase(it);
   }
   return scheduled;
 }
@@ -89,6 +138,7 @@ void Scheduler::remove(Sequence* seq) {
     adapters_.releaseSlots(seq->adapterSlots);
     seq->adapterSlots.clear();
   }
+  endAdapterWait(seq);
   auto waiting = std::find(waiting_.begin(), waiting_.end(), seq);
   if (waiting != waiting_.end()) waiting_.erase(waiting);
   blocks_.release(*seq);

@@ -234,7 +234,7 @@ Json ProtocolServer::adapterLoadedReply(const AdapterCache::LoadResult& result) 
 
 Json ProtocolServer::opUnloadAdapter(const Json& request) {
   const std::string& id = requireString(request, "adapter_id");
-  requireEngine().adapters().unload(id);
+  requireEngine().unloadAdapter(id);
   return Json::object({{"event", Json("adapter_unloaded")}, {"adapter_id", Json(id)}});
 }
 
