@@ -1,19 +1,25 @@
 // `npm run bench:api`: bulk adapters and payout rows indexed by the real indexer, then the API
 // and Ponder's own auto-generated GraphQL loaded with equivalent queries, in the same run.
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import autocannon from "autocannon";
 import { startStack } from "../test/stack.ts";
-import { loadBulk } from "./load.ts";
+import { type BulkExpectation, loadBulk } from "./load.ts";
 
 const ADAPTERS = Number(process.env.BENCH_ADAPTERS ?? 10_000);
 const REDEMPTIONS = Number(process.env.BENCH_PAYOUT_ROWS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+// The API runs in this process: autocannon in a worker thread keeps the load generator off the
+// API's event loop (Ponder, a separate process, never shared its loop with it). 0: same thread.
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.error(
     JSON.stringify({ time: new Date().toISOString(), service: "bench:api", msg, ...fields }),
   );
 
-let payer = "";
+let expected: BulkExpectation | undefined;
 const started = Date.now();
 const stack = await startStack(
   "embedded",
@@ -31,7 +37,7 @@ const stack = await startStack(
         redemptions: REDEMPTIONS,
         log,
       });
-      payer = result.payers[0] as string;
+      expected = result.expected;
       log("load generated", { seconds: Math.round((Date.now() - started) / 1000) });
     },
   },
@@ -42,10 +48,49 @@ log("indexed and serving", {
   ponder: stack.indexer.url,
 });
 
-const counts = await stack.gql(
-  `{ adapters(first: 1) { pageInfo { hasNextPage } } account(address: "${payer}") { escrowSpent } }`,
-);
-log("sanity", counts);
+// The accountPayouts row means nothing unless the queried payer's redemptions were indexed:
+// compare what the loader saw mined with what the API and Ponder answer, and stop if they differ.
+if (!expected) throw new Error("bench: the loader returned no expectation");
+const payer = expected.payer;
+const sanity = {
+  api: (await stack.gql(`query($a: Address!) { account(address: $a) { escrowSpent } }`, {
+    a: payer,
+  })) as { data?: { account: { escrowSpent: string } } },
+  ponder: (await (
+    await fetch(`${stack.indexer.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `query($a: String!) { voucherRedemptions(where: { payer: $a }) { totalCount }
+          models(where: { kind: Adapter }) { totalCount } }`,
+        variables: { a: payer },
+      }),
+    })
+  ).json()) as {
+    data?: { voucherRedemptions: { totalCount: number }; models: { totalCount: number } };
+  },
+};
+const found = {
+  escrowSpent: sanity.api.data?.account.escrowSpent,
+  redemptions: sanity.ponder.data?.voucherRedemptions.totalCount,
+  adapters: sanity.ponder.data?.models.totalCount,
+};
+log("sanity", {
+  payer,
+  expected: { ...expected, escrowSpent: String(expected.escrowSpent) },
+  found,
+});
+if (
+  found.escrowSpent !== expected.escrowSpent.toString() ||
+  found.redemptions !== expected.redemptions ||
+  (found.adapters ?? 0) < ADAPTERS
+) {
+  await stack.stop();
+  console.error(
+    `bench: sanity check failed for payer ${payer}: indexed ${found.redemptions} redemptions / escrowSpent ${found.escrowSpent} / ${found.adapters} adapters; sent ${expected.redemptions} / ${expected.escrowSpent} / ${ADAPTERS}. Not loading a workload whose data is missing.`,
+  );
+  process.exit(1);
+}
 
 const workloads = {
   adapterListing: {
@@ -74,6 +119,32 @@ const workloads = {
   },
 };
 
+/** Where this process's time went during a load: event-loop delay and GC pauses. */
+function profile() {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  let gcMs = 0;
+  let gcMax = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration;
+      gcMax = Math.max(gcMax, entry.duration);
+    }
+  });
+  gc.observe({ entryTypes: ["gc"] });
+  loop.enable();
+  return () => {
+    loop.disable();
+    gc.disconnect();
+    return {
+      loopDelayP50: Math.round(loop.percentile(50) / 1e6),
+      loopDelayP99: Math.round(loop.percentile(99) / 1e6),
+      loopDelayMax: Math.round(loop.max / 1e6),
+      gcMs: Math.round(gcMs),
+      gcMaxMs: Math.round(gcMax),
+    };
+  };
+}
+
 async function load(url: string, body: { query: string; variables: Record<string, unknown> }) {
   const check = await (
     await fetch(url, {
@@ -84,6 +155,14 @@ async function load(url: string, body: { query: string; variables: Record<string
   ).json();
   if ((check as { errors?: unknown }).errors)
     throw new Error(`${url}: ${JSON.stringify((check as { errors?: unknown }).errors)}`);
+  const stop = profile();
+  // BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of this process (the API) during each API load.
+  const cpu = process.env.BENCH_CPU_PROFILE && url === stack.api.url ? new Session() : null;
+  if (cpu) {
+    cpu.connect();
+    await cpu.post("Profiler.enable");
+    await cpu.post("Profiler.start");
+  }
   const result = await autocannon({
     url,
     method: "POST",
@@ -91,12 +170,21 @@ async function load(url: string, body: { query: string; variables: Record<string
     body: JSON.stringify(body),
     connections: CONNECTIONS,
     duration: DURATION,
+    ...(WORKERS > 0 ? { workers: WORKERS } : {}),
   });
+  if (cpu) {
+    const { profile: cpuProfile } = await cpu.post("Profiler.stop");
+    const file = `${process.env.BENCH_CPU_PROFILE}/api-${Date.now()}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(cpuProfile));
+    cpu.disconnect();
+    log("cpu profile", { file });
+  }
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    thisProcess: stop(),
   };
 }
 
@@ -111,7 +199,7 @@ for (const [name, w] of Object.entries(workloads)) {
   );
 }
 console.log(
-  `adapters=${ADAPTERS} payoutRows=${REDEMPTIONS} connections=${CONNECTIONS} duration=${DURATION}s`,
+  `adapters=${ADAPTERS} payoutRows=${REDEMPTIONS} connections=${CONNECTIONS} duration=${DURATION}s workers=${WORKERS}`,
 );
 console.log(
   "| workload | API req/s | API p50 ms | API p99 ms | Ponder req/s | Ponder p50 ms | Ponder p99 ms | API/Ponder | errors API/Ponder |",

@@ -1,5 +1,14 @@
 // Bulk protocol data for the benchmark: adapters registered and vouchers redeemed on anvil,
 // many transactions per block (automine off) so that the indexer sees few, full blocks.
+//
+// Full blocks raise the EIP-1559 base fee by up to 12.5% a block, and a backlog of thousands of
+// queued transactions takes hundreds of blocks to drain: transactions signed with the fee of
+// the moment fell below the base fee, stayed in the pool for ever and, by nonce order, held
+// back every later one of their sender (the settler's redemptions went unmined). And
+// `redeemVouchers` skips, rather than reverts on, a voucher whose payer has no escrow yet, so
+// redemptions mined ahead of their deposits left no row at all. Hence: the base fee is pinned
+// for every block mined here, each phase is mined to an empty pool before the next starts,
+// and every receipt is checked (status, and one VoucherRedeemed per voucher, no VoucherSkipped).
 import { type Deployment, devnetAccount } from "@tributary/contracts";
 import {
   attributionSettlementAbi,
@@ -8,15 +17,31 @@ import {
 } from "@tributary/contracts/abis";
 import {
   type Address,
+  encodeEventTopics,
   encodeFunctionData,
   type Hex,
   keccak256,
   type PublicClient,
+  type TransactionReceipt,
   toHex,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 type Role = Parameters<typeof devnetAccount>[0];
+
+/** Pinned for every block the loader mines, so that a queued transaction never underprices. */
+const BASE_FEE = 10n ** 9n;
+const GAS_PRICE = 2n * BASE_FEE;
+const [REDEEMED, SKIPPED] = (["VoucherRedeemed", "VoucherSkipped"] as const).map(
+  (eventName) => encodeEventTopics({ abi: attributionSettlementAbi, eventName })[0],
+);
+
+/** What the loader put on chain for the first payer: the benchmark checks the indexer has it. */
+export interface BulkExpectation {
+  payer: Address;
+  redemptions: number;
+  escrowSpent: bigint;
+}
 
 export async function loadBulk(options: {
   publicClient: PublicClient;
@@ -32,9 +57,7 @@ export async function loadBulk(options: {
   const rpc = (method: string, params: unknown[] = []) =>
     publicClient.request({ method: method as never, params: params as never });
   const nonces = new Map<Role, number>();
-  // Full blocks raise the EIP-1559 base fee: re-read it at every mined block.
-  let gasPrice = (await publicClient.getGasPrice()) * 2n + 10n ** 9n;
-  let pending = 0;
+  let sent: Hex[] = [];
   const send = async (role: Role, to: Address, data: Hex, gas: bigint) => {
     const account = devnetAccount(role);
     const nonce =
@@ -47,20 +70,57 @@ export async function loadBulk(options: {
       data,
       nonce,
       gas,
-      gasPrice,
+      gasPrice: GAS_PRICE,
       type: "legacy",
     });
-    await rpc("eth_sendRawTransaction", [raw]);
-    if (++pending >= 100) await flush();
+    sent.push((await rpc("eth_sendRawTransaction", [raw])) as Hex);
+    if (sent.length % 100 === 0) await flush();
   };
+  const poolSize = async () => {
+    const status = (await rpc("txpool_status")) as { pending: Hex; queued: Hex };
+    return Number(status.pending) + Number(status.queued);
+  };
+  /** Mines (full) blocks at the pinned base fee until the pool is empty. */
   const flush = async () => {
-    if (pending === 0) return;
-    await rpc("evm_mine");
-    pending = 0;
-    gasPrice = (await publicClient.getGasPrice()) * 2n + 10n ** 9n;
+    let left = await poolSize();
+    let stalled = 0;
+    while (left > 0) {
+      await rpc("anvil_setNextBlockBaseFeePerGas", [toHex(BASE_FEE)]);
+      await rpc("evm_mine");
+      const now = await poolSize();
+      stalled = now < left ? 0 : stalled + 1;
+      if (stalled >= 3)
+        throw new Error(`bench load: ${now} transactions stay in anvil's pool after 3 blocks`);
+      left = now;
+    }
+  };
+  /** Mines what is left of a phase and checks every one of its receipts. */
+  const settle = async (phase: string): Promise<TransactionReceipt[]> => {
+    await flush();
+    const hashes = sent;
+    sent = [];
+    const receipts: TransactionReceipt[] = [];
+    for (let i = 0; i < hashes.length; i += 200) {
+      receipts.push(
+        ...(
+          await Promise.all(
+            hashes
+              .slice(i, i + 200)
+              .map((hash) => publicClient.getTransactionReceipt({ hash }).catch(() => null)),
+          )
+        ).map((receipt, j) => {
+          if (!receipt) throw new Error(`bench load (${phase}): ${hashes[i + j]} was never mined`);
+          if (receipt.status !== "success")
+            throw new Error(`bench load (${phase}): ${receipt.transactionHash} reverted`);
+          return receipt;
+        }),
+      );
+    }
+    options.log("phase mined", { phase, transactions: receipts.length });
+    return receipts;
   };
   const c = deployment.contracts;
-  // Full blocks drive the base fee up for thousands of blocks: fund the senders generously.
+  // Pinned fees make this affordable; fund the senders anyway so balance is never the limit.
   for (const role of ["builder", "deployer", "settler"] as const) {
     await rpc("anvil_setBalance", [devnetAccount(role).address, toHex(10n ** 30n)]);
   }
@@ -88,7 +148,7 @@ export async function loadBulk(options: {
       await send("builder", c.ModelRegistry.address, data, 600_000n);
       if (i % 2000 === 1999) options.log("adapters sent", { n: i + 1 });
     }
-    await flush();
+    await settle("adapters");
 
     // Redemptions: each payer deposits once, signs increasing vouchers; the settler redeems 100
     // per transaction (one VoucherRedeemed row each).
@@ -130,7 +190,8 @@ export async function loadBulk(options: {
         200_000n,
       );
     }
-    await flush();
+    // Deposits mined before any redemption: a voucher without escrow would be skipped.
+    await settle("deposits");
     const domain = {
       name: "Tributary Settlement",
       version: "1",
@@ -150,6 +211,8 @@ export async function loadBulk(options: {
       signature: Hex;
     }[] = [];
     let made = 0;
+    const first = payers[0] as (typeof payers)[number];
+    const expected: BulkExpectation = { payer: first.address, redemptions: 0, escrowSpent: 0n };
     const redeem = async () => {
       const data = encodeFunctionData({
         abi: attributionSettlementAbi,
@@ -157,7 +220,6 @@ export async function loadBulk(options: {
         args: [batch.map((b) => b.voucher), batch.map((b) => b.signature)],
       });
       await send("settler", c.AttributionSettlement.address, data, 8_000_000n);
-      pending += 9; // a full batch fills most of a block
       batch = [];
     };
     for (let k = 1; k <= perPayer && made < options.redemptions; k++) {
@@ -174,21 +236,33 @@ export async function loadBulk(options: {
           }),
         });
         made++;
+        if (payer === first) {
+          expected.redemptions++;
+          expected.escrowSpent = voucher.cumulativeAmount;
+        }
         if (batch.length === 100) await redeem();
       }
       if (k % 100 === 0) options.log("vouchers redeemed", { n: made });
     }
     if (batch.length) await redeem();
-    await flush();
-    while (
-      (
-        (await rpc("eth_getBlockByNumber", ["pending", false])) as {
-          transactions: unknown[];
-        } | null
-      )?.transactions.length
-    )
-      await rpc("evm_mine");
-    return { payers: payers.map((p) => p.address) };
+    const logs = (await settle("redemptions")).flatMap((r) => r.logs);
+    const redeemed = logs.filter((l) => l.topics[0] === REDEEMED).length;
+    const skipped = logs.filter((l) => l.topics[0] === SKIPPED).length;
+    if (redeemed !== made || skipped !== 0)
+      throw new Error(
+        `bench load: ${made} vouchers sent, ${redeemed} redeemed, ${skipped} skipped on chain`,
+      );
+    const onChain = (await publicClient.readContract({
+      address: c.AttributionSettlement.address,
+      abi: attributionSettlementAbi,
+      functionName: "redeemedOf",
+      args: [first.address],
+    })) as bigint;
+    if (onChain !== expected.escrowSpent)
+      throw new Error(
+        `bench load: ${first.address} redeemed ${onChain} on chain, ${expected.escrowSpent} expected`,
+      );
+    return { payers: payers.map((p) => p.address), expected };
   } finally {
     await rpc("evm_setAutomine", [true]);
   }

@@ -5,10 +5,11 @@ import type { execute, subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
-import { createRateLimiter } from "./auth/rate-limit.ts";
+import { createRateLimiter, createRedisRateLimiter } from "./auth/rate-limit.ts";
 import { createChainService } from "./chain/index.ts";
 import type { Services } from "./context.ts";
 import { createAppDatabase } from "./db/index.ts";
+import { appCursorStore } from "./feeder/cursor.ts";
 import { type Feeder, startFeeder } from "./feeder/index.ts";
 import { createPubSubBus } from "./feeder/pubsub.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -102,7 +103,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     responseCache: options.responseCache ?? true,
   };
   const metrics = createMetrics();
-  const limiter = createRateLimiter();
+  // Per-IP and per-key counters are global across replicas when they share a Redis.
+  const limiter = pubsub.redis
+    ? createRedisRateLimiter(pubsub.redis, deploymentKey, log)
+    : createRateLimiter();
   const yoga = createYogaApp(services, limiter, metrics);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const ipLimit = options.ipRateLimitPerMinute ?? 3000;
@@ -142,7 +146,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       res.end(body);
     };
 
-    const retryAfter = limiter.hit(`ip:${req.socket.remoteAddress}`, ipLimit);
+    const retryAfter = await limiter.hit(`ip:${req.socket.remoteAddress}`, ipLimit);
     if (retryAfter > 0) {
       metrics.rateLimited.inc({ by: "ip" });
       res.setHeader("retry-after", String(retryAfter));
@@ -255,11 +259,19 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/graphql`;
   if (options.siweDomain === undefined) services.siweDomain = `${host}:${port}`;
 
+  // The cursor persists where one store serves the feeder's whole life: the shared app
+  // database behind a Redis-elected leader, or this process's own PGlite. Replicas on one
+  // Postgres without Redis each feed their own in-process bus: one cursor would not fit them.
+  const cursor =
+    options.redisUrl || app.kind === "pglite"
+      ? appCursorStore(app.db, `${deploymentKey}:${options.redisUrl ? "shared" : "local"}`)
+      : undefined;
   const feeder = startFeeder({
     reader,
     bus: pubsub,
     log,
     deploymentKey,
+    cursor,
   });
   log.info(
     { url, reader: reader.kind, app: app.kind, pubsub: options.redisUrl ? "redis" : "memory" },

@@ -1,6 +1,22 @@
 // Every query family, auth, prepared transactions, relaying and subscriptions against a real
 // indexer on anvil, in embedded mode and (when DATABASE_URL is set) Postgres mode.
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { type DevnetRole, devnetAccount } from "@tributary/contracts";
+import {
+  attributionSettlementAbi,
+  contributionVotesAbi,
+  proposalMarketAbi,
+} from "@tributary/contracts/abis";
 import { auditServer } from "graphql-http";
+import {
+  type Abi,
+  type Address,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+  stringToHex,
+  type TransactionReceipt,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AGENT_EVENTS,
@@ -15,6 +31,9 @@ import {
 import { MODES, type Stack, startStack } from "./stack.ts";
 
 const ONE = 10n ** 18n;
+const EVENT = "action id contract name args blockNumber logIndex transactionHash";
+const PAYOUTS_FULL = `subscription($a: Address!) { payouts(account: $a) { ${EVENT} } }`;
+const PROPOSAL_UPDATES = `subscription($id: BigInt!) { proposalUpdates(proposalId: $id) { ${EVENT} } }`;
 
 describe.each(MODES)("API on a real indexer (%s)", (mode) => {
   let s: Stack;
@@ -113,6 +132,52 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       `{ account(address: "0x000000000000000000000000000000000000dEaD") { earned models { edges { node { name } } } } }`,
     );
     expect(stranger.data.account).toEqual({ earned: "0", models: { edges: [] } });
+  });
+
+  it("answers a repeated anonymous chain read from memory until the next tick, never for a credential", async () => {
+    const base = s.api.url.replace(/\/graphql$/, "");
+    const executed = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return [...text.matchAll(/^tributary_api_graphql_operations_total\{[^}]*\} (\d+)/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    };
+    const payer = devnetAccount("payer").address;
+    const q = `query Escrow($a: Address!) { account(address: $a) { escrowDeposited } }`;
+    const first = await s.gql(q, { a: payer });
+    const before = await executed();
+    const again = await s.gql(q, { a: payer });
+    expect(again).toEqual(first);
+    // Served before parse: no execution counted.
+    expect(await executed()).toBe(before);
+    // Identical misses at once (as after a tick) wait for the first: one execution for all.
+    const builder = devnetAccount("builder").address;
+    const burst = await Promise.all(Array.from({ length: 20 }, () => s.gql(q, { a: builder })));
+    expect(new Set(burst.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(burst[0]?.data?.account).toBeTruthy();
+    expect(await executed()).toBe(before + 1);
+    // The same text with a credential is not anonymous: it is authenticated (here: refused).
+    const stale = await fetch(s.api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer stale" },
+      body: JSON.stringify({ query: q, variables: { a: payer } }),
+    });
+    expect(stale.status).toBe(401);
+    // A deposit is a new indexed block: the tick drops the cached answer.
+    const headers = await sessionFor(s, "payer");
+    const deposit = await s.gql(
+      `mutation { prepareDepositEscrow(amount: "${ONE}") { ... on MutationPrepareDepositEscrowSuccess { data { transactions { to data gasEstimate } } } } }`,
+      {},
+      headers,
+    );
+    await relayAll("payer", headers, deposit.data.prepareDepositEscrow.data.transactions);
+    const expected = (BigInt(first.data.account.escrowDeposited) + ONE).toString();
+    await until(
+      async () => (await s.gql(q, { a: payer })).data.account.escrowDeposited === expected,
+      30_000,
+      "the cached escrow to refresh after the deposit",
+    );
   });
 
   it("signs in with SIWE; refuses replayed, expired, wrong-domain and wrong-chain messages", async () => {
@@ -308,6 +373,350 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     sse.close();
   });
 
+  const sessions = new Map<DevnetRole, Record<string, string>>();
+  async function session(role: DevnetRole) {
+    if (!sessions.has(role)) sessions.set(role, await sessionFor(s, role));
+    return sessions.get(role) as Record<string, string>;
+  }
+
+  /** Relays a protocol call signed by `role` through the API; the receipt must be a success. */
+  async function callAs(
+    role: DevnetRole,
+    contract: "AttributionSettlement" | "ProposalMarket",
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[],
+  ) {
+    const data = encodeFunctionData({ abi, functionName, args });
+    const [hash] = await relayAll(role, await session(role), [
+      { to: s.deployment.contracts[contract].address, data },
+    ]);
+    return receipt(hash as Hex);
+  }
+
+  /** Relays the transactions a `prepare*` mutation returned; the receipt of the last one. */
+  async function relayPrepared(role: DevnetRole, mutation: string, variables = {}) {
+    const headers = await session(role);
+    // Prepare mutations read indexed state (a proposal's status, an adapter's owner).
+    await s.synced();
+    const r = await s.gql(mutation, variables, headers);
+    expect(r.errors).toBeUndefined();
+    const result = Object.values(r.data as Record<string, any>)[0];
+    expect(result.data?.transactions, JSON.stringify(result)).toBeTruthy();
+    const hashes = await relayAll(role, headers, result.data.transactions);
+    return receipt(hashes.at(-1) as Hex);
+  }
+
+  async function receipt(hash: Hex) {
+    const r = await s.publicClient.getTransactionReceipt({ hash });
+    expect(r.status).toBe("success");
+    return r;
+  }
+
+  /** The subscription payload of the receipt's log emitted by `contract` (the indexer's shape). */
+  function logEvent(
+    r: TransactionReceipt,
+    contract: "AttributionSettlement" | "ProposalMarket",
+    name: string,
+    args: Record<string, unknown>,
+  ) {
+    const address = s.deployment.contracts[contract].address.toLowerCase();
+    const logs = r.logs.filter((l) => l.address.toLowerCase() === address);
+    expect(logs.length).toBe(1);
+    return {
+      action: "ADDED",
+      id: `${r.blockNumber}-${logs[0]!.logIndex}`,
+      contract,
+      name,
+      args,
+      blockNumber: r.blockNumber.toString(),
+      logIndex: logs[0]!.logIndex,
+      transactionHash: r.transactionHash,
+    };
+  }
+
+  /** A status change without a log of its own (RootLive, ProposalStatusFulfilled). */
+  const statusEvent = (
+    contract: string,
+    name: string,
+    args: Record<string, string>,
+    block: bigint,
+  ) => ({
+    action: "ADDED",
+    id: `${name}:${Object.values(args)[0]}@${block}`,
+    contract,
+    name,
+    args,
+    blockNumber: block.toString(),
+    logIndex: null,
+    transactionHash: null,
+  });
+
+  /** Waits for `count` events on every client, then a moment more to catch any duplicate. */
+  async function received(
+    clients: { events: any[]; errors: unknown[] }[],
+    field: string,
+    count: number,
+  ) {
+    // On a timeout, fall through: the comparison that follows shows what did arrive.
+    await until(() => clients.every((c) => c.events.length >= count), 30_000).catch(() => {});
+    await new Promise((r) => setTimeout(r, 750));
+    for (const c of clients) expect(c.errors).toEqual([]);
+    return clients.map((c) => c.events.map((e) => e.data?.[field] ?? e));
+  }
+
+  it("payouts(account): a root proposed, going live after the challenge delay and a claim reach graphql-ws and SSE clients once each", async () => {
+    const settlement = s.deployment.contracts.AttributionSettlement.address;
+    const read = <T>(functionName: string, args: readonly unknown[] = []) =>
+      s.publicClient.readContract({
+        address: settlement,
+        abi: attributionSettlementAbi,
+        functionName,
+        args,
+      } as never) as Promise<T>;
+    const account = devnetAccount("contributorA").address;
+    const ws = wsSubscribe(s.api.url, PAYOUTS_FULL, { a: account });
+    const sse = sseSubscribe(s.api.url, PAYOUTS_FULL, { a: account });
+    await new Promise((r) => setTimeout(r, 500));
+
+    // Redeem a voucher first: a root may not promise more than has been redeemed.
+    const earned = 30n * ONE;
+    const payer = devnetAccount("payer");
+    const cumulativeAmount = (await read<bigint>("redeemedOf", [payer.address])) + 50n * ONE;
+    const expiry = new Date(Date.now() + 86_400_000);
+    const typed = await s.gql(
+      `mutation($c: TokenAmount!, $e: DateTime!) { prepareVoucher(cumulativeAmount: $c, expiry: $e) { __typename ... on MutationPrepareVoucherSuccess { data { domain types primaryType message } } } }`,
+      { c: cumulativeAmount.toString(), e: expiry.toISOString() },
+      await session("payer"),
+    );
+    const { domain, types, message } = typed.data.prepareVoucher.data;
+    const voucher = {
+      payer: message.payer as Address,
+      cumulativeAmount: BigInt(message.cumulativeAmount),
+      expiry: BigInt(message.expiry),
+    };
+    expect(voucher.payer).toBe(payer.address);
+    const signature = await payer.signTypedData({
+      domain,
+      types,
+      primaryType: "Voucher",
+      message: voucher,
+    });
+    await callAs("settler", "AttributionSettlement", attributionSettlementAbi, "redeemVoucher", [
+      voucher,
+      signature,
+    ]);
+
+    const leaves: [Address, bigint][] = [
+      [account, earned],
+      [devnetAccount("builder").address, 20n * ONE],
+    ];
+    const tree = StandardMerkleTree.of(
+      leaves.map(([a, v]) => [a, v.toString()]),
+      ["address", "uint256"],
+    );
+    const epoch = (await read<bigint>("latestProposedEpoch")) + 1n;
+    const dataHash = keccak256(stringToHex(`api-e2e-epoch-${epoch}`));
+    const proposed = await callAs(
+      "settler",
+      "AttributionSettlement",
+      attributionSettlementAbi,
+      "proposeRoot",
+      [epoch, tree.root, 50n * ONE, dataHash, `ipfs://receipts-${epoch}`],
+    );
+    const { timestamp } = await s.publicClient.getBlock({ blockNumber: proposed.blockNumber });
+    const liveAt = timestamp + 3600n;
+    // The feeder must have seen the root Proposed before it goes Live to report the change.
+    await until(
+      () => ws.events.some((e) => e.data?.payouts.name === "RootProposed"),
+      30_000,
+      "RootProposed",
+    );
+
+    await s.publicClient.request({ method: "evm_increaseTime" as never, params: [3601] as never });
+    await s.publicClient.request({ method: "evm_mine" as never });
+    const liveBlock = (await s.publicClient.getBlock()).number;
+    // Ponder's /status can run ahead of what its SQL endpoint serves: ask until Live.
+    await until(
+      async () => {
+        const r = await s.gql(`query($e: BigInt!) { settlementRoot(epoch: $e) { status } }`, {
+          e: epoch.toString(),
+        });
+        return r.data?.settlementRoot?.status === "Live";
+      },
+      30_000,
+      "the root Live",
+    );
+
+    const claimed = await relayPrepared(
+      "contributorA",
+      `mutation($c: TokenAmount!, $p: [Bytes32!]!) { prepareClaim(cumulativeEarned: $c, proof: $p) { __typename ... on MutationPrepareClaimSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+      { c: earned.toString(), p: tree.getProof(0) },
+    );
+
+    const expected = [
+      logEvent(proposed, "AttributionSettlement", "RootProposed", {
+        epoch: epoch.toString(),
+        root: tree.root,
+        totalCumulative: (50n * ONE).toString(),
+        dataHash,
+        dataURI: `ipfs://receipts-${epoch}`,
+        liveAt: liveAt.toString(),
+      }),
+      statusEvent("AttributionSettlement", "RootLive", { epoch: epoch.toString() }, liveBlock),
+      logEvent(claimed, "AttributionSettlement", "Claimed", {
+        account,
+        recipient: account,
+        amount: earned.toString(),
+        cumulativeClaimed: earned.toString(),
+      }),
+    ];
+    const [overWs, overSse] = await received([ws, sse], "payouts", expected.length);
+    expect(overWs).toEqual(expected);
+    expect(overSse).toEqual(expected);
+    await ws.close();
+    sse.close();
+  });
+
+  it("proposalUpdates(id): creation, backing, a vote, fulfilment (then cancel and refund) reach graphql-ws and SSE clients once each", async () => {
+    const market = s.deployment.contracts.ProposalMarket.address;
+    const count = (await s.publicClient.readContract({
+      address: market,
+      abi: proposalMarketAbi,
+      functionName: "proposalCount",
+    })) as bigint;
+    const [fulfilledId, refundedId] = [count + 1n, count + 2n];
+    const clients = [fulfilledId, refundedId].map((id) => ({
+      ws: wsSubscribe(s.api.url, PROPOSAL_UPDATES, { id: id.toString() }),
+      sse: sseSubscribe(s.api.url, PROPOSAL_UPDATES, { id: id.toString() }),
+    }));
+    await new Promise((r) => setTimeout(r, 500));
+
+    const builder = devnetAccount("builder").address;
+    const payer = devnetAccount("payer").address;
+    const voter = devnetAccount("contributorA").address;
+    const datanetId = s.seed.datanets["lora-notes"]!.id;
+    const goal = 10n * ONE;
+    const { timestamp } = await s.publicClient.getBlock();
+    const deadline = timestamp + 86_400n;
+    const propose = (spec: string) =>
+      callAs("builder", "ProposalMarket", proposalMarketAbi, "propose", [
+        spec,
+        [datanetId],
+        s.seed.baseModelId,
+        goal,
+        deadline,
+      ]);
+    const created = (r: TransactionReceipt, id: bigint, spec: string) =>
+      logEvent(r, "ProposalMarket", "ProposalCreated", {
+        id: id.toString(),
+        proposer: builder,
+        baseModelId: s.seed.baseModelId.toString(),
+        datanetIds: [datanetId.toString()],
+        fundingGoal: goal.toString(),
+        deadline: deadline.toString(),
+        // uint48: viem decodes it as a number, and the indexer stores it as one.
+        snapshot: Number(r.blockNumber - 1n),
+        specURI: spec,
+      });
+    const back = (id: bigint) =>
+      relayPrepared(
+        "payer",
+        `mutation($id: BigInt!, $a: TokenAmount!) { prepareBackProposal(proposalId: $id, amount: $a) { __typename ... on MutationPrepareBackProposalSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+        { id: id.toString(), a: goal.toString() },
+      );
+    const backed = (r: TransactionReceipt, id: bigint) =>
+      logEvent(r, "ProposalMarket", "ProposalBacked", {
+        id: id.toString(),
+        backer: payer,
+        amount: goal.toString(),
+        backerTotal: goal.toString(),
+        totalBacked: goal.toString(),
+      });
+
+    // Fulfilled: created, backed to its goal, voted for (contributorA holds the votes its claim
+    // above minted), fulfilled with the builder's adapter.
+    // Backing is prepared from the indexed proposal: wait until its creation is delivered.
+    const indexed = (i: number) =>
+      until(() => clients[i]!.ws.events.length > 0, 30_000, "ProposalCreated indexed");
+    const p1 = await propose("ipfs://api-e2e-spec-1");
+    await indexed(0);
+    const b1 = await back(fulfilledId);
+    const v1 = await relayPrepared(
+      "contributorA",
+      `mutation($id: BigInt!) { prepareVoteProposal(proposalId: $id, support: true) { __typename ... on MutationPrepareVoteProposalSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+      { id: fulfilledId.toString() },
+    );
+    const weight = (await s.publicClient.readContract({
+      address: s.deployment.contracts.ContributionVotes.address,
+      abi: contributionVotesAbi,
+      functionName: "getPastVotes",
+      args: [voter, p1.blockNumber - 1n],
+    })) as bigint;
+    expect(weight).toBeGreaterThan(0n);
+    const adapterId = s.seed.adapters.alpha!.id;
+    const f1 = await relayPrepared(
+      "builder",
+      `mutation($id: BigInt!, $a: BigInt!) { prepareFulfilProposal(proposalId: $id, adapterId: $a) { __typename ... on MutationPrepareFulfilProposalSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+      { id: fulfilledId.toString(), a: adapterId.toString() },
+    );
+
+    // Refunded: created, backed, cancelled by its proposer, the backing taken back.
+    const p2 = await propose("ipfs://api-e2e-spec-2");
+    await indexed(1);
+    const b2 = await back(refundedId);
+    const c2 = await callAs("builder", "ProposalMarket", proposalMarketAbi, "cancel", [refundedId]);
+    const r2 = await callAs("payer", "ProposalMarket", proposalMarketAbi, "refund", [refundedId]);
+
+    const expected = [
+      [
+        created(p1, fulfilledId, "ipfs://api-e2e-spec-1"),
+        backed(b1, fulfilledId),
+        logEvent(v1, "ProposalMarket", "ProposalVoted", {
+          id: fulfilledId.toString(),
+          voter,
+          support: true,
+          weight: weight.toString(),
+        }),
+        logEvent(f1, "ProposalMarket", "ProposalFulfilled", {
+          id: fulfilledId.toString(),
+          adapterId: adapterId.toString(),
+          builder,
+          payout: goal.toString(),
+        }),
+        statusEvent(
+          "ProposalMarket",
+          "ProposalStatusFulfilled",
+          { id: fulfilledId.toString(), status: "Fulfilled" },
+          f1.blockNumber,
+        ),
+      ],
+      [
+        created(p2, refundedId, "ipfs://api-e2e-spec-2"),
+        backed(b2, refundedId),
+        logEvent(c2, "ProposalMarket", "ProposalCancelled", { id: refundedId.toString() }),
+        statusEvent(
+          "ProposalMarket",
+          "ProposalStatusCancelled",
+          { id: refundedId.toString(), status: "Cancelled" },
+          c2.blockNumber,
+        ),
+        logEvent(r2, "ProposalMarket", "ProposalBackingRefunded", {
+          id: refundedId.toString(),
+          backer: payer,
+          amount: goal.toString(),
+        }),
+      ],
+    ];
+    for (const [i, { ws, sse }] of clients.entries()) {
+      const [overWs, overSse] = await received([ws, sse], "proposalUpdates", expected[i]!.length);
+      expect(overWs).toEqual(expected[i]);
+      expect(overSse).toEqual(expected[i]);
+      await ws.close();
+      sse.close();
+    }
+  });
+
   it.runIf(Boolean(process.env.REDIS_URL) && mode === MODES[0])(
     "carries an event published by one API process to a client of another through Redis",
     async () => {
@@ -350,6 +759,104 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
         }
       } finally {
         await leader.close();
+        redis.disconnect();
+      }
+    },
+  );
+
+  // Replicas share the cursor through the app database: Postgres mode (PGlite is per process).
+  it.runIf(Boolean(process.env.REDIS_URL) && mode === "postgres")(
+    "a replica taking over from a stopped leader resumes from the persisted cursor: no event re-emitted, none skipped",
+    async () => {
+      const redisUrl = process.env.REDIS_URL as string;
+      const { Redis } = await import("ioredis");
+      const redis = new Redis(redisUrl);
+      const leader = await s.startApi({ redisUrl });
+      const standby = await s.startApi({ redisUrl });
+      try {
+        await until(
+          async () => (await redis.get(leader.feeder.leaseKey)) === leader.feeder.owner,
+          15_000,
+          "the first replica to lead the feeder",
+        );
+        const agentId = s.seed.agentId.toString();
+        const ws = wsSubscribe(standby.url, AGENT_EVENTS, { id: agentId });
+        await new Promise((r) => setTimeout(r, 500));
+        const headers = await session("contributorB");
+        const delegate = async () => {
+          const prepared = await s.gql(
+            `mutation($id: BigInt!) { prepareDelegate(agentId: $id, amount: "${ONE}") { ... on MutationPrepareDelegateSuccess { data { transactions { to data gasEstimate } } } } }`,
+            { id: agentId },
+            headers,
+          );
+          const hashes = await relayAll(
+            "contributorB",
+            headers,
+            prepared.data.prepareDelegate.data.transactions,
+          );
+          const r = await receipt(hashes.at(-1) as Hex);
+          const log = r.logs.find(
+            (l) =>
+              l.address.toLowerCase() === s.deployment.contracts.AgentStaking.address.toLowerCase(),
+          );
+          return `${r.blockNumber}-${log?.logIndex}`;
+        };
+        const delegated = () =>
+          ws.events
+            .filter((e) => e.data?.agentEvents.name === "StakeDelegated")
+            .map((e) => e.data.agentEvents.id);
+        const first = await delegate();
+        await until(() => delegated().includes(first), 30_000, "the first delegation");
+        // The leader goes; a delegation is indexed while nobody feeds (the test holds the lease,
+        // so the standby cannot take over at the approval's block); then the standby takes over.
+        await leader.close();
+        await redis.set(standby.feeder.leaseKey, "held-by-the-test", "PX", 60_000);
+        const second = await delegate();
+        await s.synced();
+        await redis.del(standby.feeder.leaseKey);
+        await until(() => delegated().includes(second), 30_000, "the delegation made meanwhile");
+        expect(await redis.get(standby.feeder.leaseKey)).toBe(standby.feeder.owner);
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(delegated()).toEqual([first, second]);
+        expect(ws.errors).toEqual([]);
+        await ws.close();
+      } finally {
+        await leader.close();
+        await standby.close();
+        redis.disconnect();
+      }
+    },
+  );
+
+  it.runIf(Boolean(process.env.REDIS_URL) && mode === MODES[0])(
+    "limits an IP across two API replicas sharing a Redis: the limit is global",
+    async () => {
+      const redisUrl = process.env.REDIS_URL as string;
+      const limit = { redisUrl, ipRateLimitPerMinute: 4 };
+      const one = await s.startApi(limit);
+      const two = await s.startApi(limit);
+      const { Redis } = await import("ioredis");
+      const redis = new Redis(redisUrl);
+      try {
+        // Start from an empty window: earlier replicas of this deployment counted too.
+        const namespace = one.feeder.leaseKey.replace(/^tributary:feeder:/, "");
+        const stale = await redis.keys(`tributary:rate:${namespace}:*`);
+        if (stale.length) await redis.del(...stale);
+        const post = async (url: string) =>
+          (
+            await fetch(url, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: '{"query":"{ __typename }"}',
+            })
+          ).status;
+        const statuses: number[] = [];
+        for (let i = 0; i < 6; i++) statuses.push(await post(i % 2 ? two.url : one.url));
+        // Each replica alone saw 3 requests, under its limit of 4: only a shared count refuses.
+        expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      } finally {
+        await one.close();
+        await two.close();
         redis.disconnect();
       }
     },

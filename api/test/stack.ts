@@ -171,7 +171,8 @@ export async function startStack(
     viewsSchema,
     startApi,
     async synced() {
-      const head = await publicClient.getBlockNumber();
+      // viem caches the block number for its polling interval: ask the node now.
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         const block = await api.services.reader.indexedBlock().catch(() => null);

@@ -38,7 +38,7 @@ export async function resolveViewer(
   if (credential.startsWith(API_KEY_PREFIX)) {
     const key = await findApiKey(services.app.db, credential);
     if (!key) throw unauthenticated("Unknown or revoked API key");
-    const retryAfter = limiter.hit(`key:${key.id}`, key.rateLimitPerMinute);
+    const retryAfter = await limiter.hit(`key:${key.id}`, key.rateLimitPerMinute);
     if (retryAfter > 0) {
       throw new GraphQLError(`Rate limit exceeded for this API key; retry in ${retryAfter}s`, {
         extensions: {

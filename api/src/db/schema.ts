@@ -1,6 +1,15 @@
 // App state, in its own Postgres schema `app` (Ponder owns the indexer's schema; no foreign keys
 // cross into it). Documents, chunks and embeddings come with the RAG issue.
-import { boolean, index, integer, pgSchema, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 export const app = pgSchema("app");
 
@@ -56,4 +65,18 @@ export const relayedTransaction = app.table("relayed_transaction", {
   submittedAt: timestamp("submitted_at", { withTimezone: true }).notNull().defaultNow(),
   blockNumber: text("block_number"),
   reverted: boolean("reverted"),
+});
+
+/**
+ * Where the subscription feeder of a deployment got to: the last log it published (block, log
+ * index) and the statuses it last saw. A leader that restarts, or a replica that takes over,
+ * resumes from here: logs after the cursor are published, logs up to it are not again.
+ */
+export const feederCursor = app.table("feeder_cursor", {
+  deployment: text("deployment").primaryKey(),
+  blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
+  logIndex: integer("log_index").notNull(),
+  /** Status rows (`root:<epoch>`, `proposal:<id>`) → status, as last published. */
+  statuses: jsonb("statuses").$type<Record<string, string>>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

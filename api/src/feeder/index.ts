@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import * as t from "@tributary/indexer/schema";
-import { asc, gte, inArray } from "drizzle-orm";
+import { and, asc, gte, inArray, lte } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { ChainReader } from "../reader/index.ts";
+import type { CursorStore, FeederCursor } from "./cursor.ts";
 import type { ChainEvent, PubSub } from "./pubsub.ts";
 
 /** Blocks behind the indexed head re-read on each tick: reorgs deeper than this are not reported. */
 export const REORG_WINDOW = 64n;
+/** A cursor's log index meaning "all of the block". */
+const WHOLE_BLOCK = 2_147_483_647;
 
 interface Seen {
   event: ChainEvent;
@@ -32,11 +35,15 @@ export function startFeeder(options: {
   bus: PubSub;
   log: Logger;
   deploymentKey: string;
+  /** Where the cursor persists; without one a new leader starts from the head, silently. */
+  cursor?: CursorStore | undefined;
 }): Feeder & { leaseKey: string; owner: string } {
   const { reader, bus, log } = options;
   const seen = new Map<string, Seen>();
   const statuses = new Map<string, string>();
   let initialised = false;
+  /** The persisted cursor this leader resumed from (first poll) or last saved. */
+  let cursor: FeederCursor | null = null;
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -53,6 +60,7 @@ export function startFeeder(options: {
     }
     // Another replica feeds; forget our window so that taking over later starts clean.
     initialised = false;
+    cursor = null;
     seen.clear();
     statuses.clear();
     return false;
@@ -67,9 +75,11 @@ export function startFeeder(options: {
     const topics: Seen["topics"] = [];
     if (event.contract === "AttributionSettlement") {
       if (event.name.startsWith("Root")) topics.push(["payouts", "*"]);
-      for (const key of ["account", "payer", "recipient"]) {
-        if (typeof a[key] === "string") topics.push(["payouts", a[key] as string]);
-      }
+      // A claim paying the account itself names it twice: one delivery per subscriber.
+      const accounts = new Set(
+        ["account", "payer", "recipient"].map((key) => a[key]).filter((v) => typeof v === "string"),
+      );
+      for (const account of accounts) topics.push(["payouts", account as string]);
     }
     if (event.contract === "AgentStaking") {
       let agentId = a.agentId as string | undefined;
@@ -89,7 +99,14 @@ export function startFeeder(options: {
     return topics;
   }
 
-  async function readStatuses(from: bigint) {
+  /**
+   * Status rows changed within [from, to]. A row's block is its last touch, which a later log
+   * can move (a refund touches a Cancelled proposal): the change is dated by the log that made
+   * it when there is one (`explained`), by the row otherwise (time alone: RootLive, lazily
+   * Expired, where the Clock handler's touch is the change). Rows touched after `to` wait for
+   * the next poll, which reads their logs too.
+   */
+  async function readStatuses(from: bigint, to: bigint, explained: Map<string, bigint>) {
     const [roots, proposals] = await Promise.all([
       reader.db
         .select({
@@ -111,27 +128,31 @@ export function startFeeder(options: {
     const changes: { key: string; status: string; event: ChainEvent; topics: Seen["topics"] }[] =
       [];
     for (const r of roots) {
+      if (r.blockNumber > to) continue;
+      const key = `root:${r.epoch}`;
       changes.push({
-        key: `root:${r.epoch}`,
+        key,
         status: r.status,
         event: synthetic(
           "AttributionSettlement",
           `Root${r.status}`,
           { epoch: r.epoch.toString() },
-          r.blockNumber,
+          explained.get(`${key}:${r.status}`) ?? r.blockNumber,
         ),
         topics: [["payouts", "*"]],
       });
     }
     for (const p of proposals) {
+      if (p.blockNumber > to) continue;
+      const key = `proposal:${p.id}`;
       changes.push({
-        key: `proposal:${p.id}`,
+        key,
         status: p.status,
         event: synthetic(
           "ProposalMarket",
           `ProposalStatus${p.status}`,
           { id: p.id.toString(), status: p.status },
-          p.blockNumber,
+          explained.get(`${key}:${p.status}`) ?? p.blockNumber,
         ),
         topics: [["proposal", p.id.toString()]],
       });
@@ -143,13 +164,38 @@ export function startFeeder(options: {
     if (!(await isLeader())) return;
     const head = await reader.indexedBlock();
     if (!head) return;
-    const from = head.number > REORG_WINDOW ? head.number - REORG_WINDOW : 0n;
+    const to = head.number;
+    let from = to > REORG_WINDOW ? to - REORG_WINDOW : 0n;
+    // A new leader (restart, take-over) resumes from the persisted cursor: what came after it
+    // is published, what came up to it is not again, even beyond the reorg window.
+    const resuming = !initialised && options.cursor ? await options.cursor.load() : null;
+    if (resuming) {
+      cursor = resuming;
+      for (const [key, status] of Object.entries(resuming.statuses)) statuses.set(key, status);
+      if (resuming.blockNumber < from) from = resuming.blockNumber;
+    }
+    const publishing = initialised || resuming !== null;
+    const published = (row: { blockNumber: bigint; logIndex: number }) =>
+      resuming !== null &&
+      (row.blockNumber < resuming.blockNumber ||
+        (row.blockNumber === resuming.blockNumber && row.logIndex <= resuming.logIndex));
     const rows = await reader.db
       .select()
       .from(t.eventLog)
-      .where(gte(t.eventLog.blockNumber, from))
+      .where(and(gte(t.eventLog.blockNumber, from), lte(t.eventLog.blockNumber, to)))
       .orderBy(asc(t.eventLog.blockNumber), asc(t.eventLog.logIndex));
+    const explained = new Map<string, bigint>();
+    for (const row of rows) {
+      const status = STATUS_LOGS[`${row.contract}.${row.name}`];
+      if (!status) continue;
+      const args = row.args as Record<string, unknown>;
+      explained.set(`${status.key}:${args[status.arg]}:${status.status}`, row.blockNumber);
+    }
     const current = new Set<string>();
+    // Everything this poll learnt, published at the end in chain order: a poll can span several
+    // blocks, and a status change (RootLive at block n) must not trail a log of block n + 1.
+    const reverted: { topics: Seen["topics"]; event: ChainEvent }[] = [];
+    const added: { topics: Seen["topics"]; event: ChainEvent }[] = [];
     for (const row of rows) {
       current.add(row.id);
       if (seen.has(row.id)) continue;
@@ -166,23 +212,54 @@ export function startFeeder(options: {
       };
       const topics = await topicsFor(event);
       seen.set(row.id, { event, blockNumber: row.blockNumber, topics });
-      if (initialised) publish(topics, event);
+      if (!published(row)) added.push({ topics, event });
     }
     for (const [id, entry] of seen) {
       if (entry.blockNumber < from) {
         seen.delete(id);
-      } else if (!current.has(id)) {
+      } else if (entry.blockNumber <= to && !current.has(id)) {
+        // (Above `to`, this read cannot tell: the next poll, with a head past it, will.)
         seen.delete(id);
-        if (initialised) publish(entry.topics, { ...entry.event, action: "REVERTED" });
+        reverted.push({ topics: entry.topics, event: { ...entry.event, action: "REVERTED" } });
       }
     }
-    for (const change of await readStatuses(from)) {
+    for (const change of await readStatuses(from, to, explained)) {
       const previous = statuses.get(change.key);
       statuses.set(change.key, change.status);
-      if (initialised && previous !== change.status && previous !== undefined)
-        publish(change.topics, change.event);
+      if (previous !== change.status && previous !== undefined)
+        added.push({ topics: change.topics, event: change.event });
     }
+    if (publishing) {
+      // Undo newest first, then add oldest first; a status change follows its block's logs.
+      reverted.sort((a, b) => -chainOrder(a.event, b.event));
+      added.sort((a, b) => chainOrder(a.event, b.event));
+      for (const { topics, event } of [...reverted, ...added]) publish(topics, event);
+    }
+    await saveCursor(to);
     initialised = true;
+  }
+
+  /**
+   * Saved after publishing: a crash between the two re-emits this poll's events on restart
+   * (subscribers can tell by id) rather than skipping them. Written only when it moved.
+   */
+  async function saveCursor(head: bigint) {
+    if (!options.cursor) return;
+    // Every log up to the head read is accounted for (published now or before).
+    const next: FeederCursor = {
+      blockNumber: head,
+      logIndex: WHOLE_BLOCK,
+      statuses: Object.fromEntries(statuses),
+    };
+    if (
+      cursor &&
+      cursor.blockNumber === next.blockNumber &&
+      cursor.logIndex === next.logIndex &&
+      JSON.stringify(cursor.statuses) === JSON.stringify(next.statuses)
+    )
+      return;
+    await options.cursor.save(next);
+    cursor = next;
   }
 
   const poll = async (): Promise<void> => {
@@ -225,6 +302,21 @@ export function startFeeder(options: {
         await bus.redis.del(leaseKey).catch(() => {});
     },
   };
+}
+
+/** Logs that change a status row, so its change is dated by the log rather than the row. */
+const STATUS_LOGS: Record<string, { key: string; arg: string; status: string }> = {
+  "ProposalMarket.ProposalFulfilled": { key: "proposal", arg: "id", status: "Fulfilled" },
+  "ProposalMarket.ProposalCancelled": { key: "proposal", arg: "id", status: "Cancelled" },
+  "ProposalMarket.ProposalExpired": { key: "proposal", arg: "id", status: "Expired" },
+  "AttributionSettlement.RootVetoed": { key: "root", arg: "epoch", status: "Vetoed" },
+};
+
+/** Block, then log index; status changes (no log index) after the logs of their block. */
+function chainOrder(a: ChainEvent, b: ChainEvent): number {
+  const block = BigInt(a.blockNumber) - BigInt(b.blockNumber);
+  if (block !== 0n) return block < 0n ? -1 : 1;
+  return (a.logIndex ?? Number.MAX_SAFE_INTEGER) - (b.logIndex ?? Number.MAX_SAFE_INTEGER);
 }
 
 function synthetic(

@@ -1,5 +1,6 @@
 import { type DocumentNode, type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { SESSION_COOKIE } from "../auth/siwe.ts";
 import type { Context } from "../context.ts";
 import type { ChainReader } from "../reader/index.ts";
 
@@ -27,21 +28,101 @@ const CHAIN_FIELDS = new Set([
   "__typename",
 ]);
 
+/** A request that carries no credential of any kind (so no viewer to tell apart). */
+function anonymous(request: Request): boolean {
+  return (
+    !request.headers.has("authorization") &&
+    !request.headers.has("x-api-key") &&
+    !request.headers.get("cookie")?.includes(`${SESSION_COOKIE}=`)
+  );
+}
+
+type Cached = ExecutionResult & { stringify: () => string };
+
 /**
  * Anonymous chain-state queries answered from memory until the indexer's next tick (new block,
  * reorg): the same freshness as Ponder's own SQL cache, without a round trip per request.
- * Keyed by the parsed document (Yoga reuses it for an identical query string) and variables.
+ *
+ * Two levels. Before parsing, an anonymous request is looked up by its text (query, operation
+ * name, variables): a hit skips parse, validation, context (viewer lookup) and execution, and
+ * reuses the serialised body. After parsing, by document and variables, for the same query
+ * sent with different whitespace. Only results of anonymous requests are stored, both levels
+ * are dropped on every tick, and a result computed across a tick is not stored.
  */
-export function chainReadCache(reader: ChainReader, maxEntriesPerDocument = 256): Plugin<Context> {
-  let cache = new WeakMap<DocumentNode, Map<string, ExecutionResult>>();
+export function chainReadCache(
+  reader: ChainReader,
+  maxEntriesPerDocument = 256,
+  maxTextEntries = 4096,
+): Plugin<Context> {
+  let cache = new WeakMap<DocumentNode, Map<string, Cached>>();
+  let byText = new Map<string, Cached>();
+  const textKeys = new WeakMap<Request, string>();
+  /**
+   * Misses being answered, by text key: identical requests arriving meanwhile wait for the
+   * first instead of each running the same SQL (after every tick, 100 clients would otherwise
+   * miss at once). Settled when the first request's result is out, cached or not.
+   */
+  let inflight = new Map<
+    string,
+    {
+      request: Request;
+      settle: (r: Cached | undefined) => void;
+      promise: Promise<Cached | undefined>;
+    }
+  >();
+  let uncacheable = new Map<string, true>();
   let generation = 0;
   reader.onTick(() => {
+    uncacheable = new Map();
     generation++;
     cache = new WeakMap();
+    byText = new Map();
+    // Waiters run their own request against the new state.
+    for (const flight of inflight.values()) flight.settle(undefined);
+    inflight = new Map();
   });
   return {
+    async onParams({ request, params, setResult }) {
+      if (!params.query || !anonymous(request)) return;
+      const key = JSON.stringify([params.query, params.operationName ?? null, params.variables]);
+      const hit = byText.get(key) ?? (await inflight.get(key)?.promise);
+      if (hit) {
+        setResult(hit);
+        return;
+      }
+      textKeys.set(request, key);
+      // Requests seen to give no cacheable answer (mutations, errors) run side by side.
+      if (!inflight.has(key) && !uncacheable.has(key)) {
+        let settle: (r: Cached | undefined) => void = () => {};
+        const promise = new Promise<Cached | undefined>((resolve) => {
+          settle = resolve;
+        });
+        const flights = inflight;
+        const flight = {
+          request,
+          promise,
+          settle: (r: Cached | undefined) => {
+            settle(r);
+            if (flights.get(key) === flight) flights.delete(key);
+          },
+        };
+        inflight.set(key, flight);
+        // Never leave waiters hanging on a request that died without a result.
+        setTimeout(() => flight.settle(undefined), 5_000).unref();
+      }
+    },
+    onExecutionResult({ request }) {
+      const key = textKeys.get(request);
+      if (key === undefined) return;
+      const flight = inflight.get(key);
+      if (flight?.request !== request) return;
+      const result = byText.get(key);
+      if (!result) remember(uncacheable, key, true, maxTextEntries);
+      flight.settle(result);
+    },
     onExecute({ args, setResultAndStopExecution }) {
-      if ((args.contextValue as Context).viewer) return;
+      const context = args.contextValue as Context & { request?: Request };
+      if (context.viewer) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== "query") return;
       if (
@@ -53,8 +134,10 @@ export function chainReadCache(reader: ChainReader, maxEntriesPerDocument = 256)
       const document = args.document as DocumentNode;
       if (document.definitions.some((d) => d.kind === "FragmentDefinition")) return;
       const key = `${args.operationName ?? ""}|${JSON.stringify(args.variableValues ?? {})}`;
+      const textKey = context.request ? textKeys.get(context.request) : undefined;
       const hit = cache.get(document)?.get(key);
       if (hit) {
+        if (textKey !== undefined) remember(byText, textKey, hit, maxTextEntries);
         setResultAndStopExecution(hit);
         return;
       }
@@ -62,16 +145,30 @@ export function chainReadCache(reader: ChainReader, maxEntriesPerDocument = 256)
       return {
         onExecuteDone({ result }) {
           if (seen !== generation || Symbol.asyncIterator in result || result.errors) return;
+          let text: string | undefined;
+          const cached: Cached = {
+            ...result,
+            // Serialised once, on the first response that needs it.
+            stringify: () => {
+              text ??= JSON.stringify({ data: result.data, extensions: result.extensions });
+              return text;
+            },
+          };
           let entries = cache.get(document);
           if (!entries) {
             entries = new Map();
             cache.set(document, entries);
           }
-          if (entries.size >= maxEntriesPerDocument)
-            entries.delete(entries.keys().next().value as string);
-          entries.set(key, result);
+          remember(entries, key, cached, maxEntriesPerDocument);
+          if (textKey !== undefined) remember(byText, textKey, cached, maxTextEntries);
         },
       };
     },
   };
+}
+
+/** Bounded insertion-ordered map: the oldest entry goes first. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number) {
+  if (map.size >= max && !map.has(key)) map.delete(map.keys().next().value as string);
+  map.set(key, value);
 }

@@ -4,15 +4,12 @@ import { sql } from "drizzle-orm";
 import type { ChainReader, ReaderDb } from "./index.ts";
 
 /**
- * Queries whose re-runs make ticks. Ponder re-runs a live query when a table it reads changes
- * (reorg reverts included) and rejects subqueries, so each watched table gets its own cheap
- * primary-key query: every log, and the statuses the Clock block handler changes with time.
+ * The query whose re-runs make ticks. Ponder pushes a live query's result only when it differs
+ * from the last one, so a watched table must change on every commit: Ponder's own checkpoint
+ * row does (new blocks, and reorgs, which move it back), including blocks whose only change is
+ * a status the Clock block handler sets with time (a row watched by its id would stay silent).
  */
-const tickQueries = [
-  sql`SELECT id FROM event_log ORDER BY id DESC LIMIT 1`,
-  sql`SELECT epoch FROM settlement_root ORDER BY epoch DESC LIMIT 1`,
-  sql`SELECT id FROM market_proposal ORDER BY id DESC LIMIT 1`,
-];
+const tickQueries = [sql`SELECT latest_checkpoint FROM _ponder_checkpoint`];
 
 /** Embedded mode: the indexer's `@ponder/client` SQL endpoint (`<indexerUrl>/sql`). */
 export function createPonderClientReader(indexerUrl: string): ChainReader {
