@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -45,9 +46,11 @@ class Inbox {
     queue_.push_back(std::move(message));
     ready_.notify_one();
   }
-  std::deque<Inbound> take(bool wait) {
+  // wait: block until a message comes; otherwise wait at most `idleWait` for one.
+  std::deque<Inbound> take(bool wait, std::chrono::microseconds idleWait = std::chrono::microseconds(0)) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (wait) ready_.wait(lock, [&] { return !queue_.empty(); });
+    else if (idleWait.count() > 0) ready_.wait_for(lock, idleWait, [&] { return !queue_.empty(); });
     std::deque<Inbound> out;
     out.swap(queue_);
     return out;
@@ -89,14 +92,18 @@ bool serve(ProtocolServer& server, int inFd, int outFd, bool& writable) {
   std::thread reader(readLoop, inFd, inboxPointer);
   reader.detach();  // blocked in read() on exit; the process ends with it
   bool inputOpen = true;
+  // A step that could run nothing (every request waits for an adapter copy or load) is retried
+  // after a short wait rather than at once, so waiting does not spin a core.
+  constexpr std::chrono::microseconds kIdleWait{200};
+  bool idle = false;
   while (writable) {
-    for (Inbound& message : inbox.take(inputOpen && !server.hasWork())) {
+    for (Inbound& message : inbox.take(inputOpen && !server.hasWork(), idle ? kIdleWait : std::chrono::microseconds(0))) {
       if (message.kind == Inbound::Kind::kFrame) server.handleFrame(message.payload);
       else if (message.kind == Inbound::Kind::kFramingError) server.handleFramingError(message.payload);
       else inputOpen = false;
     }
     if (server.shutdownRequested()) return writable;
-    if (server.hasWork()) server.pump();
+    if (server.hasWork()) idle = !server.pump();
     else if (!inputOpen) break;
   }
   (void)outFd;

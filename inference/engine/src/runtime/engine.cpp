@@ -167,6 +167,7 @@ StepResult Engine::step() {
 
   const double runStart = now();
   RunnerOutput output = runner_.run(scheduled);
+  result.ranForward = true;
   counters_.runMs += now() - runStart;
 
   const int vocab = model_->config.vocabSize;

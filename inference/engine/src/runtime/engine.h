@@ -50,6 +50,7 @@ struct FinishEvent {
 struct StepResult {
   std::vector<TokenEvent> tokens;
   std::vector<FinishEvent> finished;
+  bool ranForward = false;  // false: every runnable sequence waits (e.g. for a device adapter copy)
 };
 
 class Engine {

@@ -304,9 +304,9 @@ Json ProtocolServer::opHealth() {
                        {"active_requests", Json(int64_t(requestIds_.size()))}});
 }
 
-void ProtocolServer::pump() {
+bool ProtocolServer::pump() {
   finishAdapterLoads(!(engine_ && engine_->hasWork()));
-  if (!engine_ || !engine_->hasWork()) return;
+  if (!engine_ || !engine_->hasWork()) return false;
   StepResult result;
   try {
     result = engine_->step();
@@ -321,7 +321,7 @@ void ProtocolServer::pump() {
       while (engine_->hasWork()) engine_->step();  // nothing left to run: only drains the cancellations
     } catch (const std::exception&) {
     }
-    return;
+    return true;
   }
   for (const TokenEvent& t : result.tokens) {
     auto it = requestIds_.find(t.key);
@@ -340,6 +340,7 @@ void ProtocolServer::pump() {
                         {"ttft_ms", f.timeToFirstTokenMs >= 0 ? Json(f.timeToFirstTokenMs) : Json()}}));
     requestIds_.erase(it);
   }
+  return result.ranForward || !result.tokens.empty() || !result.finished.empty();
 }
 
 }  // namespace tributary

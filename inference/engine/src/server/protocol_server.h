@@ -24,7 +24,9 @@ class ProtocolServer {
   void handleFramingError(const std::string& message);  // e.g. an oversized frame
   bool hasWork() const { return (engine_ && engine_->hasWork()) || !pendingLoads_.empty(); }
   // One engine step, emitting its token and done events; also answers finished adapter loads.
-  void pump();
+  // False when nothing could run (every request waits for an adapter load or copy): the caller
+  // should wait a little instead of calling again at once.
+  bool pump();
   bool shutdownRequested() const { return shutdown_; }
   void loadModel(const std::string& path, const Json& options);  // also used by --model
 
