@@ -52,31 +52,49 @@ log("indexed and serving", {
 // compare what the loader saw mined with what the API and Ponder answer, and stop if they differ.
 if (!expected) throw new Error("bench: the loader returned no expectation");
 const payer = expected.payer;
-const sanity = {
-  api: (await stack.gql(`query($a: Address!) { account(address: $a) { escrowSpent } }`, {
-    a: payer,
-  })) as { data?: { account: { escrowSpent: string } } },
-  ponder: (await (
-    await fetch(`${stack.indexer.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        query: `query($a: String!) { voucherRedemptions(where: { payer: $a }) { totalCount }
-          models(where: { kind: Adapter }) { totalCount } }`,
-        variables: { a: payer },
-      }),
-    })
-  ).json()) as {
-    data?: { voucherRedemptions: { totalCount: number }; models: { totalCount: number } };
-  },
+const readSanity = async () => {
+  const sanity = {
+    api: (await stack.gql(`query($a: Address!) { account(address: $a) { escrowSpent } }`, {
+      a: payer,
+    })) as { data?: { account: { escrowSpent: string } } },
+    ponder: (await (
+      await fetch(`${stack.indexer.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          query: `query($a: String!) { voucherRedemptions(where: { payer: $a }) { totalCount }
+          models(where: { kind: Adapter }) { totalCount }
+          account(address: $a) { escrowDeposited escrowSpent } escrow(payer: $a) { deposited redeemed } }`,
+          variables: { a: payer },
+        }),
+      })
+    ).json()) as {
+      data?: { voucherRedemptions: { totalCount: number }; models: { totalCount: number } };
+    },
+  };
+  const found = {
+    escrowSpent: sanity.api.data?.account.escrowSpent,
+    redemptions: sanity.ponder.data?.voucherRedemptions.totalCount,
+    adapters: sanity.ponder.data?.models.totalCount,
+  };
+  return { sanity, found };
 };
-const found = {
-  escrowSpent: sanity.api.data?.account.escrowSpent,
-  redemptions: sanity.ponder.data?.voucherRedemptions.totalCount,
-  adapters: sanity.ponder.data?.models.totalCount,
-};
+// The indexer may still be committing the last blocks of the load: read until both sides
+// agree with what was sent, or give up after a minute and report what each side answered.
+let { sanity, found } = await readSanity();
+for (
+  const deadline = Date.now() + 60_000;
+  Date.now() < deadline &&
+  (found.escrowSpent !== expected.escrowSpent.toString() ||
+    found.redemptions !== expected.redemptions);
+) {
+  log("sanity: not yet", found);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  ({ sanity, found } = await readSanity());
+}
 log("sanity", {
   payer,
+  ponder: sanity.ponder,
   expected: { ...expected, escrowSpent: String(expected.escrowSpent) },
   found,
 });
@@ -85,6 +103,27 @@ if (
   found.redemptions !== expected.redemptions ||
   (found.adapters ?? 0) < ADAPTERS
 ) {
+  // Which layer is stale: the API's response cache (another query text), its reader, or Ponder's /sql.
+  const other = await stack.gql(
+    `query($a: Address!) { other: account(address: $a) { escrowDeposited escrowSpent } }`,
+    { a: payer },
+  );
+  const { createClient } = await import("@ponder/client");
+  const { account } = await import("@tributary/indexer/schema");
+  const { eq } = await import("drizzle-orm");
+  const direct = await createClient(`${stack.indexer.url}/sql`, { schema: { account } })
+    .db.select()
+    .from(account)
+    .where(eq(account.address, payer));
+  const directAll = await createClient(`${stack.indexer.url}/sql`, { schema: { account } })
+    .db.select()
+    .from(account);
+  log("sanity diagnostics", {
+    other,
+    direct: JSON.stringify(direct, (_, v) => (typeof v === "bigint" ? String(v) : v)),
+    accounts: directAll.length,
+    match: directAll.filter((r) => r.address.toLowerCase() === payer.toLowerCase()).map((r) => r.address),
+  });
   await stack.stop();
   console.error(
     `bench: sanity check failed for payer ${payer}: indexed ${found.redemptions} redemptions / escrowSpent ${found.escrowSpent} / ${found.adapters} adapters; sent ${expected.redemptions} / ${expected.escrowSpent} / ${ADAPTERS}. Not loading a workload whose data is missing.`,

@@ -1,12 +1,23 @@
 import { db } from "ponder:api";
 import schema from "ponder:schema";
+import { getTableName, isTable } from "drizzle-orm";
 import { Hono } from "hono";
 import { client, graphql } from "ponder";
+import { withQualifiedTables } from "./qualified-sql.ts";
 
 // Ponder itself serves /health, /ready (200 once caught up), /status and /metrics.
 const app = new Hono();
 
-app.use("/sql/*", client({ db, schema }));
+// Ponder's own global: the schema its tables live in ("public" on PGlite unless --schema).
+const namespace =
+  (globalThis as { PONDER_NAMESPACE_BUILD?: { schema?: string } }).PONDER_NAMESPACE_BUILD?.schema ??
+  "public";
+const tables = [
+  ...(Object.values(schema) as unknown[]).filter(isTable).map((table) => getTableName(table)),
+  "_ponder_checkpoint",
+];
+
+app.use("/sql/*", client({ db: withQualifiedTables(db, namespace, tables), schema }));
 app.use("/graphql", graphql({ db, schema }));
 app.use("/", graphql({ db, schema }));
 
