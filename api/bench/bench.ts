@@ -1,9 +1,12 @@
 // `npm run bench:api`: bulk adapters and payout rows indexed by the real indexer, then the API
 // and Ponder's own auto-generated GraphQL loaded with equivalent queries, in the same run.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { createRequire } from "node:module";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
-import autocannon from "autocannon";
+import type autocannon from "autocannon";
 import { startStack } from "../test/stack.ts";
 import { type BulkExpectation, loadBulk } from "./load.ts";
 
@@ -11,9 +14,9 @@ const ADAPTERS = Number(process.env.BENCH_ADAPTERS ?? 10_000);
 const REDEMPTIONS = Number(process.env.BENCH_PAYOUT_ROWS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-// The API runs in this process: autocannon in a worker thread keeps the load generator off the
-// API's event loop (Ponder, a separate process, never shared its loop with it). 0: same thread.
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+// autocannon runs as its own process (see autocannonProcess); BENCH_WORKERS > 0 gives it that
+// many worker threads.
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.error(
     JSON.stringify({ time: new Date().toISOString(), service: "bench:api", msg, ...fields }),
@@ -122,7 +125,9 @@ if (
     other,
     direct: JSON.stringify(direct, (_, v) => (typeof v === "bigint" ? String(v) : v)),
     accounts: directAll.length,
-    match: directAll.filter((r) => r.address.toLowerCase() === payer.toLowerCase()).map((r) => r.address),
+    match: directAll
+      .filter((r) => r.address.toLowerCase() === payer.toLowerCase())
+      .map((r) => r.address),
   });
   await stack.stop();
   console.error(
@@ -184,6 +189,41 @@ function profile() {
   };
 }
 
+/**
+ * autocannon as a child process (its CLI with --json): the API runs in this process, so load
+ * generation here, even in a worker thread whose start-up blocks this event loop, would add to
+ * the API's latencies a cost Ponder (a separate process) never pays.
+ */
+async function autocannonProcess(
+  url: string,
+  body: { query: string; variables: Record<string, unknown> },
+): Promise<autocannon.Result> {
+  const args = [
+    createRequire(import.meta.url).resolve("autocannon/autocannon.js"),
+    "--json",
+    "-c",
+    String(CONNECTIONS),
+    "-d",
+    String(DURATION),
+    "-m",
+    "POST",
+    "-H",
+    "content-type=application/json",
+    "-b",
+    JSON.stringify(body),
+    ...(WORKERS > 0 ? ["-w", String(WORKERS)] : []),
+    url,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => {
+    out += chunk;
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
+  return JSON.parse(out) as autocannon.Result;
+}
+
 async function load(url: string, body: { query: string; variables: Record<string, unknown> }) {
   const check = await (
     await fetch(url, {
@@ -202,15 +242,7 @@ async function load(url: string, body: { query: string; variables: Record<string
     await cpu.post("Profiler.enable");
     await cpu.post("Profiler.start");
   }
-  const result = await autocannon({
-    url,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    connections: CONNECTIONS,
-    duration: DURATION,
-    ...(WORKERS > 0 ? { workers: WORKERS } : {}),
-  });
+  const result = await autocannonProcess(url, body);
   if (cpu) {
     const { profile: cpuProfile } = await cpu.post("Profiler.stop");
     const file = `${process.env.BENCH_CPU_PROFILE}/api-${Date.now()}.cpuprofile`;
