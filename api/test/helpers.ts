@@ -42,47 +42,13 @@ export function wsSubscribe(url: string, query: string, variables: Record<string
     webSocketImpl: WebSocket,
     retryAttempts: 0,
   });
-  const events: any[] = [];
-  const errors: unknown[] = [];
-  const dispose = client.subscribe(
-    { query, variables },
-    {
-      next: (value) => events.push(value),
-      error: (error) => errors.push(error),
-      complete: () => {},
-    },
-  );
-  return {
-    events,
-    errors,
-    close: () => {
-      dispose();
-      return client.dispose();
-    },
-  };
+  return collect(client, query, variables, () => client.dispose());
 }
 
 /** Collects events from a subscription over SSE (graphql-sse distinct connections, as Yoga serves). */
 export function sseSubscribe(url: string, query: string, variables: Record<string, unknown>) {
   const client = createSseClient({ url, retryAttempts: 0 });
-  const events: any[] = [];
-  const errors: unknown[] = [];
-  const dispose = client.subscribe(
-    { query, variables },
-    {
-      next: (value) => events.push(value),
-      error: (error) => errors.push(error),
-      complete: () => {},
-    },
-  );
-  return {
-    events,
-    errors,
-    close: () => {
-      dispose();
-      client.dispose();
-    },
-  };
+  return collect(client, query, variables, () => client.dispose());
 }
 
 export async function until<T>(
@@ -101,3 +67,35 @@ export async function until<T>(
 
 export const AGENT_EVENTS = `subscription($id: BigInt!) { agentEvents(agentId: $id) { action id name args blockNumber } }`;
 export const PAYOUTS = `subscription($a: Address!) { payouts(account: $a) { action id name args } }`;
+
+/** Subscribes through either client and keeps every event and error it delivers. */
+function collect(
+  client: {
+    subscribe(
+      payload: { query: string; variables: Record<string, unknown> },
+      sink: { next(value: any): void; error(error: unknown): void; complete(): void },
+    ): () => void;
+  },
+  query: string,
+  variables: Record<string, unknown>,
+  disposeClient: () => unknown,
+) {
+  const events: any[] = [];
+  const errors: unknown[] = [];
+  const dispose = client.subscribe(
+    { query, variables },
+    {
+      next: (value) => events.push(value),
+      error: (error) => errors.push(error),
+      complete: () => {},
+    },
+  );
+  return {
+    events,
+    errors,
+    close: () => {
+      dispose();
+      return disposeClient();
+    },
+  };
+}

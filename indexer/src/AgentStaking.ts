@@ -31,6 +31,22 @@ async function updatePools(
   });
 }
 
+/** Closes dispute `disputeId` with its outcome and takes it off its agent's open count. */
+async function resolveDispute(
+  context: Context,
+  event: LogMeta,
+  disputeId: bigint,
+  agentId: bigint,
+  outcome: Partial<typeof dispute.$inferInsert>,
+): Promise<void> {
+  await context.db
+    .update(dispute, { id: disputeId })
+    .set({ ...outcome, resolvedAt: event.block.timestamp, ...touched(event) });
+  await context.db
+    .update(agent, { id: agentId })
+    .set((row) => ({ openDisputes: row.openDisputes - 1, ...touched(event) }));
+}
+
 indexContract("AgentStaking", agentStakingAbi, {
   ...roleHandlers("AgentStaking"),
   AgentRegistered: async ({ event, context }) => {
@@ -239,44 +255,23 @@ indexContract("AgentStaking", agentStakingAbi, {
       disputerReward,
       treasuryAmount,
     } = event.args;
-    await context.db.update(dispute, { id: disputeId }).set({
+    await resolveDispute(context, event, disputeId, agentId, {
       status: "Accepted",
       slashBps,
       slashedActive,
       slashedUnbonding,
       disputerReward,
       treasuryAmount,
-      resolvedAt: event.block.timestamp,
-      ...touched(event),
     });
-    await context.db
-      .update(agent, { id: agentId })
-      .set((row) => ({ openDisputes: row.openDisputes - 1, ...touched(event) }));
     await addToAccount(context, event, disputer, { earned: disputerReward });
   },
   DisputeRejected: async ({ event, context }) => {
     const { disputeId, agentId, bondForfeited } = event.args;
-    await context.db.update(dispute, { id: disputeId }).set({
-      status: "Rejected",
-      bondForfeited,
-      resolvedAt: event.block.timestamp,
-      ...touched(event),
-    });
-    await context.db
-      .update(agent, { id: agentId })
-      .set((row) => ({ openDisputes: row.openDisputes - 1, ...touched(event) }));
+    await resolveDispute(context, event, disputeId, agentId, { status: "Rejected", bondForfeited });
   },
   DisputeExpired: async ({ event, context }) => {
     const { disputeId, agentId, bondReturned } = event.args;
-    await context.db.update(dispute, { id: disputeId }).set({
-      status: "Expired",
-      bondReturned,
-      resolvedAt: event.block.timestamp,
-      ...touched(event),
-    });
-    await context.db
-      .update(agent, { id: agentId })
-      .set((row) => ({ openDisputes: row.openDisputes - 1, ...touched(event) }));
+    await resolveDispute(context, event, disputeId, agentId, { status: "Expired", bondReturned });
   },
   ParamsUpdated: async ({ event, context }) => {
     for (const [name, value] of Object.entries(event.args.params)) {

@@ -1,8 +1,8 @@
 import { db } from "ponder:api";
 import schema from "ponder:schema";
-import { getTableName, isTable } from "drizzle-orm";
 import { Hono } from "hono";
 import { client, graphql } from "ponder";
+import { tableNames } from "../lib/table-names.ts";
 import { withQualifiedTables } from "./qualified-sql.ts";
 
 // Ponder itself serves /health, /ready (200 once caught up), /status and /metrics.
@@ -12,10 +12,7 @@ const app = new Hono();
 const namespace =
   (globalThis as { PONDER_NAMESPACE_BUILD?: { schema?: string } }).PONDER_NAMESPACE_BUILD?.schema ??
   "public";
-const tables = [
-  ...(Object.values(schema) as unknown[]).filter(isTable).map((table) => getTableName(table)),
-  "_ponder_checkpoint",
-];
+const tables = [...tableNames, "_ponder_checkpoint"];
 
 app.use("/sql/*", client({ db: withQualifiedTables(db, namespace, tables), schema }));
 app.use("/graphql", graphql({ db, schema }));

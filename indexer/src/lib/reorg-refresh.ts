@@ -1,6 +1,6 @@
 import type { Context } from "ponder:registry";
-import * as schema from "ponder:schema";
-import { getTableName, isTable, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { tableNames } from "./table-names.ts";
 
 // Ponder reverts reorged rows with its live-query triggers dropped, so the revert reports no
 // table as changed, and `@ponder/client`'s cached `/sql` results (which the API's embedded
@@ -9,9 +9,6 @@ import { getTableName, isTable, sql } from "drizzle-orm";
 // every table as changed, through the same per-block list Ponder's own triggers fill and
 // publish when the block commits.
 const LIVE_QUERY_TABLES = "live_query_tables";
-const tableNames = (Object.values(schema) as unknown[])
-  .filter(isTable)
-  .map((table) => getTableName(table));
 
 let lastBlock: { number: bigint; hash: string } | undefined;
 
