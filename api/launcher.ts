@@ -2,7 +2,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isPortFree } from "@tributary/contracts";
 import pino from "pino";
+import { embeddingConfigFromEnv } from "./src/rag/embeddings/index.ts";
 import { type ApiServer, createApiServer } from "./src/server.ts";
+
+export { seedDemoContent } from "./src/rag/seed-content.ts";
 
 export const DEFAULT_API_PORT = 4000;
 export const API_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -65,6 +68,9 @@ export async function startApi(options: StartApiOptions): Promise<Api> {
       ? undefined
       : path.join(options.dataDir ?? path.join(API_DIR, ".data"), "pglite"),
     redisUrl: options.redisUrl,
+    // TRIBUTARY_EMBEDDINGS_URL / _MODEL / _DIMENSIONS / _API_KEY; the offline hashing embedder
+    // when unset.
+    embeddings: embeddingConfigFromEnv(),
     port,
     host,
     logger,

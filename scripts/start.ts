@@ -2,7 +2,7 @@
 // order and stopped in reverse on Ctrl-C (SIGINT) or SIGTERM.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startApi } from "@tributary/api";
+import { seedDemoContent, startApi } from "@tributary/api";
 import { chainFor, deployDevnet, seedDevnet, startAnvil } from "@tributary/contracts";
 import { startIndexer } from "@tributary/indexer/launcher";
 import { startPool } from "@tributary/pool/launcher";
@@ -97,6 +97,14 @@ try {
     onLog: (entry) => log.debug({ service: "api", ...entry }),
   });
   stops.push({ name: "api", stop: api.stop });
+  // Through GraphQL, signed in as each contributor, as a contributor's client would.
+  await seedDemoContent({
+    apiUrl: api.url,
+    chainId: anvil.chainId,
+    demoDir: path.join(root, "demo"),
+    datanets: seed.datanets,
+    onProgress: (event) => log.info({ service: "seed", ...event }, event.step),
+  });
 
   const addresses = Object.fromEntries(
     Object.entries(deployment.contracts).map(([name, c]) => [name, c.address]),

@@ -4,6 +4,7 @@ import type { ApiKeyScope } from "./auth/api-keys.ts";
 import type { ChainService } from "./chain/index.ts";
 import type { AppDatabase } from "./db/index.ts";
 import type { PubSub } from "./feeder/pubsub.ts";
+import type { Rag } from "./rag/index.ts";
 import type { ChainReader } from "./reader/index.ts";
 
 /** Who is calling: a SIWE session (all scopes) or an API key (its scopes). */
@@ -21,6 +22,8 @@ export interface Services {
   reader: ChainReader;
   app: AppDatabase;
   chain: ChainService;
+  /** Datanet content: uploads, search, span attribution. */
+  rag: Rag;
   pubsub: PubSub;
   log: Logger;
   /** SIWE `domain` this server accepts (its host); any when null (tests). */

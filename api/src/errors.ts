@@ -73,3 +73,51 @@ export class ChainUnavailableError extends TributaryError {
 export class TransactionRejectedError extends TributaryError {
   readonly code = "TRANSACTION_REJECTED";
 }
+
+/** Uploaded bytes whose sha256 is not the hash registered on chain for the contribution. */
+export class ContentHashMismatchError extends TributaryError {
+  readonly code = "CONTENT_HASH_MISMATCH";
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`The content's sha256 is ${actual}; the contribution registered ${expected}`);
+  }
+}
+
+export type ContentRefusal =
+  | "EMPTY"
+  | "TOO_LARGE"
+  | "BINARY"
+  | "INVALID_TEXT"
+  | "INVALID_JSONL"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "TOO_MANY_PENDING";
+
+/** Content that cannot be stored: empty, binary, oversized, malformed, unsupported type. */
+export class ContentRefusedError extends TributaryError {
+  readonly code = "CONTENT_REFUSED";
+  constructor(
+    readonly reason: ContentRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The contribution was rejected or taken down: its content is no longer accepted. */
+export class ContributionClosedError extends TributaryError {
+  readonly code = "CONTRIBUTION_CLOSED";
+  constructor(readonly status: string) {
+    super(`The contribution is ${status}; its content is not accepted any more`);
+  }
+}
+
+/** The ingestion queue is full; retry shortly. */
+export class IngestBusyError extends TributaryError {
+  readonly code = "INGEST_BUSY";
+  override readonly retryable = true;
+  constructor(readonly capacity: number) {
+    super(`The ingestion queue is full (${capacity} uploads waiting); retry shortly`);
+  }
+}

@@ -1,6 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import type { execute, subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import pino, { type Logger } from "pino";
@@ -14,6 +15,9 @@ import { type Feeder, startFeeder } from "./feeder/index.ts";
 import { createPubSubBus } from "./feeder/pubsub.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createYogaApp } from "./http/yoga.ts";
+import { serveContent } from "./rag/content-route.ts";
+import type { EmbeddingConfig } from "./rag/embeddings/index.ts";
+import { createRag, MAX_CONTENT_BYTES } from "./rag/index.ts";
 import {
   type ChainReader,
   createPonderClientReader,
@@ -42,6 +46,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Cache anonymous chain reads until the next indexer tick (default true). */
   responseCache?: boolean;
+  /** Embedding provider for RAG (the offline hashing embedder by default). */
+  embeddings?: EmbeddingConfig;
   /** The SIWE domain accepted; defaults to the request-independent `host:port` this server binds. */
   siweDomain?: string | null;
 }
@@ -82,33 +88,51 @@ function refuse(req: IncomingMessage): { status: number; message: string } | nul
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const log = options.logger ?? pino({ base: { service: "api" } });
   const chain = createChainService(options);
+  const deploymentKey = `${options.chainId}:${chain.deployment.contracts.AttributionSettlement.address}:${chain.deployment.deployedAt}`;
+  // One embedded store per deployment: app state (stored content keyed by contribution id,
+  // sessions) of an earlier devnet must not meet a new chain that reuses the same ids.
   const app = await createAppDatabase({
     databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
+    dataDir:
+      options.dataDir &&
+      path.join(
+        options.dataDir,
+        `${options.chainId}-${createHash("sha256").update(deploymentKey).digest("hex").slice(0, 12)}`,
+      ),
   });
   const reader: ChainReader =
     options.databaseUrl && options.viewsSchema
       ? createPostgresReader({ databaseUrl: options.databaseUrl, viewsSchema: options.viewsSchema })
       : createPonderClientReader(options.indexerUrl);
-  const deploymentKey = `${options.chainId}:${chain.deployment.contracts.AttributionSettlement.address}:${chain.deployment.deployedAt}`;
   const pubsub = createPubSubBus(options.redisUrl, deploymentKey);
+  const metrics = createMetrics();
+  const rag = await createRag({
+    app,
+    reader,
+    log,
+    embeddings: options.embeddings,
+    registry: metrics.registry,
+  });
   const services: Services = {
     reader,
     app,
     chain,
+    rag,
     pubsub,
     log,
     siweDomain: options.siweDomain ?? null,
     cookieSecure: false,
     responseCache: options.responseCache ?? true,
   };
-  const metrics = createMetrics();
   // Per-IP and per-key counters are global across replicas when they share a Redis.
   const limiter = pubsub.redis
     ? createRedisRateLimiter(pubsub.redis, deploymentKey, log)
     : createRateLimiter();
   const yoga = createYogaApp(services, limiter, metrics);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  // Credentialed requests may carry an upload: its content limit, JSON-escaped (a newline
+  // takes two bytes), plus the rest of the request. Still checked before the body is read.
+  const maxCredentialedBody = Math.max(maxBody, 2 * MAX_CONTENT_BYTES + 64 * 1024);
   const ipLimit = options.ipRateLimitPerMinute ?? 3000;
 
   const ready = async () => {
@@ -125,7 +149,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     const route =
       path === "/graphql" || path === "/healthz" || path === "/readyz" || path === "/metrics"
         ? path
-        : "other";
+        : path.startsWith("/content/")
+          ? "/content"
+          : "other";
     res.on("finish", () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -178,11 +204,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     const refusal = refuse(req);
     if (refusal)
       return reply(refusal.status, JSON.stringify({ errors: [{ message: refusal.message }] }));
+    if (path.startsWith("/content/") && req.method === "GET")
+      return serveContent(rag, path.slice("/content/".length), reply);
     const length = Number(req.headers["content-length"] ?? 0);
-    if (length > maxBody) {
+    const credentialed =
+      req.headers.authorization !== undefined ||
+      req.headers["x-api-key"] !== undefined ||
+      (req.headers.cookie ?? "").includes("=");
+    const limit = credentialed ? maxCredentialedBody : maxBody;
+    if (length > limit) {
       return reply(
         413,
-        JSON.stringify({ errors: [{ message: `Request body over ${maxBody} bytes` }] }),
+        JSON.stringify({ errors: [{ message: `Request body over ${limit} bytes` }] }),
       );
     }
     if (req.method === "POST" && req.headers["content-length"] === undefined) {
@@ -288,6 +321,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     close: () =>
       (closing ??= (async () => {
         await feeder.stop();
+        await rag.close();
         await disposeWs.dispose();
         wss.close();
         server.closeAllConnections();

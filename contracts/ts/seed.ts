@@ -48,7 +48,16 @@ export interface SeedOptions {
 export interface SeedResult {
   datanets: Record<
     string,
-    { id: bigint; contributions: { file: string; id: bigint; contentHash: Hex }[] }
+    {
+      id: bigint;
+      contributions: {
+        file: string;
+        id: bigint;
+        contentHash: Hex;
+        /** The devnet role that contributed it (and may upload its content). */
+        contributor: DevnetRole;
+      }[];
+    }
   >;
   baseModelId: bigint;
   adapters: Record<string, { id: bigint; contentHash: Hex }>;
@@ -149,7 +158,7 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
       ]);
       await send("validatorA", "DatanetRegistry", "vote", [contributionId, true]);
       await send("validatorB", "DatanetRegistry", "vote", [contributionId, true]);
-      contributions.push({ file, id: contributionId, contentHash });
+      contributions.push({ file, id: contributionId, contentHash, contributor });
     }
     datanets[slug] = { id, contributions };
     progress({

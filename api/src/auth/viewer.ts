@@ -72,7 +72,7 @@ export async function resolveViewer(
     chainId: session.chainId,
     via: "session",
     sessionId: session.id,
-    scopes: ["READ", "PREPARE", "RELAY"],
+    scopes: ["READ", "PREPARE", "RELAY", "CONTENT"],
   };
 }
 

@@ -1,12 +1,15 @@
 // App state, in its own Postgres schema `app` (Ponder owns the indexer's schema; no foreign keys
-// cross into it). Documents, chunks and embeddings come with the RAG issue.
+// cross into it).
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -78,5 +81,113 @@ export const feederCursor = app.table("feeder_cursor", {
   logIndex: integer("log_index").notNull(),
   /** Status rows (`root:<epoch>`, `proposal:<id>`) → status, as last published. */
   statuses: jsonb("statuses").$type<Record<string, string>>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+// ─────────────────────────────── RAG: Datanet content, chunks, embeddings ───────────────────────────────
+
+/** pgvector's `vector` without a fixed dimension: rows record theirs (`embedding_dim`), and a
+ * partial expression HNSW index per dimension (`rag/vector-index.ts`) serves each. */
+const vector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => "vector",
+  toDriver: (value) => `[${value.join(",")}]`,
+  fromDriver: (value) => JSON.parse(value) as number[],
+});
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+});
+
+/**
+ * Uploaded content, addressed by the sha256 of its UTF-8 bytes exactly as sent ("0x" + hex).
+ * Deleted when no live document refers to it any more (takedown, rejection).
+ */
+export const content = app.table("content", {
+  hash: text("hash").primaryKey(),
+  text: text("text").notNull(),
+  byteLength: integer("byte_length").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Uploads for contributions the indexer does not show yet, one per (contribution, uploader):
+ * nobody can squat a contribution id before it is indexed. Promoted to a document once the
+ * chain shows the contribution with the same hash and contributor; dropped otherwise.
+ */
+export const pendingUpload = app.table(
+  "pending_upload",
+  {
+    contributionId: bigint("contribution_id", { mode: "bigint" }).notNull(),
+    uploadedBy: text("uploaded_by").notNull(),
+    contentHash: text("content_hash").notNull(),
+    mediaType: text("media_type").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contributionId, t.uploadedBy] }),
+    index("pending_upload_uploader_idx").on(t.uploadedBy),
+  ],
+);
+
+/** The stored content of one on-chain contribution and where its ingestion stands. */
+export const document = app.table(
+  "document",
+  {
+    contributionId: bigint("contribution_id", { mode: "bigint" }).primaryKey(),
+    datanetId: bigint("datanet_id", { mode: "bigint" }).notNull(),
+    contributor: text("contributor").notNull(),
+    contentHash: text("content_hash").notNull(),
+    mediaType: text("media_type").notNull(),
+    byteLength: integer("byte_length").notNull(),
+    /** The contribution's status as last read from the indexer (follows reorgs). */
+    chainStatus: text("chain_status").notNull(),
+    /** QUEUED → PROCESSING → READY | FAILED; REMOVED once its text was deleted. */
+    ingestion: text("ingestion").notNull(),
+    chunkCount: integer("chunk_count").notNull().default(0),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("document_datanet_idx").on(t.datanetId),
+    index("document_hash_idx").on(t.contentHash),
+  ],
+);
+
+/**
+ * A chunk of a document. Offsets are UTF-8 byte offsets into the content. After a takedown or
+ * rejection `text` and `embedding` are null and the row stays as a tombstone (hash, offsets,
+ * contributor), so receipts that cited it can still be checked.
+ */
+export const chunk = app.table(
+  "chunk",
+  {
+    contributionId: bigint("contribution_id", { mode: "bigint" }).notNull(),
+    index: integer("index").notNull(),
+    datanetId: bigint("datanet_id", { mode: "bigint" }).notNull(),
+    contributor: text("contributor").notNull(),
+    startOffset: integer("start_offset").notNull(),
+    endOffset: integer("end_offset").notNull(),
+    chunkHash: text("chunk_hash").notNull(),
+    text: text("text"),
+    /** Accepted on chain and not taken down. */
+    searchable: boolean("searchable").notNull().default(false),
+    embeddingProvider: text("embedding_provider"),
+    embeddingDim: integer("embedding_dim"),
+    embedding: vector("embedding"),
+    tsv: tsvector("tsv").generatedAlwaysAs(sql`to_tsvector('english', coalesce("text", ''))`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contributionId, t.index] }),
+    index("chunk_hash_idx").on(t.chunkHash),
+    index("chunk_datanet_idx").on(t.datanetId).where(sql`"searchable"`),
+    index("chunk_tsv_idx").using("gin", t.tsv).where(sql`"searchable"`),
+  ],
+);
+
+/** Small named blobs of RAG state (the embedder's document-frequency sketch). */
+export const ragState = app.table("rag_state", {
+  key: text("key").primaryKey(),
+  value: bytea("value").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -50,7 +50,7 @@ type Cached = ExecutionResult & { stringify: () => string };
  * are dropped on every tick, and a result computed across a tick is not stored.
  */
 export function chainReadCache(
-  reader: ChainReader,
+  reader: Pick<ChainReader, "onTick">,
   maxEntriesPerDocument = 256,
   maxTextEntries = 4096,
 ): Plugin<Context> {
@@ -73,6 +73,7 @@ export function chainReadCache(
   let uncacheable = new Map<string, true>();
   let generation = 0;
   reader.onTick(() => {
+    // Also called when stored Datanet content changes (`Contribution.content`, `ingestion`).
     uncacheable = new Map();
     generation++;
     cache = new WeakMap();

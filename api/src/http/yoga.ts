@@ -72,7 +72,21 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
       maxAliasesPlugin({ n: LIMITS.aliases }),
       costLimitPlugin({ maxCost: LIMITS.cost }),
       observe,
-      ...(services.responseCache ? [chainReadCache(services.reader)] : []),
+      ...(services.responseCache
+        ? [
+            chainReadCache({
+              // Content and ingestion change off the indexer's ticks too (uploads, takedowns).
+              onTick: (listener) => {
+                const ticks = services.reader.onTick(listener);
+                const content = services.rag.onChange(listener);
+                return () => {
+                  ticks();
+                  content();
+                };
+              },
+            }),
+          ]
+        : []),
     ],
     context: async ({ request, req, requestId }): Promise<Context> => {
       const viewer = await resolveViewer(services, limiter, request);

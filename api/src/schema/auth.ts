@@ -26,6 +26,7 @@ export const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
     READ: { description: "Read private views (own keys, relayed transactions)." },
     PREPARE: { description: "Prepare transactions and typed data for its owner's wallet." },
     RELAY: { description: "Relay signed transactions." },
+    CONTENT: { description: "Upload the content of its owner's contributions." },
   } as const,
 });
 

@@ -11,6 +11,7 @@ import "./auth.ts";
 import "./transactions.ts";
 import "./relay.ts";
 import "./events.ts";
+import "./rag.ts";
 
 builder.queryType({ description: "Reads: the marketplace, staking, payouts and the caller." });
 builder.mutationType({ description: "Sign-in, API keys, prepared wallet actions and relaying." });

@@ -1,0 +1,223 @@
+import { and, eq, inArray, ne } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Address } from "viem";
+import type { AppDatabase } from "../db/index.ts";
+import { content, document, ragState } from "../db/schema.ts";
+import type { ChainReader } from "../reader/index.ts";
+import { type DatanetAccessRule, openAccess } from "./access.ts";
+import {
+  createDfSketch,
+  createEmbeddingProvider,
+  type DfSketch,
+  dfSketchFromBuffer,
+  type EmbeddingConfig,
+} from "./embeddings/index.ts";
+import { ingestDocument } from "./ingest.ts";
+import { createLifecycle } from "./lifecycle.ts";
+import { createRagMetrics } from "./metrics.ts";
+import { createIngestQueue } from "./queue.ts";
+import { type SearchHit, type SearchMode, search } from "./search.ts";
+import { createSpanIndex } from "./spans/index.ts";
+import { acceptUpload, type UploadOutcome } from "./upload.ts";
+import { ensureVectorIndex } from "./vector-index.ts";
+
+export type { SearchHit, SearchMode } from "./search.ts";
+export { MAX_CONTENT_BYTES } from "./upload.ts";
+
+export interface RagOptions {
+  app: AppDatabase;
+  reader: ChainReader;
+  log: Logger;
+  embeddings?: EmbeddingConfig;
+  access?: DatanetAccessRule;
+  /** Uploads waiting or being ingested at once (default 64). */
+  queueCapacity?: number;
+  /** Prometheus registry for RAG's metrics. */
+  registry?: Registry;
+  /** Uploads up to this size are ingested before `upload` returns (default 64 KiB). */
+  inlineBytes?: number;
+}
+
+const SKETCH_KEY = "hashing-df-sketch";
+
+/**
+ * Datanet content: uploads checked against the chain, chunking and embedding through a bounded
+ * queue, hybrid search, the verbatim-span index, and the lifecycle that follows the chain.
+ */
+export async function createRag(options: RagOptions) {
+  const { app, reader, log } = options;
+  const db = app.db;
+  const access = options.access ?? openAccess;
+
+  const [saved] = await db.select().from(ragState).where(eq(ragState.key, SKETCH_KEY));
+  const sketch: DfSketch = saved ? dfSketchFromBuffer(saved.value) : createDfSketch();
+  const embedder = createEmbeddingProvider(options.embeddings ?? { kind: "hashing" }, {
+    dfSketch: sketch,
+  });
+  await ensureVectorIndex(db, embedder.dimensions);
+
+  let sketchDirty = false;
+  const saveSketch = async () => {
+    if (!sketchDirty) return;
+    sketchDirty = false;
+    const value = sketch.toBuffer();
+    await db
+      .insert(ragState)
+      .values({ key: SKETCH_KEY, value })
+      .onConflictDoUpdate({ target: ragState.key, set: { value, updatedAt: new Date() } });
+  };
+
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
+  const spans = createSpanIndex();
+  const queue = createIngestQueue({ capacity: options.queueCapacity ?? 64, concurrency: 1 });
+  const metrics = createRagMetrics(options.registry, {
+    queueSize: () => queue.size,
+    spanStats: () => spans.stats(),
+  });
+  const ingest = (id: bigint) =>
+    queue.push(id.toString(), async () => {
+      await ingestDocument(
+        {
+          db,
+          embedder,
+          log,
+          observe: (texts) => {
+            for (const text of texts) sketch.observe(text);
+            sketchDirty = true;
+            metrics.chunks.inc(texts.length);
+          },
+          done: (result) => metrics.ingested.inc({ result }),
+        },
+        id,
+      );
+      await saveSketch();
+      await lifecycle.refresh(id);
+    });
+  const lifecycle = createLifecycle({
+    db,
+    reader: reader.db,
+    spans,
+    enqueue: (id) => void ingest(id).catch((error) => log.warn({ err: error }, "ingest refused")),
+    changed,
+    log,
+  });
+
+  // Documents queued or half-done when the last process stopped are picked up again.
+  const unfinished = await db
+    .select({ id: document.contributionId })
+    .from(document)
+    .where(inArray(document.ingestion, ["QUEUED", "PROCESSING"]));
+  for (const { id } of unfinished) void ingest(id).catch(() => {});
+  const unsubscribe = reader.onTick(() => void lifecycle.sync());
+  const ready = lifecycle.sync();
+
+  return {
+    embedder,
+    access,
+    ready,
+    onChange(listener: () => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async upload(input: Parameters<typeof acceptUpload>[1]): Promise<UploadOutcome> {
+      const outcome = await acceptUpload({ db, reader: reader.db }, input);
+      if (outcome.kind === "stored" && outcome.queued) {
+        const job = ingest(outcome.contributionId);
+        if (Buffer.byteLength(input.content) <= (options.inlineBytes ?? 64 * 1024)) await job;
+        else job.catch(() => {});
+      }
+      return outcome;
+    },
+    async search(
+      viewer: Address | null,
+      query: {
+        text: string;
+        datanets: bigint[] | null;
+        contributor: Address | null;
+        k: number;
+        minScore: number | null;
+        mode: SearchMode;
+      },
+    ): Promise<SearchHit[]> {
+      const datanets = await access.readable(viewer, query.datanets);
+      const timer = metrics.searches.startTimer({ mode: query.mode });
+      return search(
+        {
+          db,
+          kind: app.kind,
+          embedQuery: (text) => embedder.embedQuery(text),
+          provider: embedder.provider,
+          dimensions: embedder.dimensions,
+        },
+        { ...query, datanets },
+      ).finally(() => timer());
+    },
+    async attributeSpans(
+      viewer: Address | null,
+      text: string,
+      options: { datanets: bigint[] | null; minTokens: number },
+    ) {
+      const datanets = await access.readable(viewer, options.datanets);
+      const timer = metrics.spanQueries.startTimer();
+      try {
+        return spans.attribute(text, {
+          minTokens: options.minTokens,
+          ...(datanets ? { datanets } : {}),
+        });
+      } finally {
+        timer();
+      }
+    },
+    /** A contribution's stored document row (null when nothing was uploaded). */
+    async document(contributionId: bigint) {
+      const [row] = await db
+        .select()
+        .from(document)
+        .where(eq(document.contributionId, contributionId));
+      return row ?? null;
+    },
+    /** Stored text by content hash (null when unknown or deleted). */
+    async contentByHash(hash: string) {
+      const [row] = await db.select().from(content).where(eq(content.hash, hash.toLowerCase()));
+      return row?.text ?? null;
+    },
+    /**
+     * Content by hash for `GET /content/<hash>` (what on-chain `uri`s can point at): served when
+     * a live document holds it and the viewer may read one of their Datanets.
+     */
+    async readableContent(viewer: Address | null, hash: string) {
+      const docs = await db
+        .select({ datanetId: document.datanetId, mediaType: document.mediaType })
+        .from(document)
+        .where(
+          and(eq(document.contentHash, hash.toLowerCase()), ne(document.ingestion, "REMOVED")),
+        );
+      if (docs.length === 0) return null;
+      let readable: (typeof docs)[number] | undefined;
+      for (const doc of docs)
+        if (await access.canRead(viewer, doc.datanetId)) {
+          readable = doc;
+          break;
+        }
+      if (!readable) return "forbidden" as const;
+      const text = await this.contentByHash(hash);
+      return text === null ? null : { text, mediaType: readable.mediaType };
+    },
+    sync: () => lifecycle.sync(),
+    /** Resolves once every queued upload is ingested (tests, seeding). */
+    drain: () => queue.drain(),
+    spanStats: () => spans.stats(),
+    async close() {
+      unsubscribe();
+      await queue.drain();
+      await saveSketch();
+      await lifecycle.sync();
+    },
+  };
+}
+
+export type Rag = Awaited<ReturnType<typeof createRag>>;

@@ -1,0 +1,282 @@
+import * as t from "@tributary/indexer/schema";
+import { and, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { getAddress } from "viem";
+import type { AppDb } from "../db/index.ts";
+import { chunk, content, document, pendingUpload } from "../db/schema.ts";
+import type { ReaderDb } from "../reader/index.ts";
+
+/** The span index's view of a document: membership follows READY and Accepted. */
+export interface SpanMembership {
+  add(doc: { id: bigint; datanetId: bigint; contributor: string; text: string }): void;
+  remove(id: bigint): void;
+}
+
+export interface LifecycleDeps {
+  db: AppDb;
+  reader: ReaderDb;
+  spans: SpanMembership;
+  /** Queue a document for ingestion (promoted pending uploads). */
+  enqueue(contributionId: bigint): void;
+  /** Something searchable or readable changed (the response cache drops its entries). */
+  changed(): void;
+  log: Logger;
+  /** Pending uploads older than this are dropped (default 24 h). */
+  pendingTtlMs?: number;
+}
+
+/** Ids per reader query (`IN (…)` lists stay small for Ponder's SQL endpoint). */
+const BATCH = 500;
+/** Statuses after which content is deleted (tombstoned chunks stay). */
+const CLOSED = new Set(["Rejected", "Withdrawn"]);
+
+type ChainRow = {
+  id: bigint;
+  status: string;
+  contributor: string;
+  datanetId: bigint;
+  contentHash: string;
+};
+
+async function chainRows(reader: ReaderDb, ids: bigint[]): Promise<Map<bigint, ChainRow>> {
+  const found = new Map<bigint, ChainRow>();
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const rows = await reader
+      .select({
+        id: t.contribution.id,
+        status: t.contribution.status,
+        contributor: t.contribution.contributor,
+        datanetId: t.contribution.datanetId,
+        contentHash: t.contribution.contentHash,
+      })
+      .from(t.contribution)
+      .where(inArray(t.contribution.id, ids.slice(i, i + BATCH)));
+    for (const row of rows) found.set(row.id, row as ChainRow);
+  }
+  return found;
+}
+
+/** Deletes content rows no live document or pending upload refers to any more. */
+export async function collectContent(db: AppDb, hashes: string[]): Promise<void> {
+  if (hashes.length === 0) return;
+  const live = await db
+    .select({ hash: document.contentHash })
+    .from(document)
+    .where(and(inArray(document.contentHash, hashes), ne(document.ingestion, "REMOVED")));
+  const pending = await db
+    .select({ hash: pendingUpload.contentHash })
+    .from(pendingUpload)
+    .where(inArray(pendingUpload.contentHash, hashes));
+  const keep = new Set([...live, ...pending].map((r) => r.hash));
+  const drop = hashes.filter((h) => !keep.has(h));
+  if (drop.length > 0) await db.delete(content).where(inArray(content.hash, drop));
+}
+
+/**
+ * Keeps stored content in step with the chain, once per indexer tick: promotes pending uploads
+ * whose contribution got indexed, mirrors each document's status (reorgs included: an
+ * acceptance undone makes it unsearchable again), deletes the text of rejected and withdrawn
+ * contributions (chunks stay as tombstones), and keeps the span index's membership.
+ */
+export function createLifecycle(deps: LifecycleDeps) {
+  const { db, log } = deps;
+  const inSpans = new Set<bigint>();
+
+  async function promotePending(): Promise<boolean> {
+    const ttl = deps.pendingTtlMs ?? 24 * 3600_000;
+    const expired = await db
+      .delete(pendingUpload)
+      .where(lt(pendingUpload.createdAt, new Date(Date.now() - ttl)))
+      .returning({ hash: pendingUpload.contentHash });
+    const pending = await db.select().from(pendingUpload).limit(BATCH);
+    const chain = await chainRows(deps.reader, [...new Set(pending.map((p) => p.contributionId))]);
+    const touched = new Set(expired.map((e) => e.hash));
+    let promoted = false;
+    for (const [id, row] of chain) {
+      const uploads = pending.filter((p) => p.contributionId === id);
+      const match = uploads.find(
+        (p) =>
+          p.uploadedBy.toLowerCase() === row.contributor.toLowerCase() &&
+          p.contentHash.toLowerCase() === row.contentHash.toLowerCase(),
+      );
+      if (match && !CLOSED.has(row.status)) {
+        const [text] = await db
+          .select({ byteLength: content.byteLength })
+          .from(content)
+          .where(eq(content.hash, match.contentHash));
+        const inserted = await db
+          .insert(document)
+          .values({
+            contributionId: id,
+            datanetId: row.datanetId,
+            contributor: getAddress(row.contributor),
+            contentHash: match.contentHash,
+            mediaType: match.mediaType,
+            byteLength: text?.byteLength ?? 0,
+            chainStatus: row.status,
+            ingestion: "QUEUED",
+          })
+          .onConflictDoNothing()
+          .returning({ id: document.contributionId });
+        if (inserted.length > 0) {
+          deps.enqueue(id);
+          promoted = true;
+        }
+      }
+      for (const upload of uploads) touched.add(upload.contentHash);
+      await db.delete(pendingUpload).where(eq(pendingUpload.contributionId, id));
+      if (!match)
+        log.warn(
+          { contributionId: String(id) },
+          "pending upload dropped: hash or contributor differ",
+        );
+    }
+    await collectContent(db, [...touched]);
+    return promoted;
+  }
+
+  async function tombstone(id: bigint, status: string, hash: string) {
+    await db.transaction(async (tx) => {
+      await tx
+        .update(chunk)
+        .set({ text: null, embedding: null, searchable: false })
+        .where(eq(chunk.contributionId, id));
+      await tx
+        .update(document)
+        .set({ chainStatus: status, ingestion: "REMOVED", updatedAt: new Date() })
+        .where(eq(document.contributionId, id));
+    });
+    await collectContent(db, [hash]);
+  }
+
+  async function forget(id: bigint, hash: string) {
+    await setMembership(id, false);
+    await db.transaction(async (tx) => {
+      await tx.delete(chunk).where(eq(chunk.contributionId, id));
+      await tx.delete(document).where(eq(document.contributionId, id));
+    });
+    await collectContent(db, [hash]);
+    log.warn({ contributionId: String(id) }, "stored content does not match the chain; dropped");
+  }
+
+  async function setMembership(id: bigint, wanted: boolean) {
+    if (wanted === inSpans.has(id)) return;
+    if (!wanted) {
+      deps.spans.remove(id);
+      inSpans.delete(id);
+      return;
+    }
+    const [row] = await db
+      .select({ doc: document, text: content.text })
+      .from(document)
+      .innerJoin(content, eq(content.hash, document.contentHash))
+      .where(eq(document.contributionId, id));
+    if (!row) return;
+    deps.spans.add({
+      id,
+      datanetId: row.doc.datanetId,
+      contributor: row.doc.contributor,
+      text: row.text,
+    });
+    inSpans.add(id);
+  }
+
+  async function syncDocuments(): Promise<boolean> {
+    let changed = false;
+    let after = -1n;
+    for (;;) {
+      const docs = await db
+        .select({
+          id: document.contributionId,
+          chainStatus: document.chainStatus,
+          ingestion: document.ingestion,
+          hash: document.contentHash,
+        })
+        .from(document)
+        .where(sql`${document.contributionId} > ${after.toString()}::bigint`)
+        .orderBy(document.contributionId)
+        .limit(BATCH);
+      if (docs.length === 0) return changed;
+      after = docs[docs.length - 1]?.id ?? after;
+      const chain = await chainRows(
+        deps.reader,
+        docs.map((d) => d.id),
+      );
+      for (const doc of docs) {
+        const onChain = chain.get(doc.id);
+        if (onChain && onChain.contentHash.toLowerCase() !== doc.hash.toLowerCase()) {
+          // Not this chain's contribution (a store that outlived its chain, or a registration
+          // replaced by a reorg): it never belonged here, so it goes entirely.
+          await forget(doc.id, doc.hash);
+          changed = true;
+          continue;
+        }
+        // A registration a reorg removed reads as "Unindexed": unsearchable, content kept.
+        const status = onChain?.status ?? "Unindexed";
+        if (status !== doc.chainStatus) {
+          changed = true;
+          if (CLOSED.has(status) && doc.ingestion !== "REMOVED") {
+            await tombstone(doc.id, status, doc.hash);
+            doc.ingestion = "REMOVED";
+          } else {
+            await db.transaction(async (tx) => {
+              await tx
+                .update(document)
+                .set({ chainStatus: status, updatedAt: new Date() })
+                .where(eq(document.contributionId, doc.id));
+              await tx
+                .update(chunk)
+                .set({ searchable: status === "Accepted" })
+                .where(and(eq(chunk.contributionId, doc.id), sql`text IS NOT NULL`));
+            });
+          }
+          log.info(
+            { contributionId: String(doc.id), from: doc.chainStatus, to: status },
+            "content status",
+          );
+        }
+        await setMembership(doc.id, status === "Accepted" && doc.ingestion === "READY");
+      }
+    }
+  }
+
+  let running: Promise<void> | null = null;
+  let again = false;
+  /** One sync at a time; ticks during a sync fold into one more run after it. */
+  function sync(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          const promoted = await promotePending();
+          const changed = await syncDocuments();
+          if (promoted || changed) deps.changed();
+        } catch (error) {
+          log.warn({ err: error }, "content lifecycle sync failed; retrying on the next tick");
+        }
+      } while (again);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  return {
+    sync,
+    /** After an ingest finishes: a READY, Accepted document joins the span index. */
+    async refresh(id: bigint) {
+      const [doc] = await db
+        .select({ chainStatus: document.chainStatus, ingestion: document.ingestion })
+        .from(document)
+        .where(eq(document.contributionId, id));
+      await setMembership(id, doc?.chainStatus === "Accepted" && doc.ingestion === "READY");
+      deps.changed();
+    },
+  };
+}
+
+export type Lifecycle = ReturnType<typeof createLifecycle>;

@@ -1,0 +1,186 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Address } from "viem";
+import type { AppDb } from "../db/index.ts";
+import { HNSW } from "./vector-index.ts";
+
+export type SearchMode = "VECTOR" | "FULLTEXT" | "HYBRID";
+
+export interface SearchCitation {
+  contributionId: bigint;
+  datanetId: bigint;
+  contributor: Address;
+  /** UTF-8 byte offsets of the chunk in the contribution's content. */
+  startOffset: number;
+  endOffset: number;
+  chunkHash: string;
+}
+
+export interface SearchHit {
+  score: number;
+  text: string;
+  citation: SearchCitation;
+}
+
+export interface SearchQuery {
+  text: string;
+  /** Readable Datanets to search; null: all. */
+  datanets: bigint[] | null;
+  contributor: Address | null;
+  k: number;
+  minScore: number | null;
+  mode: SearchMode;
+}
+
+export interface SearchDeps {
+  db: AppDb;
+  kind: "pglite" | "postgres";
+  embedQuery(text: string): Promise<number[]>;
+  provider: string;
+  dimensions: number;
+}
+
+/** Reciprocal rank fusion constant (Cormack et al.): damps the weight of the top ranks. */
+export const RRF_K = 60;
+/**
+ * PGlite's pgvector (0.7.x) has no iterative index scans: a filtered HNSW query returns the
+ * filter's share of `ef_search` candidates, so it over-fetches this many times k and filters
+ * after (`api/bench/ann.ts` measures the recall this buys).
+ */
+export const PGLITE_OVERFETCH = 10;
+
+interface Row {
+  contribution_id: string | bigint;
+  datanet_id: string | bigint;
+  contributor: string;
+  start_offset: number;
+  end_offset: number;
+  chunk_hash: string;
+  text: string;
+  score: number | string;
+}
+
+const COLUMNS = sql.raw(
+  "contribution_id, datanet_id, contributor, start_offset, end_offset, chunk_hash, text",
+);
+
+function filters(query: SearchQuery): SQL {
+  const parts: SQL[] = [sql`searchable`];
+  if (query.datanets) {
+    if (query.datanets.length === 0) parts.push(sql`false`);
+    else
+      parts.push(
+        sql`datanet_id IN (${sql.join(
+          query.datanets.map((d) => sql`${d.toString()}::bigint`),
+          sql`, `,
+        )})`,
+      );
+  }
+  if (query.contributor) parts.push(sql`lower(contributor) = ${query.contributor.toLowerCase()}`);
+  return sql.join(parts, sql` AND `);
+}
+
+const toHit = (row: Row): SearchHit => ({
+  score: Number(row.score),
+  text: row.text,
+  citation: {
+    contributionId: BigInt(row.contribution_id),
+    datanetId: BigInt(row.datanet_id),
+    contributor: row.contributor as Address,
+    startOffset: row.start_offset,
+    endOffset: row.end_offset,
+    chunkHash: row.chunk_hash,
+  },
+});
+
+const rowsOf = (result: unknown): Row[] =>
+  ((result as { rows?: Row[] }).rows ?? (result as Row[])) as Row[];
+
+/** Nearest chunks by cosine similarity (score = 1 − cosine distance, in [−1, 1]). */
+async function vectorSearch(deps: SearchDeps, query: SearchQuery, limit: number) {
+  const dim = sql.raw(String(deps.dimensions));
+  const embedding = await deps.embedQuery(query.text);
+  const q = sql`${`[${embedding.join(",")}]`}::vector(${dim})`;
+  const distance = sql`embedding::vector(${dim}) <=> ${q}`;
+  const base = sql`embedding_dim = ${deps.dimensions} AND searchable`;
+  const filtered = query.datanets !== null || query.contributor !== null;
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(sql.raw(`SET LOCAL hnsw.ef_search = ${Math.max(HNSW.efSearch, limit)}`));
+    let result: unknown;
+    if (deps.kind === "postgres") {
+      // pgvector ≥ 0.8: keep scanning the index until `limit` rows pass the filter.
+      await tx.execute(sql.raw("SET LOCAL hnsw.iterative_scan = relaxed_order"));
+      result = await tx.execute(sql`
+        SELECT ${COLUMNS}, 1 - (${distance}) AS score FROM app.chunk
+        WHERE ${base} AND embedding_provider = ${deps.provider} AND ${filters(query)}
+        ORDER BY ${distance} LIMIT ${limit}`);
+    } else {
+      const inner = filtered ? limit * PGLITE_OVERFETCH : limit;
+      result = await tx.execute(sql`
+        SELECT * FROM (
+          SELECT ${COLUMNS}, searchable, embedding_provider, 1 - (${distance}) AS score
+          FROM app.chunk WHERE ${base} ORDER BY ${distance} LIMIT ${inner}
+        ) candidates
+        WHERE embedding_provider = ${deps.provider} AND ${filters(query)}
+        ORDER BY score DESC LIMIT ${limit}`);
+    }
+    // relaxed_order may return near-ties out of order.
+    return rowsOf(result)
+      .map(toHit)
+      .sort((a, b) => b.score - a.score);
+  });
+}
+
+/** Words of the query as an OR of lexemes: partial lexical overlap still ranks. */
+export function orQuery(text: string): string | null {
+  const words = (
+    text
+      .normalize("NFC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  ).slice(0, 64);
+  return words.length > 0 ? [...new Set(words)].join(" | ") : null;
+}
+
+/** Full-text matches ranked by cover density (`ts_rank_cd` with normalisation 32: in [0, 1)). */
+async function fullTextSearch(deps: SearchDeps, query: SearchQuery, limit: number) {
+  const terms = orQuery(query.text);
+  if (!terms) return [];
+  const tsquery = sql`to_tsquery('english', ${terms})`;
+  const result = await deps.db.execute(sql`
+    SELECT ${COLUMNS}, ts_rank_cd(tsv, ${tsquery}, 32) AS score FROM app.chunk
+    WHERE tsv @@ ${tsquery} AND ${filters(query)}
+    ORDER BY score DESC, contribution_id, index LIMIT ${limit}`);
+  return rowsOf(result).map(toHit);
+}
+
+const keyOf = (hit: SearchHit) => `${hit.citation.contributionId}:${hit.citation.startOffset}`;
+
+/** Reciprocal rank fusion of the two rankings: score = Σ 1 / (RRF_K + rank), rank from 1. */
+export function fuse(rankings: SearchHit[][], k: number): SearchHit[] {
+  const fused = new Map<string, SearchHit>();
+  for (const ranking of rankings) {
+    ranking.forEach((hit, i) => {
+      const key = keyOf(hit);
+      const add = 1 / (RRF_K + i + 1);
+      const seen = fused.get(key);
+      fused.set(key, seen ? { ...seen, score: seen.score + add } : { ...hit, score: add });
+    });
+  }
+  return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, k);
+}
+
+/** Runs one search; `minScore` applies to the mode's own score (see `SearchMode`). */
+export async function search(deps: SearchDeps, query: SearchQuery): Promise<SearchHit[]> {
+  let hits: SearchHit[];
+  if (query.mode === "VECTOR") hits = await vectorSearch(deps, query, query.k);
+  else if (query.mode === "FULLTEXT") hits = await fullTextSearch(deps, query, query.k);
+  else {
+    const depth = Math.min(Math.max(query.k * 4, 40), 200);
+    // One after the other: PGlite runs one statement at a time anyway, and the vector half
+    // holds a transaction for its SET LOCAL.
+    const vector = await vectorSearch(deps, query, depth);
+    const text = await fullTextSearch(deps, query, depth);
+    hits = fuse([vector, text], query.k);
+  }
+  return query.minScore === null ? hits : hits.filter((h) => h.score >= (query.minScore ?? 0));
+}

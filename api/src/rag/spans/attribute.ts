@@ -1,0 +1,180 @@
+// biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loop bounds; strict indexing would cost a branch per read in the hottest loops
+import { createMatchScratch, segmentMatchLengths } from "./matches.ts";
+import { findLower, findUpper } from "./search.ts";
+import { docAt, type Segment } from "./segment.ts";
+import { type Token, tokenize } from "./tokenize.ts";
+import type { Vocabulary } from "./vocabulary.ts";
+
+/** A live document as the query needs it. */
+export interface DocRecord {
+  id: bigint;
+  datanetId: bigint;
+  contributor: string;
+}
+
+/** A consistent snapshot of an index: every segment (the buffer's too) and the live documents. */
+export interface IndexView {
+  segments: readonly Segment[];
+  docs: ReadonlyMap<number, DocRecord>;
+  vocab: Vocabulary;
+  /** Live occurrences of each token id, and of all tokens. */
+  unigrams: Int32Array;
+  totalTokens: number;
+}
+
+export interface AttributeOptions {
+  /** Shortest span reported, in tokens (default 8). */
+  minTokens?: number;
+  /** Only documents of these Datanets count, for matching and for counting; [] matches nothing. */
+  datanets?: readonly bigint[];
+  /** Keep the rarest this many spans (default: all). */
+  maxSpans?: number;
+  /** Contributions listed per span (default 64); `contributionCount` stays the true total. */
+  maxContributions?: number;
+}
+
+export interface SpanContribution {
+  id: bigint;
+  datanetId: bigint;
+  contributor: string;
+  /** Occurrences of the span in this document. */
+  occurrences: number;
+}
+
+export interface AttributedSpan {
+  /** UTF-8 byte offsets into the answer, end exclusive. */
+  start: number;
+  end: number;
+  /** The answer's own text of the span (its case and spacing). */
+  text: string;
+  tokens: number;
+  /** Occurrences across live (and allowed) documents. */
+  occurrences: number;
+  /** Documents it occurs in; `contributions` lists at most maxContributions of them. */
+  contributionCount: number;
+  /** Most occurrences first, then by id. */
+  contributions: SpanContribution[];
+  /** Natural log of the span's unigram probability: the ranking key, lowest (rarest) first. */
+  logProbability: number;
+}
+
+/**
+ * The maximal spans of `answer` of at least minTokens tokens that occur verbatim in live
+ * documents, rarest first (lowest unigram probability, then longest, then earliest).
+ */
+export function attributeSpans(
+  view: IndexView,
+  answer: string,
+  options: AttributeOptions = {},
+): AttributedSpan[] {
+  const minTokens = Math.max(1, options.minTokens ?? 8);
+  const allowed = options.datanets ? new Set(options.datanets) : null;
+  const tokens = tokenize(answer);
+  const pattern = Int32Array.from(tokens, (t) => view.vocab.lookup(t.term));
+  const searched: { segment: Segment; accepted: Uint8Array | null }[] = [];
+  for (const segment of view.segments) {
+    const accepted = acceptance(segment, view.docs, allowed);
+    if (accepted !== "none") searched.push({ segment, accepted });
+  }
+
+  const best = new Int32Array(pattern.length);
+  const scratch = createMatchScratch(pattern.length);
+  for (const { segment, accepted } of searched) {
+    segmentMatchLengths(segment, pattern, minTokens, accepted, best, scratch);
+  }
+
+  // A span is maximal when it ends past every span starting before it; shorter ones starting
+  // later inside it are the suffixes the matching statistics always produce.
+  const spans: { from: number; len: number; logProbability: number }[] = [];
+  let reach = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const len = best[i]!;
+    if (len >= minTokens && i + len > reach) {
+      spans.push({ from: i, len, logProbability: logProbability(view, pattern, i, len) });
+    }
+    if (i + len > reach) reach = i + len;
+  }
+  spans.sort((a, b) => a.logProbability - b.logProbability || b.len - a.len || a.from - b.from);
+  const kept = spans.slice(0, options.maxSpans ?? spans.length);
+  const cap = options.maxContributions ?? 64;
+  return kept.map((span) => describe(view, searched, answer, tokens, pattern, span, cap));
+}
+
+/** Which local documents count: null for all, "none" when none do. */
+function acceptance(
+  segment: Segment,
+  docs: ReadonlyMap<number, DocRecord>,
+  allowed: ReadonlySet<bigint> | null,
+): Uint8Array | null | "none" {
+  if (allowed === null && segment.dead === 0) return null;
+  const accepted = new Uint8Array(segment.docNos.length);
+  let count = 0;
+  for (let local = 0; local < accepted.length; local++) {
+    const doc = docs.get(segment.docNos[local]!);
+    if (doc && (allowed === null || allowed.has(doc.datanetId))) {
+      accepted[local] = 1;
+      count++;
+    }
+  }
+  if (count === 0) return "none";
+  return count === accepted.length ? null : accepted;
+}
+
+function logProbability(view: IndexView, pattern: Int32Array, from: number, len: number) {
+  let sum = 0;
+  const total = Math.max(1, view.totalTokens);
+  for (let k = from; k < from + len; k++)
+    sum += Math.log(Math.max(1, view.unigrams[pattern[k]!]!) / total);
+  return sum;
+}
+
+function describe(
+  view: IndexView,
+  searched: readonly { segment: Segment; accepted: Uint8Array | null }[],
+  answer: string,
+  tokens: readonly Token[],
+  pattern: Int32Array,
+  span: { from: number; len: number; logProbability: number },
+  cap: number,
+): AttributedSpan {
+  const perDoc = new Map<number, number>();
+  let occurrences = 0;
+  for (const { segment, accepted } of searched) {
+    const lo = findLower(segment, pattern, span.from, span.len);
+    if (lo < 0) continue;
+    const hi = findUpper(segment, pattern, span.from, span.len, lo);
+    for (let k = lo; k < hi; k++) {
+      const local = docAt(segment, segment.sa[k]!);
+      if (accepted !== null && accepted[local] !== 1) continue;
+      const docNo = segment.docNos[local]!;
+      perDoc.set(docNo, (perDoc.get(docNo) ?? 0) + 1);
+      occurrences++;
+    }
+  }
+  const contributions: SpanContribution[] = [];
+  for (const [docNo, count] of perDoc) {
+    const doc = view.docs.get(docNo);
+    if (!doc) continue;
+    contributions.push({
+      id: doc.id,
+      datanetId: doc.datanetId,
+      contributor: doc.contributor,
+      occurrences: count,
+    });
+  }
+  contributions.sort(
+    (a, b) => b.occurrences - a.occurrences || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  const first = tokens[span.from]!;
+  const last = tokens[span.from + span.len - 1]!;
+  return {
+    start: first.start,
+    end: last.end,
+    text: answer.slice(first.charStart, last.charEnd),
+    tokens: span.len,
+    occurrences,
+    contributionCount: contributions.length,
+    contributions: contributions.slice(0, cap),
+    logProbability: span.logProbability,
+  };
+}
