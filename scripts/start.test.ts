@@ -121,6 +121,23 @@ describe("npm start", () => {
       expect(listed[name]?.toLowerCase()).toBe(adapter.sha256.toLowerCase());
     }
 
+    // The demo Datanets' content was uploaded through GraphQL: search answers with citations.
+    const searched = await fetch(up.apiUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query:
+          '{ search(query: "low-rank adapters", k: 3) { score text citation { contributor { address } contribution { status } } } }',
+      }),
+    });
+    const hits = (
+      (await searched.json()) as {
+        data: { search: { text: string; citation: { contribution: { status: string } } }[] };
+      }
+    ).data.search;
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) expect(hit.citation.contribution.status).toBe("Accepted");
+
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(await isPortFree(port, "127.0.0.1")).toBe(true);

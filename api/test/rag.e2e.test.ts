@@ -221,6 +221,43 @@ describe.each(MODES)("RAG on a real indexer (%s)", (mode) => {
     expect(closed).toMatchObject({ __typename: "ContributionClosedError", status: "Withdrawn" });
   });
 
+  it("ingests large uploads in the background, through API keys with the CONTENT scope", async () => {
+    const datanetId = Object.values(s.seed.datanets)[1]?.id as bigint;
+    const paragraph = (i: number) =>
+      `Paragraph ${i} of the large ledger: the quokka keepers count ${i * 7} brass tokens.\n\n`;
+    const text = Array.from({ length: 2500 }, (_, i) => paragraph(i)).join("");
+    expect(Buffer.byteLength(text)).toBeGreaterThan(128 * 1024);
+    const id = await chain.contribute("contributorB", datanetId, text);
+    await s.synced();
+    const session = await sessionFor(s, "contributorB");
+    const key = async (scopes: string) =>
+      (
+        await s.gql(
+          `mutation { createApiKey(name: "uploader", scopes: [${scopes}]) { ... on MutationCreateApiKeySuccess { data { secret } } } }`,
+          {},
+          session,
+        )
+      ).data.createApiKey.data.secret as string;
+    const readOnly = { "x-api-key": await key("READ") };
+    const vars = { id: String(id), c: text, t: "text/plain" };
+    expect((await s.gql(UPLOAD, vars, readOnly)).data.uploadContribution.__typename).toBe(
+      "ForbiddenError",
+    );
+    const uploader = { "x-api-key": await key("CONTENT") };
+    const queued = (await s.gql(UPLOAD, vars, uploader)).data.uploadContribution;
+    expect(["QUEUED", "PROCESSING"]).toContain(queued.data.ingestion.status);
+    const done = await until(
+      async () => {
+        const c = (await s.gql(CONTRIBUTION, { id: String(id) })).data.contribution;
+        return c.ingestion.status === "READY" && c.ingestion;
+      },
+      60_000,
+      "large upload ingested",
+    );
+    expect(done.chunks).toBeGreaterThan(100);
+    expect((await chunkRows(id)).length).toBe(done.chunks);
+  });
+
   it("holds an upload made before the registration is indexed, then ingests it", async () => {
     const datanetId = Object.values(s.seed.datanets)[1]?.id as bigint;
     const text = fact("early");

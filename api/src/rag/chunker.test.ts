@@ -75,7 +75,7 @@ describe("chunkContent", () => {
     const vocabulary = ["the", "data", "é", "日本語", "🚀", "naïve", "x", "ab", "## H", "- item"];
     const gaps = [" ", " ", " ", "\n", "\n\n", "  ", "\t"];
     const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)] as T;
-    for (let round = 0; round < 20; round += 1) {
+    for (let round = 0; round < 12; round += 1) {
       const parts: string[] = [];
       for (let i = 0; i < 300; i += 1) parts.push(pick(vocabulary), pick(gaps));
       const text = parts.join("");

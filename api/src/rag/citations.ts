@@ -81,7 +81,7 @@ const MARKER_GROUP = /(?<!\\)\[\s*\d+(?:\s*,\s*\d+)*\s*\]/g;
 // Code is not prose: `xs[0]` in a code span or fence is an index, not a citation.
 const CODE = /```[\s\S]*?(?:```|$)|~~~[\s\S]*?(?:~~~|$)|`[^`\n]*`/g;
 // What may stand between a closing quote and its marker.
-const QUOTE_TO_MARKER = /[\s.,;:!?…)]{0,4}$/u;
+const QUOTE_TO_MARKER = /[\s.,;:!?…)\-–—]{0,4}$/u;
 // The quote marks that may open a quote closed by each; models mix straight and curly ones.
 const OPENING_FOR: Record<string, string> = { '"': '"“', "”": '“"', "»": "«" };
 

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loop bounds; strict indexing would cost a branch per read in the hottest loops
+import { candidateStarts, GRAM, gramHash } from "./gram-filter.ts";
 import { createMatchScratch, segmentMatchLengths } from "./matches.ts";
 import { findLower, findUpper } from "./search.ts";
 import { docAt, type Segment } from "./segment.ts";
@@ -71,16 +72,19 @@ export function attributeSpans(
   const allowed = options.datanets ? new Set(options.datanets) : null;
   const tokens = tokenize(answer);
   const pattern = Int32Array.from(tokens, (t) => view.vocab.lookup(t.term));
+  const hashes = new Int32Array(Math.max(0, pattern.length - GRAM + 1));
+  for (let j = 0; j < hashes.length; j++) hashes[j] = gramHash(pattern, j);
   const searched: { segment: Segment; accepted: Uint8Array | null }[] = [];
-  for (const segment of view.segments) {
-    const accepted = acceptance(segment, view.docs, allowed);
-    if (accepted !== "none") searched.push({ segment, accepted });
-  }
-
   const best = new Int32Array(pattern.length);
   const scratch = createMatchScratch(pattern.length);
-  for (const { segment, accepted } of searched) {
-    segmentMatchLengths(segment, pattern, minTokens, accepted, best, scratch);
+  for (const segment of view.segments) {
+    // A segment the filter rules out holds no span at all: skip it for counting too.
+    const candidates = candidateStarts(segment.filter, hashes, pattern.length, minTokens);
+    if (candidates === "none") continue;
+    const accepted = acceptance(segment, view.docs, allowed);
+    if (accepted === "none") continue;
+    searched.push({ segment, accepted });
+    segmentMatchLengths(segment, pattern, minTokens, accepted, candidates, best, scratch);
   }
 
   // A span is maximal when it ends past every span starting before it; shorter ones starting

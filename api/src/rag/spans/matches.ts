@@ -23,6 +23,9 @@ export function createMatchScratch(tokens: number): MatchScratch {
  * For each answer position i, the longest n such that `pattern[i, i + n)` occurs in an accepted
  * document of `segment`; raises `best[i]` to it when n >= minTokens.
  *
+ * `candidates` marks the positions the segment's n-gram filter allows (null: all); elsewhere no
+ * match reaches minTokens, so the search is skipped and the next position starts from zero.
+ *
  * `accepted` (one byte per local document) is null when every document counts: no tombstones
  * and no Datanet filter. Otherwise the longest raw match may occur only in rejected documents,
  * so the length shrinks until some occurrence is accepted; each shorter length's range contains
@@ -38,6 +41,7 @@ export function segmentMatchLengths(
   pattern: Int32Array,
   minTokens: number,
   accepted: Uint8Array | null,
+  candidates: Uint8Array | null,
   best: Int32Array,
   scratch: MatchScratch,
 ): void {
@@ -48,6 +52,11 @@ export function segmentMatchLengths(
   let raw = 0;
   let acceptedFloor = 0;
   for (let i = 0; i < m; i++) {
+    if (candidates !== null && candidates[i] === 0) {
+      raw = 0;
+      acceptedFloor = 0;
+      continue;
+    }
     let depth = raw;
     let lo = 0;
     let hi = sa.length;

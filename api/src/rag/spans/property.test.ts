@@ -79,9 +79,10 @@ function oracle(
     }
     reach = Math.max(reach, i + len);
   });
-  const at = (s: AttributedSpan) => q.findIndex((t) => t.start === s.start);
+  const position = (s: AttributedSpan) => q.findIndex((t) => t.start === s.start);
   return spans.sort(
-    (x, y) => x.logProbability - y.logProbability || y.tokens - x.tokens || at(x) - at(y),
+    (x, y) =>
+      x.logProbability - y.logProbability || y.tokens - x.tokens || position(x) - position(y),
   );
 }
 

@@ -1,10 +1,12 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loop bounds; strict indexing would cost a branch per read in the hottest loops
+import { buildGramFilter } from "./gram-filter.ts";
 import { buildSuffixArray } from "./suffix-array.ts";
 import { FIRST_TOKEN_ID, SENTINEL, SEPARATOR } from "./vocabulary.ts";
 
 /**
- * An immutable run of documents with its suffix array. Per corpus token it holds one id and one
- * suffix-array entry (8 bytes); no text and no byte offsets: answers carry their own offsets.
+ * An immutable run of documents with its suffix array. Per corpus token it holds one id, one
+ * suffix-array entry and one byte of n-gram filter (9 bytes); no text and no byte offsets:
+ * answers carry their own offsets.
  */
 export interface Segment {
   /** Each document's token ids followed by SEPARATOR, then one SENTINEL. */
@@ -18,6 +20,8 @@ export interface Segment {
   /** Token ids present, ascending, and where each one's suffixes start in `sa` (one more). */
   readonly symbols: Int32Array;
   readonly symbolStarts: Int32Array;
+  /** Bloom filter of the segment's token n-grams (gram-filter.ts). */
+  readonly filter: Int32Array;
   /** Document tokens (separators and sentinel not counted). */
   readonly tokens: number;
   /** Local documents removed since the segment was built (they stay until a merge drops them). */
@@ -53,7 +57,19 @@ export function buildSegment(parts: readonly SegmentPart[], alphabetSize: number
   text[at] = SENTINEL;
   const sa = buildSuffixArray(text, alphabetSize);
   const { symbols, symbolStarts } = symbolTable(text, alphabetSize);
-  return { text, sa, docStarts, docNos, symbols, symbolStarts, tokens, dead: 0, deadTokens: 0 };
+  const filter = buildGramFilter(text, tokens);
+  return {
+    text,
+    sa,
+    docStarts,
+    docNos,
+    symbols,
+    symbolStarts,
+    filter,
+    tokens,
+    dead: 0,
+    deadTokens: 0,
+  };
 }
 
 /**
@@ -107,6 +123,7 @@ export function segmentBytes(segment: Segment): number {
     segment.docStarts.byteLength +
     segment.docNos.byteLength +
     segment.symbols.byteLength +
-    segment.symbolStarts.byteLength
+    segment.symbolStarts.byteLength +
+    segment.filter.byteLength
   );
 }
