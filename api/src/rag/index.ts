@@ -102,6 +102,11 @@ export async function createRag(options: RagOptions) {
     reader: reader.db,
     spans,
     enqueue: (id) => void ingest(id).catch((error) => log.warn({ err: error }, "ingest refused")),
+    forget: (texts) => {
+      for (const text of texts) sketch.forget(text);
+      sketchDirty = true;
+      void saveSketch().catch((error) => log.warn({ err: error }, "sketch not saved"));
+    },
     changed,
     log,
   });

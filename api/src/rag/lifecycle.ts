@@ -18,6 +18,8 @@ export interface LifecycleDeps {
   spans: SpanMembership;
   /** Queue a document for ingestion (promoted pending uploads). */
   enqueue(contributionId: bigint): void;
+  /** Chunk texts about to be deleted (the embedder's document frequencies forget them). */
+  forget?: (texts: string[]) => void;
   /** Something searchable or readable changed (the response cache drops its entries). */
   changed(): void;
   log: Logger;
@@ -136,6 +138,10 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   async function tombstone(id: bigint, status: string, hash: string) {
+    const texts = await db
+      .select({ text: chunk.text })
+      .from(chunk)
+      .where(and(eq(chunk.contributionId, id), sql`text IS NOT NULL`));
     await db.transaction(async (tx) => {
       await tx
         .update(chunk)
@@ -146,6 +152,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         .set({ chainStatus: status, ingestion: "REMOVED", updatedAt: new Date() })
         .where(eq(document.contributionId, id));
     });
+    deps.forget?.(texts.map((t) => t.text ?? ""));
     await collectContent(db, [hash]);
   }
 

@@ -101,7 +101,8 @@ async function vectorSearch(deps: SearchDeps, query: SearchQuery, limit: number)
   const embedding = await deps.embedQuery(query.text);
   const q = sql`${`[${embedding.join(",")}]`}::vector(${dim})`;
   const distance = sql`embedding::vector(${dim}) <=> ${q}`;
-  const base = sql`embedding_dim = ${deps.dimensions} AND searchable`;
+  // Literal, not a parameter: the planner must see it to use the partial index.
+  const base = sql`embedding_dim = ${dim} AND searchable`;
   const filtered = query.datanets !== null || query.contributor !== null;
   return deps.db.transaction(async (tx) => {
     await tx.execute(sql.raw(`SET LOCAL hnsw.ef_search = ${Math.max(HNSW.efSearch, limit)}`));

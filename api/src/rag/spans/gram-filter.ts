@@ -1,4 +1,5 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loop bounds; strict indexing would cost a branch per read in the hottest loops
+import { runSteps } from "./suffix-array.ts";
 import { FIRST_TOKEN_ID } from "./vocabulary.ts";
 
 // A per-segment Bloom filter of the token n-grams (GRAM tokens, within one document) that occur
@@ -10,6 +11,8 @@ import { FIRST_TOKEN_ID } from "./vocabulary.ts";
 
 /** Tokens per filtered gram: the filter helps queries whose minTokens is at least this. */
 export const GRAM = 4;
+/** Grams hashed between two yields of the stepwise build. */
+const STEP = 1 << 16;
 /** Filter bits per corpus token: about 2% false positives with three bits per gram. */
 const BITS_PER_TOKEN = 8;
 
@@ -37,18 +40,32 @@ function gramBits(h: number): number {
   return (1 << (h & 31)) | (1 << ((h >>> 5) & 31)) | (1 << ((h >>> 10) & 31));
 }
 
-/** The word holding a gram's bits, from a second mix so that it is independent of them. */
+/**
+ * The word holding a gram's bits, from a second mix so that it is independent of them; scaled
+ * into [0, words) by multiplying (V8 computes `%` of a uint32 in floating point, slower), with
+ * `min` guarding the top against rounding.
+ */
 function wordOf(h: number, words: number): number {
-  return (fmix32(h ^ 0x5bd1e995) >>> 0) % words;
+  return Math.min(words - 1, Math.floor(((fmix32(h ^ 0x5bd1e995) >>> 0) / 4294967296) * words));
 }
 
-/** The filter of every GRAM-gram of `text` that lies within one document. */
+/** The filter of every GRAM-gram of `text` (of `tokens` document tokens) within one document. */
 export function buildGramFilter(text: Int32Array, tokens: number): Int32Array {
+  return runSteps(gramFilterSteps(text, tokens));
+}
+
+/** buildGramFilter in slices, yielding between them. */
+export function* gramFilterSteps(text: Int32Array, tokens: number): Generator<void, Int32Array> {
   const words = Math.max(1, Math.ceil((tokens * BITS_PER_TOKEN) / 32));
   const filter = new Int32Array(words);
-  for (let p = 0; p + GRAM <= text.length; p++) {
-    const h = gramHash(text, p);
-    if (h !== 0) filter[wordOf(h, words)]! |= gramBits(h);
+  const last = text.length - GRAM;
+  for (let from = 0; from <= last; from += STEP) {
+    const to = Math.min(last, from + STEP - 1);
+    for (let p = from; p <= to; p++) {
+      const h = gramHash(text, p);
+      if (h !== 0) filter[wordOf(h, words)]! |= gramBits(h);
+    }
+    yield;
   }
   return filter;
 }

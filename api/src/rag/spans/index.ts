@@ -5,8 +5,9 @@ import {
   attributeSpans,
   type DocRecord,
 } from "./attribute.ts";
+import { mergeSegments } from "./merge.ts";
 import { pickMerge } from "./merge-policy.ts";
-import { buildSegment, docRange, type Segment, type SegmentPart, segmentBytes } from "./segment.ts";
+import { buildSegment, docRange, type Segment, segmentBytes } from "./segment.ts";
 import { encode } from "./tokenize.ts";
 import { createVocabulary } from "./vocabulary.ts";
 
@@ -44,8 +45,18 @@ export interface SpanIndexStats {
   deletedDocuments: number;
   /** Distinct token strings. */
   vocabulary: number;
-  /** Estimated bytes held: segments (ids, suffix arrays, tables), buffer, vocabulary, documents. */
+  /** Estimated bytes held, all of `memory` together. */
   bytes: number;
+  memory: {
+    /** Sealed segments' arrays: token ids, suffix array, n-gram filter, token and doc tables. */
+    segments: number;
+    /** The buffered documents' ids and the buffer's segment when built. */
+    buffer: number;
+    /** Token strings and their map (estimated), with the unigram counts. */
+    vocabulary: number;
+    /** Per-document records (estimated). */
+    documents: number;
+  };
   /** Whether a merge is in progress. */
   merging: boolean;
 }
@@ -70,7 +81,6 @@ export interface SpanIndex {
 }
 
 interface DocEntry extends DocRecord {
-  tokens: number;
   /** Where the document lives: a sealed segment, or null while buffered. */
   segment: Segment | null;
   local: number;
@@ -119,7 +129,10 @@ export function createSpanIndex(options: SpanIndexOptions = {}): SpanIndex {
     const segment = bufferSegment ?? buildBuffer();
     segment.docNos.forEach((docNo, local) => {
       const doc = docs.get(docNo);
-      if (doc) Object.assign(doc, { segment, local, pending: null });
+      if (!doc) return;
+      doc.segment = segment;
+      doc.local = local;
+      doc.pending = null;
     });
     segments.push(segment);
     pending = [];
@@ -185,20 +198,7 @@ export function createSpanIndex(options: SpanIndexOptions = {}): SpanIndex {
   }
 
   async function merge(sources: Segment[]) {
-    await yieldToLoop();
-    const parts: SegmentPart[] = [];
-    for (const source of sources) {
-      source.docNos.forEach((docNo, local) => {
-        if (!docs.has(docNo)) return;
-        const { from, to } = docRange(source, local);
-        parts.push({ docNo, tokens: source.text, from, to });
-      });
-    }
-    await yieldToLoop();
-    // The one long blocking step (SA-IS over the merged tokens); queries run before and after it
-    // against the source segments, which stay untouched until the swap below.
-    const merged = parts.length > 0 ? buildSegment(parts, vocab.size) : null;
-    await yieldToLoop();
+    const merged = await mergeSegments(sources, (docNo) => docs.has(docNo), vocab.size);
     const gone = new Set(sources);
     segments = segments.filter((s) => !gone.has(s));
     if (merged === null) return;
@@ -255,7 +255,6 @@ export function createSpanIndex(options: SpanIndexOptions = {}): SpanIndex {
         id,
         datanetId,
         contributor,
-        tokens: ids.length,
         segment: null,
         local: -1,
         pending: ids,
@@ -281,10 +280,14 @@ export function createSpanIndex(options: SpanIndexOptions = {}): SpanIndex {
       );
     },
     stats() {
-      let bytes = vocab.bytes() + unigrams.byteLength + docs.size * DOC_BYTES + contributorBytes;
-      for (const s of segments) bytes += segmentBytes(s);
-      if (bufferSegment) bytes += segmentBytes(bufferSegment);
-      for (const p of pending) bytes += p.tokens.byteLength;
+      const memory = {
+        segments: segments.reduce((n, s) => n + segmentBytes(s), 0),
+        buffer: pending.reduce((n, p) => n + p.tokens.byteLength, 0),
+        vocabulary: vocab.bytes() + unigrams.byteLength,
+        documents: docs.size * DOC_BYTES + contributorBytes,
+      };
+      if (bufferSegment) memory.buffer += segmentBytes(bufferSegment);
+      const bytes = memory.segments + memory.buffer + memory.vocabulary + memory.documents;
       return {
         segments: segments.length,
         bufferedDocuments: pending.length,
@@ -294,12 +297,9 @@ export function createSpanIndex(options: SpanIndexOptions = {}): SpanIndex {
         deletedDocuments: segments.reduce((n, s) => n + s.dead, 0),
         vocabulary: vocab.size - 2,
         bytes,
+        memory,
         merging: running !== null,
       };
     },
   };
-}
-
-function yieldToLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -144,7 +144,7 @@ describe("span index against a brute-force oracle", () => {
 
         const docs = [...live.values()];
         const answer = randomAnswer(random, docs, vocab);
-        const minTokens = 1 + randomInt(random, 5);
+        const minTokens = 1 + randomInt(random, 8);
         const datanets = random() < 0.4 ? [BigInt(randomInt(random, 3))] : undefined;
         const got = index.attribute(answer, { minTokens, datanets, maxContributions: 1000 });
         expect(got).toEqual(oracle(docs, answer, minTokens, datanets));
@@ -179,8 +179,13 @@ describe("span index against a brute-force oracle", () => {
       expect(unmerged).toEqual(single.attribute(before, { minTokens: 3, maxContributions: 1000 }));
       for (let q = 0; q < 20; q++) {
         const answer = randomAnswer(random, docs, 4);
-        for (const datanets of [undefined, [1n], [0n, 2n]]) {
-          const options = { minTokens: 3, datanets, maxContributions: 1000 };
+        for (const [minTokens, datanets] of [
+          [3, undefined],
+          [5, undefined],
+          [3, [1n]],
+          [6, [0n, 2n]],
+        ] as const) {
+          const options = { minTokens, datanets, maxContributions: 1000 };
           const expected = single.attribute(answer, options);
           expect(tiered.attribute(answer, options)).toEqual(expected);
           expect(background.attribute(answer, options)).toEqual(expected);

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loop bounds; strict indexing would cost a branch per read in the hottest loops
-import { buildGramFilter } from "./gram-filter.ts";
-import { buildSuffixArray } from "./suffix-array.ts";
+import { gramFilterSteps } from "./gram-filter.ts";
+import { runSteps, suffixArraySteps } from "./suffix-array.ts";
 import { FIRST_TOKEN_ID, SENTINEL, SEPARATOR } from "./vocabulary.ts";
 
 /**
@@ -38,26 +38,37 @@ export interface SegmentPart {
   to: number;
 }
 
-/** Builds a segment from documents in order; blocking, linear in their tokens (SA-IS). */
+/** Builds a segment from documents in order, at once: linear in their tokens (SA-IS). */
 export function buildSegment(parts: readonly SegmentPart[], alphabetSize: number): Segment {
+  return runSteps(buildSegmentSteps(parts, alphabetSize));
+}
+
+/** buildSegment in slices of a few milliseconds each (see suffixArraySteps). */
+export function* buildSegmentSteps(
+  parts: readonly SegmentPart[],
+  alphabetSize: number,
+): Generator<void, Segment> {
   let tokens = 0;
   for (const part of parts) tokens += part.to - part.from;
   const text = new Int32Array(tokens + parts.length + 1);
   const docStarts = new Int32Array(parts.length + 1);
   const docNos = new Int32Array(parts.length);
   let at = 0;
-  parts.forEach((part, i) => {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     docStarts[i] = at;
     docNos[i] = part.docNo;
     text.set(part.tokens.subarray(part.from, part.to), at);
     at += part.to - part.from;
     text[at++] = SEPARATOR;
-  });
+  }
   docStarts[parts.length] = at;
   text[at] = SENTINEL;
-  const sa = buildSuffixArray(text, alphabetSize);
+  yield;
+  const sa = yield* suffixArraySteps(text, alphabetSize);
   const { symbols, symbolStarts } = symbolTable(text, alphabetSize);
-  const filter = buildGramFilter(text, tokens);
+  yield;
+  const filter = yield* gramFilterSteps(text, tokens);
   return {
     text,
     sa,
