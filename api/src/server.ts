@@ -7,6 +7,7 @@ import { useServer } from "graphql-ws/use/ws";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
 import { createRateLimiter, createRedisRateLimiter } from "./auth/rate-limit.ts";
+import { resolveViewer } from "./auth/viewer.ts";
 import { createChainService } from "./chain/index.ts";
 import type { Services } from "./context.ts";
 import { createAppDatabase } from "./db/index.ts";
@@ -139,6 +140,21 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     await Promise.all([app.ping(), reader.ping()]);
   };
 
+  const signedIn = async (req: IncomingMessage) => {
+    const headers = new Headers();
+    for (const name of ["authorization", "x-api-key", "cookie"]) {
+      const value = req.headers[name];
+      if (typeof value === "string") headers.set(name, value);
+    }
+    try {
+      return (
+        (await resolveViewer(services, limiter, new Request("http://api/", { headers }))) !== null
+      );
+    } catch {
+      return false;
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const incoming = req.headers["x-request-id"];
@@ -205,13 +221,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     if (refusal)
       return reply(refusal.status, JSON.stringify({ errors: [{ message: refusal.message }] }));
     if (path.startsWith("/content/") && req.method === "GET")
-      return serveContent(rag, path.slice("/content/".length), reply);
+      return serveContent(rag, path.slice("/content/".length), res);
     const length = Number(req.headers["content-length"] ?? 0);
-    const credentialed =
-      req.headers.authorization !== undefined ||
-      req.headers["x-api-key"] !== undefined ||
-      (req.headers.cookie ?? "").includes("=");
-    const limit = credentialed ? maxCredentialedBody : maxBody;
+    // Over the anonymous limit only with a credential that checks out, looked up from the
+    // headers alone: a made-up token does not get a large body read.
+    const limit =
+      length > maxBody && length <= maxCredentialedBody && (await signedIn(req))
+        ? maxCredentialedBody
+        : maxBody;
     if (length > limit) {
       return reply(
         413,

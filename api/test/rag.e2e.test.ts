@@ -151,6 +151,12 @@ describe.each(MODES)("RAG on a real indexer (%s)", (mode) => {
       reason: "INVALID_JSONL",
     });
     expect(await upload("x".repeat(MAX_CONTENT_BYTES + 1))).toMatchObject({ reason: "TOO_LARGE" });
+    const unknown = await s.gql(
+      UPLOAD,
+      { id: String(id + 100_000n), c: text, t: "text/plain" },
+      owner,
+    );
+    expect(unknown.data.uploadContribution.__typename).toBe("NotFoundError");
     const anonymous = await s.gql(UPLOAD, { id: String(id), c: text, t: "text/plain" });
     expect(anonymous.data.uploadContribution.__typename).toBe("ForbiddenError");
     // A body too large for any upload is refused from its Content-Length, unread.

@@ -39,6 +39,9 @@ function anonymous(request: Request): boolean {
 
 type Cached = ExecutionResult & { stringify: () => string };
 
+/** Largest serialised answer kept (characters): bounds the cache at entries × this. */
+const MAX_CACHED_CHARS = 64 * 1024;
+
 /**
  * Anonymous chain-state queries answered from memory until the indexer's next tick (new block,
  * reorg): the same freshness as Ponder's own SQL cache, without a round trip per request.
@@ -155,6 +158,8 @@ export function chainReadCache(
               return text;
             },
           };
+          // Large answers (stored content) are not worth their memory: they run each time.
+          if (cached.stringify().length > MAX_CACHED_CHARS) return;
           let entries = cache.get(document);
           if (!entries) {
             entries = new Map();

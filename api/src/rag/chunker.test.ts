@@ -128,7 +128,7 @@ describe("chunkContent", () => {
     expect(headed.map((c) => c.text.split("\n")[0])).toEqual(["## Alpha", "## Beta", "## Gamma"]);
   });
 
-  it("makes one chunk per JSON line, splitting only long lines", async () => {
+  it("packs whole JSON lines up to chunkSize, splitting only long lines", async () => {
     const long = JSON.stringify({ text: words(80, (i) => `donnée${i}`) });
     const content = `{"a":"é"}\r\n\n  {"b":[1,2,"日本"]}  \n${long}\n`;
     const chunks = await chunkContent(content, "application/x-ndjson", {
@@ -136,12 +136,19 @@ describe("chunkContent", () => {
       overlap: 20,
     });
     expectVerbatim(content, chunks);
-    expect(chunks[0]?.text).toBe('{"a":"é"}');
-    expect(chunks[1]?.text).toBe('{"b":[1,2,"日本"]}');
-    const rest = chunks.slice(2);
+    expect(chunks[0]?.text).toBe('{"a":"é"}\r\n\n  {"b":[1,2,"日本"]}');
+    const rest = chunks.slice(1);
     expect(rest.length).toBeGreaterThan(3);
     expect(rest[0]?.text.startsWith('{"text":"donnée0')).toBe(true);
     expect(rest[rest.length - 1]?.text.endsWith('"}')).toBe(true);
+  });
+
+  it("does not turn many tiny records into as many chunks", async () => {
+    const content = `${Array.from({ length: 5000 }, (_, i) => `{"i":${i}}`).join("\n")}\n`;
+    const chunks = await chunkContent(content, "application/x-ndjson");
+    expectVerbatim(content, chunks);
+    expect(chunks.length).toBeLessThan(Buffer.byteLength(content) / 900);
+    for (const chunk of chunks) for (const line of chunk.text.split(/\r?\n/)) JSON.parse(line);
   });
 
   it("refuses invalid JSON Lines naming the line", async () => {

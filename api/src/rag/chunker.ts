@@ -124,8 +124,8 @@ function* lines(content: string): Generator<{ start: number; end: number }> {
 
 /**
  * Splits content into overlapping chunks with LangChain's splitters: recursive on paragraphs,
- * lines, then words for text; on headings first for Markdown; for JSON Lines one chunk per
- * non-empty line (longer lines split like text). Each chunk is then located in the content and
+ * lines, then words for text; on headings first for Markdown; for JSON Lines whole lines
+ * packed up to `chunkSize` (longer lines split like text). Each chunk is then located in the content and
  * made the exact slice there (the splitters trim), so a quote from a chunk can be checked
  * against the content's bytes. Throws `ChunkingError` for content `validateContent` refuses.
  */
@@ -147,12 +147,22 @@ export async function chunkContent(
   const spans: Array<[number, number]> = [];
   if (mediaType === "application/x-ndjson") {
     const splitter = new RecursiveCharacterTextSplitter(fields);
+    // Whole lines packed up to chunkSize: a file of many tiny records must not turn into as
+    // many chunk rows (and embeddings) as it has lines.
+    let group: [number, number] | null = null;
     for (const line of lines(content)) {
       const [start, end] = trimmed(content, line.start, line.end);
       if (start === end) continue;
-      if (end - start <= chunkSize) spans.push([start, end]);
+      if (group && end - group[0] <= chunkSize) {
+        group[1] = end;
+        continue;
+      }
+      if (group) spans.push(group);
+      group = null;
+      if (end - start <= chunkSize) group = [start, end];
       else spans.push(...(await locate(splitter, content, start, end)));
     }
+    if (group) spans.push(group);
   } else {
     const splitter =
       mediaType === "text/markdown"

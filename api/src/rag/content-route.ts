@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { Rag } from "./index.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -11,11 +12,18 @@ const CONTENT_TYPES: Record<string, string> = {
  * so an on-chain `uri` can point here and anyone can check the bytes against `contentHash`.
  * Anonymous, under the Datanets' access rule.
  */
-export async function serveContent(
-  rag: Rag,
-  hash: string,
-  reply: (status: number, body: string, type?: string) => void,
-): Promise<void> {
+export async function serveContent(rag: Rag, hash: string, res: ServerResponse): Promise<void> {
+  // Uploaded text is served as inert data: never sniffed into HTML, never run as a page.
+  const reply = (status: number, body: string, type = "application/json") => {
+    res.writeHead(status, {
+      "content-type": type,
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "default-src 'none'; sandbox",
+      // A takedown must take effect at once, so no cache may keep a copy.
+      "cache-control": "no-store",
+    });
+    res.end(body);
+  };
   const error = (status: number, message: string) =>
     reply(status, JSON.stringify({ errors: [{ message }] }));
   if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) return error(400, "Expected /content/0x<sha256 hex>");

@@ -1,9 +1,10 @@
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, count, eq, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Address } from "viem";
 import type { AppDatabase } from "../db/index.ts";
 import { content, document, ragState } from "../db/schema.ts";
+import { IngestBusyError } from "../errors.ts";
 import type { ChainReader } from "../reader/index.ts";
 import { type DatanetAccessRule, openAccess } from "./access.ts";
 import {
@@ -17,7 +18,7 @@ import { ingestDocument } from "./ingest.ts";
 import { createLifecycle } from "./lifecycle.ts";
 import { createRagMetrics } from "./metrics.ts";
 import { createIngestQueue } from "./queue.ts";
-import { type SearchHit, type SearchMode, search } from "./search.ts";
+import { type SearchHit, type SearchQuery, search } from "./search.ts";
 import { createSpanIndex } from "./spans/index.ts";
 import { acceptUpload, type UploadOutcome } from "./upload.ts";
 import { ensureVectorIndex } from "./vector-index.ts";
@@ -31,8 +32,10 @@ export interface RagOptions {
   log: Logger;
   embeddings?: EmbeddingConfig;
   access?: DatanetAccessRule;
-  /** Uploads waiting or being ingested at once (default 64). */
+  /** Uploads held in memory for ingestion at once (default 64). */
   queueCapacity?: number;
+  /** QUEUED documents beyond which uploads are refused with IngestBusyError (default 1000). */
+  maxBacklog?: number;
   /** Prometheus registry for RAG's metrics. */
   registry?: Registry;
   /** Uploads up to this size are ingested before `upload` returns (default 64 KiB). */
@@ -74,6 +77,7 @@ export async function createRag(options: RagOptions) {
   };
   const spans = createSpanIndex();
   const queue = createIngestQueue({ capacity: options.queueCapacity ?? 64, concurrency: 1 });
+  const maxBacklog = options.maxBacklog ?? 1000;
   const metrics = createRagMetrics(options.registry, {
     queueSize: () => queue.size,
     spanStats: () => spans.stats(),
@@ -96,7 +100,25 @@ export async function createRag(options: RagOptions) {
       );
       await saveSketch();
       await lifecycle.refresh(id);
+      void refill();
     });
+  const capacity = options.queueCapacity ?? 64;
+  /**
+   * The queue in memory is bounded; the backlog is the QUEUED documents in the database. As the
+   * queue drains it takes the oldest of them, so an upload that found the queue full is still
+   * ingested, on this replica or another.
+   */
+  const refill = async () => {
+    const room = capacity - queue.size;
+    if (room <= 0) return;
+    const waiting = await db
+      .select({ id: document.contributionId })
+      .from(document)
+      .where(eq(document.ingestion, "QUEUED"))
+      .orderBy(document.updatedAt)
+      .limit(room);
+    for (const { id } of waiting) void ingest(id).catch(() => {});
+  };
   const lifecycle = createLifecycle({
     db,
     reader: reader.db,
@@ -111,13 +133,18 @@ export async function createRag(options: RagOptions) {
     log,
   });
 
-  // Documents queued or half-done when the last process stopped are picked up again.
+  // Documents half-done when the last process stopped are picked up again, then the backlog.
   const unfinished = await db
     .select({ id: document.contributionId })
     .from(document)
-    .where(inArray(document.ingestion, ["QUEUED", "PROCESSING"]));
+    .where(eq(document.ingestion, "PROCESSING"))
+    .limit(capacity);
   for (const { id } of unfinished) void ingest(id).catch(() => {});
-  const unsubscribe = reader.onTick(() => void lifecycle.sync());
+  await refill();
+  const unsubscribe = reader.onTick(() => {
+    void lifecycle.sync();
+    void refill().catch((error) => log.warn({ err: error }, "ingest refill failed"));
+  });
   const ready = lifecycle.sync();
 
   return {
@@ -129,25 +156,24 @@ export async function createRag(options: RagOptions) {
       return () => listeners.delete(listener);
     },
     async upload(input: Parameters<typeof acceptUpload>[1]): Promise<UploadOutcome> {
+      const [backlog] = await db
+        .select({ n: count() })
+        .from(document)
+        .where(eq(document.ingestion, "QUEUED"));
+      if ((backlog?.n ?? 0) >= maxBacklog) throw new IngestBusyError(maxBacklog);
       const outcome = await acceptUpload({ db, reader: reader.db }, input);
       if (outcome.kind === "stored" && outcome.queued) {
-        const job = ingest(outcome.contributionId);
+        // A full queue leaves it QUEUED in the database for `refill`.
+        const job = ingest(outcome.contributionId).catch((error) => {
+          if (!(error instanceof IngestBusyError)) throw error;
+        });
         if (Buffer.byteLength(input.content) <= (options.inlineBytes ?? 64 * 1024)) await job;
         else job.catch(() => {});
       }
       return outcome;
     },
-    async search(
-      viewer: Address | null,
-      query: {
-        text: string;
-        datanets: bigint[] | null;
-        contributor: Address | null;
-        k: number;
-        minScore: number | null;
-        mode: SearchMode;
-      },
-    ): Promise<SearchHit[]> {
+    /** `query.datanets` are narrowed to those the viewer may read. */
+    async search(viewer: Address | null, query: SearchQuery): Promise<SearchHit[]> {
       const datanets = await access.readable(viewer, query.datanets);
       const timer = metrics.searches.startTimer({ mode: query.mode });
       return search(

@@ -1,5 +1,5 @@
 import * as t from "@tributary/indexer/schema";
-import { and, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { getAddress } from "viem";
 import type { AppDb } from "../db/index.ts";
@@ -58,6 +58,16 @@ async function chainRows(reader: ReaderDb, ids: bigint[]): Promise<Map<bigint, C
   return found;
 }
 
+/** The highest contribution id the indexer shows (0 before any). */
+export async function newestContributionId(reader: ReaderDb): Promise<bigint> {
+  const [row] = await reader
+    .select({ id: t.contribution.id })
+    .from(t.contribution)
+    .orderBy(desc(t.contribution.id))
+    .limit(1);
+  return row?.id ?? 0n;
+}
+
 /** Deletes content rows no live document or pending upload refers to any more. */
 export async function collectContent(db: AppDb, hashes: string[]): Promise<void> {
   if (hashes.length === 0) return;
@@ -90,10 +100,38 @@ export function createLifecycle(deps: LifecycleDeps) {
       .delete(pendingUpload)
       .where(lt(pendingUpload.createdAt, new Date(Date.now() - ttl)))
       .returning({ hash: pendingUpload.contentHash });
-    const pending = await db.select().from(pendingUpload).limit(BATCH);
-    const chain = await chainRows(deps.reader, [...new Set(pending.map((p) => p.contributionId))]);
     const touched = new Set(expired.map((e) => e.hash));
     let promoted = false;
+    const newest = await newestContributionId(deps.reader);
+    // Only uploads the chain can already answer for, a page at a time: uploads for ids not
+    // indexed yet (however many) never hold back the ones that are.
+    let after = -1n;
+    for (;;) {
+      const pending = await db
+        .select()
+        .from(pendingUpload)
+        .where(
+          and(
+            sql`${pendingUpload.contributionId} > ${after.toString()}::bigint`,
+            sql`${pendingUpload.contributionId} <= ${newest.toString()}::bigint`,
+          ),
+        )
+        .orderBy(pendingUpload.contributionId)
+        .limit(BATCH);
+      if (pending.length === 0) break;
+      after = pending[pending.length - 1]?.contributionId ?? after;
+      promoted = (await promoteBatch(pending, touched)) || promoted;
+    }
+    await collectContent(db, [...touched]);
+    return promoted;
+  }
+
+  async function promoteBatch(
+    pending: (typeof pendingUpload.$inferSelect)[],
+    touched: Set<string>,
+  ): Promise<boolean> {
+    let promoted = false;
+    const chain = await chainRows(deps.reader, [...new Set(pending.map((p) => p.contributionId))]);
     for (const [id, row] of chain) {
       const uploads = pending.filter((p) => p.contributionId === id);
       const match = uploads.find(
@@ -133,7 +171,6 @@ export function createLifecycle(deps: LifecycleDeps) {
           "pending upload dropped: hash or contributor differ",
         );
     }
-    await collectContent(db, [...touched]);
     return promoted;
   }
 
@@ -198,6 +235,8 @@ export function createLifecycle(deps: LifecycleDeps) {
           chainStatus: document.chainStatus,
           ingestion: document.ingestion,
           hash: document.contentHash,
+          contributor: document.contributor,
+          datanetId: document.datanetId,
         })
         .from(document)
         .where(sql`${document.contributionId} > ${after.toString()}::bigint`)
@@ -211,7 +250,12 @@ export function createLifecycle(deps: LifecycleDeps) {
       );
       for (const doc of docs) {
         const onChain = chain.get(doc.id);
-        if (onChain && onChain.contentHash.toLowerCase() !== doc.hash.toLowerCase()) {
+        if (
+          onChain &&
+          (onChain.contentHash.toLowerCase() !== doc.hash.toLowerCase() ||
+            onChain.contributor.toLowerCase() !== doc.contributor.toLowerCase() ||
+            onChain.datanetId !== doc.datanetId)
+        ) {
           // Not this chain's contribution (a store that outlived its chain, or a registration
           // replaced by a reorg): it never belonged here, so it goes entirely.
           await forget(doc.id, doc.hash);

@@ -9,14 +9,22 @@ import {
   ContentHashMismatchError,
   ContentRefusedError,
   ContributionClosedError,
+  NotFoundError,
 } from "../errors.ts";
 import type { ReaderDb } from "../reader/index.ts";
 import { type MediaType, validateContent } from "./chunker.ts";
+import { newestContributionId } from "./lifecycle.ts";
 
 /** Largest content accepted, in UTF-8 bytes (the GraphQL field's description says so). */
 export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
 /** Uploads waiting for their contribution to be indexed, per uploader. */
 export const MAX_PENDING_PER_UPLOADER = 16;
+/**
+ * How far past the newest indexed contribution an upload may wait for its registration. Ids
+ * are sequential, so a contribution being registered now is within a few of the newest; an id
+ * further out is unknown and refused.
+ */
+export const PENDING_ID_WINDOW = 256n;
 
 /** Media type names accepted, each mapped to what the chunker splits by. */
 const MEDIA_TYPES: Record<string, MediaType> = {
@@ -85,6 +93,9 @@ export async function acceptUpload(
     .from(t.contribution)
     .where(eq(t.contribution.id, input.contributionId));
   if (!onChain) {
+    const newest = await newestContributionId(deps.reader);
+    if (input.contributionId <= newest || input.contributionId > newest + PENDING_ID_WINDOW)
+      throw new NotFoundError("Contribution", input.contributionId.toString());
     const [pending] = await db
       .select({ n: count() })
       .from(pendingUpload)
@@ -126,9 +137,15 @@ export async function acceptUpload(
     .select()
     .from(document)
     .where(eq(document.contributionId, input.contributionId));
-  // The same bytes again: nothing to do unless an earlier attempt failed or was removed.
+  // The same bytes again: nothing to do unless an earlier attempt failed or was removed (a
+  // QUEUED one is queued again: the queue ignores what it already holds).
   if (existing && existing.ingestion !== "FAILED" && existing.ingestion !== "REMOVED")
-    return { kind: "stored", contributionId: input.contributionId, contentHash, queued: false };
+    return {
+      kind: "stored",
+      contributionId: input.contributionId,
+      contentHash,
+      queued: existing.ingestion === "QUEUED",
+    };
   await db.transaction(async (tx) => {
     await tx
       .insert(content)

@@ -11,6 +11,8 @@ import {
   ContentRefusedError,
   ContributionClosedError,
   IngestBusyError,
+  InvalidInputError,
+  NotFoundError,
 } from "../errors.ts";
 import { MAX_CONTENT_BYTES, type SearchHit } from "../rag/index.ts";
 import { authErrors, ErrorInterface } from "./errors.ts";
@@ -262,16 +264,27 @@ const UploadContributionPayload = builder
     }),
   });
 
+/** Bytes of content one request may read (a search can name 50 contributions of 4 MiB). */
+const MAX_CONTENT_PER_REQUEST = 8 * 1024 * 1024;
+const contentServed = new WeakMap<Context, number>();
+
 builder.objectField(ContributionRef, "content", (f) =>
   f.string({
     nullable: true,
     description:
-      "The stored content, exactly as uploaded (its sha256 is `contentHash`), under the Datanet's access rule (every Datanet is open until the protocol's access registry lands). Null when nothing was uploaded or after a takedown or rejection deleted it.",
+      "The stored content, exactly as uploaded (its sha256 is `contentHash`), at most 8 MiB of content per request, under the Datanet's access rule (every Datanet is open until the protocol's access registry lands). Null when nothing was uploaded or after a takedown or rejection deleted it.",
     resolve: async (c, _, ctx) => {
       if (!(await ctx.rag.access.canRead(viewerAddress(ctx), c.datanetId)))
         throw new ForbiddenError("This Datanet's content is restricted");
       const doc = await ctx.rag.document(c.id);
       if (!doc || doc.ingestion === "REMOVED") return null;
+      const served = (contentServed.get(ctx) ?? 0) + doc.byteLength;
+      if (served > MAX_CONTENT_PER_REQUEST)
+        throw new InvalidInputError(
+          `At most ${MAX_CONTENT_PER_REQUEST} bytes of content per request; ask for fewer contributions' content at once`,
+          "content",
+        );
+      contentServed.set(ctx, served);
       return ctx.rag.contentByHash(doc.contentHash);
     },
   }),
@@ -351,13 +364,14 @@ builder.queryFields((f) => ({
 builder.mutationFields((f) => ({
   uploadContribution: f.field({
     type: UploadContributionPayload,
-    description: `Uploads the content of one of the caller's contributions (SIWE session, or an API key with the CONTENT scope). The sha256 of its UTF-8 bytes exactly as sent must be the contribution's on-chain \`contentHash\`. At most ${MAX_CONTENT_BYTES} bytes (${MAX_CONTENT_BYTES / 1024 / 1024} MiB) of UTF-8; requests whose body is larger than that allows are refused before the body is read. Content up to 64 KiB is ingested before the answer; larger content in the background (see \`Contribution.ingestion\`). Uploading the same content again is a no-op. Errors: ContentHashMismatchError, ContentRefusedError, ContributionClosedError, IngestBusyError, ForbiddenError (someone else's contribution), AuthenticationError. Nothing is stored when it fails.`,
+    description: `Uploads the content of one of the caller's contributions (SIWE session, or an API key with the CONTENT scope). The sha256 of its UTF-8 bytes exactly as sent must be the contribution's on-chain \`contentHash\`. At most ${MAX_CONTENT_BYTES} bytes (${MAX_CONTENT_BYTES / 1024 / 1024} MiB) of UTF-8; requests whose body is larger than that allows are refused before the body is read. Content up to 64 KiB is ingested before the answer; larger content in the background (see \`Contribution.ingestion\`). Uploading the same content again is a no-op. A contribution the indexer does not show yet is held as pending (checked and ingested once it does) when its id is at most 256 past the newest indexed one; any other unknown id is a NotFoundError. Errors: ContentHashMismatchError, ContentRefusedError, ContributionClosedError, IngestBusyError (retryable: too many uploads wait for ingestion), NotFoundError, ForbiddenError (someone else's contribution, or a key without the CONTENT scope), AuthenticationError. Nothing is stored when it fails.`,
     errors: {
       types: [
         ContentHashMismatchError,
         ContentRefusedError,
         ContributionClosedError,
         IngestBusyError,
+        NotFoundError,
         ...authErrors,
       ],
     },
