@@ -7,6 +7,7 @@ import { content, document, ragState } from "../db/schema.ts";
 import { IngestBusyError } from "../errors.ts";
 import type { ChainReader } from "../reader/index.ts";
 import { type DatanetAccessRule, openAccess } from "./access.ts";
+import { hashFeature } from "./embeddings/features.ts";
 import {
   createDfSketch,
   createEmbeddingProvider,
@@ -183,6 +184,7 @@ export async function createRag(options: RagOptions) {
           embedQuery: (text) => embedder.embedQuery(text),
           provider: embedder.provider,
           dimensions: embedder.dimensions,
+          idf: (word) => sketch.idf(hashFeature(`w:${word}`)),
         },
         { ...query, datanets },
       ).finally(() => timer());

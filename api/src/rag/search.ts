@@ -37,6 +37,8 @@ export interface SearchDeps {
   embedQuery(text: string): Promise<number[]>;
   provider: string;
   dimensions: number;
+  /** Inverse document frequency of a query word (lower-cased), from the embedder's sketch. */
+  idf(word: string): number;
 }
 
 /** Reciprocal rank fusion constant (Cormack et al.): damps the weight of the top ranks. */
@@ -155,14 +157,25 @@ export function orQuery(text: string): string | null {
   return words.length > 0 ? [...new Set(words)].join(" | ") : null;
 }
 
-/** Full-text matches ranked by cover density (`ts_rank_cd` with normalisation 32: in [0, 1)). */
+/**
+ * Full-text matches scored by the sum of the IDFs of the query words a chunk matches, with
+ * `ts_rank_cd` (normalisation 32, in [0, 1)) × 0.001 breaking ties. `ts_rank_cd` alone weighs
+ * every matched word alike, so a chunk repeating a common query word outranked the one holding
+ * the query's rare names (`api/bench/rag.ts`: recall@5 0.60 → 0.95 on the synthetic corpus).
+ * A stop word's `to_tsquery` is empty and matches nothing.
+ */
 async function fullTextSearch(deps: SearchDeps, query: SearchQuery, limit: number) {
   const terms = orQuery(query.text);
   if (!terms) return [];
+  const words = terms.split(" | ");
   const tsquery = sql`to_tsquery('english', ${terms})`;
+  const score = sql.join(
+    words.map((w) => sql`(tsv @@ to_tsquery('english', ${w}))::int * ${deps.idf(w)}::float8`),
+    sql` + `,
+  );
   const result = await deps.db.execute(sql`
-    SELECT ${COLUMNS}, ts_rank_cd(tsv, ${tsquery}, 32) AS score FROM app.chunk
-    WHERE tsv @@ ${tsquery} AND ${filters(query)}
+    SELECT ${COLUMNS}, ${score} + 0.001 * ts_rank_cd(tsv, ${tsquery}, 32) AS score
+    FROM app.chunk WHERE tsv @@ ${tsquery} AND ${filters(query)}
     ORDER BY score DESC, contribution_id, index LIMIT ${limit}`);
   return rowsOf(result).map(toHit);
 }

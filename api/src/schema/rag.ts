@@ -31,7 +31,7 @@ export const SearchMode = builder.enumType("SearchMode", {
     },
     FULLTEXT: {
       description:
-        "PostgreSQL full-text match (English stemming; any query word may match). `score` is `ts_rank_cd` with normalisation 32, in [0, 1).",
+        "PostgreSQL full-text match (English stemming; any query word may match). `score` is the sum of the inverse document frequencies of the query words the chunk matches (ln((N + 1)/(df + 1)) + 1 each, N the chunks seen), plus 0.001 × `ts_rank_cd` (normalisation 32) to break ties.",
     },
     HYBRID: {
       description:
