@@ -21,7 +21,7 @@ import { createRagMetrics } from "./metrics.ts";
 import { createIngestQueue } from "./queue.ts";
 import { type SearchHit, type SearchQuery, search } from "./search.ts";
 import { createSpanIndex } from "./spans/index.ts";
-import { acceptUpload, type UploadOutcome } from "./upload.ts";
+import { acceptUpload, INT8_LIMIT, type UploadOutcome } from "./upload.ts";
 import { ensureVectorIndex } from "./vector-index.ts";
 
 export type { SearchHit, SearchMode } from "./search.ts";
@@ -175,7 +175,9 @@ export async function createRag(options: RagOptions) {
     },
     /** `query.datanets` are narrowed to those the viewer may read. */
     async search(viewer: Address | null, query: SearchQuery): Promise<SearchHit[]> {
-      const datanets = await access.readable(viewer, query.datanets);
+      const readable = await access.readable(viewer, query.datanets);
+      // Ids past Postgres's bigint hold nothing; left in, they would fail the query.
+      const datanets = readable && readable.filter((id) => id < INT8_LIMIT);
       const timer = metrics.searches.startTimer({ mode: query.mode });
       return search(
         {
@@ -207,6 +209,7 @@ export async function createRag(options: RagOptions) {
     },
     /** A contribution's stored document row (null when nothing was uploaded). */
     async document(contributionId: bigint) {
+      if (contributionId >= INT8_LIMIT) return null;
       const [row] = await db
         .select()
         .from(document)

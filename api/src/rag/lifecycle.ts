@@ -190,6 +190,8 @@ export function createLifecycle(deps: LifecycleDeps) {
         .where(eq(document.contributionId, id));
     });
     deps.forget?.(texts.map((t) => t.text ?? ""));
+    // Pending uploads of the same bytes (by anyone) would keep the taken-down text stored.
+    await db.delete(pendingUpload).where(eq(pendingUpload.contentHash, hash));
     await collectContent(db, [hash]);
   }
 

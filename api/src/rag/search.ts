@@ -105,6 +105,9 @@ const rowsOf = (result: unknown): Row[] =>
 async function vectorSearch(deps: SearchDeps, query: SearchQuery, limit: number) {
   const dim = sql.raw(String(deps.dimensions));
   const embedding = await deps.embedQuery(query.text);
+  // A text without features (emoji, punctuation) embeds to zero: it is near nothing, and
+  // its cosine distance is undefined.
+  if (!embedding.some((x) => x !== 0)) return [];
   const q = sql`${`[${embedding.join(",")}]`}::vector(${dim})`;
   const distance = sql`embedding::vector(${dim}) <=> ${q}`;
   // Literal, not a parameter: the planner must see it to use the partial index.

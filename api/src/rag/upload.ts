@@ -13,7 +13,7 @@ import {
 } from "../errors.ts";
 import type { ReaderDb } from "../reader/index.ts";
 import { type MediaType, validateContent } from "./chunker.ts";
-import { newestContributionId } from "./lifecycle.ts";
+import { collectContent, newestContributionId } from "./lifecycle.ts";
 
 /** Largest content accepted, in UTF-8 bytes (the GraphQL field's description says so). */
 export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
@@ -25,6 +25,10 @@ export const MAX_PENDING_PER_UPLOADER = 16;
  * further out is unknown and refused.
  */
 export const PENDING_ID_WINDOW = 256n;
+/** Uploads waiting across all uploaders: fresh accounts cost nothing, disk does. */
+export const MAX_PENDING_TOTAL = 256;
+/** Ids at or past this cannot be stored (Postgres `bigint`); none can be registered soon. */
+export const INT8_LIMIT = 2n ** 63n;
 
 /** Media type names accepted, each mapped to what the chunker splits by. */
 const MEDIA_TYPES: Record<string, MediaType> = {
@@ -93,6 +97,8 @@ export async function acceptUpload(
     .from(t.contribution)
     .where(eq(t.contribution.id, input.contributionId));
   if (!onChain) {
+    if (input.contributionId >= INT8_LIMIT)
+      throw new NotFoundError("Contribution", input.contributionId.toString());
     const newest = await newestContributionId(deps.reader);
     if (input.contributionId <= newest || input.contributionId > newest + PENDING_ID_WINDOW)
       throw new NotFoundError("Contribution", input.contributionId.toString());
@@ -100,10 +106,20 @@ export async function acceptUpload(
       .select({ n: count() })
       .from(pendingUpload)
       .where(eq(pendingUpload.uploadedBy, input.uploader));
-    if ((pending?.n ?? 0) >= MAX_PENDING_PER_UPLOADER)
+    const [all] = await db.select({ n: count() }).from(pendingUpload);
+    if ((pending?.n ?? 0) >= MAX_PENDING_PER_UPLOADER || (all?.n ?? 0) >= MAX_PENDING_TOTAL)
       throw new ContentRefusedError(
         "TOO_MANY_PENDING",
         `At most ${MAX_PENDING_PER_UPLOADER} uploads may wait for their contributions to be indexed`,
+      );
+    const [replaced] = await db
+      .select({ hash: pendingUpload.contentHash })
+      .from(pendingUpload)
+      .where(
+        and(
+          eq(pendingUpload.contributionId, input.contributionId),
+          eq(pendingUpload.uploadedBy, input.uploader),
+        ),
       );
     await db.transaction(async (tx) => {
       await tx
@@ -123,6 +139,7 @@ export async function acceptUpload(
           set: { contentHash, mediaType, createdAt: new Date() },
         });
     });
+    if (replaced && replaced.hash !== contentHash) await collectContent(db, [replaced.hash]);
     return { kind: "pending", contributionId: input.contributionId, contentHash };
   }
 
