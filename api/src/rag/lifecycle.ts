@@ -27,8 +27,8 @@ export interface LifecycleDeps {
   pendingTtlMs?: number;
 }
 
-/** Ids per reader query (`IN (…)` lists stay small for Ponder's SQL endpoint). */
-const BATCH = 500;
+/** Ids per reader query: `@ponder/client` sends SQL in a GET URL, and 500 ids (37 KB) failed. */
+const BATCH = 100;
 /** Statuses after which content is deleted (tombstoned chunks stay). */
 const CLOSED = new Set(["Rejected", "Withdrawn"]);
 
