@@ -10,17 +10,10 @@
 //
 // Everything derives from the seed: the same options give the same corpus, byte for byte.
 
-/** mulberry32: a small, fast, seeded 32-bit PRNG; returns [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The seeded PRNG the span index's tests use (mulberry32), so every synthetic set shares one. */
+import { createRandom as prng } from "../src/rag/spans/synthetic.ts";
+
+export { prng };
 
 type Rand = () => number;
 

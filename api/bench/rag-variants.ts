@@ -15,7 +15,6 @@
 // - HYBRID of these, with the production RRF (k = 60, top 40 of each); the production HYBRID at
 //   other depths; one weighted RRF.
 import { sql } from "drizzle-orm";
-import type { Address } from "viem";
 import type { AppDatabase } from "../src/db/index.ts";
 import { hashFeature } from "../src/rag/embeddings/features.ts";
 import { type DfSketch, embedTextSync } from "../src/rag/embeddings/index.ts";
@@ -23,9 +22,11 @@ import {
   fuse,
   orQuery,
   RRF_K,
+  rowsOf,
   type SearchDeps,
   type SearchHit,
   search,
+  toHit,
 } from "../src/rag/search.ts";
 import { HNSW } from "../src/rag/vector-index.ts";
 
@@ -47,33 +48,6 @@ export interface VariantContext {
 const depthOf = (k: number) => Math.min(Math.max(k * 4, 40), 200);
 export const WIDE_DIMENSIONS = 2000;
 const SIDE_TABLE = "app.rag_bench_vec";
-
-interface Row {
-  contribution_id: string | bigint;
-  datanet_id: string | bigint;
-  contributor: string;
-  start_offset: number;
-  end_offset: number;
-  chunk_hash: string;
-  text: string;
-  score: number | string;
-}
-
-const rowsOf = (result: unknown): Row[] =>
-  ((result as { rows?: Row[] }).rows ?? (result as Row[])) as Row[];
-
-const toHit = (row: Row): SearchHit => ({
-  score: Number(row.score),
-  text: row.text,
-  citation: {
-    contributionId: BigInt(row.contribution_id),
-    datanetId: BigInt(row.datanet_id),
-    contributor: row.contributor as Address,
-    startOffset: row.start_offset,
-    endOffset: row.end_offset,
-    chunkHash: row.chunk_hash,
-  },
-});
 
 const COLUMNS = sql.raw(
   "c.contribution_id, c.datanet_id, c.contributor, c.start_offset, c.end_offset, c.chunk_hash, c.text",

@@ -54,7 +54,8 @@ export const PGLITE_OVERFETCH = 40;
 /** pgvector's ceiling for `hnsw.ef_search`. */
 const MAX_EF_SEARCH = 1000;
 
-interface Row {
+/** A chunk row as the search queries select it. */
+export interface Row {
   contribution_id: string | bigint;
   datanet_id: string | bigint;
   contributor: string;
@@ -85,7 +86,7 @@ function filters(query: SearchQuery): SQL {
   return sql.join(parts, sql` AND `);
 }
 
-const toHit = (row: Row): SearchHit => ({
+export const toHit = (row: Row): SearchHit => ({
   score: Number(row.score),
   text: row.text,
   citation: {
@@ -98,7 +99,8 @@ const toHit = (row: Row): SearchHit => ({
   },
 });
 
-const rowsOf = (result: unknown): Row[] =>
+/** Rows of an `execute` result: node-postgres wraps them in `rows`, PGlite too; either way. */
+export const rowsOf = (result: unknown): Row[] =>
   ((result as { rows?: Row[] }).rows ?? (result as Row[])) as Row[];
 
 /** Nearest chunks by cosine similarity (score = 1 − cosine distance, in [−1, 1]). */
