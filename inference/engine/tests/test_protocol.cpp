@@ -371,6 +371,24 @@ TEST(stdinEndFinishesWorkInFlightThenExits) {
   CHECK_EQ(engine.wait(), 0);
 }
 
+TEST(refusesASocketPathOverTheSunPathLimitNamingIt) {
+  // sun_path holds 108 bytes, the terminating NUL included: a longer path must be refused with
+  // the limit named, not a bare "cannot create socket".
+  const std::string path = "/tmp/" + std::string(120, 's') + ".sock";
+  const std::string command = engineBinary() + " --socket " + path + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  CHECK(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  size_t got;
+  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, got);
+  const int status = ::pclose(pipe);
+  CHECK_EQ(WEXITSTATUS(status), 1);
+  if (out.find("107 bytes") == std::string::npos || out.find(std::to_string(path.size())) == std::string::npos) {
+    throw Failure("the error does not name the limit and the path's length: " + out);
+  }
+}
+
 TEST(servesTheSameProtocolOnAUnixSocket) {
   // sun_path holds 108 bytes: a scratch dir under a long checkout path would not fit.
   char shortDir[] = "/tmp/trb-engine-XXXXXX";

@@ -111,10 +111,15 @@ bool serve(ProtocolServer& server, int inFd, int outFd, bool& writable) {
 }
 
 int listenOn(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (fd < 0 || path.size() >= sizeof(address.sun_path)) fail(ErrorCode::kIo, "cannot create socket " + path);
+  if (path.size() >= sizeof(address.sun_path)) {
+    fail(ErrorCode::kInvalidRequest, "socket path " + path + " is " + std::to_string(path.size()) + " bytes; a unix socket path holds at most " +
+                                         std::to_string(sizeof(address.sun_path) - 1) + " bytes (sun_path is " +
+                                         std::to_string(sizeof(address.sun_path)) + " with its NUL): use a shorter path");
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) fail(ErrorCode::kIo, "cannot create socket " + path + ": " + std::strerror(errno));
   std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
   ::unlink(path.c_str());
   if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 4) != 0) {
