@@ -6,6 +6,7 @@ export default defineConfig({
     projects: [
       "contracts",
       "inference/pool",
+      "agents",
       "indexer",
       "api",
       { test: { name: "root", include: ["scripts/**/*.test.ts"], testTimeout: 60_000 } },

@@ -1,0 +1,29 @@
+export { actualPrice, maxPrice } from "./pricing.ts";
+export * from "./receipt/receipt.ts";
+export type { InvocationContext } from "./runtime/graph.ts";
+export { createInvocationGraph } from "./runtime/graph.ts";
+export { buildPrompt, lastUserTurn } from "./runtime/prompt.ts";
+export type { InvocationStateType } from "./runtime/state.ts";
+export type * from "./runtime/types.ts";
+export {
+  checkSpecAgainstChain,
+  type SpecChainView,
+  type SpecModelRecord,
+} from "./spec/check-chain.ts";
+export {
+  type AgentSpec,
+  AgentSpecError,
+  type AgentTool,
+  agentSpecSchema,
+  parseAgentSpec,
+  type RetrievalMode,
+  type SpecProblem,
+  specHash,
+} from "./spec/spec.ts";
+export {
+  checkVoucher,
+  VOUCHER_TYPES,
+  type Voucher,
+  type VoucherProblem,
+  voucherDomain,
+} from "./voucher/voucher.ts";

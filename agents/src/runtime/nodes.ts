@@ -1,0 +1,120 @@
+// The invocation graph's nodes, one small function each. Each reads the state and the call's
+// context and returns its update; `graph.ts` only wires them.
+import { ChatOpenAI } from "@langchain/openai";
+import type { AgentSpec } from "../spec/spec.ts";
+import { buildPrompt, lastUserTurn } from "./prompt.ts";
+import type { InvocationStateType, InvocationUpdate } from "./state.ts";
+import type { RuntimeDeps } from "./types.ts";
+
+/** What one call brings besides its messages. */
+export interface InvocationContext {
+  spec: AgentSpec;
+  /** The ensemble in the pool's terms: adapter content hashes (hex, no 0x) and weights. */
+  adapters: { id: string; weight: number }[];
+  /** The request id this call uses at the pool (its usage record is fetched by it). */
+  poolRequestId: string;
+  maxTokens: number;
+  temperature: number;
+  /** Datanets whose content spans are credited against. */
+  spanDatanets: bigint[];
+  onToken(index: number, text: string): void;
+  signal: AbortSignal;
+  /** Builds, signs and stores the receipt once the answer is final. */
+  issueReceipt(state: InvocationStateType): Promise<void>;
+}
+
+export type Node = (
+  state: InvocationStateType,
+  deps: RuntimeDeps,
+  ctx: InvocationContext,
+) => Promise<InvocationUpdate>;
+
+export const retrieve: Node = async (state, deps, ctx) => {
+  const { retrieval, tools } = ctx.spec;
+  if (!tools.includes("datanet_search") || retrieval.datanets.length === 0) return {};
+  const text = lastUserTurn(state.messages);
+  if (text.trim() === "") return {};
+  const hits = await deps.search({
+    text,
+    datanets: retrieval.datanets.map(BigInt),
+    k: retrieval.k,
+    mode: retrieval.mode,
+    minScore: retrieval.minScore,
+  });
+  return {
+    hits,
+    toolCalls: [{ tool: "datanet_search", calledBy: "rule", input: text, results: hits.length }],
+  };
+};
+
+export const readChain: Node = async (state, deps, ctx) => {
+  if (!ctx.spec.tools.includes("chain_state")) return {};
+  const text = lastUserTurn(state.messages);
+  const facts = await deps.readChainState(text);
+  if (facts.length === 0) return {};
+  return {
+    facts,
+    toolCalls: [{ tool: "chain_state", calledBy: "rule", input: text, results: facts.length }],
+  };
+};
+
+export const prompt: Node = async (state, _deps, ctx) => ({
+  prompt: buildPrompt(ctx.spec.systemPrompt, state.hits, state.facts, state.messages),
+});
+
+export const generate: Node = async (state, deps, ctx) => {
+  const { generation } = ctx.spec;
+  const model = new ChatOpenAI({
+    model: deps.pool.model,
+    apiKey: deps.pool.apiKey,
+    configuration: {
+      baseURL: deps.pool.baseURL,
+      defaultHeaders: { "x-request-id": ctx.poolRequestId },
+    },
+    temperature: ctx.temperature,
+    topP: generation.topP,
+    maxTokens: ctx.maxTokens,
+    ...(generation.stop?.length ? { stop: generation.stop } : {}),
+    streamUsage: true,
+    maxRetries: 0,
+    modelKwargs: { adapters: ctx.adapters },
+  });
+  let answer = "";
+  let index = 0;
+  let finishReason: string | null = null;
+  const stream = await model.stream(
+    state.prompt.map((turn) => [turn.role, turn.content] as [string, string]),
+    { signal: ctx.signal },
+  );
+  for await (const chunk of stream) {
+    const text = typeof chunk.content === "string" ? chunk.content : "";
+    if (text !== "") {
+      answer += text;
+      ctx.onToken(index++, text);
+    }
+    const reason = chunk.response_metadata?.finish_reason;
+    if (typeof reason === "string") finishReason = reason;
+  }
+  return { answer, finishReason };
+};
+
+export const cite: Node = async (state, deps) => {
+  const outcome = deps.checkCitations(state.answer, state.hits);
+  return outcome.ok
+    ? { citations: outcome.citations, citationFailures: [] }
+    : { citations: [], citationFailures: outcome.failures };
+};
+
+export const attribute: Node = async (state, deps, ctx) => {
+  if (state.answer === "" || ctx.spanDatanets.length === 0) return { spans: [] };
+  return { spans: await deps.attributeSpans(state.answer, ctx.spanDatanets) };
+};
+
+export const meter: Node = async (_state, deps, ctx) => ({
+  usage: await deps.pool.usage(ctx.poolRequestId),
+});
+
+export const receipt: Node = async (state, _deps, ctx) => {
+  await ctx.issueReceipt(state);
+  return {};
+};
