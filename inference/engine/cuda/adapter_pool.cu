@@ -154,9 +154,11 @@ void AdapterPool::upload(int s, const LoraAdapter& adapter) {
     }
   }
   if (maxRank > maxRank_) {
-    fail(ErrorCode::kInvalidRequest, "adapter " + adapter.id + " has rank " + std::to_string(maxRank) +
-                                         "; the GPU adapter pool was sized for rank <= " + std::to_string(maxRank_) +
-                                         " (TRIBUTARY_MAX_LORA_RANK)");
+    // The engine refuses such adapters at load (maxAdapterRank); should one get here, it fails
+    // the requests using it alone.
+    throw AdapterError(ErrorCode::kAdapterRankTooLarge, adapter.id,
+                       "adapter " + adapter.id + " has rank " + std::to_string(maxRank) +
+                           "; the GPU adapter pool was sized for rank <= " + std::to_string(maxRank_) + " (TRIBUTARY_MAX_LORA_RANK)");
   }
   if (!slot.adapterId.empty()) {
     stats_.evictions++;

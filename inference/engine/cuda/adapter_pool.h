@@ -46,7 +46,7 @@ class AdapterPool {
   void beginStep();
   void endStep() { beginStep(); }
   // The adapter's slot, starting its upload when it is not resident; -1 when every slot is
-  // pinned or in use by this step. Throws kInvalidRequest for a rank above maxRank. May wait on
+  // pinned or in use by this step. Throws AdapterError (kAdapterRankTooLarge) for a rank above maxRank. May wait on
   // the host for a staging buffer (when two copies are already in flight).
   int ensureResident(const LoraAdapter& adapter);
   // The complete set of adapters wanted resident now (replaces the last call's): they are
@@ -75,6 +75,7 @@ class AdapterPool {
   int slotRank(int slot) const { return slots_[size_t(slot)].maxRank; }
 
   int numSlots() const { return int(slots_.size()); }
+  int maxRank() const { return maxRank_; }  // the engine refuses larger adapters at load
   size_t slotBytes() const { return slotElements_ * sizeof(__nv_bfloat16); }
   Json stats();
 

@@ -32,6 +32,7 @@ class CudaModel final : public ForwardModel {
 
   void forward(const cpu::ForwardBatch& batch, std::vector<float>& logits) override;
   Json deviceStats() const override { return pool_->stats(); }
+  int maxAdapterRank() const override { return pool_->maxRank(); }
   void prefetchAdapters(const std::vector<const LoraAdapter*>& wanted) override { pool_->prefetch(wanted); }
   bool adaptersReady(const std::vector<const LoraAdapter*>& adapters) override;
   void setAdapterPinned(const LoraAdapter& adapter, bool pinned) override { pool_->setPinned(adapter, pinned); }

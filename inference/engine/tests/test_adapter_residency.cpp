@@ -341,3 +341,79 @@ TEST(copiesThatCannotStartAtAdmissionAreRetriedEveryStep) {
   CHECK(run.tokens["ensemble"] == unwaited(ensemble));
   CHECK_EQ(poolStat(engine, "adapter_wait_steps"), 2);
 }
+
+namespace {
+
+// A device whose slots hold adapters of rank <= `limit` but which (like the CUDA pool before
+// the engine asked it) claims the CPU's limit, so larger adapters reach it: it fails them when
+// asked to copy one (prefetch) or, with `failInForward`, when a step uses one.
+class SmallSlotModel final : public ForwardModel {
+ public:
+  SmallSlotModel(std::unique_ptr<ForwardModel> cpu, int limit, bool failInForward)
+      : cpu_(std::move(cpu)), limit_(limit), failInForward_(failInForward) {}
+  void forward(const cpu::ForwardBatch& batch, std::vector<float>& logits) override {
+    for (const cpu::BatchSequence& seq : batch.sequences) {
+      for (const cpu::AdapterTerm& term : seq.adapters) {
+        if (failInForward_) check(*term.adapter);
+        CHECK(term.adapter->rank <= limit_);  // never computed with an adapter it cannot hold
+      }
+    }
+    cpu_->forward(batch, logits);
+  }
+  void prefetchAdapters(const std::vector<const LoraAdapter*>& wanted) override {
+    if (failInForward_) return;
+    for (const LoraAdapter* adapter : wanted) check(*adapter);
+  }
+
+ private:
+  void check(const LoraAdapter& adapter) const {
+    if (adapter.rank > limit_) {
+      throw AdapterError(ErrorCode::kAdapterRankTooLarge, adapter.id, "test device slots hold rank <= " + std::to_string(limit_));
+    }
+  }
+  std::unique_ptr<ForwardModel> cpu_;
+  int limit_;
+  bool failInForward_;
+};
+
+}  // namespace
+
+TEST(anAdapterTheDeviceCannotHoldFailsOnlyTheRequestsUsingIt) {
+  for (bool failInForward : {false, true}) {
+    EngineConfig config;
+    config.adapters.deviceSlots = 4;
+    Engine engine(fixture().model, config, [&](std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kv, int slots) {
+      return std::make_unique<SmallSlotModel>(makeForwardModel(Backend::kCpu, std::move(model), kv, slots), 8, failInForward);
+    });
+    auto ids = loadAdapters(engine);  // ranks 4, 8, 12
+    const std::vector<GenerateRequest> fine = {request("small", 1, {{ids[0], 1.0f}}, 6), request("base", 2, {}, 6),
+                                               request("eight", 3, {{ids[1], 1.0f}}, 5)};
+    const std::vector<GenerateRequest> doomed = {request("big", 4, {{ids[2], 1.0f}}, 6),
+                                                 request("ensemble", 5, {{ids[0], 0.5f}, {ids[2], 0.5f}}, 6)};
+    for (const auto& r : fine) engine.addRequest(r);
+    for (const auto& r : doomed) engine.addRequest(r);
+    std::map<std::string, std::vector<int>> tokens;
+    std::map<std::string, std::vector<FinishEvent>> finished;
+    for (int step = 0; engine.hasWork() && step < 1000; ++step) {
+      StepResult result = engine.step();  // must not throw: the error is the doomed requests' alone
+      for (const TokenEvent& t : result.tokens) tokens[t.key].push_back(t.token);
+      for (const FinishEvent& f : result.finished) finished[f.key].push_back(f);
+    }
+    CHECK(!engine.hasWork());
+    for (const auto& r : fine) {
+      CHECK_EQ(finished[r.key].size(), size_t(1));
+      CHECK(finished[r.key][0].reason == FinishReason::kLength);
+      CHECK(tokens[r.key] == unwaited(r));
+    }
+    for (const auto& r : doomed) {
+      CHECK_EQ(finished[r.key].size(), size_t(1));
+      CHECK(finished[r.key][0].reason == FinishReason::kError);
+      CHECK(finished[r.key][0].errorCode == ErrorCode::kAdapterRankTooLarge);
+      CHECK(tokens[r.key].empty());
+    }
+    const Json stats = engine.stats();
+    CHECK_EQ(stats.find("requests")->find("failed")->asInt(), 2);
+    CHECK_EQ(stats.find("kv_cache")->find("blocks_used")->asInt(), 0);
+    CHECK_EQ(poolStat(engine, "slots_active"), 0);
+  }
+}

@@ -295,6 +295,38 @@ TEST(requestErrorsAreTypedAndScopedToTheirRequest) {
   expectHealthy(engine);
 }
 
+TEST(anAdapterAboveMaxLoraRankIsRefusedAtLoadWhileOtherRequestsFinish) {
+  EngineProcess engine;
+  Json loaded = loadModel(engine, {{"max_lora_rank", Json(8)}});
+  CHECK_EQ(loaded.find("max_lora_rank")->asInt(), 8);
+  const std::string small = loadAdapter(engine, files().adapters[0]);  // rank 4
+  for (const char* id : {"g1", "g2"}) {
+    engine.send(op(Json(id), "generate", {{"prompt_tokens", Json::array({Json(1), Json(2)})}, {"adapter", Json(small)},
+                                          {"max_tokens", Json(24)}, {"temperature", Json(0.7)}, {"seed", Json(3)}}));
+  }
+  engine.send(op(Json("big"), "load_adapter", {{"path", Json(files().adapters[2])}}));  // rank 12
+  std::map<std::string, std::string> ends;  // id -> "done:<reason>" or the error code
+  std::map<std::string, int> tokens;
+  while (ends.size() < 3) {
+    Json message = engine.receive();
+    const std::string id = message.find("id")->asString();
+    const std::string& event = message.find("event")->asString();
+    if (event == "token") tokens[id]++;
+    else ends[id] = event == "done" ? "done:" + message.find("finish_reason")->asString() : errorCode(message);
+  }
+  CHECK_EQ(ends["big"], "adapter_rank_too_large");
+  CHECK_EQ(ends["g1"], "done:length");
+  CHECK_EQ(ends["g2"], "done:length");
+  CHECK_EQ(tokens["g1"], 24);
+  CHECK_EQ(errorCode(engine.call(op(Json("gen-big"), "generate", {{"prompt_tokens", Json::array({Json(1)})},
+                                                                  {"adapter", Json(adapterIdOfDirectory(files().adapters[2]))}}))),
+           "unknown_adapter");
+  CHECK_EQ(errorCode(engine.call(op(Json("bad-option"), "load_model", {{"path", Json(files().model)},
+                                                                       {"options", Json::object({{"max_lora_rank", Json(4096)}})}}))),
+           "invalid_request");
+  expectHealthy(engine);
+}
+
 TEST(duplicateRequestIdIsRejectedWhileTheFirstRuns) {
   EngineProcess engine;
   loadModel(engine);

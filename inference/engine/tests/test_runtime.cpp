@@ -286,3 +286,40 @@ TEST(hostCacheEvictsLeastRecentlyUsedIdleAdapters) {
   cache.load(fixture().adapterDirs[3], "");
   CHECK(!cache.contains(c));
 }
+
+TEST(adaptersAboveTheLargestRankAreRefusedAtLoad) {
+  // Configured: max_lora_rank 8 (fixture ranks are 4, 8, 16).
+  EngineConfig config;
+  config.maxLoraRank = 8;
+  Engine engine(fixture().model, config);
+  CHECK_EQ(engine.maxLoraRank(), 8);
+  auto& cache = engine.adapters();
+  cache.load(fixture().adapterDirs[0], "");
+  cache.load(fixture().adapterDirs[1], "");
+  CHECK_THROWS_CODE(cache.load(fixture().adapterDirs[2], ""), ErrorCode::kAdapterRankTooLarge);
+  CHECK_EQ(cache.numHostAdapters(), 2);
+  // The protocol's path: prepared on a worker thread, inserted on the engine's.
+  CHECK_THROWS_CODE(AdapterCache::prepare(fixture().adapterDirs[2], "", fixture().model->config, engine.maxLoraRank()),
+                    ErrorCode::kAdapterRankTooLarge);
+  auto prepared = AdapterCache::prepare(fixture().adapterDirs[2], "", fixture().model->config);
+  CHECK_THROWS_CODE(cache.insert(prepared), ErrorCode::kAdapterRankTooLarge);
+
+  // Stated by the backend: a device whose slots hold rank <= 4 limits the engine without options.
+  struct FourRankBackend final : ForwardModel {
+    explicit FourRankBackend(std::unique_ptr<ForwardModel> cpu) : cpu(std::move(cpu)) {}
+    void forward(const cpu::ForwardBatch& batch, std::vector<float>& logits) override { cpu->forward(batch, logits); }
+    int maxAdapterRank() const override { return 4; }
+    std::unique_ptr<ForwardModel> cpu;
+  };
+  ForwardModelFactory fourRank = [](std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kv, int slots) {
+    return std::make_unique<FourRankBackend>(makeForwardModel(Backend::kCpu, std::move(model), kv, slots));
+  };
+  Engine small(fixture().model, EngineConfig{}, fourRank);
+  CHECK_EQ(small.maxLoraRank(), 4);
+  small.adapters().load(fixture().adapterDirs[0], "");
+  CHECK_THROWS_CODE(small.adapters().load(fixture().adapterDirs[1], ""), ErrorCode::kAdapterRankTooLarge);
+  EngineConfig tooLarge;
+  tooLarge.maxLoraRank = 16;
+  CHECK_THROWS_CODE(Engine(fixture().model, tooLarge, fourRank), ErrorCode::kInvalidRequest);
+  CHECK_THROWS_CODE(parseEngineConfig(Json::parse("{\"max_lora_rank\": 2000}")), ErrorCode::kInvalidRequest);
+}

@@ -11,8 +11,6 @@ namespace tributary {
 
 namespace {
 
-constexpr int kMaxRank = 1024;
-
 [[noreturn]] void bad(const std::string& what) { fail(ErrorCode::kInvalidConfig, "adapter_config.json: " + what); }
 
 void setTarget(AdapterConfig& config, const std::string& module) {
@@ -43,7 +41,9 @@ AdapterConfig parseAdapterConfig(const Json& json) {
   std::string peftType = jsonStringOr(json, "peft_type", "LORA");
   if (peftType != "LORA") fail(ErrorCode::kUnsupported, "adapter_config.json: peft_type \"" + peftType + "\" is not LORA");
   const Json* r = json.find("r");
-  if (!r || !r->isInteger() || r->asInt() <= 0 || r->asInt() > kMaxRank) bad("\"r\" must be an integer in 1..1024");
+  if (!r || !r->isInteger() || r->asInt() <= 0 || r->asInt() > kMaxAdapterRank) {
+    bad("\"r\" must be an integer in 1.." + std::to_string(kMaxAdapterRank));
+  }
   config.rank = int(r->asInt());
   config.alpha = jsonNumberOr(json, "lora_alpha", 8.0);
   if (!std::isfinite(config.alpha) || config.alpha == 0) bad("\"lora_alpha\" must be a non-zero number");

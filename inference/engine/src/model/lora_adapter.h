@@ -14,6 +14,9 @@
 
 namespace tributary {
 
+// The largest rank adapter_config.json may declare (and the CPU backend holds).
+constexpr int kMaxAdapterRank = 1024;
+
 struct LoraModule {
   Tensor a;  // [r, in]; empty when this layer's projection is not adapted
   Tensor b;  // [out, r]

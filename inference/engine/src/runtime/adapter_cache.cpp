@@ -13,6 +13,14 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
+void checkRank(const LoraAdapter& adapter, int maxRank) {
+  if (adapter.rank > maxRank) {
+    fail(ErrorCode::kAdapterRankTooLarge, "adapter " + adapter.id + " has rank " + std::to_string(adapter.rank) +
+                                              "; this engine's backend holds adapters of rank <= " + std::to_string(maxRank) +
+                                              " (max_lora_rank)");
+  }
+}
+
 }  // namespace
 
 AdapterCache::AdapterCache(const AdapterCacheConfig& config, const ModelConfig& base)
@@ -41,6 +49,7 @@ AdapterCache::LoadResult AdapterCache::load(const std::string& directory, const 
   }
   auto adapter = loadLoraAdapter(directory, base_);
   if (adapter->id != id) fail(ErrorCode::kIo, "adapter files in " + directory + " changed while loading");
+  checkRank(*adapter, config_.maxRank);
   evictHostEntryIfFull();
   host_[id] = HostEntry{adapter, 0, ++clock_};
   double ms = millisecondsSince(start);
@@ -51,17 +60,19 @@ AdapterCache::LoadResult AdapterCache::load(const std::string& directory, const 
 }
 
 AdapterCache::PreparedAdapter AdapterCache::prepare(const std::string& directory, const std::string& expectedId,
-                                                    const ModelConfig& base) {
+                                                    const ModelConfig& base, int maxRank) {
   auto start = std::chrono::steady_clock::now();
   auto adapter = loadLoraAdapter(directory, base);
   if (!expectedId.empty() && expectedId != adapter->id) {
     fail(ErrorCode::kAdapterHashMismatch, "adapter files in " + directory + " hash to " + adapter->id + ", expected " + expectedId);
   }
+  checkRank(*adapter, maxRank);
   return PreparedAdapter{adapter, millisecondsSince(start)};
 }
 
 AdapterCache::LoadResult AdapterCache::insert(const PreparedAdapter& prepared) {
   const std::string& id = prepared.adapter->id;
+  checkRank(*prepared.adapter, config_.maxRank);
   auto existing = host_.find(id);
   if (existing != host_.end()) {
     existing->second.lastUse = ++clock_;

@@ -20,6 +20,7 @@ namespace tributary {
 struct AdapterCacheConfig {
   int deviceSlots = 8;
   int maxHostAdapters = 1024;
+  int maxRank = kMaxAdapterRank;  // larger adapters are refused at load (adapter_rank_too_large)
 };
 
 struct AdapterCacheStats {
@@ -39,7 +40,8 @@ class AdapterCache {
     double loadMs = 0;
   };
   // Loads (or finds) an adapter into the host cache. expectedId, when non-empty, must equal the
-  // sha256 id of the files (the registry's value), else kAdapterHashMismatch.
+  // sha256 id of the files (the registry's value), else kAdapterHashMismatch; a rank above
+  // maxRank() is kAdapterRankTooLarge.
   LoadResult load(const std::string& directory, const std::string& expectedId);
 
   // The disk half of load(), safe to run on another thread (it touches no cache state), so a
@@ -49,9 +51,13 @@ class AdapterCache {
     std::shared_ptr<const LoraAdapter> adapter;
     double loadMs = 0;
   };
-  static PreparedAdapter prepare(const std::string& directory, const std::string& expectedId, const ModelConfig& base);
+  static PreparedAdapter prepare(const std::string& directory, const std::string& expectedId, const ModelConfig& base,
+                                 int maxRank = kMaxAdapterRank);
   LoadResult insert(const PreparedAdapter& prepared);
   void unload(const std::string& id);
+  // The largest rank accepted from now on: the backend's (Engine sets it at construction).
+  void setMaxRank(int maxRank) { config_.maxRank = maxRank; }
+  int maxRank() const { return config_.maxRank; }
   void setPinned(const std::string& id, bool pinned);
   bool isPinned(const std::string& id) const;
   bool contains(const std::string& id) const { return host_.count(id) > 0; }

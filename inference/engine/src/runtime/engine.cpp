@@ -36,6 +36,7 @@ EngineConfig parseEngineConfig(const Json& options) {
     config.maxBatchedTokens = intOption(options, "max_batched_tokens", config.maxBatchedTokens, 1, 1 << 20);
     config.maxWaiting = intOption(options, "max_waiting", config.maxWaiting, 1, 1 << 20);
     config.maxModelLen = intOption(options, "max_model_len", config.maxModelLen, 0, 1 << 24);
+    config.maxLoraRank = intOption(options, "max_lora_rank", config.maxLoraRank, 0, kMaxAdapterRank);
     config.adapters.deviceSlots = intOption(options, "adapter_slots", config.adapters.deviceSlots, 1, 1 << 16);
     config.adapters.maxHostAdapters = intOption(options, "max_host_adapters", config.adapters.maxHostAdapters, 1, 1 << 20);
     if (const Json* backend = options.find("backend")) config.backend = parseBackend(backend->asString("backend"));
@@ -57,7 +58,16 @@ Engine::Engine(std::shared_ptr<const LoadedModel> model, const EngineConfig& con
                            : makeForwardModel(config.backend, model_, kvShape(model_->config, config), adapters_.numSlots()),
               kvShape(model_->config, config), adapters_),
       scheduler_(SchedulerConfig{config.maxNumSeqs, config.maxBatchedTokens}, blocks_, adapters_, runner_.residency()),
-      start_(std::chrono::steady_clock::now()) {}
+      start_(std::chrono::steady_clock::now()) {
+  // The backend states the largest rank it holds; adapters above it are refused at load, so no
+  // step ever meets one (a device pool would otherwise fail it mid-batch).
+  const int backendMax = runner_.maxAdapterRank();
+  if (config.maxLoraRank > backendMax) {
+    fail(ErrorCode::kInvalidRequest, "max_lora_rank " + std::to_string(config.maxLoraRank) + " exceeds the " +
+                                         backendName(config.backend) + " backend's largest adapter rank " + std::to_string(backendMax));
+  }
+  adapters_.setMaxRank(config.maxLoraRank > 0 ? config.maxLoraRank : backendMax);
+}
 
 double Engine::now() const {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
@@ -147,28 +157,52 @@ bool Engine::cancel(const std::string& key) {
   return true;
 }
 
-void Engine::finish(Sequence& seq, FinishReason reason, StepResult& result) {
+void Engine::finish(Sequence& seq, FinishReason reason, StepResult& result, const Error* error) {
   scheduler_.remove(&seq);
   adapters_.release(seq.adapterIds());
   seq.finishReason = reason;
   counters_.finished++;
   if (reason == FinishReason::kCancelled) counters_.cancelled++;
+  if (reason == FinishReason::kError) counters_.failed++;
   result.finished.push_back(FinishEvent{seq.key, reason, seq.numPromptTokens, seq.numCompletionTokens(),
-                                        seq.firstTokenTime >= 0 ? seq.firstTokenTime - seq.arrivalTime : -1});
+                                        seq.firstTokenTime >= 0 ? seq.firstTokenTime - seq.arrivalTime : -1,
+                                        error ? error->code() : ErrorCode::kInternal, error ? error->what() : ""});
   sequences_.erase(seq.key);  // destroys seq: nothing may touch it after this line
+}
+
+int Engine::failUsersOf(const AdapterError& error, StepResult& result) {
+  std::vector<Sequence*> users;
+  for (const auto& entry : sequences_) {
+    const std::vector<std::string> ids = entry.second->adapterIds();
+    if (std::find(ids.begin(), ids.end(), error.adapterId()) != ids.end()) users.push_back(entry.second.get());
+  }
+  for (Sequence* seq : users) finish(*seq, FinishReason::kError, result, &error);
+  return int(users.size());
 }
 
 StepResult Engine::step() {
   StepResult result;
   result.finished.swap(pendingFinished_);
   const double stepStart = now();
-  std::vector<ScheduledSequence> scheduled = scheduler_.schedule();
-  if (scheduled.empty()) return result;
-
-  const double runStart = now();
-  RunnerOutput output = runner_.run(scheduled);
+  std::vector<ScheduledSequence> scheduled;
+  RunnerOutput output;
+  while (true) {
+    try {
+      scheduled = scheduler_.schedule();
+      if (scheduled.empty()) return result;
+      const double runStart = now();
+      output = runner_.run(scheduled);
+      counters_.runMs += now() - runStart;
+      break;
+    } catch (const AdapterError& error) {
+      // It concerns the requests using one adapter: they fail alone, and the step is scheduled
+      // again without them (a failed schedule or run changed nothing a retry cannot redo: no
+      // token was counted as computed, and blocks already grown are kept). Each retry removes
+      // at least one request, so this ends.
+      if (failUsersOf(error, result) == 0) throw;
+    }
+  }
   result.ranForward = true;
-  counters_.runMs += now() - runStart;
 
   const int vocab = model_->config.vocabSize;
   int tokensThisStep = 0;
@@ -233,6 +267,7 @@ Json Engine::stats() const {
       {"received", Json(k.requests)},
       {"finished", Json(k.finished)},
       {"cancelled", Json(k.cancelled)},
+      {"failed", Json(k.failed)},
       {"running", Json(scheduler_.numRunning())},
       {"waiting", Json(scheduler_.numWaiting())},
       {"preemptions", Json(scheduler_.numPreemptions())},

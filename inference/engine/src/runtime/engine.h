@@ -14,6 +14,7 @@
 #include "runtime/latency_stats.h"
 #include "runtime/model_runner.h"
 #include "runtime/scheduler.h"
+#include "util/error.h"
 #include "util/json.h"
 
 namespace tributary {
@@ -25,6 +26,7 @@ struct EngineConfig {
   int maxBatchedTokens = 512;
   int maxWaiting = 4096;
   int maxModelLen = 0;  // 0: the model's max_position_embeddings
+  int maxLoraRank = 0;  // 0: the backend's largest (ForwardModel::maxAdapterRank); never above it
   AdapterCacheConfig adapters;
   Backend backend = defaultBackend();  // option "backend": "cpu" | "cuda"
 };
@@ -45,6 +47,9 @@ struct FinishEvent {
   int promptTokens;
   int completionTokens;
   double timeToFirstTokenMs;
+  // reason kError: why this request alone failed (the protocol's error frame for it).
+  ErrorCode errorCode = ErrorCode::kInternal;
+  std::string errorMessage;
 };
 
 struct StepResult {
@@ -76,10 +81,13 @@ class Engine {
   const ModelConfig& modelConfig() const { return model_->config; }
   const EngineConfig& config() const { return config_; }
   int maxModelLen() const { return maxModelLen_; }
+  int maxLoraRank() const { return adapters_.maxRank(); }
   Json stats() const;
 
  private:
-  void finish(Sequence& seq, FinishReason reason, StepResult& result);
+  void finish(Sequence& seq, FinishReason reason, StepResult& result, const Error* error = nullptr);
+  // Fails the requests using error.adapterId() alone (FinishReason::kError); how many there were.
+  int failUsersOf(const AdapterError& error, StepResult& result);
   double now() const;
 
   std::shared_ptr<const LoadedModel> model_;
@@ -95,7 +103,7 @@ class Engine {
   std::chrono::steady_clock::time_point start_;
 
   struct Counters {
-    uint64_t steps = 0, requests = 0, finished = 0, cancelled = 0;
+    uint64_t steps = 0, requests = 0, finished = 0, cancelled = 0, failed = 0;
     uint64_t promptTokens = 0, completionTokens = 0, batchedTokens = 0, batchedSequences = 0;
     int maxBatchSequences = 0, lastBatchSequences = 0, lastBatchTokens = 0;
     double stepMs = 0, runMs = 0;

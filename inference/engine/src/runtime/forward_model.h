@@ -30,6 +30,9 @@ class ForwardModel : public AdapterResidency {
   virtual ~ForwardModel() = default;
   // logits [sequences with needsLogits, vocab], in batch order (CpuModel::forward's contract).
   virtual void forward(const cpu::ForwardBatch& batch, std::vector<float>& logits) = 0;
+  // The largest adapter rank this backend can hold: the engine refuses larger adapters at load
+  // (adapter_rank_too_large), so none reaches a step. The CPU backend holds any valid rank.
+  virtual int maxAdapterRank() const { return kMaxAdapterRank; }
   // Backend-specific statistics (the GPU adapter pool); null when there are none.
   virtual Json deviceStats() const { return Json(); }
 };

@@ -24,6 +24,7 @@ class ModelRunner {
   RunnerOutput run(const std::vector<ScheduledSequence>& scheduled);
   const ModelConfig& config() const { return loaded_->config; }
   Json deviceStats() const { return model_->deviceStats(); }
+  int maxAdapterRank() const { return model_->maxAdapterRank(); }
   // The backend's answer to "are these adapters on the device yet", for the scheduler.
   AdapterResidency& residency() { return *model_; }
 

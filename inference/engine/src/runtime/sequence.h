@@ -10,13 +10,14 @@
 
 namespace tributary {
 
-enum class FinishReason { kNone, kStop, kLength, kCancelled };
+enum class FinishReason { kNone, kStop, kLength, kCancelled, kError };
 
 inline const char* finishReasonName(FinishReason reason) {
   switch (reason) {
     case FinishReason::kStop: return "stop";
     case FinishReason::kLength: return "length";
     case FinishReason::kCancelled: return "cancelled";
+    case FinishReason::kError: return "error";
     case FinishReason::kNone: break;
   }
   return "none";

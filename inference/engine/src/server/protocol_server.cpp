@@ -180,6 +180,7 @@ Json ProtocolServer::opLoadModel(const Json& request) {
                        {"kv_blocks", Json(e.kvBlocks)},
                        {"block_size", Json(e.blockSize)},
                        {"adapter_slots", Json(e.adapters.deviceSlots)},
+                       {"max_lora_rank", Json(engine_->maxLoraRank())},
                        {"load_ms", Json(modelLoadMs_)}});
 }
 
@@ -189,8 +190,9 @@ void ProtocolServer::opLoadAdapter(const Json& id, const Json& request) {
   std::string expectedId = expected && !expected->isNull() ? expected->asString("adapter_id") : "";
   std::string path = requireString(request, "path");
   ModelConfig base = model_->config;
+  const int maxRank = requireEngine().maxLoraRank();
   pendingLoads_.push_back(PendingLoad{
-      id, std::async(std::launch::async, [path, expectedId, base] { return AdapterCache::prepare(path, expectedId, base); }),
+      id, std::async(std::launch::async, [path, expectedId, base, maxRank] { return AdapterCache::prepare(path, expectedId, base, maxRank); }),
       modelGeneration_});
 }
 
@@ -333,6 +335,11 @@ bool ProtocolServer::pump() {
   for (const FinishEvent& f : result.finished) {
     auto it = requestIds_.find(f.key);
     if (it == requestIds_.end()) continue;
+    if (f.reason == FinishReason::kError) {  // this request alone failed: its error ends its stream
+      emitError(it->second, "generate", f.errorCode, f.errorMessage);
+      requestIds_.erase(it);
+      continue;
+    }
     emit_(Json::object({{"id", it->second},
                         {"event", Json("done")},
                         {"finish_reason", Json(finishReasonName(f.reason))},

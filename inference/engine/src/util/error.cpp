@@ -14,6 +14,7 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kShapeMismatch: return "shape_mismatch";
     case ErrorCode::kRankMismatch: return "rank_mismatch";
+    case ErrorCode::kAdapterRankTooLarge: return "adapter_rank_too_large";
     case ErrorCode::kNonFiniteWeight: return "non_finite_weight";
     case ErrorCode::kUnknownAdapter: return "unknown_adapter";
     case ErrorCode::kAdapterHashMismatch: return "adapter_hash_mismatch";
@@ -27,6 +28,7 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::kKvCacheFull: return "kv_cache_full";
     case ErrorCode::kIo: return "io_error";
     case ErrorCode::kBusy: return "busy";
+    case ErrorCode::kEngineFault: return "engine_fault";
     case ErrorCode::kInternal: return "internal";
   }
   return "internal";
@@ -40,6 +42,7 @@ bool isRetryable(ErrorCode code) {
     case ErrorCode::kKvCacheFull:
     case ErrorCode::kIo:
     case ErrorCode::kBusy:
+    case ErrorCode::kEngineFault:  // on another engine, or this one once restarted
       return true;
     default:
       return false;

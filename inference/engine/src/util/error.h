@@ -19,6 +19,7 @@ enum class ErrorCode {
   kUnsupported,
   kShapeMismatch,
   kRankMismatch,
+  kAdapterRankTooLarge,  // above the largest rank the backend holds (max_lora_rank)
   kNonFiniteWeight,
   kUnknownAdapter,
   kAdapterHashMismatch,
@@ -33,6 +34,7 @@ enum class ErrorCode {
   kKvCacheFull,
   kIo,
   kBusy,
+  kEngineFault,  // the device faulted: this engine serves nothing more until restarted
   // A bug in the engine.
   kInternal,
 };
@@ -50,5 +52,17 @@ class Error : public std::runtime_error {
 };
 
 [[noreturn]] inline void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }
+
+// An error that concerns the requests using one adapter (say, a device pool that cannot hold
+// it): the engine fails those requests alone and keeps serving the others.
+class AdapterError : public Error {
+ public:
+  AdapterError(ErrorCode code, std::string adapterId, const std::string& message)
+      : Error(code, message), adapterId_(std::move(adapterId)) {}
+  const std::string& adapterId() const { return adapterId_; }
+
+ private:
+  std::string adapterId_;
+};
 
 }  // namespace tributary
