@@ -3,11 +3,13 @@ import type { IncomingMessage } from "node:http";
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
-import { type DocumentNode, parse } from "graphql";
-import { createYoga, type Plugin } from "graphql-yoga";
+import { type DocumentNode, GraphQLError, parse } from "graphql";
+import { createYoga, maskError, type Plugin } from "graphql-yoga";
+import { ZodError } from "zod";
 import type { RateLimiter } from "../auth/rate-limit.ts";
 import { resolveViewer } from "../auth/viewer.ts";
 import type { Context, Services } from "../context.ts";
+import { TributaryError } from "../errors.ts";
 import { schema } from "../schema/index.ts";
 import { chainReadCache } from "./cache.ts";
 import type { Metrics } from "./metrics.ts";
@@ -19,6 +21,31 @@ const tokenLimit: Plugin = {
     setParseFn((source, options) => parse(source, { ...options, maxTokens: LIMITS.tokens }));
   },
 };
+
+/**
+ * Yoga's masking, except for expected failures thrown outside result unions: a TributaryError
+ * (an unknown id on a nullable root field: `null` and NOT_FOUND) and a failed argument rule
+ * (BAD_USER_INPUT, with each issue). They say what the caller got wrong; masking them made them
+ * "Unexpected error." 500s.
+ */
+export function exposeExpectedErrors(error: unknown, message: string, isDev?: boolean) {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  const at = error instanceof GraphQLError ? error : undefined;
+  const options = { nodes: at?.nodes ?? null, path: at?.path ?? [] };
+  if (original instanceof TributaryError)
+    return new GraphQLError(original.message, {
+      ...options,
+      extensions: { code: original.code, retryable: original.retryable },
+    });
+  if (original instanceof ZodError) {
+    const issues = original.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+    return new GraphQLError(
+      `Invalid arguments: ${issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      { ...options, extensions: { code: "BAD_USER_INPUT", issues } },
+    );
+  }
+  return maskError(error, message, isDev);
+}
 
 /** Set-Cookie headers resolvers asked for, keyed by the request they answer. */
 const cookiesByRequest = new WeakMap<Request, string[]>();
@@ -56,8 +83,9 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
     landingPage: false,
     graphiql: { title: "Tributary API", subscriptionsProtocol: "WS", defaultQuery: DEFAULT_QUERY },
     // Unexpected errors reach clients as "Unexpected error." with the request id; the original
-    // is logged. Typed errors travel in result unions, untouched.
-    maskedErrors: true,
+    // is logged. Typed errors travel in result unions, untouched; expected ones thrown outside
+    // them keep their message and code (exposeExpectedErrors).
+    maskedErrors: { maskError: exposeExpectedErrors },
     logging: {
       debug: () => {},
       info: () => {},
