@@ -327,6 +327,36 @@ TEST(anAdapterAboveMaxLoraRankIsRefusedAtLoadWhileOtherRequestsFinish) {
   expectHealthy(engine);
 }
 
+TEST(aDeviceFaultIsStickyInHealthAndRefusesNewWork) {
+  {
+    EngineProcess plain;  // the test-only op exists only with TRIBUTARY_TEST_FAULTS=1
+    loadModel(plain);
+    CHECK_EQ(errorCode(plain.call(op(Json("inject"), "inject_fault"))), "unknown_op");
+  }
+  ::setenv("TRIBUTARY_TEST_FAULTS", "1", 1);
+  EngineProcess engine;
+  ::unsetenv("TRIBUTARY_TEST_FAULTS");
+  loadModel(engine);
+  engine.send(op(Json("warm"), "generate", {{"prompt_tokens", Json::array({Json(3)})}, {"max_tokens", Json(3)}}));
+  CHECK_EQ(collect(engine, Json("warm")).second.find("event")->asString(), "done");  // armed only by the op
+  expectHealthy(engine);
+  engine.send(op(Json("long"), "generate", {{"prompt_tokens", Json::array({Json(1), Json(2)})}, {"max_tokens", Json(200)}}));
+  CHECK_EQ(engine.call(op(Json("inject"), "inject_fault")).find("event")->asString(), "fault_injected");
+  auto [tokens, end] = collect(engine, Json("long"));
+  CHECK(tokens.size() < 200);
+  CHECK_EQ(errorCode(end), "engine_fault");
+  CHECK(end.find("error")->find("retryable")->asBool());
+  for (int i = 0; i < 2; ++i) {  // sticky: asked again, still faulted
+    Json health = engine.call(op(Json("h"), "health"));
+    CHECK_EQ(health.find("status")->asString(), "fault");
+    CHECK_EQ(health.find("fault")->find("code")->asString(), "engine_fault");
+    CHECK(health.find("fault")->find("message")->asString().find("injected device fault") != std::string::npos);
+  }
+  CHECK_EQ(errorCode(engine.call(op(Json("after"), "generate", {{"prompt_tokens", Json::array({Json(1)})}}))), "engine_fault");
+  CHECK_EQ(errorCode(engine.call(op(Json("reload"), "load_model", {{"path", Json(files().model)}}))), "engine_fault");
+  CHECK(engine.call(op(Json("s"), "stats")).find("requests")->find("failed")->asInt() == 1);
+}
+
 TEST(duplicateRequestIdIsRejectedWhileTheFirstRuns) {
   EngineProcess engine;
   loadModel(engine);

@@ -323,3 +323,38 @@ TEST(adaptersAboveTheLargestRankAreRefusedAtLoad) {
   CHECK_THROWS_CODE(Engine(fixture().model, tooLarge, fourRank), ErrorCode::kInvalidRequest);
   CHECK_THROWS_CODE(parseEngineConfig(Json::parse("{\"max_lora_rank\": 2000}")), ErrorCode::kInvalidRequest);
 }
+
+TEST(aDeviceFaultFailsEveryRequestAndStaysReported) {
+  // A device that faults on its third forward pass and every one after (as a CUDA error does).
+  struct FaultyBackend final : ForwardModel {
+    explicit FaultyBackend(std::unique_ptr<ForwardModel> cpu) : cpu(std::move(cpu)) {}
+    void forward(const cpu::ForwardBatch& batch, std::vector<float>& logits) override {
+      if (++calls >= 3) throw std::runtime_error("device lost");
+      cpu->forward(batch, logits);
+    }
+    std::unique_ptr<ForwardModel> cpu;
+    int calls = 0;
+  };
+  Engine engine(fixture().model, EngineConfig{}, [](std::shared_ptr<const LoadedModel> model, const cpu::KvCacheShape& kv, int slots) {
+    return std::make_unique<FaultyBackend>(makeForwardModel(Backend::kCpu, std::move(model), kv, slots));
+  });
+  auto ids = loadAdapters(engine);
+  engine.addRequest(request("a", prompt(4, 1), {{ids[0], 1.0f}}, 10));
+  engine.addRequest(request("b", prompt(5, 2), {}, 10));
+  CHECK(engine.fault() == nullptr);
+  std::vector<FinishEvent> finished;
+  for (int step = 0; step < 5; ++step) {
+    StepResult result = engine.step();  // never throws: the fault is reported, not propagated
+    finished.insert(finished.end(), result.finished.begin(), result.finished.end());
+  }
+  CHECK_EQ(finished.size(), size_t(2));
+  for (const FinishEvent& f : finished) {
+    CHECK(f.reason == FinishReason::kError);
+    CHECK(f.errorCode == ErrorCode::kEngineFault);
+    CHECK(f.errorMessage.find("device lost") != std::string::npos);
+  }
+  CHECK(engine.fault() != nullptr && *engine.fault() == "device lost");
+  CHECK(!engine.hasWork());
+  CHECK_THROWS_CODE(engine.addRequest(request("c", prompt(3, 3), {}, 2)), ErrorCode::kEngineFault);
+  CHECK(isRetryable(ErrorCode::kEngineFault));
+}

@@ -75,6 +75,7 @@ double Engine::now() const {
 
 void Engine::addRequest(GenerateRequest request) {
   const ModelConfig& c = model_->config;
+  if (!fault_.empty()) fail(ErrorCode::kEngineFault, "the engine faulted and serves nothing more (" + fault_ + "); restart it");
   if (request.key.empty()) fail(ErrorCode::kInvalidRequest, "request key is empty");
   if (sequences_.count(request.key)) fail(ErrorCode::kDuplicateRequest, "request " + request.key + " is already active");
   if (request.promptTokens.empty()) fail(ErrorCode::kInvalidRequest, "prompt_tokens is empty");
@@ -180,27 +181,41 @@ int Engine::failUsersOf(const AdapterError& error, StepResult& result) {
   return int(users.size());
 }
 
+void Engine::enterFault(const std::string& what, StepResult& result) {
+  fault_ = what.empty() ? "unknown error" : what;
+  const Error error(ErrorCode::kEngineFault, "engine step failed: " + what);
+  while (!sequences_.empty()) finish(*sequences_.begin()->second, FinishReason::kError, result, &error);
+}
+
 StepResult Engine::step() {
   StepResult result;
   result.finished.swap(pendingFinished_);
+  if (!fault_.empty()) return result;
   const double stepStart = now();
   std::vector<ScheduledSequence> scheduled;
   RunnerOutput output;
-  while (true) {
-    try {
-      scheduled = scheduler_.schedule();
-      if (scheduled.empty()) return result;
-      const double runStart = now();
-      output = runner_.run(scheduled);
-      counters_.runMs += now() - runStart;
-      break;
-    } catch (const AdapterError& error) {
-      // It concerns the requests using one adapter: they fail alone, and the step is scheduled
-      // again without them (a failed schedule or run changed nothing a retry cannot redo: no
-      // token was counted as computed, and blocks already grown are kept). Each retry removes
-      // at least one request, so this ends.
-      if (failUsersOf(error, result) == 0) throw;
+  try {
+    while (true) {
+      try {
+        scheduled = scheduler_.schedule();
+        if (scheduled.empty()) return result;
+        const double runStart = now();
+        output = runner_.run(scheduled);
+        counters_.runMs += now() - runStart;
+        break;
+      } catch (const AdapterError& error) {
+        // It concerns the requests using one adapter: they fail alone, and the step is scheduled
+        // again without them (a failed schedule or run changed nothing a retry cannot redo: no
+        // token was counted as computed, and blocks already grown are kept). Each retry removes
+        // at least one request, so this ends.
+        if (failUsersOf(error, result) == 0) throw;
+      }
     }
+  } catch (const std::exception& error) {
+    // A device fault (or an engine bug): every later step would fail the same way. Fail every
+    // active request now and say so in health, so a supervisor restarts this process.
+    enterFault(error.what(), result);
+    return result;
   }
   result.ranForward = true;
 

@@ -66,7 +66,12 @@ class Engine {
   void addRequest(GenerateRequest request);  // throws a typed Error; the engine is unchanged then
   bool cancel(const std::string& key);       // false when no such active request
   bool isActive(const std::string& key) const { return sequences_.count(key) > 0; }
+  // Never throws for a failing forward pass: an error tied to one adapter (AdapterError) fails the
+  // requests using it; any other is a device fault, which fails every active request and is
+  // sticky (fault()): later steps run nothing and addRequest refuses (kEngineFault).
   StepResult step();
+  // Why the engine faulted; null while healthy. A fault is never cleared: restart the process.
+  const std::string* fault() const { return fault_.empty() ? nullptr : &fault_; }
   bool hasWork() const { return scheduler_.hasWork() || !pendingFinished_.empty(); }
 
   // Pins or unpins an adapter in the adapter pool, and in the backend's device pool when it has
@@ -86,6 +91,7 @@ class Engine {
 
  private:
   void finish(Sequence& seq, FinishReason reason, StepResult& result, const Error* error = nullptr);
+  void enterFault(const std::string& what, StepResult& result);
   // Fails the requests using error.adapterId() alone (FinishReason::kError); how many there were.
   int failUsersOf(const AdapterError& error, StepResult& result);
   double now() const;
@@ -99,6 +105,7 @@ class Engine {
   Scheduler scheduler_;
   std::map<std::string, std::unique_ptr<Sequence>> sequences_;
   std::vector<FinishEvent> pendingFinished_;
+  std::string fault_;
   uint64_t nextSequenceId_ = 1;
   std::chrono::steady_clock::time_point start_;
 

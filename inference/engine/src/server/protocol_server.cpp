@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 
+#include "runtime/fault_injection.h"
 #include "util/error.h"
 
 namespace tributary {
@@ -72,7 +74,10 @@ Json targetModules(const LoraAdapter& adapter) {
 
 }  // namespace
 
-ProtocolServer::ProtocolServer(Emit emit) : emit_(std::move(emit)) {}
+ProtocolServer::ProtocolServer(Emit emit) : emit_(std::move(emit)) {
+  const char* testFaults = std::getenv("TRIBUTARY_TEST_FAULTS");
+  testFaults_ = testFaults && std::string(testFaults) == "1";
+}
 
 void ProtocolServer::emitError(const Json& id, const std::string& op, ErrorCode code, const std::string& message) {
   errorsOut_++;
@@ -136,6 +141,7 @@ void ProtocolServer::dispatch(const std::string& op, const Json& id, const Json&
   else if (op == "cancel") reply = opCancel(request);
   else if (op == "stats") reply = opStats();
   else if (op == "generate") return opGenerate(id, request);  // replies come as token/done events
+  else if (op == "inject_fault" && testFaults_) reply = opInjectFault();
   else if (op == "shutdown") {
     shutdown_ = true;
     reply = Json::object({{"event", Json("shutdown")}});
@@ -153,11 +159,13 @@ Engine& ProtocolServer::requireEngine() {
 }
 
 void ProtocolServer::loadModel(const std::string& path, const Json& options) {
+  if (!fault_.empty()) fail(ErrorCode::kEngineFault, "the engine faulted (" + fault_ + "); restart the process");
   if (engine_ && engine_->hasWork()) fail(ErrorCode::kBusy, "requests are still running; cancel them before replacing the model");
   EngineConfig config = parseEngineConfig(options);
   auto start = std::chrono::steady_clock::now();
   auto model = tributary::loadModel(path);
-  auto engine = std::make_unique<Engine>(model, config);
+  auto engine = testFaults_ ? std::make_unique<Engine>(model, config, faultInjecting(config.backend, injectedFault_))
+                            : std::make_unique<Engine>(model, config);
   // Only a fully loaded model replaces the old one: a failed load leaves the engine serving.
   engine_ = std::move(engine);
   model_ = std::move(model);
@@ -300,10 +308,20 @@ Json ProtocolServer::opStats() {
 }
 
 Json ProtocolServer::opHealth() {
-  return Json::object({{"event", Json("health")},
-                       {"status", Json("ok")},
-                       {"model_loaded", Json(engine_ != nullptr)},
-                       {"active_requests", Json(int64_t(requestIds_.size()))}});
+  Json reply = Json::object({{"event", Json("health")},
+                             {"status", Json(fault_.empty() ? "ok" : "fault")},
+                             {"model_loaded", Json(engine_ != nullptr)},
+                             {"active_requests", Json(int64_t(requestIds_.size()))}});
+  if (!fault_.empty()) {
+    reply.set("fault", Json::object({{"code", Json(errorCodeName(ErrorCode::kEngineFault))}, {"message", Json(fault_)}}));
+  }
+  return reply;
+}
+
+Json ProtocolServer::opInjectFault() {
+  requireEngine();
+  injectedFault_->store(true);  // the next forward pass fails, and every one after it
+  return Json::object({{"event", Json("fault_injected")}});
 }
 
 bool ProtocolServer::pump() {
@@ -312,8 +330,12 @@ bool ProtocolServer::pump() {
   StepResult result;
   try {
     result = engine_->step();
+    if (engine_->fault()) fault_ = *engine_->fault();
   } catch (const std::exception& error) {
-    // A failing step is a bug; fail every active request loudly rather than spin.
+    // step() turns a failing forward pass into a fault itself; what is left here is an engine
+    // bug after the forward pass. Fail every active request loudly rather than spin, and stay
+    // faulted so that the supervisor restarts this process.
+    fault_ = std::string("engine step failed: ") + error.what();
     for (const auto& [key, id] : requestIds_) {
       engine_->cancel(key);
       emitError(id, "generate", ErrorCode::kInternal, std::string("engine step failed: ") + error.what());

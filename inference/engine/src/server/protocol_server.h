@@ -3,6 +3,7 @@
 // Every failure is an error frame for that request only; the server keeps serving.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <future>
 #include <map>
@@ -45,6 +46,7 @@ class ProtocolServer {
   Json opCancel(const Json& request);
   Json opStats();
   Json opHealth();
+  Json opInjectFault();
 
   Emit emit_;
   std::unique_ptr<Engine> engine_;
@@ -60,6 +62,11 @@ class ProtocolServer {
   uint64_t framesIn_ = 0, errorsOut_ = 0;
   double modelLoadMs_ = 0;
   bool shutdown_ = false;
+  // Sticky for the process: a device fault is not undone by loading another model.
+  std::string fault_;
+  // TRIBUTARY_TEST_FAULTS=1 at start: the test-only op inject_fault is served (fault_injection.h).
+  bool testFaults_ = false;
+  std::shared_ptr<std::atomic<bool>> injectedFault_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace tributary

@@ -1,5 +1,6 @@
 // Keeps `count` engine workers serving: starts each with the model, pings it, and replaces a
-// worker that exits or stops answering. Adapters a worker had pinned are pinned again after a
+// worker that exits, stops answering, or reports a fault (a faulted device fails every later
+// step, so the engine says so in `health` and must be restarted). Adapters a worker had pinned are pinned again after a
 // restart; other adapters are loaded back lazily by whoever needs them.
 import { EngineError } from "../errors.ts";
 import type { EngineOptions, ModelLoaded } from "./protocol.ts";
@@ -29,6 +30,8 @@ export interface SupervisorOptions {
   engineOptions?: EngineOptions;
   healthIntervalMs?: number;
   healthTimeoutMs?: number;
+  /** Extra environment for the engine processes (tests: TRIBUTARY_TEST_FAULTS=1). */
+  workerEnv?: NodeJS.ProcessEnv;
   /** Where adapter files live, so pinned adapters can be loaded into a fresh worker. */
   adapterPath?: (adapterId: string) => string;
   onLog?: (level: "info" | "warn" | "error", fields: object, message: string) => void;
@@ -72,6 +75,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     const worker = spawnEngineWorker({
       binary: options.binary,
       name: slot.name,
+      env: options.workerEnv,
       onLog: (line) => log("info", { worker: slot.name, engine: line }, "engine log"),
     });
     slot.worker = worker;
@@ -125,7 +129,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     const worker = slot.worker;
     if (slot.state !== "ready" || !worker) return;
     try {
-      await worker.request("health", {}, healthTimeoutMs);
+      const health = await worker.health(healthTimeoutMs);
+      if (health.status !== "ok" && slot.worker === worker) {
+        // Sticky: it fails every request from now on. Killing it restarts it (onExit).
+        slot.state = "down";
+        log("warn", { worker: slot.name, fault: health.fault }, "worker faulted: restarting it");
+        worker.kill("SIGKILL");
+      }
     } catch (error) {
       if (error instanceof EngineError && error.code === "timeout" && slot.worker === worker) {
         log("warn", { worker: slot.name }, "worker hung: no health reply, killing it");

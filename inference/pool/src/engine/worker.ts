@@ -27,6 +27,15 @@ export interface Generation {
   cancel(): void;
 }
 
+/** `health`'s reply: `status` is "fault" once the engine's device faulted (sticky: restart it). */
+export interface HealthReply {
+  event: "health";
+  status: "ok" | "fault";
+  model_loaded: boolean;
+  active_requests: number;
+  fault?: { code: string; message: string };
+}
+
 export interface EngineWorker {
   readonly name: string;
   readonly pid: number | undefined;
@@ -34,6 +43,7 @@ export interface EngineWorker {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   request<T = Reply>(op: string, fields?: object, timeoutMs?: number): Promise<T>;
   loadModel(path: string, options?: EngineOptions): Promise<ModelLoaded>;
+  health(timeoutMs?: number): Promise<HealthReply>;
   generate(params: GenerateParams, onToken: (token: TokenEvent) => void): Generation;
   kill(signal?: NodeJS.Signals): void;
   /** Ends stdin: the engine finishes requests in flight and exits. */
@@ -182,6 +192,7 @@ export function spawnEngineWorker(options: WorkerOptions): EngineWorker {
     request,
     loadModel: (path, engineOptions = {}) =>
       request<ModelLoaded>("load_model", { path, options: engineOptions }),
+    health: (timeoutMs = 0) => request<HealthReply>("health", {}, timeoutMs),
     generate,
     kill(signal = "SIGKILL") {
       if (alive) child.kill(signal);
