@@ -136,7 +136,10 @@ export function chatPrompt(body: Body, tokenizer: ModelTokenizer | null): number
     const role = m.role === "developer" ? "system" : m.role;
     return { role, content: messageText(m.content, i) };
   });
-  return tokenizer.encode(tokenizer.applyChatTemplate(normalized));
+  // The chat template writes every special token the model expects (BOS included, for the
+  // templates that emit one); adding the tokenizer's own would double them, as in
+  // Hugging Face's `apply_chat_template`, which tokenizes without special tokens.
+  return tokenizer.encode(tokenizer.applyChatTemplate(normalized), { addSpecialTokens: false });
 }
 
 /** Checks prompt and completion fit the context; defaults `max_tokens` like OpenAI does. */

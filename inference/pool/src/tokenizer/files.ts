@@ -22,6 +22,35 @@ export const CHAT_TEMPLATE =
 
 const byteLevel = { add_prefix_space: false, trim_offsets: true, use_regex: true };
 
+/** A special token's `added_tokens` entry in `tokenizer.json`. */
+export const specialToken = (content: string, id: number) => ({
+  id,
+  content,
+  single_word: false,
+  lstrip: false,
+  rstrip: false,
+  normalized: false,
+  special: true,
+});
+
+/** A `tokenizer.json` BPE model section over `vocab` and "left right" merges. */
+export const bpeModel = (
+  vocab: Record<string, number>,
+  merges: string[],
+  ignoreMerges = false,
+) => ({
+  type: "BPE",
+  dropout: null,
+  unk_token: null,
+  continuing_subword_prefix: null,
+  end_of_word_suffix: null,
+  fuse_unk: false,
+  byte_fallback: false,
+  ignore_merges: ignoreMerges,
+  vocab,
+  merges,
+});
+
 export function tokenizerFiles(trained: TrainedBpe, vocabSize: number) {
   const vocab: Record<string, number> = {};
   for (const [token, id] of trained.vocab) if (id < vocabSize) vocab[token] = id;
@@ -32,31 +61,12 @@ export function tokenizerFiles(trained: TrainedBpe, vocabSize: number) {
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: SPECIAL_TOKEN_LIST.map((content, id) => ({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+    added_tokens: SPECIAL_TOKEN_LIST.map(specialToken),
     normalizer: null,
     pre_tokenizer: { type: "ByteLevel", ...byteLevel },
     post_processor: { type: "ByteLevel", ...byteLevel, trim_offsets: false },
     decoder: { type: "ByteLevel", ...byteLevel },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
+    model: bpeModel(vocab, merges),
   };
   const config = {
     tokenizer_class: "PreTrainedTokenizerFast",

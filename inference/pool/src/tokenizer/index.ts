@@ -19,8 +19,13 @@ export interface StreamDecoder {
   flush(): string;
 }
 
+export interface EncodeOptions {
+  /** Add the tokenizer's special tokens (its post-processor's BOS, …); default true. */
+  addSpecialTokens?: boolean;
+}
+
 export interface ModelTokenizer {
-  encode(text: string): number[];
+  encode(text: string, options?: EncodeOptions): number[];
   decode(tokens: readonly number[]): string;
   applyChatTemplate(messages: ChatMessage[]): string;
   /** Token ids that end a generation: the EOS token and `generation_config.json`'s. */
@@ -82,7 +87,8 @@ export async function loadTokenizer(modelDir: string): Promise<ModelTokenizer | 
     : libraryDecode;
 
   return {
-    encode: (text) => tokenizer.encode(text, { add_special_tokens: true }).ids,
+    encode: (text, options) =>
+      tokenizer.encode(text, { add_special_tokens: options?.addSpecialTokens ?? true }).ids,
     decode,
     applyChatTemplate(messages) {
       if (!template)

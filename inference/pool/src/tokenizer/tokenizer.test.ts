@@ -2,8 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatPrompt } from "../http/params.ts";
 import { writeDemoTokenizer } from "./demo-tokenizer.ts";
 import { loadTokenizer } from "./index.ts";
+import { writeLlama3StyleTokenizer } from "./llama3-style.ts";
 
 let dir: string;
 const text = "LoRA adapters settle payouts — ünïcode 🚀, tabs\tand\nnewlines.";
@@ -82,5 +84,50 @@ describe("demo tokenizer", () => {
       const streamed = ids.map((id) => decoder.push(id)).join("") + decoder.flush();
       expect(streamed).toBe(tokenizer.decode(ids));
     }
+  });
+});
+
+describe("Llama-3-style tokenizer (template writes BOS, post-processor adds BOS)", () => {
+  const messages = [
+    { role: "system", content: "You are a helpful assistant." },
+    { role: "user", content: "What is an adapter?" },
+  ];
+
+  it("adds BOS to plain text, as the model's tokenizer.json says", async () => {
+    const modelDir = await modelWithVocab("llama3", 512);
+    const { ids, vocabSize } = await writeLlama3StyleTokenizer(modelDir);
+    expect(vocabSize).toBeLessThanOrEqual(512);
+    const tokenizer = await loadTokenizer(modelDir);
+    const encoded = tokenizer?.encode("What is an adapter?") ?? [];
+    expect(encoded[0]).toBe(ids.bos);
+    expect(encoded.filter((t) => t === ids.bos)).toHaveLength(1);
+    expect(tokenizer?.decode(encoded)).toBe("What is an adapter?");
+    expect(tokenizer?.stopTokenIds).toEqual(expect.arrayContaining([ids.eot, ids.end]));
+  });
+
+  it("renders Meta's template and gives the chat prompt exactly one BOS", async () => {
+    const modelDir = path.join(dir, "llama3");
+    const { ids } = await writeLlama3StyleTokenizer(modelDir);
+    const tokenizer = await loadTokenizer(modelDir);
+    if (!tokenizer) throw new Error("no tokenizer");
+    const prompt = tokenizer.applyChatTemplate(messages);
+    expect(prompt).toBe(
+      "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|>" +
+        "<|start_header_id|>user<|end_header_id|>\n\nWhat is an adapter?<|eot_id|>" +
+        "<|start_header_id|>assistant<|end_header_id|>\n\n",
+    );
+    // The request path (params.ts) must tokenize the rendered prompt as this does.
+    const tokens = chatPrompt({ messages }, tokenizer);
+    expect(tokens[0]).toBe(ids.bos);
+    expect(tokens[1]).toBe(ids.startHeader);
+    expect(tokens.filter((t) => t === ids.bos)).toHaveLength(1);
+    expect(tokens.filter((t) => t === ids.eot)).toHaveLength(2);
+    expect(tokens.lastIndexOf(ids.endHeader)).toBeGreaterThan(tokens.lastIndexOf(ids.eot));
+    // The demo template (ChatML with `{{ bos_token }}`) likewise starts with one BOS.
+    const demo = await loadTokenizer(path.join(dir, "tiny"));
+    if (!demo) throw new Error("no demo tokenizer");
+    const demoTokens = chatPrompt({ messages }, demo);
+    expect(demoTokens.slice(0, 2)).toEqual([1, 3]);
+    expect(demoTokens.filter((t) => t === 1)).toHaveLength(1);
   });
 });
