@@ -1,12 +1,17 @@
-// `npm start`'s entry to the pool: startPool({ modelDir, adapters, ... }) → { url, port, stop }.
+// `npm start`'s entry to the pool: startPool({ modelDir, adapters, ... }) →
+// { url, port, callerKeys, adminKey, signer, stop }. Keys come from the options, else from
+// TRIBUTARY_POOL_CALLER_KEYS (`name=key,…`), TRIBUTARY_POOL_ADMIN_KEY and
+// TRIBUTARY_POOL_SIGNER_KEY, else are generated (callers `agents` and `demo`) and returned.
 // Adapters are verified against the registry before any worker loads them: give `registry`
 // (an AdapterRegistry, { indexerUrl } to read the indexer, or { rpcUrl } to read the chain); without one, only the
 // adapters listed here with their registered `id` are admitted.
 import path from "node:path";
 import pino from "pino";
+import type { Address, Hex } from "viem";
 import { type ChainRegistryOptions, createChainRegistry } from "./src/adapters/chain-registry.ts";
 import { createIndexerRegistry } from "./src/adapters/indexer-registry.ts";
 import { type AdapterRegistry, createStaticRegistry } from "./src/adapters/registry.ts";
+import { parseCallerKeys } from "./src/http/auth.ts";
 import { createJsonlUsageSink, type UsageSink } from "./src/metering/index.ts";
 import { type AdapterSource, type PoolServiceOptions, startPoolService } from "./src/service.ts";
 
@@ -20,11 +25,18 @@ export interface StartPoolOptions
   usage?: UsageSink | string;
   /** Receives each JSON log line; default: stdout. */
   onLog?: (line: string) => void;
+  /** Where the TRIBUTARY_POOL_* keys are read when not given as options; default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface StartedPool {
   url: string;
   port: number;
+  /** Caller name → key (configured or generated): what each caller sends as its Bearer key. */
+  callerKeys: Record<string, string>;
+  adminKey: string;
+  /** The address that signs usage records (also at `GET /v1/signer`). */
+  signer: Address;
   stop(): Promise<void>;
 }
 
@@ -34,7 +46,10 @@ function toSource(entry: string | AdapterSource): AdapterSource {
 }
 
 export async function startPool(options: StartPoolOptions): Promise<StartedPool> {
-  const { onLog, registry, usage, ...rest } = options;
+  const { onLog, registry, usage, env = process.env, ...rest } = options;
+  const envCallers = env.TRIBUTARY_POOL_CALLER_KEYS
+    ? parseCallerKeys(env.TRIBUTARY_POOL_CALLER_KEYS)
+    : undefined;
   const logger = onLog
     ? pino({ name: "tributary-pool" }, { write: (line: string) => onLog(line.trimEnd()) })
     : pino({ name: "tributary-pool" });
@@ -58,12 +73,16 @@ export async function startPool(options: StartPoolOptions): Promise<StartedPool>
   const service = await startPoolService({
     storeDir: path.join(path.dirname(path.resolve(options.modelDir)), "adapter-store"),
     ...rest,
+    callerKeys: rest.callerKeys ?? envCallers,
+    adminKey: rest.adminKey ?? (env.TRIBUTARY_POOL_ADMIN_KEY || undefined),
+    signerKey: rest.signerKey ?? ((env.TRIBUTARY_POOL_SIGNER_KEY || undefined) as Hex | undefined),
     adapters,
     registry: resolvedRegistry,
     sink,
     logger,
   });
-  return { url: service.url, port: service.port, stop: service.stop };
+  const { url, port, callerKeys, adminKey, signer, stop } = service;
+  return { url, port, callerKeys, adminKey, signer, stop };
 }
 
 export { writeDemoTokenizer } from "./src/tokenizer/demo-tokenizer.ts";

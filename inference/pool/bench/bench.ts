@@ -139,7 +139,10 @@ try {
   const viaPool = async (params: GenerateParams) => {
     const response = await fetch(`${service.url}/v1/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${service.callerKeys.agents}`,
+      },
       body: JSON.stringify({
         model,
         prompt: params.prompt_tokens,

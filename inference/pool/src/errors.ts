@@ -46,6 +46,20 @@ export class NotFoundError extends PoolError {
   }
 }
 
+/** No caller key, or not one the pool knows (for this route): 401, never retryable as is. */
+export class AuthenticationError extends PoolError {
+  constructor(message: string, code: "missing_api_key" | "invalid_api_key") {
+    super(message, 401, code, "user");
+  }
+}
+
+/** A caller reused a request id the pool still remembers for it. */
+export class ConflictError extends PoolError {
+  constructor(message: string, code: string, param: string | null = null) {
+    super(message, 409, code, "user", param);
+  }
+}
+
 /** Every worker's queue is full: retry after `retryAfterS`. */
 export class BusyError extends PoolError {
   constructor(
@@ -67,6 +81,17 @@ export class UnavailableError extends PoolError {
 export class AdapterRefusedError extends PoolError {
   constructor(message: string, code: "adapter_not_registered" | "adapter_hash_mismatch") {
     super(message, 403, code, "user", "adapter");
+  }
+}
+
+/** The pool's own configuration (keys, options, environment) is wrong: it refuses to start. */
+export class PoolConfigError extends Error {
+  constructor(
+    message: string,
+    readonly option: string,
+  ) {
+    super(message);
+    this.name = "PoolConfigError";
   }
 }
 

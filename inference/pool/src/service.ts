@@ -7,13 +7,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import pino from "pino";
+import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { AdapterRegistry } from "./adapters/registry.ts";
 import { createAdapterStore } from "./adapters/store.ts";
 import type { EngineOptions } from "./engine/protocol.ts";
 import { createEnginePool } from "./engine-pool.ts";
+import { PoolConfigError } from "./errors.ts";
 import { createApp } from "./http/app.ts";
+import { createKeyring, generateKey } from "./http/auth.ts";
 import { createModelCatalog, type EnsembleMember } from "./http/models.ts";
 import { createMemoryUsageSink, type UsageSink } from "./metering/index.ts";
+import { createUsageLedger, type UsageLedger } from "./metering/ledger.ts";
 import { createMetrics } from "./metrics.ts";
 import { loadTokenizer } from "./tokenizer/index.ts";
 
@@ -51,15 +56,34 @@ export interface PoolServiceOptions {
   healthTimeoutMs?: number;
   defaultMaxTokens?: number;
   logger?: pino.Logger;
+  /** Caller name → key for the paid path; default: a random key for each of DEFAULT_CALLERS. */
+  callerKeys?: Record<string, string>;
+  /** The key of the admin routes; default: a random one. */
+  adminKey?: string;
+  /** The secp256k1 key that signs usage records (0x + 64 hex); default: a random one. */
+  signerKey?: Hex;
+  /** Signed usage records kept in memory for `GET /v1/usage/:id` (default 100,000). */
+  usageCapacity?: number;
+  /** Named ensembles the admin may register (default 256). */
+  maxEnsembles?: number;
 }
+
+/** The callers that get a generated key when none are configured. */
+export const DEFAULT_CALLERS = ["agents", "demo"] as const;
 
 export interface PoolService {
   url: string;
   port: number;
   host: string;
   sink: UsageSink;
+  ledger: UsageLedger;
   pool: ReturnType<typeof createEnginePool>;
   logger: pino.Logger;
+  /** The caller keys in force (given or generated): hand them to the callers. */
+  callerKeys: Record<string, string>;
+  adminKey: string;
+  /** The address whose signatures the usage records carry. */
+  signer: Address;
   stop(): Promise<void>;
 }
 
@@ -70,6 +94,26 @@ export async function startPoolService(options: PoolServiceOptions): Promise<Poo
   const modelName = options.modelName ?? path.basename(path.resolve(options.modelDir));
   const storeDir = options.storeDir ?? path.join(tmpdir(), "tributary-pool-adapters");
   await mkdir(storeDir, { recursive: true });
+  const callerKeys =
+    options.callerKeys ??
+    Object.fromEntries(DEFAULT_CALLERS.map((n) => [n, generateKey("caller")]));
+  const adminKey = options.adminKey ?? generateKey("admin");
+  const keyring = createKeyring({ callerKeys, adminKey });
+  if (options.signerKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(options.signerKey)) {
+    throw new PoolConfigError("the signer key must be 0x and 64 hex digits", "signerKey");
+  }
+  const signer = privateKeyToAccount(options.signerKey ?? generatePrivateKey());
+  const ledger = createUsageLedger({ signer, capacity: options.usageCapacity });
+  logger.info(
+    {
+      callers: keyring.callerNames,
+      callerKeys: options.callerKeys ? "configured" : "generated",
+      adminKey: options.adminKey ? "configured" : "generated",
+      signer: signer.address,
+      signerKey: options.signerKey ? "configured" : "generated",
+    },
+    "pool credentials",
+  );
   const metrics = createMetrics({ defaultMetrics: true });
   const sink = options.sink ?? createMemoryUsageSink();
   const store = createAdapterStore({
@@ -126,10 +170,13 @@ export async function startPoolService(options: PoolServiceOptions): Promise<Poo
     pool,
     tokenizer,
     sink,
+    ledger,
+    keyring,
     metrics,
     catalog,
     store,
     log,
+    maxEnsembles: options.maxEnsembles,
     requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
     defaultMaxTokens: options.defaultMaxTokens ?? 256,
     maxBodyBytes: 8 * 1024 * 1024,
@@ -157,8 +204,12 @@ export async function startPoolService(options: PoolServiceOptions): Promise<Poo
     port,
     host,
     sink,
+    ledger,
     pool,
     logger,
+    callerKeys: { ...callerKeys },
+    adminKey,
+    signer: signer.address,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -8,13 +8,21 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaticRegistry } from "../src/adapters/registry.ts";
-import { GEN_BINARY, makeTinyFixture, startTestPool, type TinyFixture } from "./fixtures.ts";
+import {
+  ADMIN_KEY,
+  bearer,
+  GEN_BINARY,
+  makeTinyFixture,
+  startTestPool,
+  type TinyFixture,
+} from "./fixtures.ts";
 
 const run = promisify(execFile);
 let fixture: TinyFixture;
 let pool: Awaited<ReturnType<typeof startTestPool>>;
 let files: Server;
 let filesUrl: string;
+let fileRequests = 0;
 const registry = createStaticRegistry([]);
 let served: { id: string; dir: string };
 let tampered: { id: string; dir: string };
@@ -42,6 +50,7 @@ beforeAll(async () => {
   // The registered hash stays; the files behind the URI change by one byte.
   await appendFile(path.join(tampered.dir, "adapter_config.json"), " ");
   files = createServer(async (req, res) => {
+    fileRequests++;
     try {
       res.end(await readFile(path.join(fixture.dir, "extra", decodeURIComponent(req.url ?? ""))));
     } catch {
@@ -55,7 +64,7 @@ beforeAll(async () => {
     registry.add({ id: a.id, name: a.name, uri: `file://${a.dir}` });
   registry.add({ id: served.id, name: "served", uri: `${filesUrl}/served` });
   registry.add({ id: tampered.id, name: "tampered", uri: `file://${tampered.dir}` });
-  pool = await startTestPool(fixture, { registry, adapters: [] });
+  pool = await startTestPool(fixture, { registry, adapters: [], maxEnsembles: 3 });
 });
 afterAll(async () => {
   await pool?.stop();
@@ -63,10 +72,13 @@ afterAll(async () => {
   await fixture?.cleanup();
 });
 
+const ADMIN_ROUTES = /^\/(adapters|ensembles)/;
+
 async function post(route: string, body: unknown) {
+  const key = ADMIN_ROUTES.test(route) ? ADMIN_KEY : pool.apiKey;
   const response = await fetch(`${pool.baseURL}${route}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...bearer(key) },
     body: JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
@@ -104,17 +116,21 @@ describe("adapter store", () => {
     });
     expect(reply.status).toBe(403);
     expect(reply.body.error.code).toBe("adapter_hash_mismatch");
-    const load = await post("/adapters/load", {
-      id: fixture.adapters[0]?.id,
-      uri: `file://${tampered.dir}`,
-    });
+    const load = await post("/adapters/load", { id: tampered.id });
+    expect(load.status).toBe(403);
     expect(load.body.error.code).toBe("adapter_hash_mismatch");
   });
 
   it("refuses an adapter the registry does not know", async () => {
-    const reply = await post("/adapters/load", { uri: `file://${unregistered.dir}` });
-    expect(reply.status).toBe(403);
-    expect(reply.body.error.code).toBe("adapter_not_registered");
+    const reply = await post("/adapters/load", { id: unregistered.id });
+    expect(reply.status).toBe(404);
+    expect(reply.body.error.code).toBe("adapter_not_found");
+    const byCompletion = await post("/completions", {
+      model: `tiny:${unregistered.id}`,
+      prompt: [3],
+      max_tokens: 2,
+    });
+    expect(byCompletion.body.error.code).toBe("adapter_not_found");
     const models = await (await fetch(`${pool.baseURL}/models`)).json();
     expect(JSON.stringify(models)).not.toContain(unregistered.id);
   });
@@ -162,10 +178,81 @@ describe("adapter store", () => {
     expect(bad.status).toBe(404);
   });
 
+  it("limits ensembles: members, name length, and how many", async () => {
+    const member = { id: "alpha", weight: 1 };
+    const tooMany = await post("/ensembles", {
+      name: "big",
+      adapters: Array.from({ length: 17 }, () => member),
+    });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.param).toBe("adapters");
+    const longName = await post("/ensembles", { name: "n".repeat(65), adapters: [member] });
+    expect(longName.body.error.param).toBe("name");
+    const longRef = await post("/ensembles", {
+      name: "ref",
+      adapters: [{ id: "a".repeat(129), weight: 1 }],
+    });
+    expect(longRef.status).toBe(400);
+    // "mix" exists; two more fit under the limit of 3, a fourth new name does not.
+    for (const name of ["e2", "e3"]) {
+      expect((await post("/ensembles", { name, adapters: [member] })).status).toBe(200);
+    }
+    const fourth = await post("/ensembles", { name: "e4", adapters: [member] });
+    expect(fourth.status).toBe(400);
+    expect(fourth.body.error.code).toBe("too_many_ensembles");
+    // Replacing a registered one is not a new one.
+    expect((await post("/ensembles", { name: "e3", adapters: [member] })).status).toBe(200);
+  });
+
   it("copies nothing it refused into the store", async () => {
     const { readdir } = await import("node:fs/promises");
     const entries = await readdir(path.join(fixture.dir, "store"));
     expect(entries).not.toContain(tampered.id);
     expect(entries.some((e) => e.startsWith(".staging"))).toBe(false);
+  });
+});
+
+describe("admin routes", () => {
+  const send = (route: string, key: string | null, body: object, method = "POST") =>
+    fetch(`${pool.baseURL}${route}`, {
+      method,
+      headers: { "content-type": "application/json", ...(key ? bearer(key) : {}) },
+      body: method === "POST" ? JSON.stringify(body) : undefined,
+    });
+
+  it.each(["/adapters/load", "/adapters/unload", "/adapters/pin", "/ensembles"])(
+    "%s needs the admin key: none, a caller's, or a wrong one get 401",
+    async (route) => {
+      // "alpha" names the adapter to (un)load or pin; as an ensemble, "mix" exists already.
+      const body =
+        route === "/ensembles" ? { name: "mix", adapters: [{ id: "alpha" }] } : { name: "alpha" };
+      for (const key of [null, pool.apiKey, "tpa_wrong-admin-key-0000000000"]) {
+        const reply = await send(route, key, body);
+        expect(reply.status).toBe(401);
+        expect((await reply.json()).error.type).toBe("invalid_request_error");
+      }
+      expect((await send(route, ADMIN_KEY, body)).status).toBe(200);
+    },
+  );
+
+  it("keeps worker details for the admin; models, adapters and health stay open", async () => {
+    expect((await send("/workers", pool.apiKey, {}, "GET")).status).toBe(401);
+    expect((await send("/workers", ADMIN_KEY, {}, "GET")).status).toBe(200);
+    for (const route of ["/models", "/adapters", "/ensembles", "/signer"]) {
+      expect((await send(route, null, {}, "GET")).status).toBe(200);
+    }
+    for (const route of ["/healthz", "/readyz", "/metrics"]) {
+      expect((await fetch(`${pool.url}${route}`)).status).toBe(200);
+    }
+  });
+
+  it("fetches from no URI an HTTP caller gives, even the admin", async () => {
+    const before = fileRequests;
+    for (const uri of [`${filesUrl}/unregistered`, `file://${unregistered.dir}`, "file:///etc"]) {
+      const reply = await send("/adapters/load", ADMIN_KEY, { uri });
+      expect(reply.status).toBe(400);
+      expect((await reply.json()).error.param).toBe("uri");
+    }
+    expect(fileRequests).toBe(before);
   });
 });

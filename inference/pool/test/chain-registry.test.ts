@@ -6,7 +6,7 @@ import { parseEther } from "viem";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createChainRegistry } from "../src/adapters/chain-registry.ts";
 import type { AdapterRegistry } from "../src/adapters/registry.ts";
-import { makeTinyFixture, startTestPool, type TinyFixture } from "./fixtures.ts";
+import { ADMIN_KEY, bearer, makeTinyFixture, startTestPool, type TinyFixture } from "./fixtures.ts";
 
 const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../demo");
 let anvil: Anvil;
@@ -73,17 +73,17 @@ it("serves registered adapters by name and refuses an unregistered one", async (
     const post = (body: object) =>
       fetch(`${pool.baseURL}/completions`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...bearer(pool.apiKey) },
         body: JSON.stringify(body),
       });
     expect((await post({ model: "tiny:beta", prompt: "x", max_tokens: 2 })).status).toBe(200);
     const refused = await fetch(`${pool.baseURL}/adapters/load`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ uri: `file://${fixture.adapters[2]?.dir}` }),
+      headers: { "content-type": "application/json", ...bearer(ADMIN_KEY) },
+      body: JSON.stringify({ id: fixture.adapters[2]?.id }),
     });
-    expect(refused.status).toBe(403);
-    expect((await refused.json()).error.code).toBe("adapter_not_registered");
+    expect(refused.status).toBe(404);
+    expect((await refused.json()).error.code).toBe("adapter_not_found");
   } finally {
     await pool.stop();
   }

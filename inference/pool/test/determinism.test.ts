@@ -10,7 +10,7 @@ let client: OpenAI;
 beforeAll(async () => {
   fixture = await makeTinyFixture();
   pool = await startTestPool(fixture);
-  client = new OpenAI({ baseURL: pool.baseURL, apiKey: "unused", maxRetries: 0 });
+  client = new OpenAI({ baseURL: pool.baseURL, apiKey: pool.apiKey, maxRetries: 0 });
 });
 afterAll(async () => {
   await pool?.stop();

@@ -70,6 +70,14 @@ export function registryOf(adapters: TinyAdapter[]) {
   );
 }
 
+/** The test callers' keys and the admin key every test pool is started with. */
+export const CALLER_KEYS = {
+  test: "tpk_test-caller-key-0123456789abcdef",
+  other: "tpk_other-caller-key-0123456789abcdef",
+};
+export const ADMIN_KEY = "tpa_test-admin-key-0123456789abcdef";
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
 export async function startTestPool(
   fixture: TinyFixture,
   options: Partial<PoolServiceOptions> = {},
@@ -86,7 +94,15 @@ export async function startTestPool(
     port: 0,
     sink,
     logger: pino({ level: process.env.POOL_TEST_LOG ?? "silent" }),
+    callerKeys: CALLER_KEYS,
+    adminKey: ADMIN_KEY,
     ...options,
   });
-  return { ...service, records: sink.records, baseURL: `${service.url}/v1` };
+  return {
+    ...service,
+    records: sink.records,
+    baseURL: `${service.url}/v1`,
+    /** The `test` caller's key: the one the tests' OpenAI clients use. */
+    apiKey: service.callerKeys.test ?? "",
+  };
 }

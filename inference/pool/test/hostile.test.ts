@@ -1,6 +1,6 @@
 // Hostile and malformed requests get clean OpenAI-style errors; the service stays healthy.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { makeTinyFixture, startTestPool, type TinyFixture } from "./fixtures.ts";
+import { bearer, makeTinyFixture, startTestPool, type TinyFixture } from "./fixtures.ts";
 
 let fixture: TinyFixture;
 let pool: Awaited<ReturnType<typeof startTestPool>>;
@@ -17,7 +17,7 @@ afterAll(async () => {
 async function post(path: string, body: unknown) {
   const response = await fetch(`${pool.baseURL}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...bearer(pool.apiKey) },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, body: await response.json() };
@@ -80,7 +80,7 @@ it.each([
   ["an empty prompt", "/completions", { ...ok, prompt: "" }, 400, "invalid_request"],
   ["temperature out of range", "/completions", { ...ok, temperature: 9 }, 400, "invalid_request"],
   ["top_p of zero", "/completions", { ...ok, top_p: 0 }, 400, "invalid_request"],
-  ["n > 1", "/completions", { ...ok, n: 3 }, 400, "invalid_request"],
+  ["n > 1", "/completions", { ...ok, n: 3 }, 400, "unsupported_parameter"],
   [
     "five stop strings",
     "/completions",
@@ -112,6 +112,114 @@ it.each([
     type: expect.any(String),
     message: expect.any(String),
   });
+});
+
+const chat = { model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 2 };
+const tool = { type: "function", function: { name: "lookup", parameters: { type: "object" } } };
+
+it.each([
+  ["/chat/completions", "tools", { tools: [tool] }],
+  ["/chat/completions", "tool_choice", { tool_choice: "required" }],
+  ["/chat/completions", "functions", { functions: [{ name: "lookup" }] }],
+  ["/chat/completions", "function_call", { function_call: "auto" }],
+  ["/chat/completions", "response_format", { response_format: { type: "json_object" } }],
+  ["/chat/completions", "presence_penalty", { presence_penalty: 0.5 }],
+  ["/chat/completions", "frequency_penalty", { frequency_penalty: -1 }],
+  ["/chat/completions", "logit_bias", { logit_bias: { "5": 10 } }],
+  ["/chat/completions", "n", { n: 2 }],
+  ["/chat/completions", "top_logprobs", { logprobs: true, top_logprobs: 3 }],
+  ["/chat/completions", "audio", { audio: { voice: "alloy", format: "wav" } }],
+  ["/chat/completions", "modalities", { modalities: ["text", "audio"] }],
+  ["/chat/completions", "reasoning_effort", { reasoning_effort: "low" }],
+  ["/chat/completions", "store", { store: true }],
+  ["/chat/completions", "prediction", { prediction: { type: "content", content: "x" } }],
+  ["/chat/completions", "web_search_options", { web_search_options: {} }],
+  ["/chat/completions", "service_tier", { service_tier: "flex" }],
+  ["/chat/completions", "stream_options", { stream: true, stream_options: { foo: true } }],
+  ["/completions", "echo", { echo: true }],
+  ["/completions", "suffix", { suffix: "end" }],
+  ["/completions", "best_of", { best_of: 2 }],
+  ["/completions", "logprobs", { logprobs: 3 }],
+  ["/completions", "presence_penalty", { presence_penalty: 1 }],
+])("%s refuses an unimplemented `%s` with a 400 naming it", async (path, param, extra) => {
+  const base = path === "/completions" ? ok : chat;
+  const reply = await post(path, { ...base, ...extra });
+  expect(reply.status).toBe(400);
+  expect(reply.body.error).toMatchObject({ param, type: "invalid_request_error" });
+  expect(reply.body.error.message).toContain(param);
+});
+
+it.each([
+  ["/chat/completions", "top_k", { top_k: 5 }],
+  ["/chat/completions", "echo", { echo: true }],
+  ["/completions", "response_format", { response_format: { type: "text" } }],
+])("%s refuses an argument it does not know, `%s`", async (path, param, extra) => {
+  const base = path === "/completions" ? ok : chat;
+  const reply = await post(path, { ...base, ...extra });
+  expect(reply.status).toBe(400);
+  expect(reply.body.error).toMatchObject({ param, code: "unknown_parameter" });
+});
+
+it("refuses tool calls inside messages", async () => {
+  const reply = await post("/chat/completions", {
+    ...chat,
+    messages: [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: null, tool_calls: [{ id: "1", type: "function" }] },
+    ],
+  });
+  expect(reply.status).toBe(400);
+  expect(reply.body.error.message).toContain("tool_calls");
+});
+
+it("accepts the neutral values clients send by default", async () => {
+  const chatReply = await post("/chat/completions", {
+    ...chat,
+    n: 1,
+    presence_penalty: 0,
+    frequency_penalty: 0,
+    logit_bias: {},
+    tools: [],
+    tool_choice: "none",
+    parallel_tool_calls: false,
+    response_format: { type: "text" },
+    logprobs: true,
+    top_logprobs: 0,
+    user: "end-user-label",
+    store: false,
+    metadata: { purpose: "test" },
+    modalities: ["text"],
+    service_tier: "auto",
+    stream_options: { include_usage: true, include_obfuscation: false },
+  });
+  expect(chatReply.status).toBe(200);
+  const completion = await post("/completions", {
+    ...ok,
+    n: 1,
+    best_of: 1,
+    echo: false,
+    suffix: "",
+    logprobs: 0,
+    presence_penalty: 0,
+    frequency_penalty: null,
+    logit_bias: null,
+  });
+  expect(completion.status).toBe(200);
+});
+
+it("refuses a request without a caller key, or with a wrong one, as OpenAI does (401)", async () => {
+  for (const authorization of [undefined, "Bearer wrong-key-0123456789", "Basic abc"]) {
+    const response = await fetch(`${pool.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(chat),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    const { error } = await response.json();
+    expect(error).toMatchObject({ type: "invalid_request_error", param: null });
+    expect(["missing_api_key", "invalid_api_key"]).toContain(error.code);
+  }
 });
 
 it("refuses an oversized body with 413", async () => {

@@ -18,7 +18,7 @@ beforeAll(async () => {
       ],
     },
   });
-  client = new OpenAI({ baseURL: pool.baseURL, apiKey: "unused", maxRetries: 0 });
+  client = new OpenAI({ baseURL: pool.baseURL, apiKey: pool.apiKey, maxRetries: 0 });
 });
 afterAll(async () => {
   await pool?.stop();
@@ -136,25 +136,66 @@ describe("openai client", () => {
     expect(a.choices[0]?.text).toBe(b.choices[0]?.text);
   });
 
-  it("meters one usage record per request", async () => {
+  it("meters one usage record per request, naming the authenticated caller only", async () => {
     const before = pool.records.length;
-    await client.chat.completions.create(
-      { model: "tiny:gamma", messages: [{ role: "user", content: "hi" }], ...greedy },
-      { headers: { "x-tributary-payer": "0xpayer", "x-tributary-agent": "agent-1" } },
-    );
+    const { data, response } = await client.chat.completions
+      .create(
+        {
+          model: "tiny:gamma",
+          messages: [{ role: "user", content: "hi" }],
+          ...greedy,
+          user: "0xclaimed-payer",
+          metadata: { payer: "0xclaimed-payer", agent: "agent-1" },
+        },
+        { headers: { "x-tributary-payer": "0xpayer", "x-tributary-agent": "agent-1" } },
+      )
+      .withResponse();
     expect(pool.records.length).toBe(before + 1);
     const record = pool.records.at(-1);
     expect(record).toMatchObject({
+      requestId: response.headers.get("x-request-id"),
+      completionId: data.id,
+      caller: "test",
       endpoint: "chat.completions",
       model: "tiny:gamma",
       baseModel: "tiny",
       adapters: [{ id: fixture.adapters[2]?.id, weight: 1 }],
-      payer: "0xpayer",
-      agent: "agent-1",
       completionTokens: 12,
       status: "ok",
     });
     expect(record?.worker).toMatch(/^worker-/);
+    // Nothing a request claims about its payer reaches the record.
+    expect(JSON.stringify(record)).not.toContain("0xclaimed-payer");
+    expect(JSON.stringify(record)).not.toContain("0xpayer");
+    expect(record).not.toHaveProperty("payer");
+  });
+
+  it("refuses tools, naming the parameter, as a BadRequestError", async () => {
+    const error = await client.chat.completions
+      .create({
+        model: "tiny",
+        messages: [{ role: "user", content: "hi" }],
+        ...greedy,
+        tools: [{ type: "function", function: { name: "lookup", parameters: {} } }],
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("tools");
+  });
+
+  it("fails authentication with a wrong key as an AuthenticationError", async () => {
+    const stranger = new OpenAI({
+      baseURL: pool.baseURL,
+      apiKey: "tpk_not-a-key-of-this-pool",
+      maxRetries: 0,
+    });
+    await expect(
+      stranger.chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: "hi" }],
+        ...greedy,
+      }),
+    ).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });
 
@@ -162,7 +203,7 @@ describe("LangChain ChatOpenAI", () => {
   const model = (name: string) =>
     new ChatOpenAI({
       model: name,
-      apiKey: "unused",
+      apiKey: pool.apiKey,
       temperature: 0,
       maxTokens: 10,
       configuration: { baseURL: pool.baseURL },
@@ -186,5 +227,37 @@ describe("LangChain ChatOpenAI", () => {
       }
       expect(streamed).toBe(reply.content);
     }
+  });
+
+  it("sends its neutral defaults (n, penalties, stream usage) and the pool accepts them", async () => {
+    const explicit = new ChatOpenAI({
+      model: "tiny:alpha",
+      apiKey: pool.apiKey,
+      temperature: 0,
+      maxTokens: 6,
+      n: 1,
+      frequencyPenalty: 0,
+      presencePenalty: 0,
+      topP: 1,
+      logitBias: {},
+      streamUsage: true,
+      configuration: { baseURL: pool.baseURL },
+      maxRetries: 0,
+    });
+    let text = "";
+    let usage: number | undefined;
+    for await (const chunk of await explicit.stream([["human", "Explain staking."]])) {
+      text += chunk.content;
+      usage = chunk.usage_metadata?.output_tokens ?? usage;
+    }
+    expect(usage).toBe(6);
+    expect((await explicit.invoke([["human", "Explain staking."]])).content).toBe(text);
+  });
+
+  it("gets a 400 naming the parameter for a tool-bound model", async () => {
+    const bound = model("tiny").bindTools([
+      { type: "function", function: { name: "lookup", parameters: { type: "object" } } },
+    ]);
+    await expect(bound.invoke([["human", "hi"]])).rejects.toThrow(/tools/);
   });
 });

@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTinyFixture, startTestPool, type TinyFixture } from "./fixtures.ts";
+import { bearer, makeTinyFixture, startTestPool, type TinyFixture } from "./fixtures.ts";
 
 let fixture: TinyFixture;
 let pool: Awaited<ReturnType<typeof startTestPool>>;
@@ -21,7 +21,12 @@ beforeAll(async () => {
     healthTimeoutMs: 1000,
     engineOptions: { kv_blocks: 600 },
   });
-  client = new OpenAI({ baseURL: pool.baseURL, apiKey: "unused", maxRetries: 0, timeout: 30_000 });
+  client = new OpenAI({
+    baseURL: pool.baseURL,
+    apiKey: pool.apiKey,
+    maxRetries: 0,
+    timeout: 30_000,
+  });
 });
 afterAll(async () => {
   await pool?.stop();
@@ -108,7 +113,7 @@ describe("supervision", () => {
     const abort = new AbortController();
     const response = await fetch(`${pool.baseURL}/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...bearer(pool.apiKey) },
       body: JSON.stringify({
         model: "tiny:beta",
         prompt: "bye",

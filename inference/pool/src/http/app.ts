@@ -1,13 +1,22 @@
 // The HTTP surface: OpenAI-compatible endpoints, adapter management, health and metrics.
-import { Hono } from "hono";
+// Completions and usage records need a caller key, adapter and ensemble management the admin
+// key; models, health, readiness, metrics and the signer's address are open.
+import { type Context, Hono, type Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { isAdapterId } from "../adapters/registry.ts";
 import type { AdapterStore } from "../adapters/store.ts";
 import type { EnginePool } from "../engine-pool.ts";
-import { BusyError, InvalidRequestError, NotFoundError, toPoolError } from "../errors.ts";
+import {
+  AuthenticationError,
+  BusyError,
+  InvalidRequestError,
+  NotFoundError,
+  toPoolError,
+} from "../errors.ts";
 import type { UsageRecord } from "../metering/index.ts";
+import { REQUEST_ID } from "../metering/ledger.ts";
 import type { PoolMetrics } from "../metrics.ts";
+import type { Keyring } from "./auth.ts";
 import { type CompletionContext, runCompletion } from "./completion.ts";
 import { type ModelCatalog, parseMembers } from "./models.ts";
 import { chatPrompt, completionBudget, completionPrompt, parseSampling } from "./params.ts";
@@ -17,9 +26,16 @@ export interface AppOptions extends CompletionContext {
   store: AdapterStore;
   pool: EnginePool;
   metrics: PoolMetrics;
+  keyring: Keyring;
   defaultMaxTokens: number;
   maxBodyBytes: number;
+  /** Named ensembles the admin may register (default 256). */
+  maxEnsembles?: number;
 }
+
+type Env = { Variables: { caller: string; requestId: string } };
+
+const MAX_ADAPTER_REF = 128;
 
 async function jsonBody(request: Request): Promise<Record<string, unknown>> {
   let body: unknown;
@@ -39,8 +55,9 @@ async function jsonBody(request: Request): Promise<Record<string, unknown>> {
 }
 
 export function createApp(options: AppOptions) {
-  const { catalog, store, pool, metrics } = options;
-  const app = new Hono();
+  const { catalog, store, pool, metrics, keyring, ledger } = options;
+  const maxEnsembles = options.maxEnsembles ?? 256;
+  const app = new Hono<Env>();
   const created = Math.floor(Date.now() / 1000);
 
   app.onError((error, c) => {
@@ -48,6 +65,7 @@ export function createApp(options: AppOptions) {
     if (poolError.kind === "internal")
       options.log("error", { err: String(error), stack: (error as Error).stack }, "request failed");
     if (poolError instanceof BusyError) c.header("retry-after", String(poolError.retryAfterS));
+    if (poolError instanceof AuthenticationError) c.header("www-authenticate", "Bearer");
     return c.json(poolError.toJSON(), poolError.status as ContentfulStatusCode);
   });
   app.notFound((c) =>
@@ -76,6 +94,15 @@ export function createApp(options: AppOptions) {
         ),
     }),
   );
+
+  const caller = async (c: Context<Env>, next: Next) => {
+    c.set("caller", keyring.caller(c.req.header("authorization")));
+    await next();
+  };
+  const admin = async (c: Context<Env>, next: Next) => {
+    keyring.admin(c.req.header("authorization"));
+    await next();
+  };
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
@@ -128,43 +155,77 @@ export function createApp(options: AppOptions) {
     throw new NotFoundError(`The model \`${id}\` does not exist`, "model_not_found");
   });
 
-  async function complete(
-    c: { req: { raw: Request; header(name: string): string | undefined } },
-    chat: boolean,
-  ) {
-    const body = await jsonBody(c.req.raw);
-    const adapters = await catalog.resolve(body.model, body.adapters);
-    const sampling = parseSampling(body, chat);
-    const promptTokens = chat
-      ? chatPrompt(body, options.tokenizer)
-      : completionPrompt(body, options.tokenizer);
-    const { vocab_size: vocabSize, max_model_len: maxModelLen } = pool.model;
-    if (promptTokens.some((t) => t < 0 || t >= vocabSize)) {
-      throw new InvalidRequestError(`prompt token ids must be in [0, ${vocabSize})`, "prompt");
+  async function complete(c: Context<Env>, chat: boolean) {
+    const who = c.get("caller");
+    const requestId = ledger.reserve(who, c.req.header("x-request-id"));
+    c.set("requestId", requestId);
+    let admitted = false;
+    try {
+      const body = await jsonBody(c.req.raw);
+      const sampling = parseSampling(body, chat);
+      const adapters = await catalog.resolve(body.model, body.adapters);
+      const promptTokens = chat
+        ? chatPrompt(body, options.tokenizer)
+        : completionPrompt(body, options.tokenizer);
+      const { vocab_size: vocabSize, max_model_len: maxModelLen } = pool.model;
+      if (promptTokens.some((t) => t < 0 || t >= vocabSize)) {
+        throw new InvalidRequestError(`prompt token ids must be in [0, ${vocabSize})`, "prompt");
+      }
+      const maxTokens = completionBudget(
+        promptTokens.length,
+        sampling.maxTokens,
+        maxModelLen,
+        options.defaultMaxTokens,
+      );
+      // From here on the request is metered (once), so its id stays taken.
+      admitted = true;
+      return await runCompletion(options, {
+        endpoint: chat ? "chat.completions" : "completions",
+        model: body.model as string,
+        baseModel: catalog.baseModel,
+        adapters,
+        promptTokens,
+        maxTokens,
+        sampling,
+        caller: who,
+        requestId,
+        clientSignal: c.req.raw.signal,
+      });
+    } finally {
+      if (!admitted) ledger.release(who, requestId);
     }
-    const maxTokens = completionBudget(
-      promptTokens.length,
-      sampling.maxTokens,
-      maxModelLen,
-      options.defaultMaxTokens,
-    );
-    const metadata = (body.metadata ?? {}) as Record<string, unknown>;
-    const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
-    return runCompletion(options, {
-      endpoint: chat ? "chat.completions" : "completions",
-      model: body.model as string,
-      baseModel: catalog.baseModel,
-      adapters,
-      promptTokens,
-      maxTokens,
-      sampling,
-      payer: str(c.req.header("x-tributary-payer")) ?? str(metadata.payer) ?? str(body.user),
-      agent: str(c.req.header("x-tributary-agent")) ?? str(metadata.agent),
-      clientSignal: c.req.raw.signal,
-    });
   }
-  app.post("/v1/completions", (c) => complete(c, false));
-  app.post("/v1/chat/completions", (c) => complete(c, true));
+  const withRequestId = async (c: Context<Env>, next: Next) => {
+    await next();
+    const requestId = c.get("requestId");
+    if (requestId) c.res.headers.set("x-request-id", requestId);
+  };
+  app.post("/v1/completions", withRequestId, caller, (c) => complete(c, false));
+  app.post("/v1/chat/completions", withRequestId, caller, (c) => complete(c, true));
+
+  app.get("/v1/usage/:requestId", caller, async (c) => {
+    const requestId = c.req.param("requestId") ?? "";
+    const signed = REQUEST_ID.test(requestId)
+      ? await ledger.get(c.get("caller"), requestId)
+      : undefined;
+    if (!signed) {
+      throw new NotFoundError(
+        `no usage record for request ${requestId} of this caller`,
+        "usage_not_found",
+        "requestId",
+      );
+    }
+    const { record, digest, signature, signer } = signed;
+    return c.json({ record, digest, signature, signer });
+  });
+  app.get("/v1/signer", (c) =>
+    c.json({
+      object: "signer",
+      address: ledger.signer.address,
+      digest: "keccak256 of the usage record's RFC 8785 canonical JSON",
+      signature: "EIP-191 personal_sign of the 32 digest bytes",
+    }),
+  );
 
   // ── adapter management ──
   const adapterObject = (a: { id: string; name: string; uri: string }) => ({
@@ -175,32 +236,38 @@ export function createApp(options: AppOptions) {
     model: `${catalog.baseModel}:${a.name}`,
     residency: pool.residency(a.id),
   });
+  // Only adapters the registry knows, fetched from the URI it records: an HTTP caller names
+  // no URI (no fetches of its choosing: local files, internal hosts).
   async function adapterFrom(body: Record<string, unknown>) {
+    if (body.uri !== undefined) {
+      throw new InvalidRequestError(
+        "adapters load from their registered URI: give the adapter's `id` or `name`, not a `uri`",
+        "uri",
+        "unsupported_parameter",
+      );
+    }
     const ref =
       typeof body.id === "string" ? body.id : typeof body.name === "string" ? body.name : null;
-    const uri = typeof body.uri === "string" ? body.uri : undefined;
-    if (!ref && !uri) throw new InvalidRequestError("give an adapter `id`, `name` or `uri`", "id");
-    if (uri) {
-      return store.add({
-        id: ref && isAdapterId(ref) ? ref : undefined,
-        name: ref && !isAdapterId(ref) ? ref : undefined,
-        uri,
-      });
+    if (!ref || ref.length > MAX_ADAPTER_REF) {
+      throw new InvalidRequestError(
+        `give an adapter \`id\` or registered \`name\` (at most ${MAX_ADAPTER_REF} characters)`,
+        typeof body.id === "string" ? "id" : "name",
+      );
     }
-    return store.resolve(ref as string);
+    return store.resolve(ref);
   }
   app.get("/v1/adapters", (c) => c.json({ object: "list", data: store.list().map(adapterObject) }));
-  app.post("/v1/adapters/load", async (c) => {
+  app.post("/v1/adapters/load", admin, async (c) => {
     const adapter = await adapterFrom(await jsonBody(c.req.raw));
     await pool.loadAdapter(adapter.id);
     return c.json(adapterObject(adapter));
   });
-  app.post("/v1/adapters/unload", async (c) => {
+  app.post("/v1/adapters/unload", admin, async (c) => {
     const adapter = await adapterFrom(await jsonBody(c.req.raw));
     await pool.unloadAdapter(adapter.id);
     return c.json(adapterObject(adapter));
   });
-  app.post("/v1/adapters/pin", async (c) => {
+  app.post("/v1/adapters/pin", admin, async (c) => {
     const body = await jsonBody(c.req.raw);
     const adapter = await adapterFrom(body);
     await pool.pinAdapter(adapter.id, body.pinned !== false);
@@ -217,13 +284,20 @@ export function createApp(options: AppOptions) {
       })),
     }),
   );
-  app.post("/v1/ensembles", async (c) => {
+  app.post("/v1/ensembles", admin, async (c) => {
     const body = await jsonBody(c.req.raw);
     const name = body.name;
     if (typeof name !== "string" || !/^[\w.-]{1,64}$/.test(name) || name === catalog.baseModel) {
       throw new InvalidRequestError(
         "`name` must be 1-64 of [A-Za-z0-9_.-] and not the base model",
         "name",
+      );
+    }
+    if (!catalog.ensembles.has(name) && catalog.ensembles.size >= maxEnsembles) {
+      throw new InvalidRequestError(
+        `the pool holds at most ${maxEnsembles} named ensembles`,
+        "name",
+        "too_many_ensembles",
       );
     }
     const members = parseMembers(body.adapters, "adapters");
@@ -234,7 +308,7 @@ export function createApp(options: AppOptions) {
     catalog.ensembles.set(name, members);
     return c.json({ object: "ensemble", name, adapters: members });
   });
-  app.get("/v1/workers", (c) => c.json({ object: "list", data: pool.workers() }));
+  app.get("/v1/workers", admin, (c) => c.json({ object: "list", data: pool.workers() }));
 
   return app;
 }

@@ -6,6 +6,7 @@ import type { AdapterWeight, DoneEvent, TokenEvent } from "../engine/protocol.ts
 import { type EnginePool, GenerationFailure } from "../engine-pool.ts";
 import { PoolError, toPoolError } from "../errors.ts";
 import type { UsageRecord, UsageSink } from "../metering/index.ts";
+import type { UsageLedger } from "../metering/ledger.ts";
 import type { PoolMetrics } from "../metrics.ts";
 import type { ModelTokenizer } from "../tokenizer/index.ts";
 import type { SamplingParams } from "./params.ts";
@@ -15,6 +16,7 @@ export interface CompletionContext {
   pool: EnginePool;
   tokenizer: ModelTokenizer | null;
   sink: UsageSink;
+  ledger: UsageLedger;
   metrics: PoolMetrics;
   requestTimeoutMs: number;
   log: (level: "info" | "warn" | "error", fields: object, message: string) => void;
@@ -28,8 +30,9 @@ export interface CompletionJob {
   promptTokens: number[];
   maxTokens: number;
   sampling: SamplingParams;
-  payer: string | null;
-  agent: string | null;
+  /** The authenticated caller's name and its (reserved) request id. */
+  caller: string;
+  requestId: string;
   clientSignal: AbortSignal;
 }
 
@@ -111,9 +114,9 @@ export async function runCompletion(ctx: CompletionContext, job: CompletionJob):
               token: e.token,
               logprob: e.logprob,
               bytes: [...encoder.encode(e.token)],
-              top_logprobs: [
-                { token: e.token, logprob: e.logprob, bytes: [...encoder.encode(e.token)] },
-              ],
+              // `top_logprobs` > 0 is refused (params.ts): the engine reports the sampled
+              // token's log-probability only.
+              top_logprobs: [],
             })),
           }
         : {
@@ -254,14 +257,14 @@ export async function runCompletion(ctx: CompletionContext, job: CompletionJob):
     >,
   ) {
     const record: UsageRecord = {
-      requestId: id,
+      requestId: job.requestId,
+      completionId: id,
+      caller: job.caller,
       createdAt: new Date(created * 1000).toISOString(),
       endpoint: job.endpoint,
       model: job.model,
       baseModel: job.baseModel,
       adapters: job.adapters,
-      payer: job.payer,
-      agent: job.agent,
       latencyMs: performance.now() - started,
       stream: sampling.stream,
       ...fields,
@@ -269,11 +272,26 @@ export async function runCompletion(ctx: CompletionContext, job: CompletionJob):
     ctx.metrics.requests.inc({ endpoint: job.endpoint, status: record.status });
     ctx.metrics.duration.observe(record.latencyMs / 1000);
     job.clientSignal.removeEventListener("abort", onClientAbort);
+    // Into the ledger before anything awaits: once the client has the answer's end, the signed
+    // record can be fetched.
+    ctx.ledger
+      .add(record)
+      .catch((error) =>
+        ctx.log(
+          "error",
+          { requestId: job.requestId, err: String(error) },
+          "usage record not signed",
+        ),
+      );
     try {
       await ctx.sink.record(record);
       ctx.metrics.usageRecords.inc();
     } catch (error) {
-      ctx.log("error", { requestId: id, err: String(error), record }, "usage record not written");
+      ctx.log(
+        "error",
+        { requestId: job.requestId, err: String(error), record },
+        "usage record not written",
+      );
     }
   }
 

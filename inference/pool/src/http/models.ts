@@ -25,8 +25,11 @@ function parseMembers(value: unknown, param: string): EnsembleMember[] {
   return value.map((entry, i) => {
     const id = entry?.id ?? entry?.adapter;
     const weight = entry?.weight ?? 1;
-    if (typeof id !== "string" || id === "") {
-      throw new InvalidRequestError(`${param}[${i}].id must be an adapter id or name`, param);
+    if (typeof id !== "string" || id === "" || id.length > 128) {
+      throw new InvalidRequestError(
+        `${param}[${i}].id must be an adapter id or name (at most 128 characters)`,
+        param,
+      );
     }
     if (typeof weight !== "number" || !Number.isFinite(weight) || Math.abs(weight) > 100) {
       throw new InvalidRequestError(`${param}[${i}].weight must be a finite number`, param);

@@ -2,6 +2,7 @@
 // offending parameter, as OpenAI's errors do.
 import { InvalidRequestError } from "../errors.ts";
 import type { ChatMessage, ModelTokenizer } from "../tokenizer/index.ts";
+import { refuseUnsupported } from "./unsupported.ts";
 
 export interface SamplingParams {
   maxTokens: number | null;
@@ -35,12 +36,7 @@ function optionalInteger(body: Body, name: string, min: number, max: number) {
 }
 
 export function parseSampling(body: Body, chat: boolean): SamplingParams {
-  if (body.n !== undefined && body.n !== null && body.n !== 1) {
-    throw new InvalidRequestError("only `n` = 1 is supported", "n");
-  }
-  if (body.best_of !== undefined && body.best_of !== null && body.best_of !== 1) {
-    throw new InvalidRequestError("only `best_of` = 1 is supported", "best_of");
-  }
+  refuseUnsupported(body, chat);
   const maxName =
     chat && body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
   const maxTokens = optionalInteger(body, maxName, 1, 2 ** 31 - 1);
@@ -61,14 +57,13 @@ export function parseSampling(body: Body, chat: boolean): SamplingParams {
       throw new InvalidRequestError("`logprobs` must be a boolean", "logprobs");
     }
     logprobs = body.logprobs === true;
-    optionalInteger(body, "top_logprobs", 0, 20);
   } else {
-    logprobs = (optionalInteger(body, "logprobs", 0, 5) ?? null) !== null;
+    logprobs = (optionalInteger(body, "logprobs", 0, 1) ?? null) !== null;
   }
   if (body.stream != null && typeof body.stream !== "boolean") {
     throw new InvalidRequestError("`stream` must be a boolean", "stream");
   }
-  const streamOptions = body.stream_options as { include_usage?: unknown } | null | undefined;
+  const streamOptions = parseStreamOptions(body.stream_options);
   return {
     maxTokens,
     temperature,
@@ -77,8 +72,27 @@ export function parseSampling(body: Body, chat: boolean): SamplingParams {
     stop,
     logprobs,
     stream: body.stream === true,
-    includeUsage: streamOptions?.include_usage === true,
+    includeUsage: streamOptions.includeUsage,
   };
+}
+
+function parseStreamOptions(value: unknown): { includeUsage: boolean } {
+  if (value == null) return { includeUsage: false };
+  const invalid = (message: string) => new InvalidRequestError(message, "stream_options");
+  if (typeof value !== "object" || Array.isArray(value))
+    throw invalid("`stream_options` must be an object");
+  const options = value as Record<string, unknown>;
+  for (const [name, option] of Object.entries(options)) {
+    // `include_obfuscation` pads chunks against length side channels; the pool sends no padding,
+    // which changes no token, so either value is accepted.
+    if (name !== "include_usage" && name !== "include_obfuscation") {
+      throw invalid(`\`stream_options.${name}\` is not supported`);
+    }
+    if (option != null && typeof option !== "boolean") {
+      throw invalid(`\`stream_options.${name}\` must be a boolean`);
+    }
+  }
+  return { includeUsage: options.include_usage === true };
 }
 
 function isTokenArray(value: unknown): value is number[] {
@@ -133,8 +147,19 @@ export function chatPrompt(body: Body, tokenizer: ModelTokenizer | null): number
     if (!m || typeof m !== "object" || typeof m.role !== "string") {
       throw new InvalidRequestError(`messages[${i}] needs a string \`role\``, "messages");
     }
+    for (const field of ["tool_calls", "function_call", "audio"] as const) {
+      const value = m[field];
+      if (value != null && !(Array.isArray(value) && value.length === 0)) {
+        throw new InvalidRequestError(
+          `messages[${i}].${field}: the pool does not implement tool calls or audio`,
+          "messages",
+          "unsupported_parameter",
+        );
+      }
+    }
     const role = m.role === "developer" ? "system" : m.role;
-    return { role, content: messageText(m.content, i) };
+    const name = typeof m.name === "string" && m.name !== "" ? { name: m.name } : {};
+    return { role, content: messageText(m.content, i), ...name };
   });
   // The chat template writes every special token the model expects (BOS included, for the
   // templates that emit one); adding the tokenizer's own would double them, as in

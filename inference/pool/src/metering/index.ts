@@ -1,29 +1,9 @@
 // One usage record per request, written by the pool process itself (never by a worker), so a
-// worker crash cannot lose it. Later issues build attribution receipts on these records.
+// worker crash cannot lose it; signed by the pool (usage.ts) and kept by the ledger (ledger.ts).
 import { open } from "node:fs/promises";
-import type { AdapterWeight } from "../engine/protocol.ts";
+import type { UsageRecord } from "./usage.ts";
 
-export interface UsageRecord {
-  requestId: string;
-  createdAt: string;
-  endpoint: "completions" | "chat.completions";
-  model: string;
-  baseModel: string;
-  adapters: AdapterWeight[];
-  payer: string | null;
-  agent: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  latencyMs: number;
-  ttftMs: number | null;
-  worker: string | null;
-  /** The worker attempts it took: more than 1 when a worker died before streaming a token. */
-  attempts: number;
-  stream: boolean;
-  finishReason: string | null;
-  status: "ok" | "error" | "cancelled";
-  error: { code: string; message: string } | null;
-}
+export type { SignedUsageRecord, UsageRecord } from "./usage.ts";
 
 export interface UsageSink {
   /** Resolves once the record is durable (as durable as the sink can make it). */

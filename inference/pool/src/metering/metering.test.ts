@@ -2,28 +2,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { createJsonlUsageSink, type UsageRecord } from "./index.ts";
+import { createJsonlUsageSink } from "./index.ts";
+import { sampleRecord } from "./test-records.ts";
 
-const record = (i: number): UsageRecord => ({
-  requestId: `cmpl-${i}`,
-  createdAt: new Date(0).toISOString(),
-  endpoint: "completions",
-  model: "tiny:alpha",
-  baseModel: "tiny",
-  adapters: [{ id: "ab".repeat(32), weight: 1 }],
-  payer: null,
-  agent: null,
-  promptTokens: 3,
-  completionTokens: i,
-  latencyMs: 1,
-  ttftMs: 0.5,
-  worker: "worker-0",
-  attempts: 1,
-  stream: false,
-  finishReason: "length",
-  status: "ok",
-  error: null,
-});
+const record = (i: number) => sampleRecord({ requestId: `req-${i}`, completionTokens: i });
 
 it("appends one durable JSON line per record, in order, across reopenings", async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "tributary-usage-"));
