@@ -11,6 +11,7 @@ import { ENGINE_BUILD_DIR } from "./build-engine.ts";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const work = mkdtempSync(path.join(tmpdir(), "tributary-start-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+const POOL_KEY = "tpk_start-test-demo-key-0000000000";
 
 interface UpLine {
   msg: string;
@@ -35,6 +36,7 @@ describe("npm start", () => {
         TRIBUTARY_API_PORT: String(port + 3),
         TRIBUTARY_DATA_DIR: path.join(work, "data"),
         TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+        TRIBUTARY_POOL_CALLER_KEYS: `demo=${POOL_KEY}`,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -83,17 +85,21 @@ describe("npm start", () => {
       expect(String(id)).toBe(up.adapters[name]?.id);
     }
 
-    // The pool serves the demo model with an on-chain-verified adapter through the OpenAI API.
-    const completion = await fetch(`${up.poolUrl}/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "tributary-demo:lora-notes-expert",
-        messages: [{ role: "user", content: "What is a LoRA adapter?" }],
-        max_tokens: 8,
-        temperature: 0,
-      }),
-    });
+    // The pool serves the demo model with an on-chain-verified adapter through the OpenAI API,
+    // to a caller with a key.
+    const ask = (headers: Record<string, string>) =>
+      fetch(`${up.poolUrl}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({
+          model: "tributary-demo:lora-notes-expert",
+          messages: [{ role: "user", content: "What is a LoRA adapter?" }],
+          max_tokens: 8,
+          temperature: 0,
+        }),
+      });
+    expect((await ask({})).status).toBe(401);
+    const completion = await ask({ authorization: `Bearer ${POOL_KEY}` });
     expect(completion.status).toBe(200);
     const body = (await completion.json()) as {
       choices: { message: { content: string } }[];

@@ -116,6 +116,7 @@ try {
       indexerUrl: indexer.url,
       apiUrl: api.url,
       poolUrl: `${pool.url}/v1`,
+      poolSigner: pool.signer,
       addresses,
       agentId: seed.agentId.toString(),
       adapters: Object.fromEntries(
@@ -135,6 +136,8 @@ try {
       `  GraphQL API ${api.url} (GraphiQL in a browser)`,
       `  indexer     ${indexer.url} (SQL over HTTP at /sql, GraphQL at /graphql)`,
       `  pool        ${pool.url}/v1 (OpenAI-compatible; models: ${models.baseModel.name}, ${models.baseModel.name}:<adapter>)`,
+      `  pool key    ${pool.callerKeys.demo ?? "(none: TRIBUTARY_POOL_CALLER_KEYS has no demo caller)"} (the demo caller's: Authorization: Bearer <key>)`,
+      `  pool signer ${pool.signer} (signs usage records)`,
       ...Object.entries(addresses).map(([name, address]) => `  ${name.padEnd(22)}${address}`),
       `  deployment  contracts/deployments/${anvil.chainId}.json`,
       "",

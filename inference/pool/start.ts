@@ -59,7 +59,13 @@ const pool = await startPool({
   host: process.env.TRIBUTARY_POOL_HOST ?? "127.0.0.1",
   usage: path.join(dataDir, "usage.jsonl"),
 });
-console.error(`pool serving ${pool.url}/v1`);
+console.error(`pool serving ${pool.url}/v1, usage records signed by ${pool.signer}`);
+// Generated keys exist nowhere else: say them once, on the terminal (not in the JSON logs).
+if (!process.env.TRIBUTARY_POOL_CALLER_KEYS) {
+  for (const [caller, key] of Object.entries(pool.callerKeys)) {
+    console.error(`  caller ${caller}: Authorization: Bearer ${key}`);
+  }
+}
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void pool.stop().then(() => process.exit(0)));
 }
