@@ -70,17 +70,25 @@ export async function startPool(options: StartPoolOptions): Promise<StartedPool>
       : await createJsonlUsageSink(
           usage ?? path.join(path.dirname(path.resolve(options.modelDir)), "usage.jsonl"),
         );
-  const service = await startPoolService({
-    storeDir: path.join(path.dirname(path.resolve(options.modelDir)), "adapter-store"),
-    ...rest,
-    callerKeys: rest.callerKeys ?? envCallers,
-    adminKey: rest.adminKey ?? (env.TRIBUTARY_POOL_ADMIN_KEY || undefined),
-    signerKey: rest.signerKey ?? ((env.TRIBUTARY_POOL_SIGNER_KEY || undefined) as Hex | undefined),
-    adapters,
-    registry: resolvedRegistry,
-    sink,
-    logger,
-  });
+  let service: Awaited<ReturnType<typeof startPoolService>>;
+  try {
+    service = await startPoolService({
+      storeDir: path.join(path.dirname(path.resolve(options.modelDir)), "adapter-store"),
+      ...rest,
+      callerKeys: rest.callerKeys ?? envCallers,
+      adminKey: rest.adminKey ?? (env.TRIBUTARY_POOL_ADMIN_KEY || undefined),
+      signerKey:
+        rest.signerKey ?? ((env.TRIBUTARY_POOL_SIGNER_KEY || undefined) as Hex | undefined),
+      adapters,
+      registry: resolvedRegistry,
+      sink,
+      logger,
+    });
+  } catch (error) {
+    // A sink opened here is closed here; one given by the caller is the caller's.
+    if (sink !== usage) await sink.close();
+    throw error;
+  }
   const { url, port, callerKeys, adminKey, signer, stop } = service;
   return { url, port, callerKeys, adminKey, signer, stop };
 }

@@ -210,7 +210,7 @@ export function createApp(options: AppOptions) {
       : undefined;
     if (!signed) {
       throw new NotFoundError(
-        `no usage record for request ${requestId} of this caller`,
+        "no usage record of this caller has that request id",
         "usage_not_found",
         "requestId",
       );
