@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
 import * as t from "@tributary/indexer/schema";
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { type Address, getAddress } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { content, document, pendingUpload } from "../db/schema.ts";
@@ -20,13 +20,31 @@ export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
 /** Uploads waiting for their contribution to be indexed, per uploader. */
 export const MAX_PENDING_PER_UPLOADER = 16;
 /**
+ * Caps on uploads waiting for their contributions to be indexed. Bytes are what pending uploads
+ * cost (fresh accounts are free, disk is not): one uploader may hold four maximal uploads, and
+ * all uploaders together 64 MiB. Each pending upload counts as at least `minCharge` bytes, so
+ * the total also bounds the rows (64 MiB / 4 KiB = 16,384), while small uploads from many
+ * fresh accounts cannot fill it (the old cap of 256 uploads in all could be).
+ */
+export interface PendingLimits {
+  perUploader: number;
+  perUploaderBytes: number;
+  totalBytes: number;
+  minCharge: number;
+}
+
+export const PENDING_LIMITS: PendingLimits = {
+  perUploader: MAX_PENDING_PER_UPLOADER,
+  perUploaderBytes: 16 * 1024 * 1024,
+  totalBytes: 64 * 1024 * 1024,
+  minCharge: 4 * 1024,
+};
+/**
  * How far past the newest indexed contribution an upload may wait for its registration. Ids
  * are sequential, so a contribution being registered now is within a few of the newest; an id
  * further out is unknown and refused.
  */
 export const PENDING_ID_WINDOW = 256n;
-/** Uploads waiting across all uploaders: fresh accounts cost nothing, disk does. */
-export const MAX_PENDING_TOTAL = 256;
 /** Ids at or past this cannot be stored (Postgres `bigint`); none can be registered soon. */
 export const INT8_LIMIT = 2n ** 63n;
 
@@ -59,6 +77,53 @@ export function parseMediaType(value: string): MediaType {
 export const sha256Hex = (bytes: Uint8Array) =>
   `0x${createHash("sha256").update(bytes).digest("hex")}`;
 
+/** Advisory lock key serialising pending-upload admissions ("pend" in ASCII). */
+const PENDING_LOCK = 0x70656e64;
+
+/**
+ * Refuses a pending upload past a cap: per uploader (count and bytes) and across all uploaders
+ * (bytes). The uploader's own pending upload for the same id, which this one replaces, does not
+ * count. Each error names the limit that was hit.
+ */
+async function checkPendingCaps(
+  db: AppDb,
+  input: UploadInput,
+  byteLength: number,
+  limits: PendingLimits,
+) {
+  const charge = (n: number) => Math.max(n, limits.minCharge);
+  const others = sql`NOT (${pendingUpload.contributionId} = ${input.contributionId.toString()}::bigint AND ${pendingUpload.uploadedBy} = ${input.uploader})`;
+  const charged = sql<string>`coalesce(sum(greatest(coalesce(${content.byteLength}, 0), ${limits.minCharge}::int)), 0)::bigint::text`;
+  const [mine] = await db
+    .select({ n: count(), bytes: charged })
+    .from(pendingUpload)
+    .leftJoin(content, eq(content.hash, pendingUpload.contentHash))
+    .where(and(eq(pendingUpload.uploadedBy, input.uploader), others));
+  const [all] = await db
+    .select({ bytes: charged })
+    .from(pendingUpload)
+    .leftJoin(content, eq(content.hash, pendingUpload.contentHash))
+    .where(others);
+  const retry =
+    "upload again once the indexer shows the contribution (it is then stored at once, not held)";
+  if ((mine?.n ?? 0) >= limits.perUploader)
+    throw new ContentRefusedError(
+      "TOO_MANY_PENDING",
+      `You have ${mine?.n} uploads waiting for their contributions to be indexed, the most one uploader may have (${limits.perUploader}); ${retry}`,
+    );
+  const mineAfter = Number(mine?.bytes ?? 0) + charge(byteLength);
+  if (mineAfter > limits.perUploaderBytes)
+    throw new ContentRefusedError(
+      "TOO_MANY_PENDING",
+      `Your uploads waiting for their contributions to be indexed would hold ${mineAfter} bytes, over the ${limits.perUploaderBytes} bytes one uploader may hold; ${retry}`,
+    );
+  if (Number(all?.bytes ?? 0) + charge(byteLength) > limits.totalBytes)
+    throw new ContentRefusedError(
+      "TOO_MANY_PENDING",
+      `Uploads waiting for their contributions to be indexed hold ${all?.bytes} bytes across all uploaders, and all of them together may hold ${limits.totalBytes} bytes; ${retry}`,
+    );
+}
+
 export interface UploadInput {
   uploader: Address;
   contributionId: bigint;
@@ -77,7 +142,7 @@ export type UploadOutcome =
  * show yet gets a pending upload, checked the same way once it does.
  */
 export async function acceptUpload(
-  deps: { db: AppDb; reader: ReaderDb },
+  deps: { db: AppDb; reader: ReaderDb; pendingLimits?: PendingLimits },
   input: UploadInput,
 ): Promise<UploadOutcome> {
   const mediaType = parseMediaType(input.mediaType);
@@ -102,16 +167,6 @@ export async function acceptUpload(
     const newest = await newestContributionId(deps.reader);
     if (input.contributionId <= newest || input.contributionId > newest + PENDING_ID_WINDOW)
       throw new NotFoundError("Contribution", input.contributionId.toString());
-    const [pending] = await db
-      .select({ n: count() })
-      .from(pendingUpload)
-      .where(eq(pendingUpload.uploadedBy, input.uploader));
-    const [all] = await db.select({ n: count() }).from(pendingUpload);
-    if ((pending?.n ?? 0) >= MAX_PENDING_PER_UPLOADER || (all?.n ?? 0) >= MAX_PENDING_TOTAL)
-      throw new ContentRefusedError(
-        "TOO_MANY_PENDING",
-        `At most ${MAX_PENDING_PER_UPLOADER} uploads may wait for their contributions to be indexed`,
-      );
     const [replaced] = await db
       .select({ hash: pendingUpload.contentHash })
       .from(pendingUpload)
@@ -122,6 +177,14 @@ export async function acceptUpload(
         ),
       );
     await db.transaction(async (tx) => {
+      // One check-and-insert at a time, so concurrent uploads cannot overshoot the caps.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${PENDING_LOCK})`);
+      await checkPendingCaps(
+        tx as unknown as AppDb,
+        input,
+        bytes.byteLength,
+        deps.pendingLimits ?? PENDING_LIMITS,
+      );
       await tx
         .insert(content)
         .values({ hash: contentHash, text: input.content, byteLength: bytes.byteLength })
@@ -134,9 +197,10 @@ export async function acceptUpload(
           contentHash,
           mediaType,
         })
+        // A replacement keeps the first upload's time: re-uploading never extends the 24 h.
         .onConflictDoUpdate({
           target: [pendingUpload.contributionId, pendingUpload.uploadedBy],
-          set: { contentHash, mediaType, createdAt: new Date() },
+          set: { contentHash, mediaType },
         });
     });
     if (replaced && replaced.hash !== contentHash) await collectContent(db, [replaced.hash]);
