@@ -243,7 +243,10 @@ export async function createRag(options: RagOptions) {
       const text = await this.contentByHash(hash);
       return text === null ? null : { text, mediaType: readable.mediaType };
     },
-    sync: () => lifecycle.sync(),
+    /** One lifecycle sync now (`full`: every stored document, not only recent changes). */
+    sync: (options?: { full?: boolean }) => lifecycle.sync(options),
+    /** What the lifecycle's syncs did (full passes, failures, rows read by the last one). */
+    syncStats: () => lifecycle.stats(),
     /** Resolves once every queued upload is ingested (tests, seeding). */
     drain: () => queue.drain(),
     spanStats: () => spans.stats(),
