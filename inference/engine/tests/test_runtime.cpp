@@ -1,11 +1,17 @@
 // The runtime (scheduler, block manager, adapter cache, sampler, engine loop) end to end on a
 // tiny random model, against the naive reference where outputs are deterministic.
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <thread>
 
 #include "gen/checkpoint_generator.h"
 #include "reference/naive_llama.h"
 #include "runtime/engine.h"
+#include "util/sha256.h"
 #include "test_support.h"
 
 using namespace tributary;
@@ -357,4 +363,89 @@ TEST(aDeviceFaultFailsEveryRequestAndStaysReported) {
   CHECK(!engine.hasWork());
   CHECK_THROWS_CODE(engine.addRequest(request("c", prompt(3, 3), {}, 2)), ErrorCode::kEngineFault);
   CHECK(isRetryable(ErrorCode::kEngineFault));
+}
+
+TEST(aPreparedAdaptersIdIsTheHashOfTheBytesItServes) {
+  // Two adapters of the same shapes (other weights, other alpha) are swapped in and out of one
+  // directory by a writer thread (atomic renames of hard links) while the loader prepares it
+  // again and again. Whatever mix of files a load read, its id must be the hash of exactly the
+  // bytes whose weights and scale it serves.
+  const ModelConfig& base = fixture().model->config;
+  const std::string root = scratchDir("swapped");
+  const char* kFiles[2] = {"adapter_config.json", "adapter_model.safetensors"};
+  std::string sources[2];
+  for (int v = 0; v < 2; ++v) {
+    AdapterGenOptions a;
+    a.rank = 16;
+    a.alpha = v == 0 ? 8 : 32;
+    a.targets = parseTargetList("all");
+    a.seed = uint64_t(700 + v);
+    sources[v] = root + "/v" + std::to_string(v);
+    generateAdapter(sources[v], base, a);
+  }
+  auto bytesOf = [](const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    CHECK(f != nullptr);
+    std::string out;
+    char buffer[65536];
+    size_t got;
+    while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, got);
+    std::fclose(f);
+    return out;
+  };
+  // id -> (config version, weights version), over the four mixes.
+  std::map<std::string, std::pair<int, int>> mixes;
+  for (int c = 0; c < 2; ++c) {
+    for (int m = 0; m < 2; ++m) {
+      mixes[sha256Hex(bytesOf(sources[c] + "/" + kFiles[0]) + bytesOf(sources[m] + "/" + kFiles[1]))] = {c, m};
+    }
+  }
+  CHECK_EQ(mixes.size(), size_t(4));
+  std::shared_ptr<const LoraAdapter> pure[2] = {loadLoraAdapter(sources[0], base), loadLoraAdapter(sources[1], base)};
+
+  const std::string dir = root + "/served";
+  std::filesystem::create_directories(dir);
+  auto place = [&](int file, int version, const std::string& tmp) {
+    ::unlink(tmp.c_str());
+    CHECK_EQ(::link((sources[version] + "/" + kFiles[file]).c_str(), tmp.c_str()), 0);
+    CHECK_EQ(::rename(tmp.c_str(), (dir + "/" + kFiles[file]).c_str()), 0);
+  };
+  place(0, 0, root + "/tmp0");
+  place(1, 0, root + "/tmp1");
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    Rng rng{99};
+    while (!stop.load()) {
+      const int file = int(rng.below(2));
+      place(file, int(rng.below(2)), root + "/tmp" + std::to_string(file));
+    }
+  });
+  int mismatches = 0, loads = 0;
+  try {
+    for (; loads < 300; ++loads) {
+      const auto prepared = AdapterCache::prepare(dir, "", base);
+      const LoraAdapter& a = *prepared.adapter;
+      auto mix = mixes.find(a.id);
+      CHECK(mix != mixes.end());
+      const LoraAdapter& weights = *pure[mix->second.second];
+      const LoraAdapter& config = *pure[mix->second.first];
+      bool same = a.alpha == config.alpha && a.scale == config.scale;
+      for (int l = 0; l < base.numLayers && same; ++l) {
+        for (Proj p : kAllProj) {
+          same = same && a.layers[size_t(l)][size_t(p)].a.data == weights.layers[size_t(l)][size_t(p)].a.data &&
+                 a.layers[size_t(l)][size_t(p)].b.data == weights.layers[size_t(l)][size_t(p)].b.data;
+        }
+      }
+      mismatches += !same;
+    }
+  } catch (...) {
+    stop = true;
+    writer.join();
+    throw;
+  }
+  stop = true;
+  writer.join();
+  if (mismatches > 0) {
+    throw Failure(std::to_string(mismatches) + " of " + std::to_string(loads) + " loads served other bytes than their id's");
+  }
 }

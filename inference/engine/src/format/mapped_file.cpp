@@ -55,6 +55,30 @@ std::string readTextFile(const std::string& path, size_t maxBytes) {
   return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
 }
 
+std::shared_ptr<const FileBytes> readFileBytes(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
+  struct stat info;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    fail(ErrorCode::kIo, path + " is not a regular file");
+  }
+  std::vector<uint8_t> bytes(size_t(info.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      const int error = got < 0 ? errno : 0;
+      ::close(fd);
+      fail(ErrorCode::kIo, "cannot read " + path + (error ? std::string(": ") + std::strerror(error) : ": it shrank while read"));
+    }
+    done += size_t(got);
+  }
+  ::close(fd);
+  return FileBytes::own(std::move(bytes));
+}
+
 bool fileExists(const std::string& path) {
   struct stat info;
   return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);

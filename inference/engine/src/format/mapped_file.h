@@ -30,6 +30,9 @@ class FileBytes {
 };
 
 std::string readTextFile(const std::string& path, size_t maxBytes);  // throws Error(kIo)
+// The whole file copied into memory (owned bytes, read once: later changes to the file do not
+// show through, unlike a mapping). Throws Error(kIo).
+std::shared_ptr<const FileBytes> readFileBytes(const std::string& path);
 bool fileExists(const std::string& path);
 
 }  // namespace tributary

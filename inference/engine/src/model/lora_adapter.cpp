@@ -96,12 +96,22 @@ std::string adapterIdOfDirectory(const std::string& directory) {
 std::shared_ptr<const LoraAdapter> loadLoraAdapter(const std::string& directory, const ModelConfig& base) {
   auto adapter = std::make_shared<LoraAdapter>();
   adapter->directory = directory;
+  // Each file is read once, into memory, and the id is the hash of exactly those bytes, which
+  // are also the ones parsed: files replaced while loading cannot give weights another id's.
+  // (A mapping would not do: a file rewritten in place shows through it.)
   const std::string configPath = directory + "/adapter_config.json";
+  const std::string modelPath = directory + "/adapter_model.safetensors";
+  const std::string configText = readTextFile(configPath, 1 << 20);
+  std::shared_ptr<const FileBytes> modelBytes = readFileBytes(modelPath);
+  Sha256 id;
+  id.update(configText);
+  id.update(modelBytes->data(), modelBytes->size());
+  adapter->id = id.hexDigest();
   Json json;
   try {
-    json = Json::parse(readTextFile(configPath, 1 << 20));
+    json = Json::parse(configText);
   } catch (const Error& error) {
-    fail(error.code() == ErrorCode::kIo ? ErrorCode::kIo : ErrorCode::kInvalidConfig, configPath + ": " + error.what());
+    fail(ErrorCode::kInvalidConfig, configPath + ": " + error.what());
   }
   AdapterConfig config = parseAdapterConfig(json);
   adapter->rank = config.rank;
@@ -110,7 +120,7 @@ std::shared_ptr<const LoraAdapter> loadLoraAdapter(const std::string& directory,
   adapter->targets = config.targets;
   adapter->scale = float(config.rslora ? config.alpha / std::sqrt(double(config.rank)) : config.alpha / config.rank);
 
-  SafetensorsFile file = SafetensorsFile::open(directory + "/adapter_model.safetensors");
+  SafetensorsFile file = SafetensorsFile::fromBytes(modelBytes, modelPath);
   std::set<std::string> used;
   adapter->layers.resize(size_t(base.numLayers));
   bool anyModule = false;
@@ -153,7 +163,6 @@ std::shared_ptr<const LoraAdapter> loadLoraAdapter(const std::string& directory,
     }
   }
   if (!anyModule) fail(ErrorCode::kShapeMismatch, "adapter has no LoRA tensors");
-  adapter->id = adapterIdOfDirectory(directory);
   return adapter;
 }
 

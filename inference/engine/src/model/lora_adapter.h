@@ -50,6 +50,7 @@ std::string adapterIdOfDirectory(const std::string& directory);
 
 std::string loraTensorName(int layer, Proj proj, bool isB);
 
+// Reads each file once; the id is the hash of the very bytes parsed (PROTOCOL.md "Adapter ids").
 std::shared_ptr<const LoraAdapter> loadLoraAdapter(const std::string& directory, const ModelConfig& base);
 
 }  // namespace tributary
