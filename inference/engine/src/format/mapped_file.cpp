@@ -12,7 +12,10 @@
 
 namespace tributary {
 
-std::shared_ptr<const FileBytes> FileBytes::map(const std::string& path) {
+namespace {
+
+// An open descriptor of a regular file, and its size. Throws Error(kIo).
+int openRegularFile(const std::string& path, size_t& size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
   struct stat info;
@@ -20,8 +23,17 @@ std::shared_ptr<const FileBytes> FileBytes::map(const std::string& path) {
     ::close(fd);
     fail(ErrorCode::kIo, path + " is not a regular file");
   }
+  size = size_t(info.st_size);
+  return fd;
+}
+
+}  // namespace
+
+std::shared_ptr<const FileBytes> FileBytes::map(const std::string& path) {
+  size_t size = 0;
+  int fd = openRegularFile(path, size);
   std::shared_ptr<FileBytes> bytes(new FileBytes());
-  bytes->size_ = size_t(info.st_size);
+  bytes->size_ = size;
   if (bytes->size_ > 0) {
     void* mapping = ::mmap(nullptr, bytes->size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (mapping == MAP_FAILED) {
@@ -56,14 +68,9 @@ std::string readTextFile(const std::string& path, size_t maxBytes) {
 }
 
 std::shared_ptr<const FileBytes> readFileBytes(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
-  struct stat info;
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    fail(ErrorCode::kIo, path + " is not a regular file");
-  }
-  std::vector<uint8_t> bytes(size_t(info.st_size));
+  size_t size = 0;
+  int fd = openRegularFile(path, size);
+  std::vector<uint8_t> bytes(size);
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
