@@ -1,7 +1,7 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loop bounds; strict indexing would cost a branch per read in the hottest loops
 import { candidateStarts, GRAM, gramHash } from "./gram-filter.ts";
 import { createMatchScratch, segmentMatchLengths } from "./matches.ts";
-import { findLower, findUpper } from "./search.ts";
+import { findLower, findUpper, spanWork } from "./search.ts";
 import { docAt, type Segment } from "./segment.ts";
 import { type Token, tokenize } from "./tokenize.ts";
 import type { Vocabulary } from "./vocabulary.ts";
@@ -34,6 +34,24 @@ export interface AttributeOptions {
   maxContributions?: number;
 }
 
+/**
+ * Bounds on the work one query does, whatever the content (highly repetitive content is where
+ * unbounded searches go quadratic):
+ * - SKIP: after a match this long, positions inside it are not searched again (see
+ *   segmentMatchLengths); at least minTokens.
+ * - ACCEPT_SCAN: suffixes looked at per answer position for one in an accepted document (when
+ *   tombstones or a Datanet filter apply); an occurrence hidden behind more than that many
+ *   others is not found.
+ * - OCCURRENCE_SCAN: suffixes looked at to count a span's occurrences per contribution, for all
+ *   spans of a query together (each span gets an equal share, at least MIN_SPAN_SCAN). Past it a
+ *   span's counts cover the occurrences looked at (`complete: false`); with no tombstones and no
+ *   Datanet filter the total `occurrences` stays exact.
+ */
+export const ACCEPT_SCAN = 1024;
+export const OCCURRENCE_SCAN = 200_000;
+export const MIN_SPAN_SCAN = 64;
+export const SKIP = 32;
+
 export interface SpanContribution {
   id: bigint;
   datanetId: bigint;
@@ -55,6 +73,11 @@ export interface AttributedSpan {
   contributionCount: number;
   /** Most occurrences first, then by id. */
   contributions: SpanContribution[];
+  /**
+   * Whether every occurrence was looked at (see OCCURRENCE_SCAN); when false, the counts and
+   * contributions cover only those that were.
+   */
+  complete: boolean;
   /** Natural log of the span's unigram probability: the ranking key, lowest (rarest) first. */
   logProbability: number;
 }
@@ -76,7 +99,10 @@ export function attributeSpans(
   for (let j = 0; j < hashes.length; j++) hashes[j] = gramHash(pattern, j);
   const searched: { segment: Segment; accepted: Uint8Array | null }[] = [];
   const best = new Int32Array(pattern.length);
-  const scratch = createMatchScratch(pattern.length);
+  const scratch = createMatchScratch(pattern.length, {
+    skip: Math.max(minTokens, SKIP),
+    acceptScan: ACCEPT_SCAN,
+  });
   for (const segment of view.segments) {
     // A segment the filter rules out holds no span at all: skip it for counting too.
     const candidates = candidateStarts(segment.filter, hashes, pattern.length, minTokens);
@@ -101,7 +127,8 @@ export function attributeSpans(
   spans.sort((a, b) => a.logProbability - b.logProbability || b.len - a.len || a.from - b.from);
   const kept = spans.slice(0, options.maxSpans ?? spans.length);
   const cap = options.maxContributions ?? 64;
-  return kept.map((span) => describe(view, searched, answer, tokens, pattern, span, cap));
+  const scan = Math.max(MIN_SPAN_SCAN, Math.floor(OCCURRENCE_SCAN / Math.max(1, kept.length)));
+  return kept.map((span) => describe(view, searched, answer, tokens, pattern, span, cap, scan));
 }
 
 /** Which local documents count: null for all, "none" when none do. */
@@ -140,14 +167,25 @@ function describe(
   pattern: Int32Array,
   span: { from: number; len: number; logProbability: number },
   cap: number,
+  scan: number,
 ): AttributedSpan {
   const perDoc = new Map<number, number>();
   let occurrences = 0;
+  let left = scan;
+  let complete = true;
   for (const { segment, accepted } of searched) {
     const lo = findLower(segment, pattern, span.from, span.len);
     if (lo < 0) continue;
     const hi = findUpper(segment, pattern, span.from, span.len, lo);
-    for (let k = lo; k < hi; k++) {
+    const end = Math.min(hi, lo + left);
+    left -= end - lo;
+    spanWork.scanned += end - lo;
+    if (end < hi) {
+      complete = false;
+      // Every occurrence in this segment counts: the total needs no scan.
+      if (accepted === null) occurrences += hi - end;
+    }
+    for (let k = lo; k < end; k++) {
       const local = docAt(segment, segment.sa[k]!);
       if (accepted !== null && accepted[local] !== 1) continue;
       const docNo = segment.docNos[local]!;
@@ -179,6 +217,7 @@ function describe(
     occurrences,
     contributionCount: contributions.length,
     contributions: contributions.slice(0, cap),
+    complete,
     logProbability: span.logProbability,
   };
 }

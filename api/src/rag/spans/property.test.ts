@@ -74,6 +74,7 @@ function oracle(
         occurrences: contributions.reduce((n, c) => n + c.occurrences, 0),
         contributionCount: contributions.length,
         contributions,
+        complete: true,
         logProbability,
       });
     }

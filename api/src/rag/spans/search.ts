@@ -1,6 +1,13 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loop bounds; strict indexing would cost a branch per read in the hottest loops
 import { docAt, type Segment } from "./segment.ts";
 
+/**
+ * Work done by the searches, for tests that bound it by counting instead of timing: tokens
+ * compared (binary-search steps count one each) and suffix-array entries scanned for
+ * acceptance or occurrence counts. Monotone; read the difference around a call.
+ */
+export const spanWork = { compared: 0, scanned: 0 };
+
 // Suffix-array searches over one segment. A range [lo, hi) of `sa` holds the suffixes that start
 // with some pattern; extending the pattern by one token narrows it by two binary searches on the
 // token at that depth, since within the range suffixes are sorted by it.
@@ -21,6 +28,7 @@ export function symbolIndex(segment: Segment, c: number): number {
 /** First k in [lo, hi) whose suffix has token >= c at `depth`. */
 export function lowerBound(segment: Segment, lo: number, hi: number, depth: number, c: number) {
   const { text, sa } = segment;
+  spanWork.compared += 32 - Math.clz32(hi - lo);
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (text[sa[mid]! + depth]! < c) lo = mid + 1;
@@ -32,6 +40,7 @@ export function lowerBound(segment: Segment, lo: number, hi: number, depth: numb
 /** First k in [lo, hi) whose suffix has token > c at `depth`. */
 export function upperBound(segment: Segment, lo: number, hi: number, depth: number, c: number) {
   const { text, sa } = segment;
+  spanWork.compared += 32 - Math.clz32(hi - lo);
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (text[sa[mid]! + depth]! <= c) lo = mid + 1;
@@ -58,8 +67,10 @@ export function findLower(segment: Segment, pattern: Int32Array, from: number, l
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const p = sa[mid]!;
-    let k = Math.min(lcpLo, lcpHi);
+    const start = Math.min(lcpLo, lcpHi);
+    let k = start;
     while (k < len && text[p + k] === pattern[from + k]) k++;
+    spanWork.compared += k - start + 1;
     if (k === len || text[p + k]! > pattern[from + k]!) {
       hi = mid;
       lcpHi = k;
@@ -89,8 +100,10 @@ export function findUpper(
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const p = sa[mid]!;
-    let k = Math.min(lcpLo, lcpHi);
+    const start = Math.min(lcpLo, lcpHi);
+    let k = start;
     while (k < len && text[p + k] === pattern[from + k]) k++;
+    spanWork.compared += k - start + 1;
     if (k < len && text[p + k]! > pattern[from + k]!) {
       hi = mid;
       lcpHi = k;
@@ -109,12 +122,33 @@ function prefixMatches(
   from: number,
   len: number,
 ) {
+  spanWork.compared += len;
   for (let k = 0; k < len; k++) if (segment.text[p + k] !== pattern[from + k]) return false;
   return true;
 }
 
-/** Whether any suffix in sa[lo, hi) starts in an accepted local document. */
-export function anyAccepted(segment: Segment, accepted: Uint8Array, lo: number, hi: number) {
-  for (let k = lo; k < hi; k++) if (accepted[docAt(segment, segment.sa[k]!)] === 1) return true;
-  return false;
+/**
+ * Whether any suffix in sa[lo, hi) starts in an accepted local document, looking at no more
+ * than `budget.left` of them (each one looked at is taken off it): false when none is found
+ * within the budget.
+ */
+export function anyAccepted(
+  segment: Segment,
+  accepted: Uint8Array,
+  lo: number,
+  hi: number,
+  budget: { left: number },
+) {
+  const end = Math.min(hi, lo + Math.max(0, budget.left));
+  let k = lo;
+  let found = false;
+  for (; k < end; k++)
+    if (accepted[docAt(segment, segment.sa[k]!)] === 1) {
+      found = true;
+      k++;
+      break;
+    }
+  budget.left -= k - lo;
+  spanWork.scanned += k - lo;
+  return found;
 }
