@@ -39,8 +39,29 @@ function anonymous(request: Request): boolean {
 
 type Cached = ExecutionResult & { stringify: () => string };
 
-/** Largest serialised answer kept (characters): bounds the cache at entries × this. */
+/** Largest serialised answer kept (characters). */
 const MAX_CACHED_CHARS = 64 * 1024;
+/**
+ * Serialised characters all kept answers may hold together (default 16 M: 4,096 answers of
+ * 64 K each were 256 M). Past it the oldest answers go first.
+ */
+export const MAX_CACHE_CHARS = 16 * 1024 * 1024;
+
+/** Characters charged per kept answer on top of its serialised length (its maps' entries). */
+const ENTRY_OVERHEAD = 256;
+
+export interface ChainReadCacheOptions {
+  maxEntriesPerDocument?: number;
+  maxTextEntries?: number;
+  /** Budget of serialised characters across every kept answer. */
+  maxChars?: number;
+}
+
+/** What the cache holds now: distinct answers and their serialised characters. */
+export interface ChainReadCacheStats {
+  entries: number;
+  chars: number;
+}
 
 /**
  * Anonymous chain-state queries answered from memory until the indexer's next tick (new block,
@@ -54,11 +75,41 @@ const MAX_CACHED_CHARS = 64 * 1024;
  */
 export function chainReadCache(
   reader: Pick<ChainReader, "onTick">,
-  maxEntriesPerDocument = 256,
-  maxTextEntries = 4096,
-): Plugin<Context> {
+  options: ChainReadCacheOptions = {},
+): Plugin<Context> & { stats(): ChainReadCacheStats } {
+  const maxEntriesPerDocument = options.maxEntriesPerDocument ?? 256;
+  const maxTextEntries = options.maxTextEntries ?? 4096;
+  const maxChars = options.maxChars ?? MAX_CACHE_CHARS;
   let cache = new WeakMap<DocumentNode, Map<string, Cached>>();
   let byText = new Map<string, Cached>();
+  /**
+   * Every kept answer once, oldest first, with its size and the keys it is kept under; an
+   * answer dropped by a map's own bound stays counted until it leaves the ledger, so `chars`
+   * never under-counts what is held. At most maxTextEntries answers and maxChars characters.
+   */
+  let ledger = new Map<
+    Cached,
+    { chars: number; document: DocumentNode; key: string; texts: Set<string> }
+  >();
+  let chars = 0;
+  const keep = (cached: Cached, document: DocumentNode, key: string, size: number) => {
+    ledger.set(cached, { chars: size, document, key, texts: new Set() });
+    chars += size;
+    for (const [oldest, entry] of ledger) {
+      if (chars <= maxChars && ledger.size <= maxTextEntries) break;
+      ledger.delete(oldest);
+      chars -= entry.chars;
+      const entries = cache.get(entry.document);
+      if (entries?.get(entry.key) === oldest) entries.delete(entry.key);
+      for (const text of entry.texts) if (byText.get(text) === oldest) byText.delete(text);
+    }
+  };
+  const keepText = (textKey: string, cached: Cached) => {
+    const entry = ledger.get(cached);
+    if (!entry) return;
+    remember(byText, textKey, cached, maxTextEntries);
+    entry.texts.add(textKey);
+  };
   const textKeys = new WeakMap<Request, string>();
   /**
    * Misses being answered, by text key: identical requests arriving meanwhile wait for the
@@ -81,11 +132,14 @@ export function chainReadCache(
     generation++;
     cache = new WeakMap();
     byText = new Map();
+    ledger = new Map();
+    chars = 0;
     // Waiters run their own request against the new state.
     for (const flight of inflight.values()) flight.settle(undefined);
     inflight = new Map();
   });
   return {
+    stats: () => ({ entries: ledger.size, chars }),
     async onParams({ request, params, setResult }) {
       if (!params.query || !anonymous(request)) return;
       const key = JSON.stringify([params.query, params.operationName ?? null, params.variables]);
@@ -141,7 +195,7 @@ export function chainReadCache(
       const textKey = context.request ? textKeys.get(context.request) : undefined;
       const hit = cache.get(document)?.get(key);
       if (hit) {
-        if (textKey !== undefined) remember(byText, textKey, hit, maxTextEntries);
+        if (textKey !== undefined) keepText(textKey, hit);
         setResultAndStopExecution(hit);
         return;
       }
@@ -159,14 +213,17 @@ export function chainReadCache(
             },
           };
           // Large answers (stored content) are not worth their memory: they run each time.
-          if (cached.stringify().length > MAX_CACHED_CHARS) return;
+          // Charged with a little for the entry itself, so that many tiny answers count too.
+          const size = cached.stringify().length + ENTRY_OVERHEAD;
+          if (size - ENTRY_OVERHEAD > MAX_CACHED_CHARS || size > maxChars) return;
           let entries = cache.get(document);
           if (!entries) {
             entries = new Map();
             cache.set(document, entries);
           }
           remember(entries, key, cached, maxEntriesPerDocument);
-          if (textKey !== undefined) remember(byText, textKey, cached, maxTextEntries);
+          keep(cached, document, key, size);
+          if (textKey !== undefined) keepText(textKey, cached);
         },
       };
     },

@@ -1,0 +1,92 @@
+import { createSchema, createYoga } from "graphql-yoga";
+import { describe, expect, it } from "vitest";
+import type { Context } from "../context.ts";
+import { chainReadCache } from "./cache.ts";
+
+/** A schema with one chain-read root field whose answers are `size` characters of text. */
+function app(options: Parameters<typeof chainReadCache>[1]) {
+  const listeners = new Set<() => void>();
+  const cache = chainReadCache(
+    {
+      onTick: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    options,
+  );
+  let executions = 0;
+  const yoga = createYoga<object, Context>({
+    schema: createSchema({
+      typeDefs: `type Query { contribution(contributionId: Int!, size: Int!): String }`,
+      resolvers: {
+        Query: {
+          contribution: (_: unknown, args: { contributionId: number; size: number }) => {
+            executions++;
+            return `${args.contributionId}:`.padEnd(args.size, "x");
+          },
+        },
+      },
+    }),
+    plugins: [cache],
+  });
+  const ask = async (id: number, size: number, comment = "") => {
+    const response = await yoga.fetch("http://cache.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `query($id: Int!, $n: Int!) { contribution(contributionId: $id, size: $n) } ${comment}`,
+        variables: { id, n: size },
+      }),
+    });
+    return ((await response.json()) as { data: { contribution: string } }).data.contribution;
+  };
+  return {
+    cache,
+    ask,
+    executions: () => executions,
+    tick: () => {
+      for (const listener of listeners) listener();
+    },
+  };
+}
+
+describe("anonymous response cache", () => {
+  it("keeps its answers within a character budget across all entries", async () => {
+    const budget = 1024 * 1024;
+    const t = app({ maxChars: budget });
+    // 150 distinct 60 K answers (each under the per-answer limit), each its own entry: 9 M
+    // characters without a total budget.
+    for (let i = 0; i < 150; i++) {
+      expect(await t.ask(i, 60_000, `# ${i}`)).toMatch(new RegExp(`^${i}:x+$`));
+      expect(t.cache.stats().chars).toBeLessThanOrEqual(budget);
+    }
+    const { entries, chars } = t.cache.stats();
+    expect(entries).toBeGreaterThan(10);
+    expect(entries).toBeLessThanOrEqual(Math.floor(budget / 60_000));
+    expect(chars).toBeGreaterThan(budget - 2 * 60_500);
+    // The newest answers are still served from memory; the oldest run again, correctly.
+    const runs = t.executions();
+    expect(await t.ask(149, 60_000, "# 149")).toMatch(/^149:x+$/);
+    expect(t.executions()).toBe(runs);
+    expect(await t.ask(0, 60_000, "# 0")).toMatch(/^0:x+$/);
+    expect(t.executions()).toBe(runs + 1);
+  });
+
+  it("counts many small answers too, and empties on a tick", async () => {
+    const t = app({ maxChars: 64 * 1024, maxTextEntries: 4096 });
+    for (let i = 0; i < 1000; i++) await t.ask(i, 10, `# ${i}`);
+    // Each answer is charged its length plus a per-entry overhead.
+    expect(t.cache.stats().chars).toBeLessThanOrEqual(64 * 1024);
+    expect(t.cache.stats().entries).toBeLessThan(1000);
+    t.tick();
+    expect(t.cache.stats()).toEqual({ entries: 0, chars: 0 });
+  });
+
+  it("never keeps more than the default budget, whatever the entry counts allow", async () => {
+    const t = app({});
+    for (let i = 0; i < 300; i++) await t.ask(i, 64_000, `# ${i}`);
+    expect(t.cache.stats().chars).toBeLessThanOrEqual(16 * 1024 * 1024);
+    expect(t.cache.stats().entries).toBeLessThan(300);
+  });
+});
