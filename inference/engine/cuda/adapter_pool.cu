@@ -48,12 +48,16 @@ AdapterPool::AdapterPool(const ModelConfig& config, int numSlots, int maxRank)
   aPointers_.resize(aHost.size());
   bPointers_.resize(bHost.size());
   ranks_.resize(entries * size_t(numSlots));
-  TRIBUTARY_CUDA_CHECK(cudaMemcpy(aPointers_.data(), aHost.data(), aHost.size() * sizeof(void*), cudaMemcpyHostToDevice));
-  TRIBUTARY_CUDA_CHECK(cudaMemcpy(bPointers_.data(), bHost.data(), bHost.size() * sizeof(void*), cudaMemcpyHostToDevice));
-  TRIBUTARY_CUDA_CHECK(cudaMemset(ranks_.data(), 0, ranks_.size() * sizeof(int)));
-  // Poison the slots: a kernel that reads a slot before its copy landed shows up as NaN.
-  TRIBUTARY_CUDA_CHECK(cudaMemset(weights_.data(), 0xff, weights_.size() * sizeof(__nv_bfloat16)));
+  // Every initialization goes on the copy stream, which is non-blocking: work on the legacy
+  // stream (plain cudaMemset) is not ordered before the uploads issued on it later, so a rank
+  // cleared there could land after an upload's ranks (an adapter served as rank 0) and the
+  // poison after its weights (served as NaN).
   TRIBUTARY_CUDA_CHECK(cudaStreamCreateWithFlags(&copyStream_, cudaStreamNonBlocking));
+  TRIBUTARY_CUDA_CHECK(cudaMemcpyAsync(aPointers_.data(), aHost.data(), aHost.size() * sizeof(void*), cudaMemcpyHostToDevice, copyStream_));
+  TRIBUTARY_CUDA_CHECK(cudaMemcpyAsync(bPointers_.data(), bHost.data(), bHost.size() * sizeof(void*), cudaMemcpyHostToDevice, copyStream_));
+  TRIBUTARY_CUDA_CHECK(cudaMemsetAsync(ranks_.data(), 0, ranks_.size() * sizeof(int), copyStream_));
+  // Poison the slots: a kernel that reads a slot before its copy landed shows up as NaN.
+  TRIBUTARY_CUDA_CHECK(cudaMemsetAsync(weights_.data(), 0xff, weights_.size() * sizeof(__nv_bfloat16), copyStream_));
   TRIBUTARY_CUDA_CHECK(cudaEventCreateWithFlags(&computeDone_, cudaEventDisableTiming));
   for (Slot& slot : slots_) TRIBUTARY_CUDA_CHECK(cudaEventCreateWithFlags(&slot.ready, cudaEventDisableTiming));
   for (Staging& staging : staging_) {
@@ -63,6 +67,11 @@ AdapterPool::AdapterPool(const ModelConfig& config, int numSlots, int maxRank)
     TRIBUTARY_CUDA_CHECK(cudaEventRecord(staging.consumed, copyStream_));
   }
   TRIBUTARY_CUDA_CHECK(cudaEventRecord(computeDone_, copyStream_));
+  // The compute stream reads the pointer tables and ranks without waiting on any event of this
+  // stream (only a slot's weights wait, on its ready event): they must be in place before the
+  // first step. aHost and bHost are freed on return, too (pageable sources of async copies are
+  // staged before the call returns, but finishing here makes that moot).
+  TRIBUTARY_CUDA_CHECK(cudaStreamSynchronize(copyStream_));
 }
 
 AdapterPool::~AdapterPool() {

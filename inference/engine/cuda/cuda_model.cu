@@ -72,9 +72,14 @@ CudaModel::CudaModel(std::shared_ptr<const LoadedModel> model, const cpu::KvCach
   keys_.resize(kvElements);
   values_.resize(kvElements);
   // NaN-poisoned (0xffff is a bf16 NaN): a read of a slot no step wrote shows up in the logits.
-  TRIBUTARY_CUDA_CHECK(cudaMemset(keys_.data(), 0xff, kvElements * 2));
-  TRIBUTARY_CUDA_CHECK(cudaMemset(values_.data(), 0xff, kvElements * 2));
+  // On the compute stream, which is non-blocking: the poison must land before the first step's
+  // KV writes, which a memset on the legacy stream is not ordered before.
+  TRIBUTARY_CUDA_CHECK(cudaMemsetAsync(keys_.data(), 0xff, kvElements * 2, stream_));
+  TRIBUTARY_CUDA_CHECK(cudaMemsetAsync(values_.data(), 0xff, kvElements * 2, stream_));
   pool_ = std::make_unique<AdapterPool>(c, options.adapterSlots, options.maxLoraRank);
+  // The weights went up with cudaMemcpy from pageable memory, which may return before its DMA
+  // has finished, on the legacy stream, which the compute stream does not wait for.
+  TRIBUTARY_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 CudaModel::~CudaModel() {
