@@ -4,6 +4,7 @@
 //
 //   cpu_bench [--preset tiny|demo] [--requests N] [--prompt N] [--output N] [--rank R]
 //             [--slots S] [--max-seqs N] [--dir DIR]
+//   cpu_bench --gemm 1      the linear kernel alone, at each kernel level (baseline SSE2, AVX2)
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "cpu/ops.h"
 #include "gen/checkpoint_generator.h"
 #include "runtime/engine.h"
 #include "util/error.h"
@@ -78,10 +80,50 @@ Result run(const Options& o, const std::shared_ptr<const LoadedModel>& model, co
                 stats.find("adapter_pool")->find("hit_rate")->asNumber(), stats.find("adapter_pool")->find("evictions")->asInt()};
 }
 
+// GMAC/s of cpu::linear (y [rows, out] = x [rows, in] W^T), best of a few runs, per kernel level.
+void gemmTable() {
+  struct Shape {
+    int rows, out, in;
+    const char* what;
+  };
+  const Shape shapes[] = {{1, 4096, 256, "demo lm_head, 1 row"},         {64, 4096, 256, "demo lm_head, 64 rows"},
+                          {64, 256, 256, "demo q_proj, 64 rows"},          {8, 4096, 4096, "8B-wide projection, 8 rows"},
+                          {64, 4096, 4096, "8B-wide projection, 64 rows"}};
+  std::printf("| shape (rows x out x in) | baseline GMAC/s | avx2 GMAC/s | avx2 / baseline |\n| --- | --- | --- | --- |\n");
+  for (const Shape& s : shapes) {
+    Rng rng(3);
+    Tensor w{{s.out, s.in}, std::vector<float>(size_t(s.out) * size_t(s.in))};
+    for (float& v : w.data) v = rng.symmetric(1.0f);
+    std::vector<float> x(size_t(s.rows) * size_t(s.in)), y(size_t(s.rows) * size_t(s.out));
+    for (float& v : x) v = rng.symmetric(1.0f);
+    const double macs = double(s.rows) * s.out * s.in;
+    const int repeats = std::max(1, int(2e8 / macs));
+    double rate[2] = {0, 0};
+    for (int round = 0; round < 3; ++round) {
+      for (int level = 0; level < 2; ++level) {
+        cpu::setKernelLevel(level == 0 ? cpu::KernelLevel::kBaseline : cpu::KernelLevel::kAvx2);
+        const auto start = std::chrono::steady_clock::now();
+        for (int k = 0; k < repeats; ++k) cpu::linear(x.data(), s.rows, w, nullptr, y.data());
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        rate[level] = std::max(rate[level], macs * repeats / seconds / 1e9);
+      }
+    }
+    if (cpu::kernelLevel() == cpu::KernelLevel::kAvx2) {
+      std::printf("| %d x %d x %d (%s) | %.1f | %.1f | %.2fx |\n", s.rows, s.out, s.in, s.what, rate[0], rate[1], rate[1] / rate[0]);
+    } else {
+      std::printf("| %d x %d x %d (%s) | %.1f | n/a (no AVX2) | - |\n", s.rows, s.out, s.in, s.what, rate[0]);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
+  if (argc == 3 && std::string(argv[1]) == "--gemm") {
+    gemmTable();
+    return 0;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
     if (key == "--preset") o.preset = value;

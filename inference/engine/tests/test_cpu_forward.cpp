@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "cpu/cpu_model.h"
+#include "cpu/ops.h"
 #include "file_helpers.h"
 #include "gen/checkpoint_generator.h"
 #include "reference/naive_llama.h"
@@ -234,7 +235,44 @@ TEST(sequenceIsBitIdenticalAloneAndInMixedBatch) {
     }
     return std::make_pair(target.tokens, targetLogits);
   };
-  auto alone = run(false), mixed = run(true);
-  CHECK(alone.first == mixed.first);
-  for (size_t i = 0; i < alone.second.size(); ++i) CHECK(alone.second[i] == mixed.second[i]);
+  // And the same bits with either kernel level (AVX2 where the CPU has it: the same lanes).
+  const cpu::KernelLevel initial = cpu::kernelLevel();
+  std::vector<std::pair<std::vector<int>, std::vector<std::vector<float>>>> runs;
+  for (cpu::KernelLevel level : {cpu::KernelLevel::kBaseline, cpu::KernelLevel::kAvx2}) {
+    cpu::setKernelLevel(level);
+    runs.push_back(run(false));
+    runs.push_back(run(true));
+  }
+  cpu::setKernelLevel(initial);
+  for (const auto& other : runs) {
+    CHECK(runs[0].first == other.first);
+    for (size_t i = 0; i < runs[0].second.size(); ++i) CHECK(runs[0].second[i] == other.second[i]);
+  }
+}
+
+TEST(avx2KernelsAreBitIdenticalToTheBaseline) {
+  if (cpu::kernelLevel() != cpu::KernelLevel::kAvx2) {
+    cpu::setKernelLevel(cpu::KernelLevel::kAvx2);
+    if (cpu::kernelLevel() != cpu::KernelLevel::kAvx2) return;  // no AVX2 here: one level only
+  }
+  Rng rng(4);
+  for (int in : {1, 7, 8, 9, 64, 77, 256}) {
+    for (int rows : {1, 3, 4, 5, 8, 13, 21}) {
+      const int out = 19;
+      Tensor w{{out, in}, std::vector<float>(size_t(out * in))};
+      for (float& v : w.data) v = rng.symmetric(1.0f);
+      std::vector<float> x(static_cast<size_t>(rows * in)), bias(static_cast<size_t>(out));
+      for (float& v : x) v = rng.symmetric(3.0f);
+      for (float& v : bias) v = rng.symmetric(1.0f);
+      std::vector<float> fast(size_t(rows * out)), base(fast.size());
+      cpu::setKernelLevel(cpu::KernelLevel::kAvx2);
+      cpu::linear(x.data(), rows, w, bias.data(), fast.data());
+      const float fastDot = cpu::dot(x.data(), w.ptr(), in);
+      cpu::setKernelLevel(cpu::KernelLevel::kBaseline);
+      cpu::linear(x.data(), rows, w, bias.data(), base.data());
+      CHECK(cpu::dot(x.data(), w.ptr(), in) == fastDot);
+      CHECK(fast == base);
+      cpu::setKernelLevel(cpu::KernelLevel::kAvx2);
+    }
+  }
 }

@@ -1,8 +1,11 @@
 #include "cpu/ops.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace tributary::cpu {
@@ -32,9 +35,7 @@ inline float combine(Lanes4 low, Lanes4 high, float tail) {
   return ((low[0] + high[0]) + (low[1] + high[1])) + ((low[2] + high[2]) + (low[3] + high[3])) + tail;
 }
 
-}  // namespace
-
-float dot(const float* a, const float* b, int n) {
+float dotBaseline(const float* a, const float* b, int n) {
   Lanes4 low = {0, 0, 0, 0}, high = {0, 0, 0, 0};
   int i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -45,8 +46,6 @@ float dot(const float* a, const float* b, int n) {
   for (; i < n; ++i) tail += a[i] * b[i];
   return combine(low, high, tail);
 }
-
-namespace {
 
 // Four rows against one weight row: loads w once for four dot products, each computed with
 // exactly dot()'s arithmetic so results do not depend on how rows were grouped.
@@ -77,7 +76,109 @@ void dot4(const float* x0, const float* x1, const float* x2, const float* x3, co
   out[3] = combine(l3, h3, t3);
 }
 
+// The same lanes in one 8-wide AVX2 register: lane j of Lanes8 is lane j of low/high above, the
+// multiply and the add are separate instructions (no FMA), and combine8 is combine's tree, so
+// every result is bit-identical to the baseline's. Compiled for AVX2 (target attribute), called
+// only when the CPU has it.
+typedef float Lanes8 __attribute__((vector_size(32)));
+
+#define TRIBUTARY_AVX2 __attribute__((target("avx2")))
+
+TRIBUTARY_AVX2 inline Lanes8 load8(const float* p) {
+  Lanes8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+TRIBUTARY_AVX2 inline float combine8(Lanes8 v, float tail) {
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])) + tail;
+}
+
+TRIBUTARY_AVX2 float dotAvx2(const float* a, const float* b, int n) {
+  Lanes8 sum = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) sum += load8(a + i) * load8(b + i);
+  float tail = 0;
+  for (; i < n; ++i) tail += a[i] * b[i];
+  return combine8(sum, tail);
+}
+
+// kRows rows against one weight row, each with dotAvx2's arithmetic (w loaded once for all).
+template <int kRows>
+TRIBUTARY_AVX2 void dotRowsAvx2(const float* x, int64_t stride, const float* w, int n, float* out) {
+  Lanes8 sum[kRows];
+  for (int r = 0; r < kRows; ++r) sum[r] = Lanes8{0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const Lanes8 wv = load8(w + i);
+    for (int r = 0; r < kRows; ++r) sum[r] += load8(x + r * stride + i) * wv;
+  }
+  for (int r = 0; r < kRows; ++r) {
+    float tail = 0;
+    for (int k = i; k < n; ++k) tail += x[r * stride + k] * w[k];
+    out[r] = combine8(sum[r], tail);
+  }
+}
+
+// linear's tile of outputs [o0, o1) for every row, with AVX2: rows in groups of 8 (each weight
+// row loaded once per 8 rows), then 4, then 1.
+TRIBUTARY_AVX2 void linearTileAvx2(const float* x, int rows, const float* wp, int in, int out, int o0, int o1, const float* bias,
+                                   float* y) {
+  int r = 0;
+  float result[8];
+  auto store = [&](int first, int count, int o) {
+    for (int k = 0; k < count; ++k) y[int64_t(first + k) * out + o] = result[k] + (bias ? bias[o] : 0.0f);
+  };
+  for (; r + 8 <= rows; r += 8) {
+    for (int o = o0; o < o1; ++o) {
+      dotRowsAvx2<8>(x + int64_t(r) * in, in, wp + int64_t(o) * in, in, result);
+      store(r, 8, o);
+    }
+  }
+  for (; r + 4 <= rows; r += 4) {
+    for (int o = o0; o < o1; ++o) {
+      dotRowsAvx2<4>(x + int64_t(r) * in, in, wp + int64_t(o) * in, in, result);
+      store(r, 4, o);
+    }
+  }
+  for (; r < rows; ++r) {
+    for (int o = o0; o < o1; ++o) {
+      result[0] = dotAvx2(x + int64_t(r) * in, wp + int64_t(o) * in, in);
+      store(r, 1, o);
+    }
+  }
+}
+
+bool cpuHasAvx2() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+std::atomic<int>& levelSetting() {
+  static std::atomic<int> level{[] {
+    const char* forced = std::getenv("TRIBUTARY_CPU_KERNELS");
+    if (forced && std::string(forced) == "baseline") return int(KernelLevel::kBaseline);
+    return int(cpuHasAvx2() ? KernelLevel::kAvx2 : KernelLevel::kBaseline);
+  }()};
+  return level;
+}
+
+inline bool avx2() { return levelSetting().load(std::memory_order_relaxed) == int(KernelLevel::kAvx2); }
+
 }  // namespace
+
+KernelLevel kernelLevel() { return KernelLevel(levelSetting().load()); }
+
+void setKernelLevel(KernelLevel level) {
+  levelSetting().store(int(level == KernelLevel::kAvx2 && !cpuHasAvx2() ? KernelLevel::kBaseline : level));
+}
+
+const char* kernelLevelName(KernelLevel level) { return level == KernelLevel::kAvx2 ? "avx2" : "baseline"; }
+
+float dot(const float* a, const float* b, int n) { return avx2() ? dotAvx2(a, b, n) : dotBaseline(a, b, n); }
 
 void embedding(const Tensor& table, const int* tokens, int rows, float* out) {
   const int64_t dim = table.dim(1);
@@ -99,9 +200,14 @@ void linear(const float* x, int rows, const Tensor& w, const float* bias, float*
   const float* wp = w.ptr();
   const int tiles = (out + kOutputTile - 1) / kOutputTile;
   [[maybe_unused]] const bool parallel = int64_t(rows) * out * in >= kParallelWork;
+  const bool useAvx2 = avx2();
 #pragma omp parallel for schedule(static) if (parallel)
   for (int tile = 0; tile < tiles; ++tile) {
     const int o0 = tile * kOutputTile, o1 = std::min(out, o0 + kOutputTile);
+    if (useAvx2) {
+      linearTileAvx2(x, rows, wp, in, out, o0, o1, bias, y);
+      continue;
+    }
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
       const float* x0 = x + int64_t(r) * in;
@@ -113,7 +219,7 @@ void linear(const float* x, int rows, const Tensor& w, const float* bias, float*
     }
     for (; r < rows; ++r) {
       const float* xr = x + int64_t(r) * in;
-      for (int o = o0; o < o1; ++o) y[int64_t(r) * out + o] = dot(xr, wp + int64_t(o) * in, in) + (bias ? bias[o] : 0.0f);
+      for (int o = o0; o < o1; ++o) y[int64_t(r) * out + o] = dotBaseline(xr, wp + int64_t(o) * in, in) + (bias ? bias[o] : 0.0f);
     }
   }
 }

@@ -14,6 +14,15 @@ namespace tributary::cpu {
 // The canonical dot product: 8 interleaved partial sums, combined in a fixed order.
 float dot(const float* a, const float* b, int n);
 
+// Which instructions the dot products use. Both compute the same 8 lanes with the same
+// multiply-then-add (no FMA) in the same order, so their results are bit-identical: AVX2 only
+// does a lane group in one instruction instead of two. Chosen at run time (the best the CPU
+// has), unless TRIBUTARY_CPU_KERNELS=baseline; tests switch it to compare.
+enum class KernelLevel { kBaseline, kAvx2 };
+KernelLevel kernelLevel();
+void setKernelLevel(KernelLevel level);  // kAvx2 falls back to kBaseline on a CPU without it
+const char* kernelLevelName(KernelLevel level);
+
 // table [vocab, dim], tokens [rows] -> out [rows, dim]
 void embedding(const Tensor& table, const int* tokens, int rows, float* out);
 
