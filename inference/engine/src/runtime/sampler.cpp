@@ -39,9 +39,10 @@ struct Reach {
 
 // Among c[0, n) (a set, reordered in place) that follow candidates of mass `before` in sampling
 // order, the first whose inclusive prefix mass satisfies `reached` (monotone): it ends at
-// position `at` with exactly the candidates of the set that rank before it in c[0, at). O(n) expected and never a full sort: partial
-// selection of the head, then halving by selection (summing the better half's mass to decide
-// which half holds the answer); only the last <= kHead are sorted.
+// position `at` with exactly the candidates of the set that rank before it in c[0, at). O(n)
+// expected and never a full sort: partial selection of the head, then halving by selection
+// (summing the better half's mass to decide which half holds the answer); only the last
+// <= kHead are sorted.
 template <typename Reached>
 Reach firstReaching(Candidate* c, size_t n, const Reached& reached, double before) {
   size_t lo = 0, hi = n;
