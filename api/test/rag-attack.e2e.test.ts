@@ -950,78 +950,13 @@ describe("RAG attacks on a real indexer (embedded)", () => {
     });
   }, 300_000);
 
-  it("(d) an upload left QUEUED by a full ingest queue is ingested when retried", async () => {
-    // Five funded accounts (16 pending uploads each, the per-uploader cap) register 80
-    // contributions in the same block as the victim's: one indexer tick promotes all 81 at
-    // once into an ingest queue of capacity 64, one worker.
-    const roles: DevnetRole[] = ["builder", "payer", "operator", "settler", "deployer"];
-    const filler = (r: number, i: number) =>
-      `Filler ${r}.${i}: ${"the marsh ledger notes reed bundles, counted twice. ".repeat(400)}\n`;
-    const first = (await contributionCount()) + 1n;
-    const plan = roles.flatMap((role, r) =>
-      Array.from({ length: 16 }, (_, i) => ({ role, text: filler(r, i) })),
-    );
-    plan.push({ role: "contributorA", text: fact("queued-victim") });
-    const victim = first + BigInt(plan.length - 1);
-    for (const [k, p] of plan.entries()) {
-      const up = await upload(await session(p.role), first + BigInt(k), p.text);
-      expect(up.data?.pending, `pending upload ${k}`).toBe(true);
-    }
-    const ids = await oneBlock(plan.map((p) => ({ role: p.role, datanetId: dn1, text: p.text })));
-    expect(ids).toEqual(plan.map((_, k) => first + BigInt(k)));
-    // Not s.synced(): while 64 ingestions run the API's own indexer polls time out.
-    await until(async () => (await contribution(victim))?.ingestion, 150_000, "victim promoted");
-    const stuck = await contribution(victim);
-    // Mallory's 64 queued ingestions run out (~0.2 s each here).
-    await queueIdle("ingest queue drained");
-    // The owner retries, as IngestBusyError says to: it must get ingested.
-    const retry = await upload(await session("contributorA"), victim, fact("queued-victim"));
-    const state = await until(
-      async () => {
-        const c = await contribution(victim);
-        return c?.ingestion?.status === "READY" && c;
-      },
-      20_000,
-      "victim ingested",
-    ).catch(async () => contribution(victim));
-    expect({
-      afterPromotion: stuck?.ingestion?.status,
-      retry: retry.__typename,
-      ingestion: state?.ingestion?.status,
-    }).toMatchObject({ ingestion: "READY" });
-  }, 420_000);
-
-  // The global cap on pending uploads was a count (256): 16 free accounts × 16 uploads filled
-  // it, and every honest early upload was refused for as long as they kept re-uploading (each
-  // re-upload reset the 24 h). It is now bytes, each upload charged at least 4 KiB.
-  it("(d) fresh accounts cannot fill the global pending cap and lock out honest early uploads", async () => {
-    const newest = await contributionCount();
-    const squat = (n: number) =>
-      Array.from(
-        { length: 16 },
-        (_, j) =>
-          `u${j}: uploadContribution(contributionId: "${newest + 200n + BigInt(j)}", content: "squat ${n}.${j}", mediaType: "text/plain") { __typename }`,
-      ).join("\n");
-    try {
-      for (let n = 0; n < 16; n++) await gql(`mutation { ${squat(n)} }`, {}, await sybil());
-      const honest = await upload(await session("contributorB"), newest + 1n, fact("locked-out"));
-      expect(honest.data?.pending, JSON.stringify(honest)).toBe(true);
-    } finally {
-      await db().execute(sql`DELETE FROM app.pending_upload WHERE content_hash IN (
-        SELECT hash FROM app.content WHERE text LIKE 'squat %')`);
-      await db().execute(
-        sql`DELETE FROM app.pending_upload WHERE contribution_id = ${(newest + 1n).toString()}::bigint`,
-      );
-      await s.api.services.rag.sync();
-    }
-  });
-
   // In embedded mode the lifecycle asked the indexer about up to 500 ids in one @ponder/client
   // GET (the SQL rides in the URL); past ~215 ids the URL was over Node's 16 KB header limit,
   // Ponder answered with an empty error and the whole sync failed on every tick: no takedown,
   // rejection or acceptance was applied once a few hundred documents were stored. Lookups are
   // now 100 ids at a time, and a tick reads only the contributions that changed; the full pass
-  // (on start, after a reorg) still looks every stored document up.
+  // (on start, after a reorg) still looks every stored document up. (Before the QUEUED test:
+  // its 81 registrations in one block leave Ponder's RPC rate limiter slow for minutes.)
   it("(c) takedowns keep working once a few hundred documents are stored (no attacker)", async () => {
     // A store a few hundred documents old, seeded straight into the app database (uploading
     // them takes minutes here): taken-down rows of ids the chain does not show, inert to every
@@ -1089,4 +1024,70 @@ describe("RAG attacks on a real indexer (embedded)", () => {
       `indexer query for 300 ids: ${probe}`,
     ).toEqual({ content: null, ingestion: "REMOVED" });
   }, 180_000);
+
+  it("(d) an upload left QUEUED by a full ingest queue is ingested when retried", async () => {
+    // Five funded accounts (16 pending uploads each, the per-uploader cap) register 80
+    // contributions in the same block as the victim's: one indexer tick promotes all 81 at
+    // once into an ingest queue of capacity 64, one worker.
+    const roles: DevnetRole[] = ["builder", "payer", "operator", "settler", "deployer"];
+    const filler = (r: number, i: number) =>
+      `Filler ${r}.${i}: ${"the marsh ledger notes reed bundles, counted twice. ".repeat(400)}\n`;
+    const first = (await contributionCount()) + 1n;
+    const plan = roles.flatMap((role, r) =>
+      Array.from({ length: 16 }, (_, i) => ({ role, text: filler(r, i) })),
+    );
+    plan.push({ role: "contributorA", text: fact("queued-victim") });
+    const victim = first + BigInt(plan.length - 1);
+    for (const [k, p] of plan.entries()) {
+      const up = await upload(await session(p.role), first + BigInt(k), p.text);
+      expect(up.data?.pending, `pending upload ${k}`).toBe(true);
+    }
+    const ids = await oneBlock(plan.map((p) => ({ role: p.role, datanetId: dn1, text: p.text })));
+    expect(ids).toEqual(plan.map((_, k) => first + BigInt(k)));
+    // Not s.synced(): while 64 ingestions run the API's own indexer polls time out.
+    await until(async () => (await contribution(victim))?.ingestion, 150_000, "victim promoted");
+    const stuck = await contribution(victim);
+    // Mallory's 64 queued ingestions run out (~0.2 s each here).
+    await queueIdle("ingest queue drained");
+    // The owner retries, as IngestBusyError says to: it must get ingested.
+    const retry = await upload(await session("contributorA"), victim, fact("queued-victim"));
+    const state = await until(
+      async () => {
+        const c = await contribution(victim);
+        return c?.ingestion?.status === "READY" && c;
+      },
+      20_000,
+      "victim ingested",
+    ).catch(async () => contribution(victim));
+    expect({
+      afterPromotion: stuck?.ingestion?.status,
+      retry: retry.__typename,
+      ingestion: state?.ingestion?.status,
+    }).toMatchObject({ ingestion: "READY" });
+  }, 420_000);
+
+  // The global cap on pending uploads was a count (256): 16 free accounts × 16 uploads filled
+  // it, and every honest early upload was refused for as long as they kept re-uploading (each
+  // re-upload reset the 24 h). It is now bytes, each upload charged at least 4 KiB.
+  it("(d) fresh accounts cannot fill the global pending cap and lock out honest early uploads", async () => {
+    const newest = await contributionCount();
+    const squat = (n: number) =>
+      Array.from(
+        { length: 16 },
+        (_, j) =>
+          `u${j}: uploadContribution(contributionId: "${newest + 200n + BigInt(j)}", content: "squat ${n}.${j}", mediaType: "text/plain") { __typename }`,
+      ).join("\n");
+    try {
+      for (let n = 0; n < 16; n++) await gql(`mutation { ${squat(n)} }`, {}, await sybil());
+      const honest = await upload(await session("contributorB"), newest + 1n, fact("locked-out"));
+      expect(honest.data?.pending, JSON.stringify(honest)).toBe(true);
+    } finally {
+      await db().execute(sql`DELETE FROM app.pending_upload WHERE content_hash IN (
+        SELECT hash FROM app.content WHERE text LIKE 'squat %')`);
+      await db().execute(
+        sql`DELETE FROM app.pending_upload WHERE contribution_id = ${(newest + 1n).toString()}::bigint`,
+      );
+      await s.api.services.rag.sync();
+    }
+  });
 });

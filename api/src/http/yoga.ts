@@ -29,8 +29,10 @@ const tokenLimit: Plugin = {
  * "Unexpected error." 500s.
  */
 export function exposeExpectedErrors(error: unknown, message: string, isDev?: boolean) {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  const at = error instanceof GraphQLError ? error : undefined;
+  // Duck-typed: a GraphQLError from another copy of graphql is still one.
+  const at =
+    error instanceof Error && error.name === "GraphQLError" ? (error as GraphQLError) : undefined;
+  const original = at ? at.originalError : error;
   const options = { nodes: at?.nodes ?? null, path: at?.path ?? [] };
   if (original instanceof TributaryError)
     return new GraphQLError(original.message, {
@@ -124,6 +126,7 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
         ip: req?.socket?.remoteAddress ?? "unknown",
         viewer,
         responseCookies: [],
+        signal: request.signal,
       };
       cookiesByRequest.set(request, context.responseCookies);
       return context;
