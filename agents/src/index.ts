@@ -2,6 +2,7 @@ export { actualPrice, maxPrice } from "./pricing.ts";
 export * from "./receipt/receipt.ts";
 export type { InvocationContext } from "./runtime/graph.ts";
 export { createInvocationGraph } from "./runtime/graph.ts";
+export { PromptTooLongError } from "./runtime/nodes.ts";
 export { buildPrompt, lastUserTurn } from "./runtime/prompt.ts";
 export type { InvocationStateType } from "./runtime/state.ts";
 export type * from "./runtime/types.ts";

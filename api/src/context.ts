@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AgentsService } from "./agents/index.ts";
 import type { Address } from "viem";
 import type { ApiKeyScope } from "./auth/api-keys.ts";
 import type { ChainService } from "./chain/index.ts";
@@ -24,6 +25,8 @@ export interface Services {
   chain: ChainService;
   /** Datanet content: uploads, search, span attribution. */
   rag: Rag;
+  /** Agent specs, signer keys, the payers' ledger and the invocation runtime. */
+  agents: AgentsService;
   pubsub: PubSub;
   log: Logger;
   /** SIWE `domain` this server accepts (its host); any when null (tests). */
@@ -39,4 +42,6 @@ export interface Context extends Services {
   viewer: Viewer | null;
   /** Set-Cookie headers for the response (the session cookie). */
   responseCookies: string[];
+  /** Aborts when the client goes away (cancels an agent's generation). */
+  signal: AbortSignal;
 }

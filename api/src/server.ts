@@ -9,6 +9,8 @@ import { WebSocketServer } from "ws";
 import { createRateLimiter, createRedisRateLimiter } from "./auth/rate-limit.ts";
 import { resolveViewer } from "./auth/viewer.ts";
 import { createChainService } from "./chain/index.ts";
+import { type AgentsOptions, createAgentsService } from "./agents/index.ts";
+import type { PoolConfig } from "./agents/pool-client.ts";
 import type { Services } from "./context.ts";
 import { createAppDatabase } from "./db/index.ts";
 import { appCursorStore } from "./feeder/cursor.ts";
@@ -51,6 +53,12 @@ export interface ApiServerOptions {
   embeddings?: EmbeddingConfig;
   /** The SIWE domain accepted; defaults to the request-independent `host:port` this server binds. */
   siweDomain?: string | null;
+  /** The inference pool agents are invoked through (without it agents cannot be invoked). */
+  pool?: PoolConfig | undefined;
+  /** Encrypts agents' receipt signer keys at rest (default: generated beside the embedded store). */
+  signerSecret?: string | undefined;
+  /** Agent runtime settings (voucher lifetime, span length). */
+  agentRuntime?: AgentsOptions["runtime"];
 }
 
 export interface ApiServer {
@@ -92,15 +100,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const deploymentKey = `${options.chainId}:${chain.deployment.contracts.AttributionSettlement.address}:${chain.deployment.deployedAt}`;
   // One embedded store per deployment: app state (stored content keyed by contribution id,
   // sessions) of an earlier devnet must not meet a new chain that reuses the same ids.
-  const app = await createAppDatabase({
-    databaseUrl: options.databaseUrl,
-    dataDir:
-      options.dataDir &&
-      path.join(
-        options.dataDir,
-        `${options.chainId}-${createHash("sha256").update(deploymentKey).digest("hex").slice(0, 12)}`,
-      ),
-  });
+  const appDir =
+    options.dataDir &&
+    path.join(
+      options.dataDir,
+      `${options.chainId}-${createHash("sha256").update(deploymentKey).digest("hex").slice(0, 12)}`,
+    );
+  const app = await createAppDatabase({ databaseUrl: options.databaseUrl, dataDir: appDir });
   const reader: ChainReader =
     options.databaseUrl && options.viewsSchema
       ? createPostgresReader({ databaseUrl: options.databaseUrl, viewsSchema: options.viewsSchema })
@@ -114,7 +120,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     embeddings: options.embeddings,
     registry: metrics.registry,
   });
-  const services: Services = {
+  const base = {
     reader,
     app,
     chain,
@@ -125,6 +131,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     cookieSecure: false,
     responseCache: options.responseCache ?? true,
   };
+  const agents = await createAgentsService(base, {
+    pool: options.pool,
+    signerSecret: options.signerSecret ?? process.env.TRIBUTARY_SIGNER_SECRET,
+    dataDir: appDir,
+    runtime: options.agentRuntime,
+  });
+  const services: Services = { ...base, agents };
   // Per-IP and per-key counters are global across replicas when they share a Redis.
   const limiter = pubsub.redis
     ? createRedisRateLimiter(pubsub.redis, deploymentKey, log)

@@ -36,18 +36,29 @@ export async function sessionFor(s: Stack, role: DevnetRole): Promise<Record<str
 }
 
 /** Collects events from a subscription over graphql-ws. */
-export function wsSubscribe(url: string, query: string, variables: Record<string, unknown>) {
+export function wsSubscribe(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
   const client = createWsClient({
     url: url.replace(/^http/, "ws"),
     webSocketImpl: WebSocket,
     retryAttempts: 0,
+    connectionParams: headers,
   });
   return collect(client, query, variables, () => client.dispose());
 }
 
 /** Collects events from a subscription over SSE (graphql-sse distinct connections, as Yoga serves). */
-export function sseSubscribe(url: string, query: string, variables: Record<string, unknown>) {
-  const client = createSseClient({ url, retryAttempts: 0 });
+export function sseSubscribe(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const client = createSseClient({ url, retryAttempts: 0, headers });
   return collect(client, query, variables, () => client.dispose());
 }
 

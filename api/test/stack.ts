@@ -60,6 +60,22 @@ export interface StackHooks {
     seed: SeedResult;
   }) => Promise<void>;
   readyTimeoutMs?: number;
+  /** Real model files to seed instead of the placeholder ones (the agents suite serves them). */
+  models?: (
+    workDir: string,
+  ) => Promise<Pick<Parameters<typeof seedDevnet>[0], "baseModel" | "adapters">>;
+  /**
+   * Runs once the indexer has caught up and before the API starts (the agents suite starts a
+   * pool here); its options go to the API, its `stop` runs when the stack stops.
+   */
+  beforeApi?: (chain: {
+    workDir: string;
+    indexerUrl: string;
+    deployment: Deployment;
+  }) => Promise<{
+    api?: Partial<Parameters<typeof createApiServer>[0]>;
+    stop?: () => Promise<void>;
+  }>;
 }
 
 export async function startStack(
@@ -83,12 +99,8 @@ export async function startStack(
       writeFileSync(path.join(dir, file), content);
     return dir;
   };
-  const seed = await seedDevnet({
-    publicClient,
-    rpcUrl: anvil.rpcUrl,
-    chain,
-    deployment,
-    demoDir,
+  // Placeholder files by default: registered and hashed, never served.
+  const models = (await hooks.models?.(workDir)) ?? {
     baseModel: {
       name: "base",
       dir: modelDir("base", { "config.json": "{}", "model.safetensors": "w" }),
@@ -108,6 +120,14 @@ export async function startStack(
       pricePerCall: parseEther(i === 0 ? "0.01" : "0.02"),
       pricePer1kTokens: parseEther("0.001"),
     })),
+  };
+  const seed = await seedDevnet({
+    publicClient,
+    rpcUrl: anvil.rpcUrl,
+    chain,
+    deployment,
+    demoDir,
+    ...models,
   });
 
   await hooks.beforeIndexer?.({
@@ -143,6 +163,7 @@ export async function startStack(
       : { dataDir: path.join(workDir, "indexer") }),
   });
   const logger = pino({ level: process.env.API_TEST_LOG ?? "silent" });
+  const extras = await hooks.beforeApi?.({ workDir, indexerUrl: indexer.url, deployment });
   const startApi = (extra: Partial<Parameters<typeof createApiServer>[0]> = {}) =>
     createApiServer({
       indexerUrl: indexer.url,
@@ -154,6 +175,7 @@ export async function startStack(
       port: 0,
       logger,
       siweDomain: "tributary.test",
+      ...extras?.api,
       ...apiOptions,
       ...extra,
     });
@@ -211,6 +233,7 @@ export async function startStack(
     },
     async stop() {
       await api.close().catch(() => {});
+      await extras?.stop?.().catch(() => {});
       await indexer.stop().catch(() => {});
       await anvil.stop().catch(() => {});
       if (mode === "postgres" && adminUrl) {

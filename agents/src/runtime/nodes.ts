@@ -58,9 +58,32 @@ export const readChain: Node = async (state, deps, ctx) => {
   };
 };
 
-export const prompt: Node = async (state, _deps, ctx) => ({
-  prompt: buildPrompt(ctx.spec.systemPrompt, state.hits, state.facts, state.messages),
-});
+/**
+ * Numbered sources, chain state and the conversation, fitted into the model's context with room
+ * for the answer: the lowest-ranked sources are left out (and so out of the receipt) until it
+ * fits; a conversation that does not fit even without sources is refused.
+ */
+export const prompt: Node = async (state, deps, ctx) => {
+  let hits = state.hits;
+  for (;;) {
+    const promptTurns = buildPrompt(ctx.spec.systemPrompt, hits, state.facts, state.messages);
+    const { count, maxModelLen } = await deps.pool.countTokens(promptTurns);
+    if (count + ctx.maxTokens <= maxModelLen) return { promptTurns, hits };
+    if (hits.length === 0) throw new PromptTooLongError(count, maxModelLen - ctx.maxTokens);
+    hits = hits.slice(0, -1);
+  }
+};
+
+/** The conversation alone (no sources) leaves no room for the answer in the model's context. */
+export class PromptTooLongError extends Error {
+  override readonly name = "PromptTooLongError";
+  constructor(
+    readonly tokens: number,
+    readonly budget: number,
+  ) {
+    super(`The conversation takes ${tokens} tokens; at most ${budget} fit beside the answer`);
+  }
+}
 
 export const generate: Node = async (state, deps, ctx) => {
   const { generation } = ctx.spec;
@@ -83,7 +106,7 @@ export const generate: Node = async (state, deps, ctx) => {
   let index = 0;
   let finishReason: string | null = null;
   const stream = await model.stream(
-    state.prompt.map((turn) => [turn.role, turn.content] as [string, string]),
+    state.promptTurns.map((turn) => [turn.role, turn.content] as [string, string]),
     { signal: ctx.signal },
   );
   for await (const chunk of stream) {

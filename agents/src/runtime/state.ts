@@ -22,7 +22,7 @@ export const InvocationState = Annotation.Root({
     reducer: (all, more) => all.concat(more),
     default: () => [],
   }),
-  prompt: value<ChatTurn[]>(() => []),
+  promptTurns: value<ChatTurn[]>(() => []),
   answer: value<string>(() => ""),
   finishReason: value<string | null>(() => null),
   citations: value<CheckedCitation[]>(() => []),

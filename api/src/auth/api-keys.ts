@@ -5,7 +5,7 @@ import type { AppDb } from "../db/index.ts";
 import { apiKey } from "../db/schema.ts";
 import { randomToken, sha256 } from "./tokens.ts";
 
-export const API_KEY_SCOPES = ["READ", "PREPARE", "RELAY", "CONTENT"] as const;
+export const API_KEY_SCOPES = ["READ", "PREPARE", "RELAY", "CONTENT", "AGENTS", "INVOKE"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const API_KEY_PREFIX = "trb_";
 

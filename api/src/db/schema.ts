@@ -5,9 +5,11 @@ import {
   bigint,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
+  numeric,
   pgSchema,
   primaryKey,
   text,
@@ -191,3 +193,104 @@ export const ragState = app.table("rag_state", {
   value: bytea("value").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ─────────────────────────────── agents ───────────────────────────────
+
+/** uint256 amounts (TRIB wei) as exact numerics; drizzle returns them as decimal strings. */
+const amount = (name: string) => numeric(name, { precision: 78, scale: 0 });
+
+/** Agent specs by their canonical hash (content-addressed: one row per distinct spec). */
+export const agentSpec = app.table("agent_spec", {
+  specHash: text("spec_hash").primaryKey(),
+  spec: jsonb("spec").notNull(),
+  /** Who first stored it. */
+  createdBy: text("created_by").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Which specs use which adapters and Datanets (the composition listing). */
+export const agentSpecPart = app.table(
+  "agent_spec_part",
+  {
+    specHash: text("spec_hash").notNull(),
+    kind: text("kind").notNull().$type<"ADAPTER" | "DATANET">(),
+    /** On-chain id (decimal). */
+    refId: text("ref_id").notNull(),
+    /** Ensemble weight (adapters; 0 for Datanets). */
+    weight: doublePrecision("weight").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.specHash, t.kind, t.refId] }),
+    index("agent_spec_part_ref_idx").on(t.kind, t.refId),
+  ],
+);
+
+/**
+ * Receipt signer keys this service made: one per agent, created with the agent's spec before
+ * its on-chain id is known (then bound to it). The key is AES-256-GCM encrypted with the
+ * service's signer secret; it is never a user's key.
+ */
+export const agentSigner = app.table(
+  "agent_signer",
+  {
+    address: text("address").primaryKey(),
+    operator: text("operator").notNull(),
+    specHash: text("spec_hash").notNull(),
+    /** The agent's on-chain id once bound (decimal). */
+    agentId: text("agent_id").unique(),
+    encryptedKey: text("encrypted_key").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("agent_signer_draft_idx").on(t.operator, t.specHash)],
+);
+
+/**
+ * A payer's spending: the highest voucher seen, what completed calls charged, what calls in
+ * flight reserved. Rows are locked (`FOR UPDATE`) while a call reserves its maximum price.
+ */
+export const payerLedger = app.table("payer_ledger", {
+  payer: text("payer").primaryKey(),
+  voucherCap: amount("voucher_cap").notNull(),
+  voucherExpiry: bigint("voucher_expiry", { mode: "bigint" }).notNull(),
+  voucherSignature: text("voucher_signature").notNull(),
+  /** Σ prices of completed calls. */
+  charged: amount("charged").notNull().default("0"),
+  /** Σ maximum prices of calls in flight. */
+  reserved: amount("reserved").notNull().default("0"),
+  /** The part of `charged` settlement has redeemed on chain. */
+  chargedRedeemed: amount("charged_redeemed").notNull().default("0"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One agent call, idempotent by (payer, requestId). */
+export const invocation = app.table(
+  "invocation",
+  {
+    payer: text("payer").notNull(),
+    requestId: text("request_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    operator: text("operator").notNull(),
+    /** sha256 of the call's canonical input: a reused request id with other input is refused. */
+    inputHash: text("input_hash").notNull(),
+    status: text("status").notNull().$type<"RUNNING" | "DONE" | "FAILED">(),
+    maxPrice: amount("max_price").notNull(),
+    price: amount("price"),
+    poolRequestId: text("pool_request_id").notNull(),
+    tokensIn: integer("tokens_in"),
+    tokensOut: integer("tokens_out"),
+    // JSON kept as text: a model's answer may hold U+0000, which jsonb refuses.
+    /** JSON: answer, citations, citationCheck, spans, toolCalls. */
+    result: text("result"),
+    /** JSON: typed data, signature, signer and the lists behind the hashes. */
+    receipt: text("receipt"),
+    /** JSON: why a call failed. */
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.payer, t.requestId] }),
+    index("invocation_agent_idx").on(t.agentId, t.createdAt),
+    index("invocation_payer_idx").on(t.payer, t.createdAt),
+  ],
+);

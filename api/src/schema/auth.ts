@@ -27,6 +27,10 @@ export const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
     PREPARE: { description: "Prepare transactions and typed data for its owner's wallet." },
     RELAY: { description: "Relay signed transactions." },
     CONTENT: { description: "Upload the content of its owner's contributions." },
+    AGENTS: { description: "Create and update agents its owner operates." },
+    INVOKE: {
+      description: "Invoke agents as its owner (the payer of the vouchers it presents).",
+    },
   } as const,
 });
 

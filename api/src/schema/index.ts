@@ -12,6 +12,10 @@ import "./transactions.ts";
 import "./relay.ts";
 import "./events.ts";
 import "./rag.ts";
+import "./agent-errors.ts";
+import "./agent.ts";
+import "./invocation.ts";
+import "./receipts.ts";
 
 builder.queryType({ description: "Reads: the marketplace, staking, payouts and the caller." });
 builder.mutationType({ description: "Sign-in, API keys, prepared wallet actions and relaying." });

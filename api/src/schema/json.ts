@@ -1,10 +1,11 @@
+import { valueFromASTUntyped } from "graphql";
 import { builder } from "../builder.ts";
 
-/** Output-only JSON (EIP-712 payloads). */
+/** A JSON value: EIP-712 payloads and receipts out, agent specs in. */
 export const JSONScalar = builder.scalarType("JSON", {
-  description: "A JSON value (output only; integers inside are decimal strings).",
+  description:
+    "A JSON value. In outputs, integers too large for a double are decimal strings; as an input (an agent spec), the value as sent (checked by the field that takes it).",
   serialize: (value) => value,
-  parseValue: () => {
-    throw new TypeError("JSON is output-only");
-  },
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables ?? undefined),
 });

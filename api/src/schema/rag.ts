@@ -74,7 +74,7 @@ const Ingestion = builder.objectRef<DocumentRow>("Ingestion").implement({
   }),
 });
 
-const Citation = builder.objectRef<SearchHit["citation"]>("Citation").implement({
+export const Citation = builder.objectRef<SearchHit["citation"]>("Citation").implement({
   description:
     "Where a retrieved chunk comes from: an on-chain contribution, its Datanet and its contributor (the payee). Offsets are UTF-8 byte offsets into the contribution's content, whose sha256 is the on-chain `contentHash`.",
   fields: (f) => ({
@@ -107,7 +107,7 @@ const Citation = builder.objectRef<SearchHit["citation"]>("Citation").implement(
   }),
 });
 
-const SearchHitRef = builder.objectRef<SearchHit>("SearchHit").implement({
+export const SearchHitRef = builder.objectRef<SearchHit>("SearchHit").implement({
   description: "One retrieved chunk.",
   fields: (f) => ({
     score: f.exposeFloat("score", { description: "Rank score; its meaning depends on the mode." }),
@@ -148,7 +148,7 @@ const SpanSource = builder.objectRef<SpanContribution>("SpanSource").implement({
   }),
 });
 
-const SpanAttribution = builder.objectRef<Span>("SpanAttribution").implement({
+export const SpanAttribution = builder.objectRef<Span>("SpanAttribution").implement({
   description:
     "A maximal span of the text that occurs verbatim (case- and whitespace-insensitively, by word tokens) in Accepted Datanet content.",
   fields: (f) => ({

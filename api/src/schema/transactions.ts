@@ -59,7 +59,7 @@ const PreparedTransaction = builder
     }),
   });
 
-const PreparedAction = builder
+export const PreparedAction = builder
   .objectRef<{ transactions: UnsignedTransaction[] }>("PreparedAction")
   .implement({
     description:
@@ -73,7 +73,7 @@ const PreparedAction = builder
     }),
   });
 
-const TypedData = builder
+export const TypedData = builder
   .objectRef<{ domain: object; types: object; primaryType: string; message: object }>("TypedData")
   .implement({
     description: "EIP-712 typed data for `eth_signTypedData_v4` (integers as decimal strings).",
@@ -97,10 +97,10 @@ const TypedData = builder
     }),
   });
 
-const call = (abi: Abi, functionName: string, args: readonly unknown[]) =>
+export const call = (abi: Abi, functionName: string, args: readonly unknown[]) =>
   encodeFunctionData({ abi, functionName, args } as never);
 
-async function action(
+export async function action(
   _ctx: Context,
   steps: (UnsignedTransaction | null | Promise<UnsignedTransaction | null>)[],
 ) {

@@ -203,6 +203,16 @@ export function createApp(options: AppOptions) {
   app.post("/v1/completions", withRequestId, caller, (c) => complete(c, false));
   app.post("/v1/chat/completions", withRequestId, caller, (c) => complete(c, true));
 
+  // What a prompt costs in tokens (as vLLM's /tokenize): callers fit retrieved sources into
+  // the context before asking for a completion. Chat bodies are rendered with the template.
+  app.post("/v1/tokenize", caller, async (c) => {
+    const body = await jsonBody(c.req.raw);
+    const tokens =
+      body.messages !== undefined
+        ? chatPrompt(body, options.tokenizer)
+        : completionPrompt(body, options.tokenizer);
+    return c.json({ count: tokens.length, max_model_len: pool.model.max_model_len });
+  });
   app.get("/v1/usage/:requestId", caller, async (c) => {
     const requestId = c.req.param("requestId") ?? "";
     const signed = REQUEST_ID.test(requestId)

@@ -1,0 +1,144 @@
+// Who sees which receipts, and what a payer has spent. A receipt is visible to its payer and to
+// the agent's operator (settlement will publish them to everyone).
+import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { and, desc, eq } from "drizzle-orm";
+import type { Address } from "viem";
+import { decodeInvocation } from "../agents/ledger.ts";
+import { builder } from "../builder.ts";
+import type { Context } from "../context.ts";
+import { invocation } from "../db/schema.ts";
+import { AuthenticationError } from "../errors.ts";
+import { paginate } from "./common.ts";
+import { authErrors } from "./errors.ts";
+import { Receipt } from "./invocation.ts";
+import { AccountRef, AgentRef } from "./refs.ts";
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const viewerAddress = (ctx: Context): Address => {
+  if (!ctx.viewer) throw new AuthenticationError();
+  return ctx.viewer.address;
+};
+
+const Spending = builder
+  .objectRef<{
+    cap: bigint;
+    charged: bigint;
+    redeemed: bigint;
+    reserved: bigint;
+    chargedRedeemed: bigint;
+  }>("Spending")
+  .implement({
+    description:
+      "What a payer's agent calls cost against its vouchers: sign a higher cap before `capRemaining` runs out.",
+    fields: (f) => ({
+      charged: f.field({
+        type: "TokenAmount",
+        description: "Σ prices of completed calls.",
+        resolve: (s) => s.charged,
+      }),
+      redeemed: f.field({
+        type: "TokenAmount",
+        description: "Redeemed from the payer's escrow on chain (by settlement), all time.",
+        resolve: (s) => s.redeemed,
+      }),
+      outstanding: f.field({
+        type: "TokenAmount",
+        description:
+          "Charged and not redeemed yet (what the next settlement redeems), plus calls in flight.",
+        resolve: (s) => s.charged - s.chargedRedeemed + s.reserved,
+      }),
+      capRemaining: f.field({
+        type: "TokenAmount",
+        description: "The highest valid voucher's cap less redeemed and outstanding (0 when none).",
+        resolve: (s) => {
+          const left = s.cap - s.redeemed - (s.charged - s.chargedRedeemed) - s.reserved;
+          return left > 0n ? left : 0n;
+        },
+      }),
+    }),
+  });
+
+builder.objectFields(AccountRef, (f) => ({
+  spending: f.field({
+    type: Spending,
+    nullable: true,
+    description:
+      "The account's spending on agent calls (its own view only; null before its first call).",
+    authScopes: (account, _, ctx) =>
+      ctx.viewer !== null && same(ctx.viewer.address, account.address),
+    unauthorizedResolver: () => null,
+    resolve: async (account, _, ctx) => {
+      const ledger = await ctx.agents.ledger.spending(account.address);
+      if (!ledger) return null;
+      const redeemed = (account as { escrowSpent?: bigint }).escrowSpent ?? 0n;
+      return {
+        cap: BigInt(ledger.voucherCap),
+        charged: BigInt(ledger.charged),
+        reserved: BigInt(ledger.reserved),
+        chargedRedeemed: BigInt(ledger.chargedRedeemed),
+        redeemed,
+      };
+    },
+  }),
+  receipts: f.connection({
+    type: Receipt,
+    description: "Receipts of the account's calls as payer, newest first (its own view only).",
+    resolve: (account, args, ctx) => {
+      if (!ctx.viewer || !same(ctx.viewer.address, account.address))
+        throw new ForbiddenError("Only the payer sees its receipts");
+      return paginate(args, ({ limit, offset }) =>
+        ctx.app.db
+          .select()
+          .from(invocation)
+          .where(and(eq(invocation.payer, account.address), eq(invocation.status, "DONE")))
+          .orderBy(desc(invocation.completedAt))
+          .limit(limit)
+          .offset(offset)
+          .then((rows) => rows.map(decodeInvocation)),
+      );
+    },
+  }),
+}));
+
+builder.objectFields(AgentRef, (f) => ({
+  receipts: f.connection({
+    type: Receipt,
+    description: "Receipts of the agent's calls, newest first (its operator's view only).",
+    resolve: (agent, args, ctx) => {
+      if (!ctx.viewer || !same(ctx.viewer.address, agent.operator))
+        throw new ForbiddenError("Only the agent's operator sees its receipts");
+      return paginate(args, ({ limit, offset }) =>
+        ctx.app.db
+          .select()
+          .from(invocation)
+          .where(and(eq(invocation.agentId, agent.id.toString()), eq(invocation.status, "DONE")))
+          .orderBy(desc(invocation.completedAt))
+          .limit(limit)
+          .offset(offset)
+          .then((rows) => rows.map(decodeInvocation)),
+      );
+    },
+  }),
+}));
+
+builder.queryFields((f) => ({
+  receipt: f.field({
+    type: Receipt,
+    nullable: true,
+    description:
+      "A call's receipt by payer and request id (null when unknown or not finished): visible to the payer and to the agent's operator. Also how a payer fetches a result whose delivery was lost.",
+    errors: { types: authErrors },
+    args: {
+      payer: f.arg({ type: "Address", required: true, description: "The payer." }),
+      requestId: f.arg.string({ required: true, description: "The payer's request id." }),
+    },
+    resolve: async (_, args, ctx) => {
+      const viewer = viewerAddress(ctx);
+      const row = await ctx.agents.ledger.get(args.payer, args.requestId);
+      if (row?.status !== "DONE") return null;
+      if (!same(viewer, row.payer) && !same(viewer, row.operator))
+        throw new ForbiddenError("Only the payer and the agent's operator see this receipt");
+      return row;
+    },
+  }),
+}));

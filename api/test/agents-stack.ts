@@ -1,0 +1,131 @@
+// The agents suites' stack, booted once per test file: anvil with the protocol seeded with a
+// real tiny model and two real PEFT adapters (made by the engine's generator), the indexer, the
+// pool serving them on the CPU backend behind real engine processes, and the API invoking
+// agents through the pool.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { DEFAULT_ENGINE_BINARY, writeDemoTokenizer } from "@tributary/pool";
+import { startPool } from "@tributary/pool/launcher";
+import { parseEther } from "viem";
+import { seedDemoContent } from "../src/rag/seed-content.ts";
+import { type Mode, type Stack, startStack } from "./stack.ts";
+
+const run = promisify(execFile);
+const ENGINE = process.env.TRIBUTARY_ENGINE_BIN ?? DEFAULT_ENGINE_BINARY;
+const GENERATOR = path.join(path.dirname(ENGINE), "tributary-gen");
+export const AGENTS_CALLER_KEY = "tpk_agents-suite-caller-key-0123456789";
+const ADMIN_KEY = "tpa_agents-suite-admin-key-0123456789";
+
+export interface AgentsStack extends Stack {
+  poolUrl: string;
+  /** Kills the pool's engine workers (the pool restarts them). */
+  killWorkers(): Promise<number>;
+}
+
+export async function startAgentsStack(
+  mode: Mode,
+  options: { voucherMinLifetimeS?: number } = {},
+): Promise<AgentsStack> {
+  if (!existsSync(GENERATOR))
+    throw new Error(`no engine generator at ${GENERATOR}: run \`npm run build:engine\` first`);
+  let pool: Awaited<ReturnType<typeof startPool>> | undefined;
+  const stack = await startStack(
+    mode,
+    { agentRuntime: { voucherMinLifetimeS: options.voucherMinLifetimeS ?? 600 } },
+    {
+      async models(workDir) {
+        const base = path.join(workDir, "tiny");
+        await run(GENERATOR, ["model", "--preset", "tiny", "--seed", "1", "--out", base]);
+        await writeDemoTokenizer(base);
+        const adapters = [];
+        for (const [i, name] of ["alpha", "beta"].entries()) {
+          const dir = path.join(workDir, "adapters", name);
+          await run(GENERATOR, [
+            "adapter",
+            "--model",
+            base,
+            "--out",
+            dir,
+            "--rank",
+            "4",
+            "--targets",
+            "q,v",
+            "--seed",
+            String(i + 1),
+          ]);
+          adapters.push({
+            name,
+            dir,
+            files: ["adapter_config.json", "adapter_model.safetensors"] as const,
+            uri: `file://${dir}`,
+            rank: 4,
+            datanets: i === 0 ? ["lora-notes"] : ["settlement-notes"],
+            pricePerCall: parseEther("0.01"),
+            pricePer1kTokens: parseEther("0.001"),
+          });
+        }
+        return {
+          baseModel: {
+            name: "tiny",
+            dir: base,
+            files: ["config.json", "model.safetensors"],
+            uri: `file://${base}`,
+          },
+          adapters,
+        };
+      },
+      async beforeApi({ workDir, indexerUrl }) {
+        pool = await startPool({
+          modelDir: path.join(workDir, "tiny"),
+          modelName: "tiny",
+          engineBinary: ENGINE,
+          adapters: ["alpha", "beta"].map(
+            (name) => `file://${path.join(workDir, "adapters", name)}`,
+          ),
+          registry: { indexerUrl },
+          workers: 1,
+          host: "127.0.0.1",
+          port: 0,
+          callerKeys: { agents: AGENTS_CALLER_KEY },
+          adminKey: ADMIN_KEY,
+          usage: path.join(workDir, "usage.jsonl"),
+          onLog: () => {},
+        });
+        return {
+          api: { pool: { url: pool.url, callerKey: AGENTS_CALLER_KEY } },
+          stop: () => pool?.stop() ?? Promise.resolve(),
+        };
+      },
+    },
+  );
+  // The demo Datanets' content, uploaded by its contributors, as `npm start` does.
+  await seedDemoContent({
+    apiUrl: stack.api.url,
+    chainId: stack.anvil.chainId,
+    demoDir: path.resolve(import.meta.dirname, "..", "..", "demo"),
+    datanets: stack.seed.datanets,
+    siweDomain: "tributary.test",
+  });
+  await stack.api.services.rag.drain();
+  await stack.api.services.rag.sync();
+  const poolUrl = pool?.url ?? "";
+  return {
+    ...stack,
+    poolUrl,
+    async killWorkers() {
+      const response = await fetch(`${poolUrl}/v1/workers`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      const { data } = (await response.json()) as { data: { pid?: number }[] };
+      let killed = 0;
+      for (const worker of data)
+        if (worker.pid) {
+          process.kill(worker.pid, "SIGKILL");
+          killed++;
+        }
+      return killed;
+    },
+  };
+}

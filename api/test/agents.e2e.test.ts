@@ -1,0 +1,402 @@
+// Agents end to end: compose → invoke (streamed and not) → receipt, charged against vouchers.
+// Real anvil, indexer, pool with engine processes on the CPU backend, and API, in embedded
+// (PGlite) and, with DATABASE_URL, Postgres mode; real graphql-sse and graphql-ws clients.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  hashAdapters,
+  hashCitations,
+  hashRetrieval,
+  hashSpans,
+  RECEIPT_TYPES,
+  specHash,
+  VOUCHER_TYPES,
+  voucherDomain,
+} from "@tributary/agents";
+import { type DevnetRole, devnetAccount } from "@tributary/contracts";
+import { attributionSettlementAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
+import { verifyUsageRecord } from "@tributary/pool/usage";
+import { createWalletClient, type Hex, http, verifyTypedData } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentsStack, startAgentsStack } from "./agents-stack.ts";
+import { sessionFor, sseSubscribe, until, wsSubscribe } from "./helpers.ts";
+import { MODES } from "./stack.ts";
+
+const demoSpec = JSON.parse(
+  readFileSync(
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../demo/agents/demo-agent.json"),
+    "utf8",
+  ),
+);
+const TRIB = 10n ** 18n;
+const PER_CALL = BigInt(demoSpec.price.perCall);
+const PER_TOKEN = BigInt(demoSpec.price.perOutputToken);
+
+const CREATE = `mutation($spec: JSON!, $min: TokenAmount!) { createAgent(spec: $spec, minStake: $min) {
+  __typename
+  ... on MutationCreateAgentSuccess { data { specHash signer transaction { transactions { to data } } } }
+  ... on InvalidAgentSpecError { field problems { field message } }
+} }`;
+
+const RESULT_FIELDS = `requestId answer finishReason price tokensIn tokensOut replayed
+  sources { score text citation { chunkHash contributor { address } contribution { contributionId } } }
+  citations { marker } citationCheck { ok failures { kind marker message } }
+  spans { start end } toolCalls { tool calledBy results }
+  receipt { signer signature lists usage typedData { domain types primaryType message } }`;
+const ERRORS = `... on VoucherRefusedError { reason needed message } ... on RequestIdConflictError { conflict }
+  ... on AgentInactiveError { message } ... on InferenceFailedError { message } ... on Error { code message }`;
+const INVOKE = `mutation($agentId: BigInt!, $requestId: String!, $input: AgentInput!, $voucher: VoucherInput!) {
+  invokeAgent(agentId: $agentId, requestId: $requestId, input: $input, voucher: $voucher) {
+    __typename ... on MutationInvokeAgentSuccess { data { ${RESULT_FIELDS} } } ${ERRORS} } }`;
+const STREAM = `subscription($agentId: BigInt!, $requestId: String!, $input: AgentInput!, $voucher: VoucherInput!) {
+  invokeAgent(agentId: $agentId, requestId: $requestId, input: $input, voucher: $voucher) {
+    __typename ... on InvocationToken { index text } ... on InvocationResult { ${RESULT_FIELDS} } ${ERRORS} } }`;
+const SPENDING = `query($a: Address!) { account(address: $a) { spending { charged outstanding capRemaining redeemed } } }`;
+
+const question = { messages: [{ role: "user", content: "How are adapter ensembles served?" }] };
+
+for (const mode of MODES) {
+  describe(`agents (${mode})`, () => {
+    let s: AgentsStack;
+    let operator: Record<string, string>;
+    let payer: Record<string, string>;
+    const agentId = "1";
+
+    async function voucher(
+      cap: bigint,
+      options: {
+        role?: DevnetRole;
+        signer?: DevnetRole;
+        expiresIn?: number;
+        chainId?: number;
+      } = {},
+    ) {
+      const payerAccount = devnetAccount(options.role ?? "payer");
+      const signer = devnetAccount(options.signer ?? options.role ?? "payer");
+      const expiry = BigInt(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 86_400));
+      const signature = await signer.signTypedData({
+        domain: voucherDomain(
+          options.chainId ?? s.anvil.chainId,
+          s.deployment.contracts.AttributionSettlement.address,
+        ),
+        types: VOUCHER_TYPES,
+        primaryType: "Voucher",
+        message: { payer: payerAccount.address, cumulativeAmount: cap, expiry },
+      });
+      return {
+        payer: payerAccount.address,
+        cumulativeAmount: cap.toString(),
+        expiry: expiry.toString(),
+        signature,
+      };
+    }
+    /** The response's data; a response with errors fails the test, showing them. */
+    const gql = async (query: string, variables: object, headers: Record<string, string> = {}) => {
+      const response = await s.gql(query, variables as never, headers);
+      if (response.errors || !response.data)
+        throw new Error(JSON.stringify(response.errors ?? response));
+      return response;
+    };
+    const invoke = (
+      requestId: string,
+      v: Awaited<ReturnType<typeof voucher>>,
+      input: object = question,
+      headers = payer,
+      id = agentId,
+    ) => gql(INVOKE, { agentId: id, requestId, input, voucher: v }, headers);
+    const spending = async (role: DevnetRole = "payer", headers = payer) =>
+      (await gql(SPENDING, { a: devnetAccount(role).address }, headers)).data.account.spending;
+
+    /** Deposits `amount` into `role`'s escrow from its own wallet. */
+    async function depositEscrow(role: DevnetRole, amount: bigint) {
+      const account = devnetAccount(role);
+      const wallet = createWalletClient({
+        account,
+        chain: s.publicClient.chain,
+        transport: http(s.anvil.rpcUrl),
+      });
+      const settlement = s.deployment.contracts.AttributionSettlement.address;
+      for (const hash of [
+        await wallet.writeContract({
+          address: s.deployment.contracts.TributaryToken.address,
+          abi: tributaryTokenAbi,
+          functionName: "approve",
+          args: [settlement, amount],
+        }),
+        await wallet.writeContract({
+          address: settlement,
+          abi: attributionSettlementAbi,
+          functionName: "deposit",
+          args: [amount],
+        }),
+      ])
+        await s.publicClient.waitForTransactionReceipt({ hash });
+      await s.synced();
+    }
+
+    beforeAll(async () => {
+      s = await startAgentsStack(mode);
+      operator = await sessionFor(s, "operator");
+      payer = await sessionFor(s, "payer");
+    });
+    afterAll(async () => {
+      await s?.stop();
+    });
+
+    it("refuses invalid specs, naming each field", async () => {
+      const bad = structuredClone(demoSpec);
+      bad.ensemble[0].adapter = "99";
+      bad.retrieval.datanets = ["1", "42"];
+      const refused = (await gql(CREATE, { spec: bad, min: "1" }, operator)).data.createAgent;
+      expect(refused.__typename).toBe("InvalidAgentSpecError");
+      expect(refused.problems.map((p: { field: string }) => p.field)).toEqual([
+        "/ensemble/0/adapter",
+        "/retrieval/datanets/1",
+      ]);
+      const shape = structuredClone(demoSpec);
+      shape.ensemble[1].weight = 0;
+      shape.generation.temperature = 9;
+      const shapeRefused = (await gql(CREATE, { spec: shape, min: "1" }, operator)).data
+        .createAgent;
+      expect(shapeRefused.problems.map((p: { field: string }) => p.field).sort()).toEqual([
+        "/ensemble/1/weight",
+        "/generation/temperature",
+      ]);
+      // Base model 1's adapter as the base model: another base model's adapters.
+      const base = structuredClone(demoSpec);
+      base.baseModel = "2";
+      expect((await gql(CREATE, { spec: base, min: "1" }, operator)).data.createAgent.field).toBe(
+        "/baseModel",
+      );
+    });
+
+    it("stores the demo spec under the hash the chain records and prepares registerAgent", async () => {
+      const created = (
+        await s.gql(CREATE, { spec: demoSpec, min: (1000n * TRIB).toString() }, operator)
+      ).data.createAgent;
+      expect(created.__typename).toBe("MutationCreateAgentSuccess");
+      expect(created.data.specHash).toBe(specHash(demoSpec));
+      expect(created.data.specHash).toBe(s.seed.agentSpecHash);
+      expect(created.data.transaction.transactions[0].to).toBe(
+        s.deployment.contracts.AgentStaking.address,
+      );
+      const agent = (await s.gql(`{ agent(agentId: "1") { spec { hash matchesChain json } } }`))
+        .data.agent;
+      expect(agent.spec).toMatchObject({ hash: s.seed.agentSpecHash, matchesChain: true });
+      const usedBy = (
+        await s.gql(`{ datanet(datanetId: "1") { usedByAgents { agent { agentId } weight } } }`)
+      ).data.datanet.usedByAgents;
+      expect(usedBy).toEqual([{ agent: { agentId: "1" }, weight: 0 }]);
+    });
+
+    let first: any;
+    it("invokes the agent and returns a receipt anyone can verify with viem", async () => {
+      const before = await spending();
+      const response = await invoke("call-1", await voucher(10n * TRIB));
+      const outcome = response.data?.invokeAgent;
+      expect(outcome?.__typename, JSON.stringify(response)).toBe("MutationInvokeAgentSuccess");
+      first = outcome.data;
+      expect(first.tokensOut).toBeGreaterThan(0);
+      expect(first.tokensOut).toBeLessThanOrEqual(demoSpec.generation.maxTokens);
+      expect(BigInt(first.price)).toBe(PER_CALL + PER_TOKEN * BigInt(first.tokensOut));
+      expect(first.sources.length).toBeGreaterThan(0);
+      const search = first.toolCalls.find((c: { tool: string }) => c.tool === "datanet_search");
+      expect(search).toMatchObject({ calledBy: "rule" });
+      // Sources beyond what fits in the tiny model's 1,024-token context are left out.
+      expect(search.results).toBeGreaterThanOrEqual(first.sources.length);
+      // The demo model's answer is noise: its markers (if any) fail, named one by one.
+      expect(first.citationCheck.ok).toBe(first.citationCheck.failures.length === 0);
+
+      const { typedData, signature, signer, lists, usage } = first.receipt;
+      const message = {
+        ...typedData.message,
+        agentId: BigInt(typedData.message.agentId),
+        price: BigInt(typedData.message.price),
+        issuedAt: BigInt(typedData.message.issuedAt),
+      };
+      expect(typedData.types).toEqual(JSON.parse(JSON.stringify(RECEIPT_TYPES)));
+      expect(
+        await verifyTypedData({
+          address: signer,
+          domain: typedData.domain,
+          types: RECEIPT_TYPES,
+          primaryType: "Receipt",
+          message,
+          signature,
+        }),
+      ).toBe(true);
+      expect(typedData.domain.verifyingContract).toBe(s.deployment.contracts.AgentStaking.address);
+      expect(message.price).toBe(BigInt(first.price));
+      expect(message.specHash).toBe(s.seed.agentSpecHash);
+      const agent = (await s.gql(`{ agent(agentId: "1") { signer usage { calls fees } } }`)).data
+        .agent;
+      expect(agent.signer).toBe(signer);
+      expect(agent.usage).toEqual({ calls: 1, fees: first.price });
+      // The lists behind the hashes.
+      const big = (list: any[], keys: string[]) =>
+        list.map((x) =>
+          Object.fromEntries(
+            Object.entries(x).map(([k, v]) => [k, keys.includes(k) ? BigInt(v as string) : v]),
+          ),
+        );
+      expect(hashAdapters(big(lists.adapters, ["adapterId"]) as never)).toBe(message.adaptersHash);
+      expect(hashRetrieval(big(lists.retrieval, ["contributionId"]) as never)).toBe(
+        message.retrievalHash,
+      );
+      expect(hashCitations(big(lists.citations, ["contributionId"]) as never)).toBe(
+        message.citationsHash,
+      );
+      expect(hashSpans(big(lists.spans, ["contributionId"]) as never)).toBe(message.spansHash);
+      expect(lists.adapters.map((a: { weightPpm: number }) => a.weightPpm)).toEqual([
+        700000, 300000,
+      ]);
+      expect(lists.retrieval).toHaveLength(first.sources.length);
+      // The pool's own signed usage record, committed to by the receipt.
+      expect(usage.digest).toBe(message.usageDigest);
+      expect(usage.record.completionTokens).toBe(first.tokensOut);
+      expect(usage.record.caller).toBe("agents");
+      expect(await verifyUsageRecord(usage)).toBe(true);
+
+      const after = await spending();
+      expect(BigInt(after.charged) - BigInt(before?.charged ?? 0)).toBe(BigInt(first.price));
+    });
+
+    it("answers a repeated request id from the first call, charged once", async () => {
+      const before = await spending();
+      const again = (await invoke("call-1", await voucher(10n * TRIB))).data.invokeAgent.data;
+      expect(again.replayed).toBe(true);
+      expect(again.receipt.signature).toBe(first.receipt.signature);
+      expect(again.answer).toBe(first.answer);
+      expect((await spending()).charged).toBe(before.charged);
+      const other = await invoke("call-1", await voucher(10n * TRIB), {
+        messages: [{ role: "user", content: "Something else" }],
+      });
+      expect(other.data.invokeAgent).toMatchObject({
+        __typename: "RequestIdConflictError",
+        conflict: "DIFFERENT_INPUT",
+      });
+      const fetched = (
+        await s.gql(
+          `query($p: Address!) { receipt(payer: $p, requestId: "call-1") { __typename ... on QueryReceiptSuccess { data { signature } } } }`,
+          { p: devnetAccount("payer").address },
+          payer,
+        )
+      ).data.receipt;
+      expect(fetched.data.signature).toBe(first.receipt.signature);
+    });
+
+    it("streams tokens then the result over graphql-sse and graphql-ws", async () => {
+      for (const [transport, subscribe] of [
+        ["sse", sseSubscribe],
+        ["ws", wsSubscribe],
+      ] as const) {
+        const v = await voucher(10n * TRIB);
+        const sub = subscribe(
+          s.api.url,
+          STREAM,
+          { agentId, requestId: `stream-${transport}`, input: question, voucher: v },
+          payer,
+        );
+        const result = await until(
+          () => sub.events.find((e) => e.data?.invokeAgent?.__typename === "InvocationResult"),
+          60_000,
+          `${transport} result`,
+        ).finally(() => sub.close());
+        expect(sub.errors).toEqual([]);
+        const tokens = sub.events
+          .map((e) => e.data.invokeAgent)
+          .filter((e) => e.__typename === "InvocationToken");
+        expect(tokens.map((t) => t.index)).toEqual(tokens.map((_, i) => i));
+        expect(tokens.map((t) => t.text).join("")).toBe(result.data.invokeAgent.answer);
+        expect(tokens.length).toBeGreaterThan(0);
+      }
+    });
+
+    it("refuses bad vouchers with typed errors and charges nothing", async () => {
+      const before = await spending();
+      const cases: [string, Promise<Awaited<ReturnType<typeof voucher>>>, string][] = [
+        ["wrong signer", voucher(10n * TRIB, { signer: "operator" }), "INVALID_SIGNATURE"],
+        ["wrong chain", voucher(10n * TRIB, { chainId: 1 }), "INVALID_SIGNATURE"],
+        ["expiring too soon", voucher(10n * TRIB, { expiresIn: 60 }), "EXPIRES_TOO_SOON"],
+        ["expired", voucher(10n * TRIB, { expiresIn: -60 }), "EXPIRES_TOO_SOON"],
+      ];
+      for (const [name, v, reason] of cases) {
+        const outcome = (await invoke(`bad-${name.replaceAll(" ", "-")}`, await v)).data
+          .invokeAgent;
+        expect(outcome, name).toMatchObject({ __typename: "VoucherRefusedError", reason });
+      }
+      // Over the cap: a payer whose only voucher is below one call's maximum price.
+      await depositEscrow("curator", 10n * TRIB);
+      const curator = await sessionFor(s, "curator");
+      const overCap = (
+        await invoke("bad-cap", await voucher(PER_CALL, { role: "curator" }), question, curator)
+      ).data.invokeAgent;
+      expect(overCap).toMatchObject({ __typename: "VoucherRefusedError", reason: "OVER_CAP" });
+      expect(await spending("curator", curator)).toBeNull();
+      // A payer with no escrow, signing its own voucher.
+      const broke = await sessionFor(s, "contributorA");
+      const noEscrow = (
+        await invoke(
+          "bad-escrow",
+          await voucher(10n * TRIB, { role: "contributorA" }),
+          question,
+          broke,
+        )
+      ).data.invokeAgent;
+      expect(noEscrow).toMatchObject({
+        __typename: "VoucherRefusedError",
+        reason: "INSUFFICIENT_ESCROW",
+      });
+      // Someone else's voucher.
+      const stolen = (await invoke("bad-thief", await voucher(10n * TRIB), question, broke)).data
+        .invokeAgent;
+      expect(stolen.__typename).toBe("ForbiddenError");
+      expect(await spending()).toEqual(before);
+    });
+
+    it("never overspends a cap under 100 parallel invocations", async () => {
+      // A payer of its own: no earlier (higher) voucher of it is on file.
+      await depositEscrow("builder", 100n * TRIB);
+      const builder = await sessionFor(s, "builder");
+      const maxPrice = PER_CALL + PER_TOKEN; // maxTokens 1
+      const cap = 5n * maxPrice;
+      const v = await voucher(cap, { role: "builder" });
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          invoke(`parallel-${i}`, v, { ...question, maxTokens: 1 }, builder).then(
+            (r) => r.data.invokeAgent,
+          ),
+        ),
+      );
+      const ok = results.filter((r) => r.__typename === "MutationInvokeAgentSuccess");
+      const refused = results.filter((r) => r.__typename !== "MutationInvokeAgentSuccess");
+      expect(ok.length).toBeGreaterThan(0);
+      expect(ok.length).toBeLessThanOrEqual(5);
+      for (const r of refused)
+        expect(r).toMatchObject({ __typename: "VoucherRefusedError", reason: "OVER_CAP" });
+      const after = await spending("builder", builder);
+      const spent = ok.reduce((sum, r) => sum + BigInt(r.data.price), 0n);
+      expect(BigInt(after.charged)).toBe(spent);
+      expect(BigInt(after.charged)).toBeLessThanOrEqual(cap);
+      expect(after.outstanding).toBe(after.charged);
+      expect(after.capRemaining).toBe((cap - spent).toString());
+    });
+
+    it("refuses an inactive agent, charging nothing", async () => {
+      const spec = { ...structuredClone(demoSpec), name: "Unstaked" };
+      const created = (await gql(CREATE, { spec, min: (1000n * TRIB).toString() }, operator)).data
+        .createAgent.data;
+      const tx = created.transaction.transactions[0];
+      const raw = await s.signRawAs("operator", tx);
+      const hash = await s.publicClient.sendRawTransaction({ serializedTransaction: raw as Hex });
+      await s.publicClient.waitForTransactionReceipt({ hash });
+      await s.synced();
+      const before = await spending();
+      const outcome = (await invoke("inactive", await voucher(10n * TRIB), question, payer, "2"))
+        .data.invokeAgent;
+      expect(outcome.__typename).toBe("AgentInactiveError");
+      expect(await spending()).toEqual(before);
+    });
+  });
+}
