@@ -11,7 +11,8 @@
 // (1: documents ingested at once, the app's queue runs one), RAG_PGLITE (1; 0 skips PGlite),
 // DATABASE_URL (admin URL of the local tributary_test; "" skips Postgres: a scratch database
 // rag_bench_<pid> is created there and dropped at the end), RAG_PROTOTYPES (1; 0 skips the
-// search variants of rag-variants.ts measured next to the production modes). The "Findings"
+// search variants of rag-variants.ts measured next to the production modes), RAG_FUSION (0; 1
+// runs the held-out fusion study of rag-fusion.ts). The "Findings"
 // in rag.results.md are written by hand from a run's figures.
 
 import { createHash } from "node:crypto";
@@ -41,6 +42,7 @@ import {
 } from "../src/rag/search.ts";
 import { ensureVectorIndex, HNSW } from "../src/rag/vector-index.ts";
 import { type Corpus, type CorpusQuery, describe, makeCorpus, SYNONYMS } from "./rag-corpus.ts";
+import { fusionStudy } from "./rag-fusion.ts";
 import { prototypes } from "./rag-variants.ts";
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -51,6 +53,8 @@ const DATANETS = Number(env("RAG_DATANETS", "4"));
 const CONCURRENCY = Number(env("RAG_CONCURRENCY", "1"));
 const PGLITE = env("RAG_PGLITE", "1") !== "0";
 const PROTOTYPES = env("RAG_PROTOTYPES", "1") !== "0";
+/** RAG_FUSION=1: the held-out fusion study of rag-fusion.ts. */
+const FUSION = env("RAG_FUSION", "0") !== "0";
 const DATABASE_URL = env(
   "DATABASE_URL",
   "postgres://tributary:tributary@127.0.0.1:5432/tributary_test",
@@ -290,6 +294,8 @@ interface DbResult {
   modes: ModeResult[];
   variants: ModeResult[];
   notes: string[];
+  /** The fusion study's Markdown lines (RAG_FUSION=1). */
+  fusion: string[];
   /** Per mode: share of queries whose document is in that mode's top 40 (HYBRID's depth). */
   depth40: Record<string, number>;
 }
@@ -351,7 +357,8 @@ async function benchDb(
       variants.push(result);
     }
   }
-  return { kind, versions, plans, ingest: ingestResult, modes, variants, notes, depth40 };
+  const fusion = FUSION ? await fusionStudy(deps, corpus.queries) : [];
+  return { kind, versions, plans, ingest: ingestResult, modes, variants, notes, depth40, fusion };
 }
 
 // --- the databases ---------------------------------------------------------------------------
@@ -539,6 +546,7 @@ function report(
         "",
         ...qualityTable(r.variants),
       );
+    if (r.fusion.length > 0) lines.push("", ...r.fusion);
   }
   const [a, b] = results;
   if (a && b) {
