@@ -2,9 +2,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isPortFree } from "@tributary/contracts";
 import pino from "pino";
+import { signerSecretFile } from "./src/agents/index.ts";
+import type { PoolConfig } from "./src/agents/pool-client.ts";
 import { embeddingConfigFromEnv } from "./src/rag/embeddings/index.ts";
 import { type ApiServer, createApiServer } from "./src/server.ts";
 
+export { publishDemoAgent } from "./src/agents/seed-agent.ts";
 export { seedDemoContent } from "./src/rag/seed-content.ts";
 
 export const DEFAULT_API_PORT = 4000;
@@ -28,6 +31,8 @@ export interface StartApiOptions {
   host?: string;
   /** Structured JSON log entries (pino), one object per line. */
   onLog?: (entry: Record<string, unknown>) => void;
+  /** The inference pool agents are invoked through, with this service's caller key. */
+  pool?: PoolConfig;
 }
 
 export interface Api {
@@ -57,6 +62,7 @@ export async function startApi(options: StartApiOptions): Promise<Api> {
         },
       )
     : pino({ base: { service: "api" } });
+  const dataDir = options.dataDir ?? path.join(API_DIR, ".data");
   const server = await createApiServer({
     indexerUrl: options.indexerUrl,
     rpcUrl: options.rpcUrl,
@@ -64,9 +70,7 @@ export async function startApi(options: StartApiOptions): Promise<Api> {
     deploymentsDir: options.deploymentsDir,
     databaseUrl: options.databaseUrl,
     viewsSchema: options.viewsSchema,
-    dataDir: options.databaseUrl
-      ? undefined
-      : path.join(options.dataDir ?? path.join(API_DIR, ".data"), "pglite"),
+    dataDir: options.databaseUrl ? undefined : path.join(dataDir, "pglite"),
     redisUrl: options.redisUrl,
     // TRIBUTARY_EMBEDDINGS_URL / _MODEL / _DIMENSIONS / _API_KEY; the offline hashing embedder
     // when unset.
@@ -74,6 +78,12 @@ export async function startApi(options: StartApiOptions): Promise<Api> {
     port,
     host,
     logger,
+    pool: options.pool,
+    // Replicas sharing one Postgres must share TRIBUTARY_SIGNER_SECRET; embedded, the store's own
+    // file is used; otherwise one kept under the data directory.
+    signerSecret:
+      process.env.TRIBUTARY_SIGNER_SECRET ??
+      (options.databaseUrl ? signerSecretFile(dataDir) : undefined),
   });
   return { url: server.url, port: server.port, server, stop: () => server.close() };
 }

@@ -12,6 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const work = mkdtempSync(path.join(tmpdir(), "tributary-start-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const POOL_KEY = "tpk_start-test-demo-key-0000000000";
+const AGENTS_KEY = "tpk_start-test-agents-key-00000000";
 
 interface UpLine {
   msg: string;
@@ -36,7 +37,7 @@ describe("npm start", () => {
         TRIBUTARY_API_PORT: String(port + 3),
         TRIBUTARY_DATA_DIR: path.join(work, "data"),
         TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
-        TRIBUTARY_POOL_CALLER_KEYS: `demo=${POOL_KEY}`,
+        TRIBUTARY_POOL_CALLER_KEYS: `demo=${POOL_KEY},agents=${AGENTS_KEY}`,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -143,6 +144,43 @@ describe("npm start", () => {
     ).data.search;
     expect(hits.length).toBeGreaterThan(0);
     for (const hit of hits) expect(hit.citation.contribution.status).toBe("Accepted");
+
+    // The README's way to invoke the demo agent: `npm run voucher` signs a voucher as the devnet
+    // payer and prints the request; the answer ends with a receipt signed by the agent's signer.
+    const printed = execFileSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/voucher.ts", "--json"],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          TRIBUTARY_RPC_PORT: String(port),
+          TRIBUTARY_API_PORT: String(port + 3),
+          TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+        },
+      },
+    ).toString();
+    const request = JSON.parse(printed) as {
+      url: string;
+      headers: Record<string, string>;
+      query: string;
+      variables: object;
+    };
+    const invoked = (await (
+      await fetch(request.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...request.headers },
+        body: JSON.stringify({ query: request.query, variables: request.variables }),
+      })
+    ).json()) as {
+      data: {
+        invokeAgent: { __typename: string; data?: { price: string; receipt: { signer: string } } };
+      };
+    };
+    expect(invoked.data.invokeAgent.__typename, JSON.stringify(invoked)).toBe(
+      "MutationInvokeAgentSuccess",
+    );
+    expect(BigInt(invoked.data.invokeAgent.data?.price ?? 0)).toBeGreaterThan(0n);
 
     child.kill("SIGINT");
     expect(await exited).toBe(0);

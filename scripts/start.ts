@@ -2,7 +2,7 @@
 // order and stopped in reverse on Ctrl-C (SIGINT) or SIGTERM.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { seedDemoContent, startApi } from "@tributary/api";
+import { publishDemoAgent, seedDemoContent, startApi } from "@tributary/api";
 import { chainFor, deployDevnet, seedDevnet, startAnvil } from "@tributary/contracts";
 import { startIndexer } from "@tributary/indexer/launcher";
 import { startPool } from "@tributary/pool/launcher";
@@ -95,6 +95,8 @@ try {
     host: process.env.TRIBUTARY_API_HOST ?? "127.0.0.1",
     port: Number(process.env.TRIBUTARY_API_PORT ?? 4000),
     onLog: (entry) => log.debug({ service: "api", ...entry }),
+    // The agents runtime reaches the pool as its `agents` caller.
+    pool: pool.callerKeys.agents ? { url: pool.url, callerKey: pool.callerKeys.agents } : undefined,
   });
   stops.push({ name: "api", stop: api.stop });
   // Through GraphQL, signed in as each contributor, as a contributor's client would.
@@ -105,6 +107,21 @@ try {
     datanets: seed.datanets,
     onProgress: (event) => log.info({ service: "seed", ...event }, event.step),
   });
+
+  const agent = await publishDemoAgent({
+    apiUrl: api.url,
+    chainId: anvil.chainId,
+    demoDir: path.join(root, "demo"),
+    minStake: seed.agentMinStake,
+  });
+  if (agent.specHash !== seed.agentSpecHash)
+    throw new Error(
+      `demo agent spec hash ${agent.specHash} is not the one on chain (${seed.agentSpecHash})`,
+    );
+  log.info(
+    { service: "agents", agentId: seed.agentId.toString(), ...agent },
+    "demo agent published",
+  );
 
   const addresses = Object.fromEntries(
     Object.entries(deployment.contracts).map(([name, c]) => [name, c.address]),

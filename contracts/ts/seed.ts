@@ -63,6 +63,7 @@ export interface SeedResult {
   adapters: Record<string, { id: bigint; contentHash: Hex }>;
   agentId: bigint;
   agentSpecHash: Hex;
+  agentMinStake: bigint;
   balances: Record<DevnetRole, Address>;
 }
 
@@ -226,5 +227,13 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
     DevnetRole,
     Address
   >;
-  return { datanets, baseModelId, adapters, agentId, agentSpecHash, balances };
+  return {
+    datanets,
+    baseModelId,
+    adapters,
+    agentId,
+    agentSpecHash,
+    agentMinStake: AGENT_MIN_STAKE,
+    balances,
+  };
 }

@@ -21,17 +21,20 @@ export interface AgentsOptions {
   runtime?: Partial<RuntimeOptions>;
 }
 
+/** A secret kept in `<dir>/signer-secret` (made on first use, readable by this user only). */
+export function signerSecretFile(dir: string): string {
+  const file = path.join(dir, "signer-secret");
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600 });
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
 /** The secret given, else one kept beside the embedded store, else one for this process only. */
 function signerSecret(options: AgentsOptions, log: Services["log"]): Uint8Array {
   if (options.signerSecret) return Buffer.from(options.signerSecret, "utf8");
-  if (options.dataDir) {
-    const file = path.join(options.dataDir, "signer-secret");
-    if (!existsSync(file)) {
-      mkdirSync(options.dataDir, { recursive: true });
-      writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600 });
-    }
-    return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
-  }
+  if (options.dataDir) return Buffer.from(signerSecretFile(options.dataDir), "utf8");
   log.warn("no signer secret configured: agents' signer keys will not survive a restart");
   return randomBytes(32);
 }

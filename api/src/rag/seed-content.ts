@@ -15,7 +15,7 @@ export interface SeedContentOptions {
   onProgress?: (event: { step: string; [key: string]: unknown }) => void;
 }
 
-async function gql(url: string, query: string, variables: object, token?: string) {
+export async function gql(url: string, query: string, variables: object, token?: string) {
   const response = await fetch(url, {
     method: "POST",
     headers: {
