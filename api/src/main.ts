@@ -13,6 +13,11 @@ const api = await startApi({
   redisUrl: env.REDIS_URL || undefined,
   port: Number(env.TRIBUTARY_API_PORT ?? 4000),
   host: env.TRIBUTARY_API_HOST ?? "127.0.0.1",
+  // Agents are invoked through the pool, as its caller with this key (not invocable without).
+  pool:
+    env.TRIBUTARY_POOL_URL && env.TRIBUTARY_POOL_CALLER_KEY
+      ? { url: env.TRIBUTARY_POOL_URL, callerKey: env.TRIBUTARY_POOL_CALLER_KEY }
+      : undefined,
 });
 console.error(`Tributary API: ${api.url} (GraphiQL in a browser)`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
