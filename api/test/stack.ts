@@ -68,11 +68,7 @@ export interface StackHooks {
    * Runs once the indexer has caught up and before the API starts (the agents suite starts a
    * pool here); its options go to the API, its `stop` runs when the stack stops.
    */
-  beforeApi?: (chain: {
-    workDir: string;
-    indexerUrl: string;
-    deployment: Deployment;
-  }) => Promise<{
+  beforeApi?: (chain: { workDir: string; indexerUrl: string; deployment: Deployment }) => Promise<{
     api?: Partial<Parameters<typeof createApiServer>[0]>;
     stop?: () => Promise<void>;
   }>;
