@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { AgentsService } from "./agents/index.ts";
 import type { Address } from "viem";
+import type { AgentsService } from "./agents/index.ts";
 import type { ApiKeyScope } from "./auth/api-keys.ts";
 import type { ChainService } from "./chain/index.ts";
 import type { AppDatabase } from "./db/index.ts";
