@@ -3,7 +3,7 @@
 // pool serving them on the CPU backend behind real engine processes, and the API invoking
 // agents through the pool.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_ENGINE_BINARY, writeDemoTokenizer } from "@tributary/pool";
@@ -22,6 +22,10 @@ export interface AgentsStack extends Stack {
   poolUrl: string;
   /** Kills the pool's engine workers (the pool restarts them). */
   killWorkers(): Promise<number>;
+  /** The pool's usage records (its JSONL file) for one of its request ids. */
+  usageRecords(
+    poolRequestId: string,
+  ): { requestId: string; status: string; completionTokens: number }[];
 }
 
 export async function startAgentsStack(
@@ -37,7 +41,7 @@ export async function startAgentsStack(
     {
       async models(workDir) {
         const base = path.join(workDir, "tiny");
-        await run(GENERATOR, ["model", "--preset", "tiny", "--seed", "1", "--out", base]);
+        await run(GENERATOR, ["model", "--preset", "demo", "--seed", "1", "--out", base]);
         await writeDemoTokenizer(base);
         const adapters = [];
         for (const [i, name] of ["alpha", "beta"].entries()) {
@@ -111,9 +115,18 @@ export async function startAgentsStack(
   await stack.api.services.rag.drain();
   await stack.api.services.rag.sync();
   const poolUrl = pool?.url ?? "";
+  const usageFile = path.join(path.dirname(stack.deploymentsDir), "usage.jsonl");
   return {
     ...stack,
     poolUrl,
+    usageRecords(poolRequestId) {
+      if (!existsSync(usageFile)) return [];
+      return readFileSync(usageFile, "utf8")
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line))
+        .filter((record) => record.requestId === poolRequestId);
+    },
     async killWorkers() {
       const response = await fetch(`${poolUrl}/v1/workers`, {
         headers: { authorization: `Bearer ${ADMIN_KEY}` },

@@ -15,7 +15,11 @@ import {
   voucherDomain,
 } from "@tributary/agents";
 import { type DevnetRole, devnetAccount } from "@tributary/contracts";
-import { attributionSettlementAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
+import {
+  agentStakingAbi,
+  attributionSettlementAbi,
+  tributaryTokenAbi,
+} from "@tributary/contracts/abis";
 import { verifyUsageRecord } from "@tributary/pool/usage";
 import { createWalletClient, type Hex, http, verifyTypedData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -203,7 +207,7 @@ for (const mode of MODES) {
       expect(first.sources.length).toBeGreaterThan(0);
       const search = first.toolCalls.find((c: { tool: string }) => c.tool === "datanet_search");
       expect(search).toMatchObject({ calledBy: "rule" });
-      // Sources beyond what fits in the tiny model's 1,024-token context are left out.
+      // Sources beyond what fits in the model's context are left out.
       expect(search.results).toBeGreaterThanOrEqual(first.sources.length);
       // The demo model's answer is noise: its markers (if any) fail, named one by one.
       expect(first.citationCheck.ok).toBe(first.citationCheck.failures.length === 0);
@@ -397,6 +401,127 @@ for (const mode of MODES) {
         .data.invokeAgent;
       expect(outcome.__typename).toBe("AgentInactiveError");
       expect(await spending()).toEqual(before);
+    });
+
+    describe("a long generation", () => {
+      let longAgent: string;
+      beforeAll(async () => {
+        // No retrieval and a large budget: a generation that lasts long enough to interrupt.
+        const spec = {
+          ...structuredClone(demoSpec),
+          name: "Long talker",
+          retrieval: { ...demoSpec.retrieval, datanets: [] },
+          tools: [],
+          generation: { maxTokens: 900, temperature: 0, topP: 1 },
+        };
+        const created = (await gql(CREATE, { spec, min: "1" }, operator)).data.createAgent.data;
+        const raw = await s.signRawAs("operator", created.transaction.transactions[0]);
+        await s.publicClient.waitForTransactionReceipt({
+          hash: await s.publicClient.sendRawTransaction({ serializedTransaction: raw as Hex }),
+        });
+        await s.synced();
+        const listed = (
+          await gql(
+            `query($op: Address!) { agents(operator: $op) { nodes { agentId specHash } } }`,
+            {
+              op: devnetAccount("operator").address,
+            },
+          )
+        ).data.agents.nodes as { agentId: string; specHash: string }[];
+        longAgent = listed.find((a) => a.specHash === created.specHash)?.agentId ?? "";
+        const account = devnetAccount("operator");
+        const wallet = createWalletClient({
+          account,
+          chain: s.publicClient.chain,
+          transport: http(s.anvil.rpcUrl),
+        });
+        const staking = s.deployment.contracts.AgentStaking.address;
+        for (const hash of [
+          await wallet.writeContract({
+            address: s.deployment.contracts.TributaryToken.address,
+            abi: tributaryTokenAbi,
+            functionName: "approve",
+            args: [staking, TRIB],
+          }),
+          await wallet.writeContract({
+            address: staking,
+            abi: agentStakingAbi,
+            functionName: "delegate",
+            args: [BigInt(longAgent), TRIB],
+          }),
+        ])
+          await s.publicClient.waitForTransactionReceipt({ hash });
+        await s.synced();
+      });
+
+      /** Streams a call of the long agent; `onFirstToken` runs once the first token arrives. */
+      async function interrupted(
+        requestId: string,
+        onFirstToken: (close: () => void) => Promise<void>,
+      ) {
+        const before = await spending();
+        const sub = sseSubscribe(
+          s.api.url,
+          STREAM,
+          { agentId: longAgent, requestId, input: question, voucher: await voucher(100n * TRIB) },
+          payer,
+        );
+        await until(() => sub.events.length > 0, 60_000, "the first token");
+        await onFirstToken(() => void sub.close());
+        const row = await until(
+          async () => {
+            const found = await s.api.services.agents.ledger.get(
+              devnetAccount("payer").address,
+              requestId,
+            );
+            return found && found.status !== "RUNNING" ? found : undefined;
+          },
+          60_000,
+          "the call to end",
+        );
+        return { sub, row, before };
+      }
+
+      it("gives a typed error and at most one usage record when a worker dies mid-call, charging nothing", async () => {
+        const { sub, row, before } = await interrupted("killed", async () => {
+          expect(await s.killWorkers()).toBeGreaterThan(0);
+        });
+        const last = await until(
+          () =>
+            sub.events
+              .map((e) => e.data?.invokeAgent)
+              .find((e) => e?.__typename && e.__typename !== "InvocationToken"),
+          20_000,
+          "the final event",
+        ).finally(() => sub.close());
+        expect(last.__typename).toBe("InferenceFailedError");
+        expect(row.status).toBe("FAILED");
+        expect(s.usageRecords(row.poolRequestId).length).toBeLessThanOrEqual(1);
+        expect(await spending()).toMatchObject({
+          charged: before.charged,
+          outstanding: before.outstanding,
+        });
+      });
+
+      it("cancels the generation in the pool when the client goes away, charging nothing", async () => {
+        const { row, before } = await interrupted("walked-away", async (close) => close());
+        expect(row.status).toBe("FAILED");
+        const records = await until(
+          () => {
+            const found = s.usageRecords(row.poolRequestId);
+            return found.length > 0 ? found : undefined;
+          },
+          30_000,
+          "the pool's usage record",
+        );
+        expect(records).toHaveLength(1);
+        expect(records[0]?.status).toBe("cancelled");
+        expect(records[0]?.completionTokens).toBeLessThan(900);
+        expect(await spending()).toMatchObject({
+          charged: before.charged,
+          outstanding: before.outstanding,
+        });
+      });
     });
   });
 }

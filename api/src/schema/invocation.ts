@@ -241,6 +241,24 @@ const InvocationResult = builder
     }),
   });
 
+/**
+ * A typed error as a union member of a subscription event. graphql-js treats any value that is
+ * `instanceof Error` as a thrown error, so the error's prototype is hidden until the errors
+ * plugin's `isTypeOf` wrapper unwraps it (the same symbol Pothos's errors plugin uses).
+ */
+function asEvent(error: Error): object {
+  let wrapped = true;
+  return new Proxy(error, {
+    get: (target, key, receiver) =>
+      key === Symbol.for("Pothos.unwrapErrors")
+        ? () => {
+            wrapped = false;
+          }
+        : Reflect.get(target, key, receiver),
+    getPrototypeOf: (target) => (wrapped ? Object.prototype : Reflect.getPrototypeOf(target)),
+  });
+}
+
 const InvocationEvent = builder.unionType("InvocationEvent", {
   description:
     "What `invokeAgent` streams: tokens, then one result or one typed error (nothing is charged on an error).",
@@ -253,10 +271,11 @@ const InvocationEvent = builder.unionType("InvocationEvent", {
     RequestIdConflictErrorRef,
     InferenceFailedErrorRef,
   ] as never,
-  resolveType: (value: unknown) => {
-    if (value instanceof Error)
+  // Errors arrive wrapped by `asEvent` (not `instanceof Error` until unwrapped): by their fields.
+  resolveType: (value: object) => {
+    if ("code" in value && "message" in value)
       return (value as { constructor: { name: string } }).constructor.name;
-    return "replayed" in (value as object) ? "InvocationResult" : "InvocationToken";
+    return "replayed" in value ? "InvocationResult" : "InvocationToken";
   },
 });
 
@@ -405,7 +424,7 @@ builder.subscriptionFields((f) => ({
             !invocationErrors.some((cls) => error instanceof cls)
           )
             throw error;
-          await push(error);
+          await push(asEvent(error));
         }
         stop();
       }),
