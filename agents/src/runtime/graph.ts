@@ -10,17 +10,25 @@ export type { InvocationContext } from "./nodes.ts";
 
 export function createInvocationGraph(deps: RuntimeDeps) {
   const bind =
-    (node: nodes.Node) => (state: InvocationStateType, config: LangGraphRunnableConfig) =>
-      node(state, deps, config.configurable?.invocation as nodes.InvocationContext);
+    (node: nodes.Node, name: string) =>
+    async (state: InvocationStateType, config: LangGraphRunnableConfig) => {
+      const ctx = config.configurable?.invocation as nodes.InvocationContext;
+      const started = performance.now();
+      try {
+        return await node(state, deps, ctx);
+      } finally {
+        ctx.onPhase?.(name, performance.now() - started);
+      }
+    };
   const graph = new StateGraph(InvocationState)
-    .addNode("retrieve", bind(nodes.retrieve))
-    .addNode("readChain", bind(nodes.readChain))
-    .addNode("prompt", bind(nodes.prompt))
-    .addNode("generate", bind(nodes.generate))
-    .addNode("cite", bind(nodes.cite))
-    .addNode("attribute", bind(nodes.attribute))
-    .addNode("meter", bind(nodes.meter))
-    .addNode("receipt", bind(nodes.receipt))
+    .addNode("retrieve", bind(nodes.retrieve, "retrieve"))
+    .addNode("readChain", bind(nodes.readChain, "readChain"))
+    .addNode("prompt", bind(nodes.prompt, "prompt"))
+    .addNode("generate", bind(nodes.generate, "generate"))
+    .addNode("cite", bind(nodes.cite, "cite"))
+    .addNode("attribute", bind(nodes.attribute, "attribute"))
+    .addNode("meter", bind(nodes.meter, "meter"))
+    .addNode("receipt", bind(nodes.receipt, "receipt"))
     .addEdge(START, "retrieve")
     .addEdge("retrieve", "readChain")
     .addEdge("readChain", "prompt")
@@ -32,11 +40,23 @@ export function createInvocationGraph(deps: RuntimeDeps) {
     .addEdge("receipt", END)
     .compile();
   return {
-    run(messages: ChatTurn[], invocation: nodes.InvocationContext): Promise<InvocationStateType> {
-      return graph.invoke(
+    /** Runs the graph; `onState` sees the state after each node (what a failure leaves). */
+    async run(
+      messages: ChatTurn[],
+      invocation: nodes.InvocationContext,
+      onState?: (state: InvocationStateType) => void,
+    ): Promise<InvocationStateType> {
+      let last: InvocationStateType | undefined;
+      const stream = await graph.stream(
         { messages },
-        { configurable: { invocation }, signal: invocation.signal },
-      ) as Promise<InvocationStateType>;
+        { configurable: { invocation }, signal: invocation.signal, streamMode: "values" },
+      );
+      for await (const state of stream) {
+        last = state as InvocationStateType;
+        onState?.(last);
+      }
+      if (!last) throw new Error("the invocation graph produced no state");
+      return last;
     },
   };
 }

@@ -21,6 +21,8 @@ export interface InvocationContext {
   signal: AbortSignal;
   /** Builds, signs and stores the receipt once the answer is final. */
   issueReceipt(state: InvocationStateType): Promise<void>;
+  /** Told how long each node took, in milliseconds. */
+  onPhase?(node: string, ms: number): void;
 }
 
 export type Node = (

@@ -65,6 +65,9 @@ function problemOf(error: ErrorObject): SpecProblem {
   return { field: `${error.instancePath}${extra}`, message };
 }
 
+/** At most this many problems are reported for one spec (a huge spec could list thousands). */
+export const MAX_SPEC_PROBLEMS = 20;
+
 /** Checks `value` against the JSON Schema; returns it typed, or throws `AgentSpecError`. */
 export function parseAgentSpec(value: unknown): AgentSpec {
   if (!validateShape(value)) {
@@ -75,7 +78,7 @@ export function parseAgentSpec(value: unknown): AgentSpec {
       seen.add(key);
       return true;
     });
-    throw new AgentSpecError(problems);
+    throw new AgentSpecError(problems.slice(0, MAX_SPEC_PROBLEMS));
   }
   const spec = value as AgentSpec;
   const adapters = spec.ensemble.map((member) => member.adapter);

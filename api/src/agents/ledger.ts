@@ -45,6 +45,9 @@ export interface ReserveRequest {
 export type ReserveOutcome = { kind: "reserved" } | { kind: "done"; row: InvocationRow };
 
 const num = (value: bigint) => sql`${value.toString()}::numeric`;
+// A uint64 expiry past int8's range is, for every check here, "never": stored clamped.
+const INT8_MAX = 2n ** 63n - 1n;
+const storedExpiry = (expiry: bigint) => (expiry > INT8_MAX ? INT8_MAX : expiry);
 
 export function createLedger(db: AppDb) {
   return {
@@ -55,7 +58,7 @@ export function createLedger(db: AppDb) {
           .values({
             payer: request.payer,
             voucherCap: request.voucher.cap.toString(),
-            voucherExpiry: request.voucher.expiry,
+            voucherExpiry: storedExpiry(request.voucher.expiry),
             voucherSignature: request.voucher.signature,
           })
           .onConflictDoNothing();
@@ -110,7 +113,7 @@ export function createLedger(db: AppDb) {
             ...(useNew
               ? {
                   voucherCap: request.voucher.cap.toString(),
-                  voucherExpiry: request.voucher.expiry,
+                  voucherExpiry: storedExpiry(request.voucher.expiry),
                   voucherSignature: request.voucher.signature,
                 }
               : {}),

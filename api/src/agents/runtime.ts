@@ -4,17 +4,13 @@
 // payer did not get is charged, and a repeated request id is answered from the stored call.
 import { randomUUID } from "node:crypto";
 import {
-  actualPrice,
   type ChatTurn,
   checkVoucher,
   createInvocationGraph,
   type InvocationStateType,
   maxPrice,
   PromptTooLongError,
-  RECEIPT_TYPES,
-  receiptDomain,
-  receiptMessage,
-  signReceipt,
+  type SignedUsage,
 } from "@tributary/agents";
 import { canonicalJsonHash } from "@tributary/contracts";
 import * as t from "@tributary/indexer/schema";
@@ -30,16 +26,23 @@ import {
   InferenceFailedError,
   VoucherRefusedError,
 } from "./errors.ts";
+import { type CallFacts, issueReceipt } from "./issue-receipt.ts";
 import type { InvocationRow, Ledger } from "./ledger.ts";
 import type { PoolClient } from "./pool-client.ts";
-import { type EnsembleMember, jsonSafe, receiptLists } from "./receipt-lists.ts";
+import type { EnsembleMember } from "./receipt-lists.ts";
 import type { SignerVault } from "./signers.ts";
 import type { SpecStore } from "./specs.ts";
 
 export interface InvokeArgs {
   agentId: bigint;
   requestId: string;
-  input: { messages: ChatTurn[]; maxTokens?: number | null; temperature?: number | null };
+  input: {
+    messages: ChatTurn[];
+    maxTokens?: number | null;
+    temperature?: number | null;
+    /** The most the payer accepts for this call (refused, not charged, above it). */
+    maxPrice?: bigint | null;
+  };
   voucher: { payer: Address; cumulativeAmount: bigint; expiry: bigint; signature: Hex };
 }
 
@@ -72,6 +75,9 @@ function checkInput(args: InvokeArgs) {
     throw new InvalidInputError("input.temperature must be in [0, 2]", "input.temperature");
 }
 
+/** Cumulative milliseconds and counts per phase of a call (what `bench:agents` breaks down). */
+export type PhaseStats = Record<string, { ms: number; calls: number }>;
+
 export function createAgentRuntime(deps: {
   services: Services;
   specs: SpecStore;
@@ -82,6 +88,20 @@ export function createAgentRuntime(deps: {
 }) {
   const { services, specs, ledger, vault, pool, options } = deps;
   const { reader, rag, chain } = services;
+  const phases: PhaseStats = {};
+  const record = (phase: string, ms: number) => {
+    const entry = (phases[phase] ??= { ms: 0, calls: 0 });
+    entry.ms += ms;
+    entry.calls++;
+  };
+  async function timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      record(phase, performance.now() - started);
+    }
+  }
   const readChainState = createChainFacts(reader);
   const graph = createInvocationGraph({
     search: (q) =>
@@ -187,7 +207,19 @@ export function createAgentRuntime(deps: {
     return nowS + BigInt(options.voucherMinLifetimeS);
   }
 
+  /** The pool's record of a cancelled generation: it is written once the engine stops. */
+  async function cancelledUsage(poolRequestId: string): Promise<SignedUsage | null> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const usage = await pool.usage(poolRequestId);
+      if (usage) return usage;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return null;
+  }
+
   return {
+    /** Cumulative time per phase since start (the graph's nodes and the steps around them). */
+    phaseStats: (): PhaseStats => structuredClone(phases),
     /**
      * Runs one call to the end (or returns the stored one for a repeated request id). Tokens
      * go to `onToken` as the pool streams them; `signal` cancels the generation.
@@ -197,14 +229,26 @@ export function createAgentRuntime(deps: {
       io: { signal: AbortSignal; onToken(index: number, text: string): void },
     ): Promise<InvocationRow> {
       checkInput(args);
-      const { agent, spec } = await loadAgent(args.agentId);
-      const validFrom = await checkPayerVoucher(args.voucher);
+      // Independent reads, at once: the agent and its spec, the voucher's signature, the escrow.
+      const [{ agent, spec }, validFrom, escrow] = await Promise.all([
+        timed("loadAgent", () => loadAgent(args.agentId)),
+        timed("checkVoucher", () => checkPayerVoucher(args.voucher)),
+        timed("readEscrow", () => escrowOf(args.voucher.payer)),
+      ]);
+
       const maxTokens = Math.min(
         args.input.maxTokens ?? spec.generation.maxTokens,
         spec.generation.maxTokens,
       );
       if (maxTokens < 1)
         throw new InvalidInputError("input.maxTokens must be at least 1", "input.maxTokens");
+      // The payer's bound on this call: an operator's later price rise is refused, not charged.
+      const callMax = maxPrice(spec, maxTokens);
+      if (args.input.maxPrice != null && callMax > args.input.maxPrice)
+        throw new InvalidInputError(
+          `This call may cost up to ${callMax} under the agent's current spec, above input.maxPrice ${args.input.maxPrice}`,
+          "input.maxPrice",
+        );
       const temperature = args.input.temperature ?? spec.generation.temperature;
       const inputHash = canonicalJsonHash({
         agentId: args.agentId.toString(),
@@ -215,104 +259,102 @@ export function createAgentRuntime(deps: {
       const payer = args.voucher.payer;
       const key = { payer, requestId: args.requestId };
       const poolRequestId = `inv-${randomUUID()}`;
-      const outcome = await ledger.reserve({
-        ...key,
-        agentId: agent.id,
-        operator: agent.operator,
-        inputHash,
-        maxPrice: maxPrice(spec, maxTokens),
-        poolRequestId,
-        voucher: {
-          cap: args.voucher.cumulativeAmount,
-          expiry: args.voucher.expiry,
-          signature: args.voucher.signature,
-        },
-        chain: await escrowOf(payer),
-        voucherValidFrom: validFrom,
-      });
+      // What the call needs next, read while the reservation commits.
+      const ensembleRead = timed("ensemble", () => ensembleOf(spec));
+      const signerRead = timed("signerKey", () => vault.forAgent(agent));
+      const identity = pool.identify();
+      for (const pending of [ensembleRead, signerRead, identity]) pending.catch(() => {});
+      const outcome = await timed("reserve", () =>
+        ledger.reserve({
+          ...key,
+          agentId: agent.id,
+          operator: agent.operator,
+          inputHash,
+          maxPrice: callMax,
+          poolRequestId,
+          voucher: {
+            cap: args.voucher.cumulativeAmount,
+            expiry: args.voucher.expiry,
+            signature: args.voucher.signature,
+          },
+          chain: escrow,
+          voucherValidFrom: validFrom,
+        }),
+      );
       if (outcome.kind === "done") return outcome.row;
 
       let settled: InvocationRow | null = null;
+      let delivered = "";
+      const last: { state: InvocationStateType | null } = { state: null };
+      let issueCancelled:
+        | ((state: InvocationStateType, usage: SignedUsage) => Promise<InvocationRow>)
+        | null = null;
       try {
-        poolModel = (await pool.identify()).model;
-        const ensemble = await ensembleOf(spec);
-        const signer = await vault.forAgent(agent);
+        poolModel = (await identity).model;
+        const [ensemble, signer] = await Promise.all([ensembleRead, signerRead]);
         const spanDatanets = [
           ...new Set([
             ...spec.retrieval.datanets.map(BigInt),
             ...ensemble.flatMap((m) => m.datanetIds),
           ]),
         ];
-        const issueReceipt = async (state: InvocationStateType) => {
-          if (!state.usage)
-            throw new InferenceFailedError("the pool kept no usage record of the call");
-          const tokensOut = state.usage.completionTokens;
-          const price = actualPrice(spec, Math.min(tokensOut, maxTokens));
-          const lists = receiptLists(state, ensemble);
-          const message = receiptMessage({
-            requestId: args.requestId,
-            agentId: agent.id,
-            specHash: agent.specHash,
-            payer,
-            price,
-            tokensIn: state.usage.promptTokens,
-            tokensOut,
-            issuedAt: BigInt(Math.floor(Date.now() / 1000)),
-            ...lists,
-            usageDigest: state.usage.digest,
-          });
-          const signed = await signReceipt(
-            signer,
-            receiptDomain(chain.chainId, chain.address("AgentStaking")),
-            message,
-          );
-          settled = await ledger.settle(key, {
-            price,
-            tokensIn: state.usage.promptTokens,
-            tokensOut,
-            result: jsonSafe({
-              answer: state.answer,
-              finishReason: state.finishReason,
-              hits: state.hits,
-              citations: state.citations,
-              citationCheck: {
-                ok: state.citationFailures.length === 0,
-                failures: state.citationFailures,
-              },
-              spans: state.spans,
-              toolCalls: state.toolCalls,
-            }),
-            receipt: jsonSafe({
-              domain: signed.domain,
-              types: RECEIPT_TYPES,
-              primaryType: "Receipt",
-              message: signed.message,
-              signature: signed.signature,
-              signer: signed.signer,
-              lists,
-              usage: {
-                record: state.usage.record,
-                digest: state.usage.digest,
-                signature: state.usage.signature,
-                signer: state.usage.signer,
-              },
-            }),
-          });
-        };
-        await graph.run(args.input.messages, {
-          spec,
-          adapters: ensemble.map((m) => ({ id: m.contentHash, weight: m.weight })),
-          poolRequestId,
-          maxTokens,
-          temperature,
-          spanDatanets,
-          onToken: io.onToken,
-          signal: io.signal,
-          issueReceipt,
-        });
+        const call: CallFacts = { key, agent, spec, maxTokens, ensemble, signer };
+        const issue = (state: InvocationStateType, usage: SignedUsage, cancelled = false) =>
+          timed("settle", () => issueReceipt({ ledger, chain }, call, state, usage, cancelled));
+        issueCancelled = (state, usage) => issue(state, usage, true);
+        await graph.run(
+          args.input.messages,
+          {
+            spec,
+            adapters: ensemble.map((m) => ({ id: m.contentHash, weight: m.weight })),
+            poolRequestId,
+            maxTokens,
+            temperature,
+            spanDatanets,
+            onToken: (index, text) => {
+              delivered += text;
+              io.onToken(index, text);
+            },
+            signal: io.signal,
+            issueReceipt: async (state) => {
+              if (!state.usage)
+                throw new InferenceFailedError("the pool kept no usage record of the call");
+              settled = await issue(state, state.usage);
+            },
+            onPhase: record,
+          },
+          (state) => {
+            last.state = state;
+          },
+        );
         if (!settled) throw new Error("the graph ended without a receipt");
         return settled;
       } catch (error) {
+        // A client that leaves after tokens reached it pays for what the pool generated: else
+        // disconnecting (and retrying the request id) would get answers for free.
+        if (io.signal.aborted && delivered !== "" && last.state && issueCancelled) {
+          const usage = await cancelledUsage(poolRequestId).catch(() => null);
+          if (usage) {
+            const partial = {
+              ...last.state,
+              answer: delivered,
+              citations: [],
+              citationFailures: [],
+              spans: [],
+            };
+            const row = await issueCancelled(partial, usage).catch((e) => {
+              services.log.error(
+                { err: e, requestId: args.requestId },
+                "charging a cancelled call failed",
+              );
+              return null;
+            });
+            if (row)
+              throw new InferenceFailedError(
+                "The call was cancelled; the tokens delivered were charged",
+              );
+          }
+        }
         const failure =
           error instanceof TributaryError
             ? error
@@ -320,7 +362,7 @@ export function createAgentRuntime(deps: {
               ? new InvalidInputError(error.message, "input.messages")
               : new InferenceFailedError(
                   io.signal.aborted
-                    ? "The call was cancelled before it finished; nothing was charged"
+                    ? "The call was cancelled before any token reached the client; nothing was charged"
                     : `Generation failed; nothing was charged (${(error as Error).message.slice(0, 200)})`,
                 );
         await ledger.release(key, { code: failure.code, message: failure.message });

@@ -315,6 +315,11 @@ const AgentInput = builder.inputType("AgentInput", {
       description: "Override of the spec's temperature, in [0, 2].",
       validate: { min: 0, max: 2 },
     }),
+    maxPrice: f.field({
+      type: "TokenAmount",
+      description:
+        "The most this call may cost you (perCall + perOutputToken × max tokens under the agent's current spec); a call that could cost more is refused with InvalidInputError and nothing is charged. Guards against a price raised by `updateAgent` after you looked.",
+    }),
   }),
 });
 
@@ -365,6 +370,7 @@ function toInvokeArgs(ctx: Context, args: any): InvokeArgs {
       messages: args.input.messages,
       maxTokens: args.input.maxTokens,
       temperature: args.input.temperature,
+      maxPrice: args.input.maxPrice,
     },
     voucher: {
       payer: args.voucher.payer,

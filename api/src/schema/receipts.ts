@@ -126,7 +126,7 @@ builder.queryFields((f) => ({
     type: Receipt,
     nullable: true,
     description:
-      "A call's receipt by payer and request id (null when unknown or not finished): visible to the payer and to the agent's operator. Also how a payer fetches a result whose delivery was lost.",
+      "A call's receipt by payer and request id: visible to the payer and to the agent's operator; null when unknown, not finished, or not yours to see (alike, so nobody learns which request ids a payer used). Also how a payer fetches a result whose delivery was lost.",
     errors: { types: authErrors },
     args: {
       payer: f.arg({ type: "Address", required: true, description: "The payer." }),
@@ -136,8 +136,7 @@ builder.queryFields((f) => ({
       const viewer = viewerAddress(ctx);
       const row = await ctx.agents.ledger.get(args.payer, args.requestId);
       if (row?.status !== "DONE") return null;
-      if (!same(viewer, row.payer) && !same(viewer, row.operator))
-        throw new ForbiddenError("Only the payer and the agent's operator see this receipt");
+      if (!same(viewer, row.payer) && !same(viewer, row.operator)) return null;
       return row;
     },
   }),
