@@ -17,6 +17,8 @@ export interface InvocationContext {
   temperature: number;
   /** Datanets whose content spans are credited against. */
   spanDatanets: bigint[];
+  /** Whether the caller streams tokens (else one non-streaming completion, which is cheaper). */
+  stream: boolean;
   onToken(index: number, text: string): void;
   signal: AbortSignal;
   /** Builds, signs and stores the receipt once the answer is final. */
@@ -67,14 +69,22 @@ export const readChain: Node = async (state, deps, ctx) => {
  */
 export const prompt: Node = async (state, deps, ctx) => {
   let hits = state.hits;
+  const context = await deps.pool.contextLength();
   for (;;) {
     const promptTurns = buildPrompt(ctx.spec.systemPrompt, hits, state.facts, state.messages);
+    // Byte-level tokenizers never make more tokens than UTF-8 bytes (plus the template's own
+    // special tokens): a prompt that fits by that bound needs no round trip to count it.
+    if (tokenBound(promptTurns) + ctx.maxTokens <= context) return { promptTurns, hits };
     const { count, maxModelLen } = await deps.pool.countTokens(promptTurns);
     if (count + ctx.maxTokens <= maxModelLen) return { promptTurns, hits };
     if (hits.length === 0) throw new PromptTooLongError(count, maxModelLen - ctx.maxTokens);
     hits = hits.slice(0, -1);
   }
 };
+
+/** An upper bound on a chat prompt's tokens: its UTF-8 bytes, and 16 per turn for the template. */
+export const tokenBound = (turns: readonly { content: string }[]): number =>
+  turns.reduce((sum, turn) => sum + Buffer.byteLength(turn.content, "utf8") + 16, 16);
 
 /** The conversation alone (no sources) leaves no room for the answer in the model's context. */
 export class PromptTooLongError extends Error {
@@ -104,13 +114,18 @@ export const generate: Node = async (state, deps, ctx) => {
     maxRetries: 0,
     modelKwargs: { adapters: ctx.adapters },
   });
+  const turns = state.promptTurns.map((turn) => [turn.role, turn.content] as [string, string]);
+  if (!ctx.stream) {
+    const reply = await model.invoke(turns, { signal: ctx.signal });
+    const answer = typeof reply.content === "string" ? reply.content : "";
+    if (answer !== "") ctx.onToken(0, answer);
+    const reason = reply.response_metadata?.finish_reason;
+    return { answer, finishReason: typeof reason === "string" ? reason : null };
+  }
   let answer = "";
   let index = 0;
   let finishReason: string | null = null;
-  const stream = await model.stream(
-    state.promptTurns.map((turn) => [turn.role, turn.content] as [string, string]),
-    { signal: ctx.signal },
-  );
+  const stream = await model.stream(turns, { signal: ctx.signal });
   for await (const chunk of stream) {
     const text = typeof chunk.content === "string" ? chunk.content : "";
     if (text !== "") {

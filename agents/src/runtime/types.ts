@@ -96,6 +96,8 @@ export interface RuntimeDeps {
     apiKey: string;
     /** The pool's name for the base model. */
     model: string;
+    /** The model's context length, in tokens. */
+    contextLength(): Promise<number>;
     /** Tokens the chat prompt takes with the model's template, and the model's context length. */
     countTokens(turns: ChatTurn[]): Promise<{ count: number; maxModelLen: number }>;
     /** The pool's signed usage record for a request id this caller made. */

@@ -14,7 +14,7 @@ export interface PoolConfig {
 export function createPoolClient(config: PoolConfig) {
   const root = config.url.replace(/\/+$/, "").replace(/\/v1$/, "");
   const auth = { authorization: `Bearer ${config.callerKey}` };
-  let identity: Promise<{ model: string; signer: Address }> | undefined;
+  let identity: Promise<{ model: string; signer: Address; contextLength: number }> | undefined;
 
   async function getJson(path: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${root}${path}`, {
@@ -35,11 +35,13 @@ export function createPoolClient(config: PoolConfig) {
 
   const identify = () =>
     (identity ??= (async () => {
-      const models = (await getJson("/v1/models")) as { data: { id: string; kind?: string }[] };
+      const models = (await getJson("/v1/models")) as {
+        data: { id: string; kind?: string; max_model_len?: number }[];
+      };
       const base = models.data.find((m) => m.kind === "base");
       if (!base) throw new Error("the pool lists no base model");
       const signer = (await getJson("/v1/signer")) as { address: Address };
-      return { model: base.id, signer: signer.address };
+      return { model: base.id, signer: signer.address, contextLength: base.max_model_len ?? 0 };
     })().catch((error) => {
       identity = undefined;
       throw error;

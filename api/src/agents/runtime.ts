@@ -135,6 +135,7 @@ export function createAgentRuntime(deps: {
       },
       usage: (id) => pool.usage(id),
       countTokens: (turns) => pool.countTokens(turns),
+      contextLength: async () => (await pool.identify()).contextLength,
     },
   });
   let poolModel = "";
@@ -226,7 +227,7 @@ export function createAgentRuntime(deps: {
      */
     async invoke(
       args: InvokeArgs,
-      io: { signal: AbortSignal; onToken(index: number, text: string): void },
+      io: { signal: AbortSignal; stream: boolean; onToken(index: number, text: string): void },
     ): Promise<InvocationRow> {
       checkInput(args);
       // Independent reads, at once: the agent and its spec, the voucher's signature, the escrow.
@@ -316,6 +317,7 @@ export function createAgentRuntime(deps: {
               io.onToken(index, text);
             },
             signal: io.signal,
+            stream: io.stream,
             issueReceipt: async (state) => {
               if (!state.usage)
                 throw new InferenceFailedError("the pool kept no usage record of the call");

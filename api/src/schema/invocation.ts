@@ -396,6 +396,7 @@ builder.mutationFields((f) => ({
       const started = Date.now();
       const row = await ctx.agents.runtime().invoke(request, {
         signal: ctx.signal,
+        stream: false,
         onToken: () => {},
       });
       return { ...row, replayed: row.completedAt !== null && row.completedAt.getTime() < started };
@@ -418,6 +419,7 @@ builder.subscriptionFields((f) => ({
           const started = Date.now();
           const row = await ctx.agents.runtime().invoke(request, {
             signal: abort.signal,
+            stream: true,
             onToken: (index, text) => void push({ index, text }),
           });
           await push({
