@@ -524,12 +524,12 @@ describe("agents under attack (embedded)", () => {
       expect(after.outstanding).toBe(after.charged);
     });
 
-    // HOLE: a spec may price calls at 0 and an agent may be registered with minStake 0 (active
-    // at once), so any account, without escrow, runs unlimited pool generations through its
-    // own free agent: "end users reach the pool's paid path only through agents" is moot.
-    // Fix: a protocol floor on price (perCall > 0) and on minStake for invocable agents, and/or
-    // a per-payer rate limit that does not depend on price.
-    it.fails("gives no pool compute to an account without escrow (zero-price, zero-stake agent)", async () => {
+    // FIXED (was a hole): a spec may price calls at 0 and an agent may be registered with
+    // minStake 0 (active at once), so any account, without escrow, ran pool generations through
+    // its own free agent. A payer now needs escrow for any call. Still open: with 1 wei of
+    // escrow the same free agent runs unmetered compute, bounded only by rate limits; the fix
+    // is a protocol price floor.
+    it("gives no pool compute to an account without escrow (zero-price, zero-stake agent)", async () => {
       const freeId = await registerAgent("validatorA", plainSpec("Free ride", "0", "0"), "0");
       const outcome = await invoke(
         "contributorA",

@@ -288,6 +288,14 @@ for (const mode of MODES) {
         )
       ).data.receipt;
       expect(fetched.data.signature).toBe(first.receipt.signature);
+      // A result whose delivery was lost, fetched by its id: the payer sees it, others get null.
+      const LOST = `query($p: Address!) { invocation(payer: $p, requestId: "call-1") {
+        __typename ... on QueryInvocationSuccess { data { answer price receipt { signature } } } } }`;
+      const lost = (await gql(LOST, { p: devnetAccount("payer").address }, payer)).data.invocation;
+      expect(lost.data).toMatchObject({ answer: first.answer, price: first.price });
+      const outsider = await sessionFor(s, "contributorB");
+      const hidden = await gql(LOST, { p: devnetAccount("payer").address }, outsider);
+      expect(hidden.data.invocation).toBeNull();
     });
 
     it("streams tokens then the result over graphql-sse and graphql-ws", async () => {

@@ -99,7 +99,8 @@ export function createLedger(db: AppDb) {
             committed,
           );
         const exposure = outstanding + reserved + request.maxPrice;
-        if (exposure > request.chain.availableEscrow)
+        // No escrow, no pool compute: even a free agent's calls need a payer that can pay.
+        if (exposure > request.chain.availableEscrow || request.chain.availableEscrow === 0n)
           throw new VoucherRefusedError(
             "INSUFFICIENT_ESCROW",
             `The payer's escrow available (${request.chain.availableEscrow}) is under what it must cover (${exposure})`,

@@ -90,9 +90,10 @@ export function createAgentRuntime(deps: {
   const { reader, rag, chain } = services;
   const phases: PhaseStats = {};
   const record = (phase: string, ms: number) => {
-    const entry = (phases[phase] ??= { ms: 0, calls: 0 });
+    const entry = phases[phase] ?? { ms: 0, calls: 0 };
     entry.ms += ms;
     entry.calls++;
+    phases[phase] = entry;
   };
   async function timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
     const started = performance.now();

@@ -178,7 +178,7 @@ export const Receipt = builder.objectRef<InvocationRow>("Receipt").implement({
   }),
 });
 
-const InvocationResult = builder
+export const InvocationResult = builder
   .objectRef<InvocationRow & { replayed: boolean }>("InvocationResult")
   .implement({
     description:

@@ -10,7 +10,7 @@ import { invocation } from "../db/schema.ts";
 import { AuthenticationError } from "../errors.ts";
 import { paginate } from "./common.ts";
 import { authErrors } from "./errors.ts";
-import { Receipt } from "./invocation.ts";
+import { InvocationResult, Receipt } from "./invocation.ts";
 import { AccountRef, AgentRef } from "./refs.ts";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -121,23 +121,39 @@ builder.objectFields(AgentRef, (f) => ({
   }),
 }));
 
+/** A finished call the viewer may see (its payer or the agent's operator), else null. */
+async function visibleCall(ctx: Context, payer: Address, requestId: string) {
+  const viewer = viewerAddress(ctx);
+  const row = await ctx.agents.ledger.get(payer, requestId);
+  if (row?.status !== "DONE") return null;
+  return same(viewer, row.payer) || same(viewer, row.operator) ? row : null;
+}
+
+const callArgs = (f: any) => ({
+  payer: f.arg({ type: "Address", required: true, description: "The payer." }),
+  requestId: f.arg.string({ required: true, description: "The payer's request id." }),
+});
+
 builder.queryFields((f) => ({
+  invocation: f.field({
+    type: InvocationResult,
+    nullable: true,
+    description:
+      "A finished call's whole result (answer, sources, citations, spans, receipt) by payer and request id: how a payer fetches a result whose delivery was lost. Visible to the payer and the agent's operator; null otherwise, or when unknown or not finished.",
+    errors: { types: authErrors },
+    args: callArgs(f),
+    resolve: async (_, args, ctx) => {
+      const row = await visibleCall(ctx, args.payer as Address, args.requestId as string);
+      return row ? { ...row, replayed: true } : null;
+    },
+  }),
   receipt: f.field({
     type: Receipt,
     nullable: true,
     description:
       "A call's receipt by payer and request id: visible to the payer and to the agent's operator; null when unknown, not finished, or not yours to see (alike, so nobody learns which request ids a payer used). Also how a payer fetches a result whose delivery was lost.",
     errors: { types: authErrors },
-    args: {
-      payer: f.arg({ type: "Address", required: true, description: "The payer." }),
-      requestId: f.arg.string({ required: true, description: "The payer's request id." }),
-    },
-    resolve: async (_, args, ctx) => {
-      const viewer = viewerAddress(ctx);
-      const row = await ctx.agents.ledger.get(args.payer, args.requestId);
-      if (row?.status !== "DONE") return null;
-      if (!same(viewer, row.payer) && !same(viewer, row.operator)) return null;
-      return row;
-    },
+    args: callArgs(f),
+    resolve: (_, args, ctx) => visibleCall(ctx, args.payer as Address, args.requestId as string),
   }),
 }));
