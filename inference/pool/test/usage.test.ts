@@ -155,3 +155,32 @@ describe("usage records", () => {
     }
   });
 });
+
+describe("tokenize", () => {
+  const tokenize = (key: string, body: object) =>
+    fetch(`${pool.baseURL}/tokenize`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...bearer(key) },
+      body: JSON.stringify(body),
+    });
+
+  it("counts a chat prompt's tokens as a completion meters them, for callers only", async () => {
+    const counted = (await (await tokenize(CALLER_KEYS.test, chat)).json()) as {
+      count: number;
+      max_model_len: number;
+    };
+    const response = await complete(CALLER_KEYS.test, "tokenize-compare");
+    const { usage } = (await response.json()) as { usage: { prompt_tokens: number } };
+    expect(counted.count).toBe(usage.prompt_tokens);
+    expect(counted.max_model_len).toBeGreaterThan(counted.count);
+    const longer = (await (
+      await tokenize(CALLER_KEYS.test, {
+        ...chat,
+        messages: [{ role: "user", content: "hi ".repeat(50) }],
+      })
+    ).json()) as { count: number };
+    expect(longer.count).toBeGreaterThan(counted.count);
+    expect((await tokenize(ADMIN_KEY, chat)).status).toBe(401);
+    expect((await tokenize(CALLER_KEYS.test, { messages: [] })).status).toBe(400);
+  });
+});
