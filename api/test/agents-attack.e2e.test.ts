@@ -3,9 +3,6 @@
 // API, embedded database). An attack the system blocks is a plain test asserting the block; an
 // attack that succeeds (an open hole) is an `it.fails` test asserting the SAFE behaviour, with a
 // comment naming the hole, so that it shows up until the product is fixed.
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { RECEIPT_TYPES, VOUCHER_TYPES, voucherDomain } from "@tributary/agents";
 import { type DevnetRole, devnetAccount } from "@tributary/contracts";
 import {
@@ -24,20 +21,18 @@ import {
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { AGENTS_CALLER_KEY, type AgentsStack, startAgentsStack } from "./agents-stack.ts";
+import {
+  AGENTS_CALLER_KEY,
+  type AgentsStack,
+  demoSpec,
+  PER_CALL,
+  PER_TOKEN,
+  POOL_ADMIN_KEY,
+  startAgentsStack,
+  TRIB,
+} from "./agents-stack.ts";
 import { sessionFor, until } from "./helpers.ts";
 
-const demoSpec = JSON.parse(
-  readFileSync(
-    path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../demo/agents/demo-agent.json"),
-    "utf8",
-  ),
-);
-const TRIB = 10n ** 18n;
-const PER_CALL = BigInt(demoSpec.price.perCall);
-const PER_TOKEN = BigInt(demoSpec.price.perOutputToken);
-/** The harness's pool admin key (a test fixture of agents-stack.ts, not exported there). */
-const POOL_ADMIN_KEY = "tpa_agents-suite-admin-key-0123456789";
 const UINT63 = 2n ** 63n;
 
 const CREATE = `mutation($spec: JSON!, $min: TokenAmount!) { createAgent(spec: $spec, minStake: $min) {

@@ -16,7 +16,19 @@ const run = promisify(execFile);
 const ENGINE = process.env.TRIBUTARY_ENGINE_BIN ?? DEFAULT_ENGINE_BINARY;
 const GENERATOR = path.join(path.dirname(ENGINE), "tributary-gen");
 export const AGENTS_CALLER_KEY = "tpk_agents-suite-caller-key-0123456789";
-const ADMIN_KEY = "tpa_agents-suite-admin-key-0123456789";
+export const POOL_ADMIN_KEY = "tpa_agents-suite-admin-key-0123456789";
+const ADMIN_KEY = POOL_ADMIN_KEY;
+
+/** The demo agent's spec (agent 1 on the seeded chain) and its prices. */
+export const demoSpec = JSON.parse(
+  readFileSync(
+    path.resolve(import.meta.dirname, "..", "..", "demo", "agents", "demo-agent.json"),
+    "utf8",
+  ),
+);
+export const TRIB = 10n ** 18n;
+export const PER_CALL = BigInt(demoSpec.price.perCall);
+export const PER_TOKEN = BigInt(demoSpec.price.perOutputToken);
 
 export interface AgentsStack extends Stack {
   poolUrl: string;

@@ -1,9 +1,6 @@
 // Agents end to end: compose → invoke (streamed and not) → receipt, charged against vouchers.
 // Real anvil, indexer, pool with engine processes on the CPU backend, and API, in embedded
 // (PGlite) and, with DATABASE_URL, Postgres mode; real graphql-sse and graphql-ws clients.
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   hashAdapters,
   hashCitations,
@@ -23,19 +20,16 @@ import {
 import { verifyUsageRecord } from "@tributary/pool/usage";
 import { createWalletClient, type Hex, http, verifyTypedData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentsStack, startAgentsStack } from "./agents-stack.ts";
+import {
+  type AgentsStack,
+  demoSpec,
+  PER_CALL,
+  PER_TOKEN,
+  startAgentsStack,
+  TRIB,
+} from "./agents-stack.ts";
 import { sessionFor, sseSubscribe, until, wsSubscribe } from "./helpers.ts";
 import { MODES } from "./stack.ts";
-
-const demoSpec = JSON.parse(
-  readFileSync(
-    path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../demo/agents/demo-agent.json"),
-    "utf8",
-  ),
-);
-const TRIB = 10n ** 18n;
-const PER_CALL = BigInt(demoSpec.price.perCall);
-const PER_TOKEN = BigInt(demoSpec.price.perOutputToken);
 
 const CREATE = `mutation($spec: JSON!, $min: TokenAmount!) { createAgent(spec: $spec, minStake: $min) {
   __typename
