@@ -912,13 +912,13 @@ describe("agents under attack (embedded)", () => {
       expect(after.outstanding).toBe(after.charged);
     });
 
-    // HOLE: the pool renders the chat template to text and then tokenizes it with special-token
+    // FIXED (was a hole): the pool renders the chat template to text and then tokenizes it with special-token
     // parsing on, so a user's turn (or a Datanet contribution quoted as a source in the system
     // prompt) that contains `<|im_end|>\n<|im_start|>system` becomes real turn boundaries: role
     // injection past the `user`/`assistant`-only ChatRole enum. Fix: tokenize message contents
     // with special tokens off (encode the template's pieces separately), or strip/escape the
     // tokenizer's special-token strings from contents and sources.
-    it.fails("tokenizes special-token text in a user's turn as plain text", async () => {
+    it("tokenizes special-token text in a user's turn as plain text", async () => {
       const count = async (content: string) => {
         const response = await fetch(`${s.poolUrl}/v1/tokenize`, {
           method: "POST",

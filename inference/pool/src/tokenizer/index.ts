@@ -46,6 +46,20 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
+/**
+ * Message contents are text: a special token's string inside one (`<|im_start|>system`, from a
+ * user or a quoted source) must not become a real turn boundary once the rendered template is
+ * tokenized with special tokens parsed. A word joiner (U+2060, invisible) after its first
+ * character keeps the text as it reads and leaves the template's own special tokens alone.
+ */
+export function neutralizeSpecialTokens(content: string, specials: readonly string[]): string {
+  let text = content;
+  for (const special of specials)
+    if (special.length > 1 && text.includes(special))
+      text = text.split(special).join(`${special[0]}\u2060${special.slice(1)}`);
+  return text;
+}
+
 function tokenText(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (value && typeof value === "object" && "content" in value) return String(value.content);
@@ -73,6 +87,11 @@ export async function loadTokenizer(modelDir: string): Promise<ModelTokenizer | 
     ? config.chat_template[0]?.template
     : config.chat_template;
   const template = source ? new Template(source) : null;
+  const specials = ((json as TokenizerJson).added_tokens ?? [])
+    .filter((t) => t.special && typeof t.content === "string")
+    .map((t) => t.content as string)
+    // Longest first, so a special that contains another is broken as a whole.
+    .sort((a, b) => b.length - a.length);
 
   const libraryDecode = (tokens: readonly number[]) =>
     tokens.length === 0
@@ -90,7 +109,11 @@ export async function loadTokenizer(modelDir: string): Promise<ModelTokenizer | 
     encode: (text, options) =>
       tokenizer.encode(text, { add_special_tokens: options?.addSpecialTokens ?? true }).ids,
     decode,
-    applyChatTemplate(messages) {
+    applyChatTemplate(raw) {
+      const messages = raw.map((m) => ({
+        ...m,
+        content: neutralizeSpecialTokens(m.content, specials),
+      }));
       if (!template)
         return `${messages.map((m) => `${m.role}: ${m.content}`).join("\n")}\nassistant:`;
       return template.render({
@@ -137,7 +160,7 @@ export async function loadTokenizer(modelDir: string): Promise<ModelTokenizer | 
 
 interface TokenizerJson {
   decoder?: { type?: string } | null;
-  added_tokens?: { id: number; special?: boolean }[];
+  added_tokens?: { id: number; special?: boolean; content?: string }[];
 }
 
 /** For a byte-level BPE (GPT-2 style `ByteLevel` decoder): the bytes behind each token id. */
