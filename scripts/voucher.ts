@@ -3,7 +3,7 @@
 // Authorization header, the mutation and its variables (and the same as a curl command).
 //   npm run voucher -- [--cap 10] [--days 7] [--agent 1] [--role payer] [--json]
 import { parseArgs } from "node:util";
-import { VOUCHER_TYPES, voucherDomain } from "@tributary/agents";
+import { signVoucher } from "@tributary/agents";
 import { signIn } from "@tributary/api/seed";
 import { type DevnetRole, devnetAccount, readDeployment } from "@tributary/contracts";
 import { createPublicClient, http, parseEther } from "viem";
@@ -30,11 +30,11 @@ const role = values.role as DevnetRole;
 const payer = devnetAccount(role);
 const cumulativeAmount = parseEther(values.cap);
 const expiry = BigInt(Math.floor(Date.now() / 1000) + Number(values.days) * 86_400);
-const signature = await payer.signTypedData({
-  domain: voucherDomain(chainId, deployment.contracts.AttributionSettlement.address),
-  types: VOUCHER_TYPES,
-  primaryType: "Voucher",
-  message: { payer: payer.address, cumulativeAmount, expiry },
+const signature = await signVoucher(payer, {
+  chainId,
+  settlement: deployment.contracts.AttributionSettlement.address,
+  cumulativeAmount,
+  expiry,
 });
 const token = await signIn(apiUrl, chainId, role);
 

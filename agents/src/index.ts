@@ -23,6 +23,7 @@ export {
 } from "./spec/spec.ts";
 export {
   checkVoucher,
+  signVoucher,
   VOUCHER_TYPES,
   type Voucher,
   type VoucherProblem,

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { buildPrompt, VOUCHER_TYPES, voucherDomain } from "@tributary/agents";
+import { buildPrompt, signVoucher } from "@tributary/agents";
 import { devnetAccount } from "@tributary/contracts";
 import { AGENTS_CALLER_KEY, startAgentsStack } from "../test/agents-stack.ts";
 import { sessionFor } from "../test/helpers.ts";
@@ -43,11 +43,11 @@ try {
   const account = devnetAccount("payer");
   const expiry = BigInt(Math.floor(Date.now() / 1000) + 86_400);
   const cap = 10n ** 24n;
-  const signature = await account.signTypedData({
-    domain: voucherDomain(s.anvil.chainId, s.deployment.contracts.AttributionSettlement.address),
-    types: VOUCHER_TYPES,
-    primaryType: "Voucher",
-    message: { payer: account.address, cumulativeAmount: cap, expiry },
+  const signature = await signVoucher(account, {
+    chainId: s.anvil.chainId,
+    settlement: s.deployment.contracts.AttributionSettlement.address,
+    cumulativeAmount: cap,
+    expiry,
   });
   const voucher = {
     payer: account.address,

@@ -3,18 +3,13 @@
 // API, embedded database). An attack the system blocks is a plain test asserting the block; an
 // attack that succeeds (an open hole) is an `it.fails` test asserting the SAFE behaviour, with a
 // comment naming the hole, so that it shows up until the product is fixed.
-import { RECEIPT_TYPES, VOUCHER_TYPES, voucherDomain } from "@tributary/agents";
+import { RECEIPT_TYPES } from "@tributary/agents";
 import { type DevnetRole, devnetAccount } from "@tributary/contracts";
-import {
-  agentStakingAbi,
-  attributionSettlementAbi,
-  tributaryTokenAbi,
-} from "@tributary/contracts/abis";
+import { agentStakingAbi, attributionSettlementAbi } from "@tributary/contracts/abis";
 import { createClient as createWsClient } from "graphql-ws";
 import {
-  createWalletClient,
+  type Abi,
   type Hex,
-  http,
   parseEventLogs,
   recoverTypedDataAddress,
   verifyTypedData,
@@ -30,6 +25,7 @@ import {
   POOL_ADMIN_KEY,
   startAgentsStack,
   TRIB,
+  type VoucherOptions,
 } from "./agents-stack.ts";
 import { sessionFor, until } from "./helpers.ts";
 
@@ -72,36 +68,8 @@ describe("agents under attack (embedded)", () => {
   /** Every response body seen, checked at the end for leaked internals. */
   const seen: string[] = [];
 
-  async function voucher(
-    cap: bigint,
-    options: {
-      role?: DevnetRole;
-      signer?: DevnetRole;
-      expiresIn?: number;
-      expiry?: bigint;
-      verifyingContract?: Hex;
-    } = {},
-  ): Promise<Voucher> {
-    const payerAccount = devnetAccount(options.role ?? "payer");
-    const signer = devnetAccount(options.signer ?? options.role ?? "payer");
-    const expiry =
-      options.expiry ?? BigInt(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 86_400));
-    const signature = await signer.signTypedData({
-      domain: voucherDomain(
-        s.anvil.chainId,
-        options.verifyingContract ?? s.deployment.contracts.AttributionSettlement.address,
-      ),
-      types: VOUCHER_TYPES,
-      primaryType: "Voucher",
-      message: { payer: payerAccount.address, cumulativeAmount: cap, expiry },
-    });
-    return {
-      payer: payerAccount.address,
-      cumulativeAmount: cap.toString(),
-      expiry: expiry.toString(),
-      signature,
-    };
-  }
+  const voucher = (cap: bigint, options?: VoucherOptions): Promise<Voucher> =>
+    s.voucher(cap, options);
 
   const raw = async (query: string, variables: object, headers: Record<string, string> = {}) => {
     const response = await s.gql(query, variables as never, headers);
@@ -135,32 +103,10 @@ describe("agents under attack (embedded)", () => {
     return value;
   };
 
-  async function send(role: DevnetRole, address: Hex, abi: any, functionName: string, args: any[]) {
-    const account = devnetAccount(role);
-    const wallet = createWalletClient({
-      account,
-      chain: s.publicClient.chain,
-      transport: http(s.anvil.rpcUrl),
-    });
-    const hash = await wallet.writeContract({ address, abi, functionName, args } as never);
-    return s.publicClient.waitForTransactionReceipt({ hash });
-  }
-  async function depositEscrow(role: DevnetRole, amount: bigint) {
-    const settlement = s.deployment.contracts.AttributionSettlement.address;
-    await send(role, s.deployment.contracts.TributaryToken.address, tributaryTokenAbi, "approve", [
-      settlement,
-      amount,
-    ]);
-    await send(role, settlement, attributionSettlementAbi, "deposit", [amount]);
-    await s.synced();
-  }
-  async function sendPrepared(role: DevnetRole, tx: { to: Hex; data: Hex }) {
-    const signed = await s.signRawAs(role, tx);
-    const hash = await s.publicClient.sendRawTransaction({ serializedTransaction: signed as Hex });
-    const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
-    await s.synced();
-    return receipt;
-  }
+  const send = (role: DevnetRole, address: Hex, abi: unknown, fn: string, args: unknown[]) =>
+    s.sendAs(role, address, abi as Abi, fn, args);
+  const depositEscrow = (role: DevnetRole, amount: bigint) => s.depositEscrow(role, amount);
+  const sendPrepared = (role: DevnetRole, tx: { to: Hex; data: Hex }) => s.sendPrepared(role, tx);
   /** createAgent as `role`, then registerAgent from its wallet; the new agent's id. */
   async function registerAgent(role: DevnetRole, spec: object, minStake = "0"): Promise<string> {
     const created = (await gql(CREATE, { spec, min: minStake }, await as(role))).createAgent;

@@ -6,9 +6,19 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { signVoucher } from "@tributary/agents";
+import { type DevnetRole, devnetAccount } from "@tributary/contracts";
+import { attributionSettlementAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { DEFAULT_ENGINE_BINARY, writeDemoTokenizer } from "@tributary/pool";
 import { startPool } from "@tributary/pool/launcher";
-import { parseEther } from "viem";
+import {
+  type Abi,
+  createWalletClient,
+  type Hex,
+  http,
+  parseEther,
+  type TransactionReceipt,
+} from "viem";
 import { seedDemoContent } from "../src/rag/seed-content.ts";
 import { type Mode, type Stack, startStack } from "./stack.ts";
 
@@ -17,7 +27,6 @@ const ENGINE = process.env.TRIBUTARY_ENGINE_BIN ?? DEFAULT_ENGINE_BINARY;
 const GENERATOR = path.join(path.dirname(ENGINE), "tributary-gen");
 export const AGENTS_CALLER_KEY = "tpk_agents-suite-caller-key-0123456789";
 export const POOL_ADMIN_KEY = "tpa_agents-suite-admin-key-0123456789";
-const ADMIN_KEY = POOL_ADMIN_KEY;
 
 /** The demo agent's spec (agent 1 on the seeded chain) and its prices. */
 export const demoSpec = JSON.parse(
@@ -38,6 +47,37 @@ export interface AgentsStack extends Stack {
   usageRecords(
     poolRequestId: string,
   ): { requestId: string; status: string; completionTokens: number }[];
+  /** A voucher as GraphQL takes it, signed by `signer` (the payer by default) for `role`. */
+  voucher(cap: bigint, options?: VoucherOptions): Promise<VoucherInput>;
+  /** Calls a contract from `role`'s wallet and waits for the receipt. */
+  sendAs(
+    role: DevnetRole,
+    address: Hex,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[],
+  ): Promise<TransactionReceipt>;
+  /** Deposits `amount` into `role`'s escrow from its own wallet, then waits for the indexer. */
+  depositEscrow(role: DevnetRole, amount: bigint): Promise<void>;
+  /** Signs and sends a transaction the API prepared, then waits for the indexer. */
+  sendPrepared(role: DevnetRole, tx: { to: Hex; data: Hex }): Promise<TransactionReceipt>;
+}
+
+export interface VoucherOptions {
+  role?: DevnetRole;
+  signer?: DevnetRole;
+  /** Seconds from now (default a day); `expiry` sets it outright. */
+  expiresIn?: number;
+  expiry?: bigint;
+  chainId?: number;
+  verifyingContract?: Hex;
+}
+
+export interface VoucherInput {
+  payer: Hex;
+  cumulativeAmount: string;
+  expiry: string;
+  signature: Hex;
 }
 
 export async function startAgentsStack(
@@ -105,7 +145,7 @@ export async function startAgentsStack(
           host: "127.0.0.1",
           port: 0,
           callerKeys: { agents: AGENTS_CALLER_KEY },
-          adminKey: ADMIN_KEY,
+          adminKey: POOL_ADMIN_KEY,
           usage: path.join(workDir, "usage.jsonl"),
           onLog: () => {},
         });
@@ -128,9 +168,57 @@ export async function startAgentsStack(
   await stack.api.services.rag.sync();
   const poolUrl = pool?.url ?? "";
   const usageFile = path.join(path.dirname(stack.deploymentsDir), "usage.jsonl");
+  const sendAs: AgentsStack["sendAs"] = async (role, address, abi, functionName, args) => {
+    const wallet = createWalletClient({
+      account: devnetAccount(role),
+      chain: stack.publicClient.chain,
+      transport: http(stack.anvil.rpcUrl),
+    });
+    const hash = await wallet.writeContract({ address, abi, functionName, args } as never);
+    return stack.publicClient.waitForTransactionReceipt({ hash });
+  };
   return {
     ...stack,
     poolUrl,
+    async voucher(cap, options = {}) {
+      const payer = devnetAccount(options.role ?? "payer");
+      const expiry =
+        options.expiry ?? BigInt(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 86_400));
+      const signature = await signVoucher(
+        devnetAccount(options.signer ?? options.role ?? "payer"),
+        {
+          chainId: options.chainId ?? stack.anvil.chainId,
+          settlement:
+            options.verifyingContract ?? stack.deployment.contracts.AttributionSettlement.address,
+          payer: payer.address,
+          cumulativeAmount: cap,
+          expiry,
+        },
+      );
+      return {
+        payer: payer.address,
+        cumulativeAmount: cap.toString(),
+        expiry: expiry.toString(),
+        signature,
+      };
+    },
+    sendAs,
+    async depositEscrow(role, amount) {
+      const settlement = stack.deployment.contracts.AttributionSettlement.address;
+      const token = stack.deployment.contracts.TributaryToken.address;
+      await sendAs(role, token, tributaryTokenAbi, "approve", [settlement, amount]);
+      await sendAs(role, settlement, attributionSettlementAbi, "deposit", [amount]);
+      await stack.synced();
+    },
+    async sendPrepared(role, tx) {
+      const signed = await stack.signRawAs(role, tx);
+      const hash = await stack.publicClient.sendRawTransaction({
+        serializedTransaction: signed as Hex,
+      });
+      const receipt = await stack.publicClient.waitForTransactionReceipt({ hash });
+      await stack.synced();
+      return receipt;
+    },
     usageRecords(poolRequestId) {
       if (!existsSync(usageFile)) return [];
       return readFileSync(usageFile, "utf8")
@@ -141,7 +229,7 @@ export async function startAgentsStack(
     },
     async killWorkers() {
       const response = await fetch(`${poolUrl}/v1/workers`, {
-        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+        headers: { authorization: `Bearer ${POOL_ADMIN_KEY}` },
       });
       const { data } = (await response.json()) as { data: { pid?: number }[] };
       let killed = 0;

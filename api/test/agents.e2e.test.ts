@@ -8,17 +8,11 @@ import {
   hashSpans,
   RECEIPT_TYPES,
   specHash,
-  VOUCHER_TYPES,
-  voucherDomain,
 } from "@tributary/agents";
 import { type DevnetRole, devnetAccount } from "@tributary/contracts";
-import {
-  agentStakingAbi,
-  attributionSettlementAbi,
-  tributaryTokenAbi,
-} from "@tributary/contracts/abis";
+import { agentStakingAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { verifyUsageRecord } from "@tributary/pool/usage";
-import { createWalletClient, type Hex, http, verifyTypedData } from "viem";
+import { verifyTypedData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentsStack,
@@ -27,6 +21,7 @@ import {
   PER_TOKEN,
   startAgentsStack,
   TRIB,
+  type VoucherOptions,
 } from "./agents-stack.ts";
 import { sessionFor, sseSubscribe, until, wsSubscribe } from "./helpers.ts";
 import { MODES } from "./stack.ts";
@@ -61,34 +56,7 @@ for (const mode of MODES) {
     let payer: Record<string, string>;
     const agentId = "1";
 
-    async function voucher(
-      cap: bigint,
-      options: {
-        role?: DevnetRole;
-        signer?: DevnetRole;
-        expiresIn?: number;
-        chainId?: number;
-      } = {},
-    ) {
-      const payerAccount = devnetAccount(options.role ?? "payer");
-      const signer = devnetAccount(options.signer ?? options.role ?? "payer");
-      const expiry = BigInt(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 86_400));
-      const signature = await signer.signTypedData({
-        domain: voucherDomain(
-          options.chainId ?? s.anvil.chainId,
-          s.deployment.contracts.AttributionSettlement.address,
-        ),
-        types: VOUCHER_TYPES,
-        primaryType: "Voucher",
-        message: { payer: payerAccount.address, cumulativeAmount: cap, expiry },
-      });
-      return {
-        payer: payerAccount.address,
-        cumulativeAmount: cap.toString(),
-        expiry: expiry.toString(),
-        signature,
-      };
-    }
+    const voucher = (cap: bigint, options?: VoucherOptions) => s.voucher(cap, options);
     /** The response's data; a response with errors fails the test, showing them. */
     const gql = async (query: string, variables: object, headers: Record<string, string> = {}) => {
       const response = await s.gql(query, variables as never, headers);
@@ -106,32 +74,7 @@ for (const mode of MODES) {
     const spending = async (role: DevnetRole = "payer", headers = payer) =>
       (await gql(SPENDING, { a: devnetAccount(role).address }, headers)).data.account.spending;
 
-    /** Deposits `amount` into `role`'s escrow from its own wallet. */
-    async function depositEscrow(role: DevnetRole, amount: bigint) {
-      const account = devnetAccount(role);
-      const wallet = createWalletClient({
-        account,
-        chain: s.publicClient.chain,
-        transport: http(s.anvil.rpcUrl),
-      });
-      const settlement = s.deployment.contracts.AttributionSettlement.address;
-      for (const hash of [
-        await wallet.writeContract({
-          address: s.deployment.contracts.TributaryToken.address,
-          abi: tributaryTokenAbi,
-          functionName: "approve",
-          args: [settlement, amount],
-        }),
-        await wallet.writeContract({
-          address: settlement,
-          abi: attributionSettlementAbi,
-          functionName: "deposit",
-          args: [amount],
-        }),
-      ])
-        await s.publicClient.waitForTransactionReceipt({ hash });
-      await s.synced();
-    }
+    const depositEscrow = (role: DevnetRole, amount: bigint) => s.depositEscrow(role, amount);
 
     beforeAll(async () => {
       s = await startAgentsStack(mode);
@@ -393,11 +336,7 @@ for (const mode of MODES) {
       const spec = { ...structuredClone(demoSpec), name: "Unstaked" };
       const created = (await gql(CREATE, { spec, min: (1000n * TRIB).toString() }, operator)).data
         .createAgent.data;
-      const tx = created.transaction.transactions[0];
-      const raw = await s.signRawAs("operator", tx);
-      const hash = await s.publicClient.sendRawTransaction({ serializedTransaction: raw as Hex });
-      await s.publicClient.waitForTransactionReceipt({ hash });
-      await s.synced();
+      await s.sendPrepared("operator", created.transaction.transactions[0]);
       const before = await spending();
       const outcome = (await invoke("inactive", await voucher(10n * TRIB), question, payer, "2"))
         .data.invokeAgent;
@@ -417,11 +356,7 @@ for (const mode of MODES) {
           generation: { maxTokens: 900, temperature: 0, topP: 1 },
         };
         const created = (await gql(CREATE, { spec, min: "1" }, operator)).data.createAgent.data;
-        const raw = await s.signRawAs("operator", created.transaction.transactions[0]);
-        await s.publicClient.waitForTransactionReceipt({
-          hash: await s.publicClient.sendRawTransaction({ serializedTransaction: raw as Hex }),
-        });
-        await s.synced();
+        await s.sendPrepared("operator", created.transaction.transactions[0]);
         const listed = (
           await gql(
             `query($op: Address!) { agents(operator: $op) { nodes { agentId specHash } } }`,
@@ -431,28 +366,10 @@ for (const mode of MODES) {
           )
         ).data.agents.nodes as { agentId: string; specHash: string }[];
         longAgent = listed.find((a) => a.specHash === created.specHash)?.agentId ?? "";
-        const account = devnetAccount("operator");
-        const wallet = createWalletClient({
-          account,
-          chain: s.publicClient.chain,
-          transport: http(s.anvil.rpcUrl),
-        });
         const staking = s.deployment.contracts.AgentStaking.address;
-        for (const hash of [
-          await wallet.writeContract({
-            address: s.deployment.contracts.TributaryToken.address,
-            abi: tributaryTokenAbi,
-            functionName: "approve",
-            args: [staking, TRIB],
-          }),
-          await wallet.writeContract({
-            address: staking,
-            abi: agentStakingAbi,
-            functionName: "delegate",
-            args: [BigInt(longAgent), TRIB],
-          }),
-        ])
-          await s.publicClient.waitForTransactionReceipt({ hash });
+        const token = s.deployment.contracts.TributaryToken.address;
+        await s.sendAs("operator", token, tributaryTokenAbi, "approve", [staking, TRIB]);
+        await s.sendAs("operator", staking, agentStakingAbi, "delegate", [BigInt(longAgent), TRIB]);
         await s.synced();
       });
 

@@ -100,7 +100,7 @@ export class PromptTooLongError extends Error {
 export const generate: Node = async (state, deps, ctx) => {
   const { generation } = ctx.spec;
   const model = new ChatOpenAI({
-    model: deps.pool.model,
+    model: await deps.pool.model(),
     apiKey: deps.pool.apiKey,
     configuration: {
       baseURL: deps.pool.baseURL,

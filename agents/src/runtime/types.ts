@@ -95,7 +95,7 @@ export interface RuntimeDeps {
     /** This service's caller key: the pool meters its authenticated caller. */
     apiKey: string;
     /** The pool's name for the base model. */
-    model: string;
+    model(): Promise<string>;
     /** The model's context length, in tokens. */
     contextLength(): Promise<number>;
     /** Tokens the chat prompt takes with the model's template, and the model's context length. */

@@ -2,7 +2,7 @@
 // cumulativeAmount,uint64 expiry)`, a cumulative cap on what the settler may ever redeem from the
 // payer's escrow. Checked here as the contract will check it at redemption, so that a call is
 // never charged against a voucher the settler could not redeem.
-import type { Address, Hex, PublicClient } from "viem";
+import type { Address, Hex, LocalAccount, PublicClient } from "viem";
 
 export const VOUCHER_TYPES = {
   Voucher: [
@@ -27,6 +27,29 @@ export interface Voucher {
   /** Unix seconds; redeemable up to and including this second. */
   expiry: bigint;
   signature: Hex;
+}
+
+/** The payer's wallet signs a voucher (what `prepareVoucher` prepares for a browser wallet). */
+export function signVoucher(
+  account: LocalAccount,
+  voucher: {
+    chainId: number;
+    settlement: Address;
+    payer?: Address;
+    cumulativeAmount: bigint;
+    expiry: bigint;
+  },
+): Promise<Hex> {
+  return account.signTypedData({
+    domain: voucherDomain(voucher.chainId, voucher.settlement),
+    types: VOUCHER_TYPES,
+    primaryType: "Voucher",
+    message: {
+      payer: voucher.payer ?? account.address,
+      cumulativeAmount: voucher.cumulativeAmount,
+      expiry: voucher.expiry,
+    },
+  });
 }
 
 export type VoucherProblem =

@@ -5,21 +5,20 @@ import type { ChainFact } from "@tributary/agents";
 import * as t from "@tributary/indexer/schema";
 import { eq } from "drizzle-orm";
 import { getAddress } from "viem";
+import { INT8_LIMIT } from "../rag/upload.ts";
 import type { ChainReader } from "../reader/index.ts";
+import { jsonSafe } from "./receipt-lists.ts";
 
 const MAX_FACTS = 4;
-const UINT63 = 2n ** 63n;
 const SUBJECT = /\b(agent|adapter|model)\s*#?\s*(\d{1,19})\b|\b(0x[0-9a-fA-F]{40})\b/gi;
 
 const plain = (row: Record<string, unknown>, keys: string[]) =>
-  Object.fromEntries(
-    keys.map((k) => [k, typeof row[k] === "bigint" ? (row[k] as bigint).toString() : row[k]]),
-  );
+  jsonSafe(Object.fromEntries(keys.map((k) => [k, row[k]]))) as Record<string, unknown>;
 
 export function createChainFacts(reader: ChainReader) {
   async function agent(id: bigint): Promise<ChainFact> {
     const [row] =
-      id < UINT63 ? await reader.db.select().from(t.agent).where(eq(t.agent.id, id)) : [];
+      id < INT8_LIMIT ? await reader.db.select().from(t.agent).where(eq(t.agent.id, id)) : [];
     return {
       subject: `agent ${id}`,
       state: row
@@ -38,7 +37,7 @@ export function createChainFacts(reader: ChainReader) {
   }
   async function model(id: bigint): Promise<ChainFact> {
     const [row] =
-      id < UINT63 ? await reader.db.select().from(t.model).where(eq(t.model.id, id)) : [];
+      id < INT8_LIMIT ? await reader.db.select().from(t.model).where(eq(t.model.id, id)) : [];
     return {
       subject: `${row?.kind === "BaseModel" ? "base model" : "adapter"} ${id}`,
       state: row

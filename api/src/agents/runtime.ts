@@ -18,6 +18,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { Services } from "../context.ts";
 import { InvalidInputError, NotFoundError, TributaryError } from "../errors.ts";
+import { INT8_LIMIT } from "../rag/upload.ts";
 import { createChainFacts } from "./chain-facts.ts";
 import { checkAnswerCitations } from "./citations.ts";
 import {
@@ -53,7 +54,6 @@ export interface RuntimeOptions {
   spanMinTokens: number;
 }
 
-const UINT63 = 2n ** 63n;
 const MAX_TURNS = 32;
 const MAX_INPUT_CHARS = 32_000;
 
@@ -73,6 +73,15 @@ function checkInput(args: InvokeArgs) {
   const { temperature } = args.input;
   if (temperature != null && !(temperature >= 0 && temperature <= 2))
     throw new InvalidInputError("input.temperature must be in [0, 2]", "input.temperature");
+}
+
+/** How far a call got: what a failure handler needs to charge a cancelled call. */
+interface CallProgress {
+  call: CallFacts | null;
+  state: InvocationStateType | null;
+  /** The answer's text as it reached the client. */
+  delivered: string;
+  settled: InvocationRow | null;
 }
 
 /** Cumulative milliseconds and counts per phase of a call (what `bench:agents` breaks down). */
@@ -127,23 +136,20 @@ export function createAgentRuntime(deps: {
       ),
     readChainState,
     pool: {
-      get baseURL() {
-        return pool.baseURL;
-      },
+      baseURL: pool.baseURL,
       apiKey: pool.apiKey,
-      get model() {
-        return poolModel;
-      },
+      model: async () => (await pool.identify()).model,
       usage: (id) => pool.usage(id),
       countTokens: (turns) => pool.countTokens(turns),
       contextLength: async () => (await pool.identify()).contextLength,
     },
   });
-  let poolModel = "";
 
   async function loadAgent(agentId: bigint) {
     const [agent] =
-      agentId < UINT63 ? await reader.db.select().from(t.agent).where(eq(t.agent.id, agentId)) : [];
+      agentId < INT8_LIMIT
+        ? await reader.db.select().from(t.agent).where(eq(t.agent.id, agentId))
+        : [];
     if (!agent) throw new NotFoundError("Agent", agentId.toString());
     if (!agent.active) throw new AgentInactiveError(agentId);
     const spec = await specs.get(agent.specHash);
@@ -209,6 +215,35 @@ export function createAgentRuntime(deps: {
     return nowS + BigInt(options.voucherMinLifetimeS);
   }
 
+  const issue = (
+    call: CallFacts,
+    state: InvocationStateType,
+    usage: SignedUsage,
+    cancelled = false,
+  ) => timed("settle", () => issueReceipt({ ledger, chain }, call, state, usage, cancelled));
+
+  /**
+   * Charges a call the client left after tokens reached it: the answer as delivered, priced by
+   * the pool's record of what it generated. False when there is nothing to charge.
+   */
+  async function chargeCancelled(progress: CallProgress, poolRequestId: string) {
+    const { call, state, delivered } = progress;
+    if (!call || !state || delivered === "") return false;
+    const usage = await cancelledUsage(poolRequestId).catch(() => null);
+    if (!usage) return false;
+    const partial = { ...state, answer: delivered, citations: [], citationFailures: [], spans: [] };
+    return issue(call, partial, usage, true).then(
+      () => true,
+      (error) => {
+        services.log.error(
+          { err: error, requestId: call.key.requestId },
+          "charging a cancelled call failed",
+        );
+        return false;
+      },
+    );
+  }
+
   /** The pool's record of a cancelled generation: it is written once the engine stops. */
   async function cancelledUsage(poolRequestId: string): Promise<SignedUsage | null> {
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -264,8 +299,7 @@ export function createAgentRuntime(deps: {
       // What the call needs next, read while the reservation commits.
       const ensembleRead = timed("ensemble", () => ensembleOf(spec));
       const signerRead = timed("signerKey", () => vault.forAgent(agent));
-      const identity = pool.identify();
-      for (const pending of [ensembleRead, signerRead, identity]) pending.catch(() => {});
+      for (const pending of [ensembleRead, signerRead]) pending.catch(() => {});
       const outcome = await timed("reserve", () =>
         ledger.reserve({
           ...key,
@@ -285,25 +319,16 @@ export function createAgentRuntime(deps: {
       );
       if (outcome.kind === "done") return outcome.row;
 
-      let settled: InvocationRow | null = null;
-      let delivered = "";
-      const last: { state: InvocationStateType | null } = { state: null };
-      let issueCancelled:
-        | ((state: InvocationStateType, usage: SignedUsage) => Promise<InvocationRow>)
-        | null = null;
+      const progress: CallProgress = { call: null, state: null, delivered: "", settled: null };
       try {
-        poolModel = (await identity).model;
         const [ensemble, signer] = await Promise.all([ensembleRead, signerRead]);
+        progress.call = { key, agent, spec, maxTokens, ensemble, signer };
         const spanDatanets = [
           ...new Set([
             ...spec.retrieval.datanets.map(BigInt),
             ...ensemble.flatMap((m) => m.datanetIds),
           ]),
         ];
-        const call: CallFacts = { key, agent, spec, maxTokens, ensemble, signer };
-        const issue = (state: InvocationStateType, usage: SignedUsage, cancelled = false) =>
-          timed("settle", () => issueReceipt({ ledger, chain }, call, state, usage, cancelled));
-        issueCancelled = (state, usage) => issue(state, usage, true);
         await graph.run(
           args.input.messages,
           {
@@ -314,50 +339,31 @@ export function createAgentRuntime(deps: {
             temperature,
             spanDatanets,
             onToken: (index, text) => {
-              delivered += text;
+              progress.delivered += text;
               io.onToken(index, text);
             },
             signal: io.signal,
             stream: io.stream,
             issueReceipt: async (state) => {
-              if (!state.usage)
+              if (!state.usage || !progress.call)
                 throw new InferenceFailedError("the pool kept no usage record of the call");
-              settled = await issue(state, state.usage);
+              progress.settled = await issue(progress.call, state, state.usage);
             },
             onPhase: record,
           },
           (state) => {
-            last.state = state;
+            progress.state = state;
           },
         );
-        if (!settled) throw new Error("the graph ended without a receipt");
-        return settled;
+        if (!progress.settled) throw new Error("the graph ended without a receipt");
+        return progress.settled;
       } catch (error) {
         // A client that leaves after tokens reached it pays for what the pool generated: else
         // disconnecting (and retrying the request id) would get answers for free.
-        if (io.signal.aborted && delivered !== "" && last.state && issueCancelled) {
-          const usage = await cancelledUsage(poolRequestId).catch(() => null);
-          if (usage) {
-            const partial = {
-              ...last.state,
-              answer: delivered,
-              citations: [],
-              citationFailures: [],
-              spans: [],
-            };
-            const row = await issueCancelled(partial, usage).catch((e) => {
-              services.log.error(
-                { err: e, requestId: args.requestId },
-                "charging a cancelled call failed",
-              );
-              return null;
-            });
-            if (row)
-              throw new InferenceFailedError(
-                "The call was cancelled; the tokens delivered were charged",
-              );
-          }
-        }
+        if (io.signal.aborted && (await chargeCancelled(progress, poolRequestId)))
+          throw new InferenceFailedError(
+            "The call was cancelled; the tokens delivered were charged",
+          );
         const failure =
           error instanceof TributaryError
             ? error

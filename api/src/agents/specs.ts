@@ -14,16 +14,15 @@ import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { agentSpec, agentSpecPart } from "../db/schema.ts";
+import { INT8_LIMIT } from "../rag/upload.ts";
 import type { ChainReader } from "../reader/index.ts";
 import { InvalidAgentSpecError } from "./errors.ts";
-
-const UINT63 = 2n ** 63n;
 
 /** The chain as spec validation sees it, read through the indexer. */
 export function indexerSpecView(reader: ChainReader): SpecChainView {
   return {
     async model(id) {
-      if (id >= UINT63) return null;
+      if (id >= INT8_LIMIT) return null;
       const [row] = await reader.db
         .select({ kind: t.model.kind, status: t.model.status, baseModelId: t.model.baseModelId })
         .from(t.model)
@@ -31,7 +30,7 @@ export function indexerSpecView(reader: ChainReader): SpecChainView {
       return row ?? null;
     },
     async datanetExists(id) {
-      if (id >= UINT63) return false;
+      if (id >= INT8_LIMIT) return false;
       const rows = await reader.db
         .select({ id: t.datanet.id })
         .from(t.datanet)

@@ -12,6 +12,7 @@ import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { agentSigner, agentSpecPart, invocation } from "../db/schema.ts";
 import { AuthenticationError, ChainUnavailableError, NotFoundError } from "../errors.ts";
+import { ID_LIMIT } from "./common.ts";
 import { authErrors } from "./errors.ts";
 import { JSONScalar } from "./json.ts";
 import { AgentRef, DatanetRef, ModelRef } from "./refs.ts";
@@ -189,6 +190,25 @@ const AgentSpecPayload = builder
   });
 
 const composeErrors = [InvalidAgentSpecError, NotFoundError, ChainUnavailableError, ...authErrors];
+/** One AgentStaking call from the operator's wallet, prepared for it to sign. */
+async function prepareStaking(
+  ctx: Context,
+  from: Hex,
+  functionName: "registerAgent" | "updateAgent",
+  args: readonly unknown[],
+  description: string,
+) {
+  const { transactions } = await action(ctx, [
+    ctx.chain.prepare({
+      from,
+      to: ctx.chain.address("AgentStaking"),
+      data: call(agentStakingAbi, functionName, args),
+      description,
+    }),
+  ]);
+  return transactions;
+}
+
 const operator = (ctx: Context) => {
   if (!ctx.viewer) throw new AuthenticationError();
   return ctx.viewer.address;
@@ -218,18 +238,13 @@ builder.mutationFields((f) => ({
       const spec = await ctx.agents.specs.validate(args.spec);
       const specHash = await ctx.agents.specs.store(spec, from);
       const signer = await ctx.agents.vault.forDraft(from, specHash);
-      const { transactions } = await action(ctx, [
-        ctx.chain.prepare({
-          from,
-          to: ctx.chain.address("AgentStaking"),
-          data: call(agentStakingAbi, "registerAgent", [
-            specHash,
-            args.metadataURI ?? "",
-            args.minStake,
-          ]),
-          description: `Register agent ${spec.name}`,
-        }),
-      ]);
+      const transactions = await prepareStaking(
+        ctx,
+        from,
+        "registerAgent",
+        [specHash, args.metadataURI ?? "", args.minStake],
+        `Register agent ${spec.name}`,
+      );
       return { specHash, signer, spec, transactions };
     },
   }),
@@ -250,7 +265,7 @@ builder.mutationFields((f) => ({
     resolve: async (_, args, ctx) => {
       const from = operator(ctx);
       const [agent] =
-        args.agentId < 2n ** 63n
+        args.agentId < ID_LIMIT
           ? await ctx.reader.db.select().from(t.agent).where(eq(t.agent.id, args.agentId))
           : [];
       if (!agent) throw new NotFoundError("Agent", args.agentId.toString());
@@ -263,18 +278,13 @@ builder.mutationFields((f) => ({
         .update(agentSigner)
         .set({ specHash })
         .where(eq(agentSigner.address, key.address));
-      const { transactions } = await action(ctx, [
-        ctx.chain.prepare({
-          from,
-          to: ctx.chain.address("AgentStaking"),
-          data: call(agentStakingAbi, "updateAgent", [
-            agent.id,
-            specHash,
-            args.metadataURI ?? agent.metadataURI,
-          ]),
-          description: `Update agent ${agent.id}`,
-        }),
-      ]);
+      const transactions = await prepareStaking(
+        ctx,
+        from,
+        "updateAgent",
+        [agent.id, specHash, args.metadataURI ?? agent.metadataURI],
+        `Update agent ${agent.id}`,
+      );
       return { specHash, signer: key.address, spec, transactions };
     },
   }),

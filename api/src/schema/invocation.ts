@@ -2,15 +2,12 @@
 // Mutation (the result), both charged against the payer's voucher and ending with a signed
 // receipt; the receipts and spending a payer or operator can see.
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
-import * as t from "@tributary/indexer/schema";
-import { and, desc, eq } from "drizzle-orm";
 import { Repeater } from "graphql-yoga";
 import type { Address, Hex } from "viem";
 import type { InvocationRow } from "../agents/ledger.ts";
 import type { InvokeArgs } from "../agents/runtime.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
-import { invocation } from "../db/schema.ts";
 import {
   AuthenticationError,
   InvalidInputError,
@@ -381,6 +378,12 @@ function toInvokeArgs(ctx: Context, args: any): InvokeArgs {
   };
 }
 
+/** The call's row as a result: replayed when it was finished before this request began. */
+const asResult = (row: InvocationRow, started: number) => ({
+  ...row,
+  replayed: row.completedAt !== null && row.completedAt.getTime() < started,
+});
+
 const INVOKE_DESCRIPTION =
   "Invokes an agent for the voucher's payer (who must be the caller: a SIWE session or an API key with the INVOKE scope). The call's maximum price (perCall + perOutputToken × max tokens) is reserved against the voucher's cap and the payer's escrow before the pool is called; the actual price is charged after; every call ends with a receipt signed by the agent's signer. Repeating a request id with the same input returns the first result, charged once. Errors: AgentInactiveError, AgentSpecUnavailableError, VoucherRefusedError (bad signature, expiring before the next settlement, over the cap, escrow short), RequestIdConflictError, InferenceFailedError (retryable), NotFoundError, InvalidInputError, AuthenticationError, ForbiddenError; nothing is charged on any of them.";
 
@@ -399,7 +402,7 @@ builder.mutationFields((f) => ({
         stream: false,
         onToken: () => {},
       });
-      return { ...row, replayed: row.completedAt !== null && row.completedAt.getTime() < started };
+      return asResult(row, started);
     },
   }),
 }));
@@ -422,10 +425,7 @@ builder.subscriptionFields((f) => ({
             stream: true,
             onToken: (index, text) => void push({ index, text }),
           });
-          await push({
-            ...row,
-            replayed: row.completedAt !== null && row.completedAt.getTime() < started,
-          });
+          await push(asResult(row, started));
         } catch (error) {
           if (
             !(error instanceof TributaryError) ||

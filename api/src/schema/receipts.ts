@@ -1,7 +1,7 @@
 // Who sees which receipts, and what a payer has spent. A receipt is visible to its payer and to
 // the agent's operator (settlement will publish them to everyone).
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import type { Address } from "viem";
 import { decodeInvocation } from "../agents/ledger.ts";
 import { builder } from "../builder.ts";
@@ -18,6 +18,19 @@ const viewerAddress = (ctx: Context): Address => {
   if (!ctx.viewer) throw new AuthenticationError();
   return ctx.viewer.address;
 };
+
+/** A page of finished calls matching `where`, newest first. */
+const finishedCalls = (ctx: Context, args: Parameters<typeof paginate>[0], where: SQL) =>
+  paginate(args, ({ limit, offset }) =>
+    ctx.app.db
+      .select()
+      .from(invocation)
+      .where(and(where, eq(invocation.status, "DONE")))
+      .orderBy(desc(invocation.completedAt))
+      .limit(limit)
+      .offset(offset)
+      .then((rows) => rows.map(decodeInvocation)),
+  );
 
 const Spending = builder
   .objectRef<{
@@ -86,16 +99,7 @@ builder.objectFields(AccountRef, (f) => ({
     resolve: (account, args, ctx) => {
       if (!ctx.viewer || !same(ctx.viewer.address, account.address))
         throw new ForbiddenError("Only the payer sees its receipts");
-      return paginate(args, ({ limit, offset }) =>
-        ctx.app.db
-          .select()
-          .from(invocation)
-          .where(and(eq(invocation.payer, account.address), eq(invocation.status, "DONE")))
-          .orderBy(desc(invocation.completedAt))
-          .limit(limit)
-          .offset(offset)
-          .then((rows) => rows.map(decodeInvocation)),
-      );
+      return finishedCalls(ctx, args, eq(invocation.payer, account.address));
     },
   }),
 }));
@@ -107,16 +111,7 @@ builder.objectFields(AgentRef, (f) => ({
     resolve: (agent, args, ctx) => {
       if (!ctx.viewer || !same(ctx.viewer.address, agent.operator))
         throw new ForbiddenError("Only the agent's operator sees its receipts");
-      return paginate(args, ({ limit, offset }) =>
-        ctx.app.db
-          .select()
-          .from(invocation)
-          .where(and(eq(invocation.agentId, agent.id.toString()), eq(invocation.status, "DONE")))
-          .orderBy(desc(invocation.completedAt))
-          .limit(limit)
-          .offset(offset)
-          .then((rows) => rows.map(decodeInvocation)),
-      );
+      return finishedCalls(ctx, args, eq(invocation.agentId, agent.id.toString()));
     },
   }),
 }));
