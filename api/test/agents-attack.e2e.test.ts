@@ -7,13 +7,7 @@ import { RECEIPT_TYPES } from "@tributary/agents";
 import { type DevnetRole, devnetAccount } from "@tributary/contracts";
 import { agentStakingAbi, attributionSettlementAbi } from "@tributary/contracts/abis";
 import { createClient as createWsClient } from "graphql-ws";
-import {
-  type Abi,
-  type Hex,
-  parseEventLogs,
-  recoverTypedDataAddress,
-  verifyTypedData,
-} from "viem";
+import { type Abi, type Hex, parseEventLogs, recoverTypedDataAddress, verifyTypedData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
