@@ -21,6 +21,22 @@ export {
   type SpecProblem,
   specHash,
 } from "./spec/spec.ts";
+export { apportion } from "./split/apportion.ts";
+export {
+  POLICIES,
+  policy,
+  policyHash,
+  type SplitPolicy,
+  UnknownPolicyError,
+} from "./split/policy.ts";
+export {
+  type ReceiptSplit,
+  type Share,
+  type ShareRole,
+  type SplitInput,
+  splitReceipt,
+  type TrainingAttribution,
+} from "./split/split.ts";
 export {
   checkVoucher,
   signVoucher,
