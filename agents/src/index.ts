@@ -7,6 +7,22 @@ export { buildPrompt, lastUserTurn } from "./runtime/prompt.ts";
 export type { InvocationStateType } from "./runtime/state.ts";
 export type * from "./runtime/types.ts";
 export {
+  accumulate,
+  type Cumulative,
+  type EarnerTotal,
+  emptyCumulative,
+  totalOf,
+} from "./settlement/cumulative.ts";
+export {
+  EARNER,
+  LEAF_ENCODING,
+  type LeafValue,
+  leavesOf,
+  receiptsTree,
+  STAKERS,
+  settlementTree,
+} from "./settlement/tree.ts";
+export {
   checkSpecAgainstChain,
   type SpecChainView,
   type SpecModelRecord,
