@@ -14,6 +14,18 @@ export {
   totalOf,
 } from "./settlement/cumulative.ts";
 export {
+  EPOCH_FILE_FORMAT,
+  type EpochFile,
+  EpochFileError,
+  type EpochReceipt,
+  encodeEpochFile,
+  epochFileHash,
+  parseEpochFile,
+  type ReceiptProblem,
+  receiptDigest,
+  settleEpochFile,
+} from "./settlement/epoch-file.ts";
+export {
   EARNER,
   LEAF_ENCODING,
   type LeafValue,
