@@ -28,4 +28,7 @@ void packRowPairs(const float* x, int rows, int in, std::vector<float>& packed);
 // Outputs [o0, o1) of every row: d = dot(x_r, w_o) over `in` (in % 8 == 0), w [*, in] row-major.
 void gemm(const float* packed, int rows, const float* w, int in, int o0, int o1, const Epilogue& epilogue);
 
+// The same for a single row, unpacked: x [1, in].
+void gemmOneRow(const float* x, const float* w, int in, int o0, int o1, const Epilogue& epilogue);
+
 }  // namespace tributary::cpu::avx512

@@ -189,13 +189,17 @@ inline bool useAvx512(int in) { return currentLevel() == KernelLevel::kAvx512 &&
 void gemmAvx512(const float* x, int rows, const float* w, int in, int out, const avx512::Epilogue& epilogue) {
   if (rows <= 0) return;
   thread_local std::vector<float> packed;
-  avx512::packRowPairs(x, rows, in, packed);
+  if (rows > 1) avx512::packRowPairs(x, rows, in, packed);
   constexpr int kChunk = 64;
   const int chunks = (out + kChunk - 1) / kChunk;
   [[maybe_unused]] const bool parallel = int64_t(rows) * out * in >= kParallelWork;
   const float* p = packed.data();
 #pragma omp parallel for schedule(static) if (parallel)
-  for (int c = 0; c < chunks; ++c) avx512::gemm(p, rows, w, in, c * kChunk, std::min(out, (c + 1) * kChunk), epilogue);
+  for (int c = 0; c < chunks; ++c) {
+    const int o0 = c * kChunk, o1 = std::min(out, o0 + kChunk);
+    if (rows == 1) avx512::gemmOneRow(x, w, in, o0, o1, epilogue);
+    else avx512::gemm(p, rows, w, in, o0, o1, epilogue);
+  }
 }
 
 }  // namespace
