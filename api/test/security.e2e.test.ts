@@ -2,7 +2,7 @@
 // client address behind proxies, /metrics, masked errors and unknown ids, the auth errors
 // mutations declare, API-key scopes and bounds. Issue 15's security review, one test per finding.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { session, siweNonce } from "../src/db/schema.ts";
 import { SIGN_IN, sessionFor, signInAs } from "./helpers.ts";
@@ -290,6 +290,25 @@ describe.each(MODES)("API security (%s)", (mode) => {
       await api.close();
     }
   });
+  it("loads nested lists through DataLoaders: one query per field, not per parent", async () => {
+    const db = s.api.services.reader.db;
+    const select = vi.spyOn(db, "select");
+    try {
+      const r = await s.gql(`{ datanets(first: 10) { edges { node { validators { __typename }
+        contributions(first: 20) { edges { node { votes { __typename } } } } } } }
+        proposals(first: 10) { edges { node { backers { __typename } } } } }`);
+      expect(r.errors).toBeUndefined();
+      const datanets = r.data.datanets.edges.length;
+      const contributions = r.data.datanets.edges.flatMap((e: any) => e.node.contributions.edges);
+      expect(contributions.length).toBeGreaterThan(datanets);
+      // datanets, their validators, one contributions page per datanet, the votes, proposals,
+      // their backers.
+      expect(select.mock.calls.length).toBeLessThanOrEqual(1 + 1 + datanets + 1 + 1 + 1);
+    } finally {
+      select.mockRestore();
+    }
+  });
+
   it("limits WebSocket connections and subscriptions per address and credential, checks the Origin, rate-limits subscribes", async () => {
     const api = await s.startApi({
       ws: {

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
@@ -14,6 +13,7 @@ import type { Context, Services } from "../context.ts";
 import { TributaryError } from "../errors.ts";
 import { schema } from "../schema/index.ts";
 import { chainReadCache } from "./cache.ts";
+import { costLimit } from "./cost.ts";
 import type { Metrics } from "./metrics.ts";
 import { corsFor } from "./origins.ts";
 
@@ -120,7 +120,8 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
       tokenLimit,
       maxDepthPlugin({ n: LIMITS.depth, flattenFragments: true }),
       maxAliasesPlugin({ n: LIMITS.aliases }),
-      costLimitPlugin({ maxCost: LIMITS.cost }),
+      // Counts list sizes (first/last), not just depth: http/cost.ts.
+      costLimit(LIMITS.cost),
       observe,
       ...(services.responseCache
         ? [

@@ -1,6 +1,6 @@
 import { datanetRegistryAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { and, arrayContains, eq, ilike, type SQL } from "drizzle-orm";
+import { and, arrayContains, eq, ilike, inArray, type SQL } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
@@ -145,14 +145,17 @@ ContributionRef.implement({
       description: "What happened to the bond.",
       resolve: (c) => c.bondOutcome,
     }),
-    votes: f.field({
-      type: [ContributionVote],
+    // Loaded for every contribution of the request at once (one IN query), not per parent.
+    votes: f.loadableGroup({
+      type: ContributionVote,
       description: "Validator votes, in order.",
-      resolve: (c, _, ctx) =>
+      group: (vote) => vote.contributionId,
+      resolve: (c) => c.id,
+      load: (ids: bigint[], ctx) =>
         ctx.reader.db
           .select()
           .from(t.contributionVote)
-          .where(eq(t.contributionVote.contributionId, c.id))
+          .where(inArray(t.contributionVote.contributionId, ids))
           .orderBy(t.contributionVote.blockNumber, t.contributionVote.logIndex),
     }),
     createdAt: f.field({
@@ -209,14 +212,16 @@ DatanetRef.implement({
     acceptedCount: f.exposeInt("acceptedCount", { description: "Accepted contributions." }),
     rejectedCount: f.exposeInt("rejectedCount", { description: "Rejected contributions." }),
     withdrawnCount: f.exposeInt("withdrawnCount", { description: "Withdrawn contributions." }),
-    validators: f.field({
-      type: [Validator],
+    validators: f.loadableGroup({
+      type: Validator,
       description: "Validators, active and removed.",
-      resolve: (d, _, ctx) =>
+      group: (validator) => validator.datanetId,
+      resolve: (d) => d.id,
+      load: (ids: bigint[], ctx) =>
         ctx.reader.db
           .select()
           .from(t.datanetValidator)
-          .where(eq(t.datanetValidator.datanetId, d.id)),
+          .where(inArray(t.datanetValidator.datanetId, ids)),
     }),
     contributions: f.connection({
       type: ContributionRef,

@@ -1,7 +1,7 @@
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
 import { proposalMarketAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import { InvalidInputError } from "../errors.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
@@ -175,14 +175,16 @@ ProposalRef.implement({
             .offset(offset),
         ),
     }),
-    backers: f.field({
-      type: [Backer],
+    backers: f.loadableGroup({
+      type: Backer,
       description: "Each backer's position.",
-      resolve: (p, _, ctx) =>
+      group: (backer) => backer.proposalId,
+      resolve: (p) => p.id,
+      load: (ids: bigint[], ctx) =>
         ctx.reader.db
           .select()
           .from(t.proposalBacker)
-          .where(eq(t.proposalBacker.proposalId, p.id))
+          .where(inArray(t.proposalBacker.proposalId, ids))
           .orderBy(t.proposalBacker.backer),
     }),
     votes: f.connection({
