@@ -31,26 +31,55 @@ void matmulForward(const T* x, const T* w, const T* bias, int rows, int in, int 
   }
 }
 
-// dx = dy w in axpy form (dx row += dy[r, o] * w row o): contiguous, so it vectorizes without
-// reassociating anything. Rows go in blocks so each weight row is read once per block.
-template <typename T>
-void matmulBackward(const T* dy, const T* w, int rows, int in, int out, T* dx) {
-  constexpr int kBlock = 8;
-  const int blocks = (rows + kBlock - 1) / kBlock;
-  [[maybe_unused]] const bool parallel = int64_t(rows) * in * out >= kParallelWork;
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int blk = 0; blk < blocks; ++blk) {
-    const int r0 = blk * kBlock, r1 = std::min(rows, r0 + kBlock);
-    for (int o = 0; o < out; ++o) {
-      const T* wo = w + int64_t(o) * in;
-      for (int r = r0; r < r1; ++r) {
-        const T g = dy[int64_t(r) * out + o];
-        if (g == T(0)) continue;
-        T* d = dx + int64_t(r) * in;
-        for (int i = 0; i < in; ++i) d[i] += g * wo[i];
-      }
+namespace {
+
+constexpr int kTileRows = 4, kTileInputs = 8;
+
+// dx[r0.., i0..] += dy[r0.., :] w[:, i0..] for a tile of rows x inputs, summing over every
+// output o in order into accumulators that stay in registers (4 x 8 floats: 8 SSE registers,
+// so the baseline build does not spill); each weight row segment is loaded once per 4 rows.
+template <typename T, int kRows, int kInputs>
+inline void backwardTile(const T* dy, const T* w, int in, int out, int r0, int i0, T* dx) {
+  T acc[kRows][kInputs] = {};
+  for (int o = 0; o < out; ++o) {
+    const T* wo = w + int64_t(o) * in + i0;
+    for (int r = 0; r < kRows; ++r) {
+      const T g = dy[int64_t(r0 + r) * out + o];
+      for (int e = 0; e < kInputs; ++e) acc[r][e] += g * wo[e];
     }
   }
+  for (int r = 0; r < kRows; ++r) {
+    for (int e = 0; e < kInputs; ++e) dx[int64_t(r0 + r) * in + i0 + e] += acc[r][e];
+  }
+}
+
+// The ragged edges (rows or inputs not a multiple of 8), one element at a time, in the same
+// order over o.
+template <typename T>
+void backwardEdge(const T* dy, const T* w, int in, int out, int r0, int r1, int i0, int i1, T* dx) {
+  for (int r = r0; r < r1; ++r) {
+    for (int i = i0; i < i1; ++i) {
+      T sum = 0;
+      for (int o = 0; o < out; ++o) sum += dy[int64_t(r) * out + o] * w[int64_t(o) * in + i];
+      dx[int64_t(r) * in + i] += sum;
+    }
+  }
+}
+
+}  // namespace
+
+// dx = dy w, tiled 4 rows x 8 inputs. Each dx element is one sum over o in order, whatever the
+// tiling of its neighbours or the thread count.
+template <typename T>
+void matmulBackward(const T* dy, const T* w, int rows, int in, int out, T* dx) {
+  const int fullRows = rows / kTileRows * kTileRows, fullInputs = in / kTileInputs * kTileInputs;
+  [[maybe_unused]] const bool parallel = int64_t(rows) * in * out >= kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int i0 = 0; i0 < fullInputs; i0 += kTileInputs) {
+    for (int r0 = 0; r0 < fullRows; r0 += kTileRows) backwardTile<T, kTileRows, kTileInputs>(dy, w, in, out, r0, i0, dx);
+    backwardEdge(dy, w, in, out, fullRows, rows, i0, i0 + kTileInputs, dx);
+  }
+  backwardEdge(dy, w, in, out, 0, rows, fullInputs, in, dx);
 }
 
 template <typename T>

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "cpu/ops.h"
 #include "cpu/rope.h"
 #include "util/error.h"
 
@@ -22,6 +23,29 @@ const T* frozenView(const Tensor& tensor, std::vector<std::vector<T>>& owned) {
     owned.emplace_back(tensor.data.begin(), tensor.data.end());
     return owned.back().data();
   }
+}
+
+// In float, the serving engine's own GEMM (cpu::linear: blocked, vectorized) on the shared
+// tensor; in double, the plain matmul.
+template <typename T>
+void frozenMatmul(const Tensor& weight, const T* w, const T* bias, const T* x, int rows, int in, int out, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    cpu::linear(x, rows, weight, bias, y);
+  } else {
+    matmulForward(x, w, bias, rows, in, out, y);
+  }
+}
+
+template <typename T>
+const Tensor* transposedCopy(const Tensor& tensor, std::vector<std::unique_ptr<Tensor>>& owned) {
+  if constexpr (!std::is_same_v<T, float>) return nullptr;
+  const int64_t rows = tensor.dim(0), cols = tensor.dim(1);
+  auto t = std::make_unique<Tensor>(Tensor{{cols, rows}, std::vector<float>(tensor.data.size())});
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) t->data[size_t(c * rows + r)] = tensor.data[size_t(r * cols + c)];
+  }
+  owned.push_back(std::move(t));
+  return owned.back().get();
 }
 
 template <typename T>
@@ -46,12 +70,14 @@ TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSp
   embed_ = frozenView<T>(w.embedTokens, owned_);
   finalNorm_ = frozenView<T>(w.finalNorm, owned_);
   lmHead_ = frozenView<T>(w.outputProjection(), owned_);
+  lmHeadTransposed_ = transposedCopy<T>(w.outputProjection(), transposed_);
   for (const LayerWeights& lw : w.layers) {
     Layer layer;
     layer.inputNorm = frozenView<T>(lw.inputNorm, owned_);
     layer.postNorm = frozenView<T>(lw.postAttentionNorm, owned_);
     for (Proj p : kAllProj) {
       layer.proj[size_t(p)] = frozenView<T>(lw.proj[size_t(p)], owned_);
+      layer.transposed[size_t(p)] = transposedCopy<T>(lw.proj[size_t(p)], transposed_);
       layer.bias[size_t(p)] = frozenView<T>(lw.bias[size_t(p)], owned_);
     }
     layers_.push_back(layer);
@@ -97,7 +123,8 @@ template <typename T>
 void TrainModel<T>::project(int layer, Proj proj, const T* params, const T* x, T* y, Saved& saved) {
   const Layer& w = layers_[size_t(layer)];
   const int rows = int(inputs_.size()), in = projInFeatures(config(), proj), out = projOutFeatures(config(), proj);
-  matmulForward(x, w.proj[size_t(proj)], w.bias[size_t(proj)], rows, in, out, y);
+  frozenMatmul(model_->weights.layers[size_t(layer)].proj[size_t(proj)], w.proj[size_t(proj)], w.bias[size_t(proj)], x, rows,
+               in, out, y);
   const LoraSlot* slot = layout_.find(layer, proj);
   if (!slot) return;
   const int rank = layout_.spec().rank;
@@ -107,9 +134,21 @@ void TrainModel<T>::project(int layer, Proj proj, const T* params, const T* x, T
 }
 
 template <typename T>
+void TrainModel<T>::frozenBackward(const Tensor* transposed, const T* w, const T* dy, int rows, int in, int out, T* dx) {
+  if constexpr (std::is_same_v<T, float>) {
+    matmulScratch_.resize(size_t(rows) * size_t(in));
+    cpu::linear(dy, rows, *transposed, nullptr, matmulScratch_.data());
+    for (size_t i = 0; i < matmulScratch_.size(); ++i) dx[i] += matmulScratch_[i];
+  } else {
+    matmulBackward(dy, w, rows, in, out, dx);
+  }
+}
+
+template <typename T>
 void TrainModel<T>::projectBackward(int layer, Proj proj, const T* params, const T* dy, const T* x, T* dx, T* grads) {
   const int rows = int(inputs_.size()), in = projInFeatures(config(), proj), out = projOutFeatures(config(), proj);
-  if (dx) matmulBackward(dy, layers_[size_t(layer)].proj[size_t(proj)], rows, in, out, dx);
+  const Layer& w = layers_[size_t(layer)];
+  if (dx) frozenBackward(w.transposed[size_t(proj)], w.proj[size_t(proj)], dy, rows, in, out, dx);
   const LoraSlot* slot = layout_.find(layer, proj);
   if (!slot) return;
   loraBackward(dy, x, saved_[size_t(layer)].loraT[size_t(proj)].data(), params + slot->aOffset, params + slot->bOffset,
@@ -175,7 +214,8 @@ void TrainModel<T>::runForward(const T* params) {
   normedFinal_.resize(xSelected_.size()), rstdFinal_.resize(size_t(selected));
   rmsNormForward(xSelected_.data(), finalNorm_, selected, hidden, T(c.rmsNormEps), normedFinal_.data(), rstdFinal_.data());
   logits_.resize(size_t(selected) * size_t(c.vocabSize));
-  matmulForward(normedFinal_.data(), lmHead_, static_cast<const T*>(nullptr), selected, hidden, c.vocabSize, logits_.data());
+  frozenMatmul(model_->weights.outputProjection(), lmHead_, static_cast<const T*>(nullptr), normedFinal_.data(), selected,
+               hidden, c.vocabSize, logits_.data());
 }
 
 template <typename T>
@@ -203,7 +243,7 @@ void TrainModel<T>::backwardHead() {
   dlogits_.resize(logits_.size());
   crossEntropyBackward(logits_.data(), selectedTargets_.data(), targetWeights_.data(), selected, c.vocabSize, dlogits_.data());
   zero(dnormed_, size_t(selected) * hidden);
-  matmulBackward(dlogits_.data(), lmHead_, selected, hidden, c.vocabSize, dnormed_.data());
+  frozenBackward(lmHeadTransposed_, lmHead_, dlogits_.data(), selected, hidden, c.vocabSize, dnormed_.data());
   std::vector<T> dselected(size_t(selected) * hidden, T(0));
   rmsNormBackward(dnormed_.data(), xSelected_.data(), finalNorm_, rstdFinal_.data(), selected, hidden, dselected.data());
   zero(dx_, x_.size());

@@ -46,6 +46,7 @@ class TrainModel {
     const T* inputNorm = nullptr;
     const T* postNorm = nullptr;
     std::array<const T*, kNumProj> proj{}, bias{};
+    std::array<const Tensor*, kNumProj> transposed{};  // [in, out], float only
   };
   struct Saved {  // one layer's activations, as backward needs them
     std::vector<T> xIn, normed1, rstd1, q, k, v, att, attn, xMid, normed2, rstd2, gate, up, act;
@@ -57,11 +58,16 @@ class TrainModel {
   void forwardLayer(int layer, const T* params);
   void backwardLayer(int layer, const T* params, T* grads);
   void backwardHead();
+  void frozenBackward(const Tensor* transposed, const T* w, const T* dy, int rows, int in, int out, T* dx);
   void runForward(const T* params);
 
   std::shared_ptr<const LoadedModel> model_;
   LoraLayout layout_;
   std::vector<std::vector<T>> owned_;  // weights converted to T (double only)
+  // In float, each frozen matrix transposed, so the backward's dx = dy W runs through the
+  // engine's GEMM (cpu::linear) at its speed; one more fp32 copy of the base's matrices.
+  std::vector<std::unique_ptr<Tensor>> transposed_;
+  const Tensor* lmHeadTransposed_ = nullptr;
   const T* embed_ = nullptr;
   const T* finalNorm_ = nullptr;
   const T* lmHead_ = nullptr;
@@ -77,7 +83,7 @@ class TrainModel {
   std::vector<T> x_, xSelected_, normedFinal_, rstdFinal_, logits_, targetWeights_;
   std::vector<int> selectedTargets_;
   // Backward scratch.
-  std::vector<T> dx_, dnormed_, dq_, dk_, dv_, dattn_, dgate_, dup_, dact_, dlogits_, loraScratch_;
+  std::vector<T> dx_, dnormed_, dq_, dk_, dv_, dattn_, dgate_, dup_, dact_, dlogits_, loraScratch_, matmulScratch_;
 };
 
 }  // namespace tributary::train
