@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "cpu/lora_batch.h"
 #include "cpu/paged_attention.h"
 #include "cpu/rope.h"
 #include "model/lora_adapter.h"
@@ -46,7 +47,14 @@ class CpuModel {
   // y [rows, out] = x W^T + b, then each sequence's adapters add their LoRA terms.
   void project(const ForwardBatch& batch, int layer, Proj proj, const float* x, float* y);
 
+  // forward()'s activations, kept between steps: [rows, width] each, sized for the last step.
+  struct Workspace {
+    std::vector<float> x, normed, residual, q, k, v, attn, gate, up, act;
+  };
+
   std::shared_ptr<const LoadedModel> model_;
+  Workspace workspace_;
+  LoraScratch loraScratch_;
   PagedKvCache kvCache_;
   RopeTable rope_;
 };
