@@ -1,7 +1,8 @@
 // CPU LoRA training throughput (issue 14, BENCHMARKS.md "Model Factory"): tokens/s of whole
 // training steps (forward, loss, backward, clip, AdamW) on a random model, against two
-// forward-only bases on the same sequences: the trainer's own forward (which saves
-// activations) and the serving engine's CPU forward (prefill, logits of the last row only).
+// forward-only bases on the same sequences and the same LoRA: the trainer's own forward (which
+// saves activations and runs the LM head and the loss on every trained row) and the serving
+// engine's CPU forward (prefill with the adapter, LM head on the last row only).
 // Also peak resident memory. Sequences are random tokens, every target trained. Times are the
 // process's CPU time (on a shared machine wall time mostly measures the other processes; run
 // with OMP_NUM_THREADS=1 for per-core figures), with wall-clock training tokens/s beside them.
@@ -64,9 +65,10 @@ std::vector<MicroBatch> randomStep(Rng& rng, const Options& o, int vocab) {
   return step;
 }
 
-// The serving engine's forward over the same sequences, one prefill per sequence, through one
+// The serving engine's forward over the same sequences with the adapter being trained (the same
+// model), one prefill per sequence, through one
 // CpuModel whose KV cache (allocated outside the timing) each sequence overwrites.
-void engineForward(cpu::CpuModel& forward, const std::vector<MicroBatch>& step, Clock& clock) {
+void engineForward(cpu::CpuModel& forward, const LoraAdapter& adapter, const std::vector<MicroBatch>& step, Clock& clock) {
   const int blocks = forward.kvCache().shape().numBlocks;
   std::vector<int> table(static_cast<size_t>(blocks));
   for (int b = 0; b < blocks; ++b) table[size_t(b)] = b;
@@ -80,6 +82,7 @@ void engineForward(cpu::CpuModel& forward, const std::vector<MicroBatch>& step, 
       cpu::BatchSequence entry;
       entry.numRows = rows;
       entry.blockTable = table.data();
+      entry.adapters.push_back(cpu::AdapterTerm{&adapter, 1.0f});
       entry.needsLogits = true;
       fb.sequences.push_back(entry);
       std::vector<float> logits;
@@ -137,7 +140,8 @@ int main(int argc, char** argv) {
     start = Clock::now();
     trainer.loss(step);
     forward.addSince(start);
-    engineForward(engine, step, served);
+    const LoraAdapter adapter = loraAdapterFromParameters(trainer.layout(), c, trainer.state().params.data());
+    engineForward(engine, adapter, step, served);
     tokens += stats.tokens;
     loss = stats.loss;
   }
