@@ -36,13 +36,13 @@ export function createOriginPolicy(patterns: readonly string[], publicUrl: strin
  * key, none); only allowlisted origins get `Access-Control-Allow-Credentials`, so only they can
  * send the session cookie along and read what it returned.
  */
-export function corsFor(policy: OriginPolicy) {
+export function corsFor(policy: () => OriginPolicy) {
   return (request: Request) => {
     const origin = request.headers.get("origin");
     if (!origin) return false as const;
     return {
       origin,
-      credentials: policy.allowed(origin),
+      credentials: policy().allowed(origin),
       exposedHeaders: ["x-request-id", "retry-after"],
     };
   };

@@ -100,7 +100,8 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    cors: corsFor(services.origins),
+    // Read per request: the policy is completed once the server knows its port.
+    cors: corsFor(() => services.origins),
     graphiql: { title: "Tributary API", subscriptionsProtocol: "WS", defaultQuery: DEFAULT_QUERY },
     // GraphiQL's scripts and styles from the package, not a CDN: the page must work offline.
     renderGraphiQL,
