@@ -5,8 +5,9 @@
 //
 // Conventions: row-major; `rows` flattened tokens; backward functions ACCUMULATE (+=) into
 // input gradients (dx, dA, dB), because one activation feeds several ops (the normed input
-// feeds q, k and v) and gradient accumulation spans micro-batches. Frozen tensors get no
-// gradient. Shapes are in the comments, weights in HF layout ([out, in], y = x W^T).
+// feeds q, k and v) and gradient accumulation spans micro-batches; the two exceptions say so
+// (RoPE's rotates its gradient in place, cross-entropy's writes dlogits). Frozen tensors get
+// no gradient. Shapes are in the comments, weights in HF layout ([out, in], y = x W^T).
 #pragma once
 
 #include <cstddef>
