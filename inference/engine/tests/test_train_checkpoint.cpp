@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "cpu/cpu_model.h"
 #include "test_support.h"
@@ -138,6 +141,26 @@ TEST(a_run_is_a_function_of_its_seed) {
   }
   CHECK(sameBits(a.state().params, b.state().params));
   CHECK(sameBits(a.state().m, b.state().m) && sameBits(a.state().v, b.state().v));
+}
+
+// Sequences long enough that the matmuls, LoRA and attention loops take their parallel paths.
+TEST(a_run_does_not_depend_on_the_thread_count) {
+#ifdef _OPENMP
+  auto model = tinyModel("threads");
+  Rng rng(5);
+  const std::vector<MicroBatch> batches = {{randomSequence(rng, 200, 512), randomSequence(rng, 120, 512)}};
+  std::vector<float> params[2];
+  const int previous = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    Trainer<float> trainer(model, plantedRun(6, 2));
+    trainer.step(batches);
+    trainer.step(batches);
+    params[threads - 1] = trainer.state().params;
+  }
+  omp_set_num_threads(previous);
+  CHECK(sameBits(params[0], params[1]));
+#endif
 }
 
 TEST(resumed_run_equals_the_uninterrupted_run) {
