@@ -45,9 +45,18 @@ class Zipf {
   std::vector<double> cdf_;
 };
 
+// This thread's CPU time: on a shared, oversubscribed machine wall time mostly measures the
+// other processes.
+double cpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 struct Result {
   double seconds, outputTokensPerSecond, meanBatch, hitRate;
   int64_t evictions;
+  double cpuTokensPerSecond;  // output tokens per second of this thread's CPU time
 };
 
 Result run(const Options& o, const std::shared_ptr<const LoadedModel>& model, const std::vector<std::string>& adapterDirs, int numAdapters) {
@@ -73,21 +82,16 @@ Result run(const Options& o, const std::shared_ptr<const LoadedModel>& model, co
     engine.addRequest(request);
   }
   auto start = std::chrono::steady_clock::now();
+  const double cpuStart = cpuSeconds();
   int64_t outputTokens = 0;
   while (engine.hasWork()) outputTokens += int64_t(engine.step().tokens.size());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = cpuSeconds() - cpuStart;
   Json stats = engine.stats();
   return Result{seconds, double(outputTokens) / seconds, stats.find("batches")->find("mean_sequences")->asNumber(),
-                stats.find("adapter_pool")->find("hit_rate")->asNumber(), stats.find("adapter_pool")->find("evictions")->asInt()};
+                stats.find("adapter_pool")->find("hit_rate")->asNumber(), stats.find("adapter_pool")->find("evictions")->asInt(), double(outputTokens) / cpu};
 }
 
-// This thread's CPU time: on a shared, oversubscribed machine wall time mostly measures the
-// other processes.
-double cpuSeconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
 
 // GMAC/s of cpu::linear (y [rows, out] = x [rows, in] W^T), best of a few runs, per kernel level.
 void gemmTable() {
@@ -178,13 +182,13 @@ int main(int argc, char** argv) {
     }
     std::printf("preset %s, %d requests x (prompt %d, output %d), rank %d on all 7 projections, %d pool slots, max %d seqs, Zipf(1.0)\n",
                 o.preset.c_str(), o.requests, o.prompt, o.output, o.rank, o.slots, o.maxSeqs);
-    std::printf("%-10s %12s %14s %10s %9s %10s %12s\n", "adapters", "seconds", "output tok/s", "mean batch", "hit rate", "evictions", "vs 1 adapter");
+    std::printf("%-10s %12s %14s %10s %9s %10s %12s %12s\n", "adapters", "seconds", "output tok/s", "mean batch", "hit rate", "evictions", "vs 1 adapter", "cpu tok/s");
     double one = 0;
     for (int n : {0, 1, 100, 1000}) {
       Result r = run(o, model, adapterDirs, n);
       if (n == 1) one = r.outputTokensPerSecond;
-      std::printf("%-10d %12.3f %14.1f %10.1f %9.3f %10lld %12s\n", n, r.seconds, r.outputTokensPerSecond, r.meanBatch, r.hitRate,
-                  (long long)r.evictions, n >= 1 ? (std::to_string(int(std::lround(100 * r.outputTokensPerSecond / one))) + "%").c_str() : "-");
+      std::printf("%-10d %12.3f %14.1f %10.1f %9.3f %10lld %12s %12.1f\n", n, r.seconds, r.outputTokensPerSecond, r.meanBatch, r.hitRate,
+                  (long long)r.evictions, n >= 1 ? (std::to_string(int(std::lround(100 * r.outputTokensPerSecond / one))) + "%").c_str() : "-", r.cpuTokensPerSecond);
       std::fflush(stdout);
     }
   } catch (const Error& error) {

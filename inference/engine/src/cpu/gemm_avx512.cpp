@@ -90,31 +90,6 @@ TRIBUTARY_AVX512 void finish(__m128 d, int row, int first, int step, int end, co
   }
 }
 
-// One row alone (a single sequence decoding): pairing it with itself would waste half of every
-// register, so here a register holds two outputs' lane groups instead, against the row broadcast
-// to both halves: 16 outputs per tile, 8 independent sums. Same lanes, same bits.
-constexpr int kOneRowOutputs = 16;
-
-TRIBUTARY_AVX512 void oneRowTile(const float* x, const float* w, int in, int o, int end, const Epilogue& e) {
-  const float* rows[kOneRowOutputs];
-  for (int k = 0; k < kOneRowOutputs; ++k) rows[k] = w + int64_t(std::min(o + k, end - 1)) * in;
-  __m512 acc[kOneRowOutputs / 2];
-  for (__m512& a : acc) a = _mm512_setzero_ps();
-  for (int k = 0; k < in; k += 8) {
-    const __m512 xv = _mm512_broadcast_f32x8(_mm256_loadu_ps(x + k));
-    for (int j = 0; j < kOneRowOutputs / 2; ++j) {
-      const __m512 wv = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(rows[2 * j] + k)), _mm256_loadu_ps(rows[2 * j + 1] + k), 1);
-      acc[j] = _mm512_add_ps(acc[j], _mm512_mul_ps(xv, wv));
-    }
-  }
-  // combine4's "even row" half is here the even output of each register, the odd half the odd one.
-  for (int j = 0; j < kOneRowOutputs / 2; j += 4) {
-    const __m256 d = combine4(acc[j], acc[j + 1], acc[j + 2], acc[j + 3]);
-    finish(_mm256_castps256_ps128(d), 0, o + 2 * j, 2, end, e);
-    finish(_mm256_extractf128_ps(d, 1), 0, o + 2 * j + 1, 2, end, e);
-  }
-}
-
 template <int kPairs>
 TRIBUTARY_AVX512 void tile(const float* packed, int firstPair, int rows, const float* const w[kTileOutputs], int in, int o,
                            int count, const Epilogue& e) {
@@ -151,16 +126,11 @@ TRIBUTARY_AVX512 void gemm(const float* packed, int rows, const float* w, int in
   }
 }
 
-TRIBUTARY_AVX512 void gemmOneRow(const float* x, const float* w, int in, int o0, int o1, const Epilogue& e) {
-  for (int o = o0; o < o1; o += kOneRowOutputs) oneRowTile(x, w, in, o, o1, e);
-}
-
 #else  // not x86-64: never chosen
 
 bool supported() { return false; }
 void packRowPairs(const float*, int, int, std::vector<float>&) {}
 void gemm(const float*, int, const float*, int, int, int, const Epilogue&) {}
-void gemmOneRow(const float*, const float*, int, int, int, const Epilogue&) {}
 
 #endif
 

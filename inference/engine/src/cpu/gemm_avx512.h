@@ -1,5 +1,5 @@
-// The AVX-512 GEMM behind linear, loraShrink and loraExpand: register-blocked (8 rows x 4
-// outputs per tile) yet every result bit-identical to dot()'s canonical arithmetic (8 lanes,
+// The AVX-512 GEMM behind linear, loraShrink and loraExpand from two rows up: register-blocked
+// (8 rows x 4 outputs per tile) yet every result bit-identical to dot()'s canonical arithmetic (8 lanes,
 // multiply then add, the fixed combine tree), so it can serve any row of any batch. Internal to
 // src/cpu; callers go through ops.h, which picks it at run time.
 #pragma once
@@ -27,8 +27,5 @@ void packRowPairs(const float* x, int rows, int in, std::vector<float>& packed);
 
 // Outputs [o0, o1) of every row: d = dot(x_r, w_o) over `in` (in % 8 == 0), w [*, in] row-major.
 void gemm(const float* packed, int rows, const float* w, int in, int o0, int o1, const Epilogue& epilogue);
-
-// The same for a single row, unpacked: x [1, in].
-void gemmOneRow(const float* x, const float* w, int in, int o0, int o1, const Epilogue& epilogue);
 
 }  // namespace tributary::cpu::avx512
