@@ -270,6 +270,24 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
     await send("payer", "settlement", "claim", [account, amount, amount, tree.getProof(i)]);
     await send("payer", "settlement", "mintVotes", [account]);
   }
+  // Bonded challenges: epoch 3 frozen and upheld (vetoed, bond back), epoch 4 frozen and rejected
+  // (bond to the treasury), then live.
+  await p.approveAndMint("contributorB", "settlement", E(200));
+  for (const [epoch, upheld] of [
+    [3n, true],
+    [4n, false],
+  ] as const) {
+    await send("settler", "settlement", "proposeRoot", [
+      epoch,
+      tree.root,
+      E(200),
+      hash(`data-${epoch}`),
+      `ipfs://receipts-${epoch}`,
+    ]);
+    await send("contributorB", "settlement", "challengeRoot", [epoch, `suspect root ${epoch}`]);
+    await send("deployer", "settlement", "resolveChallenge", [epoch, upheld]);
+  }
+  await p.increaseTime(3601);
   await p.asTimelock("settlement", "setParams", [
     { withdrawalDelay: 7200n, challengeDelay: 7200n, challengeBond: E(100) },
   ]);
