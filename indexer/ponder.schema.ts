@@ -586,21 +586,85 @@ export const voucherRedemption = onchainTable(
   (table) => ({ byPayer: index().on(table.payer) }),
 );
 
-export const rootStatus = onchainEnum("root_status", ["Proposed", "Live", "Vetoed"]);
+export const rootStatus = onchainEnum("root_status", ["Proposed", "Live", "Vetoed", "Challenged"]);
 
 export const settlementRoot = onchainTable("settlement_root", (t) => ({
   epoch: t.bigint().primaryKey(),
   root: t.hex().notNull(),
   totalCumulative: t.bigint().notNull(),
+  /** Merkle root of the epoch's receipt digests (schema/settlement-leaf.md). */
   dataHash: t.hex().notNull(),
   dataURI: t.text().notNull(),
+  /** Σ redeemed when proposed: the next root may grow by at most what was redeemed since. */
+  redeemedAtProposal: t.bigint().notNull(),
+  /** When it goes live (a rejected challenge resolved after it moves it to the resolution). */
   liveAt: t.bigint().notNull(),
-  /** Proposed until `liveAt` passes, then Live (kept current every block), or Vetoed. */
+  /**
+   * Proposed until `liveAt` passes, then Live (kept current every block); Challenged (frozen)
+   * while a bonded challenge is open; Vetoed (by the veto role, or an upheld challenge).
+   */
   status: rootStatus("status").notNull(),
+  /**
+   * As `rootOf(epoch)`: the challenger of the open or upheld challenge (null: none, or rejected),
+   * and the open challenge's bond (null when none is open).
+   */
+  challenger: address(t),
+  challengeBond: t.bigint(),
+  /** How many challenges it has drawn. */
+  challengeCount: t.integer().notNull(),
   vetoer: address(t),
   vetoedAt: t.bigint(),
   ...stateColumns(t),
 }));
+
+/** Every bonded challenge of a root and its resolution (RootChallenged, RootChallengeResolved). */
+export const rootChallenge = onchainTable(
+  "root_challenge",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    challenger: address(t).notNull(),
+    bond: t.bigint().notNull(),
+    reason: t.text().notNull(),
+    /** null while open; true: root vetoed, bond returned; false: bond to the treasury. */
+    upheld: t.boolean(),
+    resolver: address(t),
+    resolvedAt: t.bigint(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byEpoch: index().on(table.epoch), byChallenger: index().on(table.challenger) }),
+);
+
+/** Running totals of AttributionSettlement (one row, id 1). */
+export const settlementTotals = onchainTable("settlement_totals", (t) => ({
+  id: t.integer().primaryKey(),
+  totalRedeemed: t.bigint().notNull(),
+  totalClaimed: t.bigint().notNull(),
+  openChallengeBonds: t.bigint().notNull(),
+  ...stateColumns(t),
+}));
+
+/** Votes recorded by claims (vote-eligible earnings) and minted by `mintVotes`, per account. */
+export const settlementVotes = onchainTable("settlement_votes", (t) => ({
+  account: address(t).primaryKey(),
+  recorded: t.bigint().notNull(),
+  minted: t.bigint().notNull(),
+  ...stateColumns(t),
+}));
+
+/** Staker rewards moved into AgentStaking from an agent's stakers leaf (StakerRewardsClaimed). */
+export const stakerRewardsClaim = onchainTable(
+  "staker_rewards_claim",
+  (t) => ({
+    id: t.text().primaryKey(),
+    agentId: t.bigint().notNull(),
+    caller: address(t).notNull(),
+    amount: t.bigint().notNull(),
+    cumulativeClaimed: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId) }),
+);
 
 export const claim = onchainTable(
   "claim",

@@ -4,7 +4,6 @@ import { contributionVotesAbi } from "@tributary/contracts/abis";
 import { type Address, zeroAddress } from "viem";
 import { indexContract } from "./lib/log-event.ts";
 import { created, type LogMeta, touched } from "./lib/meta.ts";
-import { roleHandlers } from "./lib/roles.ts";
 
 type Change = Partial<Pick<typeof votesAccount.$inferInsert, "delegate" | "votingPower">> & {
   balanceDelta?: bigint;
@@ -30,7 +29,6 @@ async function updateVotes(context: Context, event: LogMeta, address: Address, c
 }
 
 indexContract("ContributionVotes", contributionVotesAbi, {
-  ...roleHandlers("ContributionVotes"),
   // Only mints happen (transfers revert); burns are handled for completeness.
   Transfer: async ({ event, context }) => {
     const { from, to, value } = event.args;

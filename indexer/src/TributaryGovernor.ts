@@ -89,4 +89,13 @@ indexContract("TributaryGovernor", tributaryGovernorAbi, {
     setParam(context, event, "TributaryGovernor", "quorumNumerator", event.args.newQuorumNumerator),
   TimelockChange: async ({ event, context }) =>
     setParam(context, event, "TributaryGovernor", "timelock", event.args.newTimelock),
+  // The bootstrap guardian that may cancel any proposal (the zero address once retired).
+  ProposalGuardianSet: async ({ event, context }) =>
+    setParam(
+      context,
+      event,
+      "TributaryGovernor",
+      "proposalGuardian",
+      event.args.newProposalGuardian,
+    ),
 });

@@ -110,6 +110,11 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
       "ProposalMarket:ProposalExpired",
       "AgentStaking:Slashed",
       "AttributionSettlement:RootVetoed",
+      "AttributionSettlement:RootChallenged",
+      "AttributionSettlement:RootChallengeResolved",
+      "AttributionSettlement:VotesRecorded",
+      "AttributionSettlement:VotesMinted",
+      "TributaryGovernor:ProposalGuardianSet",
       "ContributionVotes:DelegateVotesChanged",
       "TributaryGovernor:ProposalExecuted",
       "TimelockController:CallExecuted",
@@ -336,7 +341,36 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
     const roots = Object.fromEntries(
       (await rowsOf(db, s.settlementRoot)).map((r) => [String(r.epoch), r.status]),
     );
-    expect(roots).toEqual({ "1": "Live", "2": "Vetoed" });
+    expect(roots).toEqual({ "1": "Live", "2": "Vetoed", "3": "Vetoed", "4": "Live" });
+    for (const r of await rowsOf(db, s.settlementRoot)) {
+      const info = await p().read<{
+        redeemedAtProposal: bigint;
+        liveAt: bigint;
+        challenger: Address;
+        challengeBond: bigint;
+      }>("settlement", "rootOf", [r.epoch]);
+      expect(r.redeemedAtProposal).toBe(info.redeemedAtProposal);
+      expect(r.liveAt).toBe(info.liveAt);
+      expect(r.challenger ?? zeroAddress).toBe(info.challenger);
+      expect(r.challengeBond ?? 0n).toBe(info.challengeBond);
+    }
+    const challenges = await rowsOf(db, s.rootChallenge);
+    expect(challenges.map((c) => [String(c.epoch), c.upheld, c.bond, c.reason]).sort()).toEqual([
+      ["3", true, parseEther("100"), "suspect root 3"],
+      ["4", false, parseEther("100"), "suspect root 4"],
+    ]);
+    const [totals] = await rowsOf(db, s.settlementTotals);
+    expect(totals?.totalRedeemed).toBe(await p().read<bigint>("settlement", "totalRedeemed"));
+    expect(totals?.totalClaimed).toBe(await p().read<bigint>("settlement", "totalClaimed"));
+    expect(totals?.openChallengeBonds).toBe(
+      await p().read<bigint>("settlement", "totalChallengeBonds"),
+    );
+    const voters = await rowsOf(db, s.settlementVotes);
+    expect(voters.length).toBeGreaterThan(0);
+    for (const v of voters) {
+      expect(v.recorded).toBe(await p().read<bigint>("settlement", "votesRecordedOf", [v.account]));
+      expect(v.minted).toBe(await p().read<bigint>("settlement", "votesMintedOf", [v.account]));
+    }
     for (const c of await rowsOf(db, s.claim)) {
       expect(c.cumulativeClaimed).toBe(
         await p().read<bigint>("settlement", "claimedOf", [c.account]),

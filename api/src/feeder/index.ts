@@ -357,6 +357,7 @@ const STATUS_LOGS: Record<string, { key: string; arg: string; status: string }> 
   "ProposalMarket.ProposalCancelled": { key: "proposal", arg: "id", status: "Cancelled" },
   "ProposalMarket.ProposalExpired": { key: "proposal", arg: "id", status: "Expired" },
   "AttributionSettlement.RootVetoed": { key: "root", arg: "epoch", status: "Vetoed" },
+  "AttributionSettlement.RootChallenged": { key: "root", arg: "epoch", status: "Challenged" },
 };
 
 /** Block, then log index; status changes (no log index) after the logs of their block. */

@@ -1,18 +1,23 @@
 import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { desc, eq } from "drizzle-orm";
+import { asc, desc, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { ChainUnavailableError, InvalidInputError } from "../errors.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
-import { action, call, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
+import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, NODE_DESCRIPTIONS, SettlementRootRef } from "./refs.ts";
 
 export const RootStatus = builder.enumType("RootStatus", {
   description: "State of a settlement root.",
   values: {
-    Proposed: { description: "Posted; can be vetoed until `liveAt`." },
+    Proposed: { description: "Posted; can be challenged or vetoed until `liveAt`." },
     Live: { description: "Past its challenge delay: claims may be made against it." },
-    Vetoed: { description: "Vetoed during its challenge delay." },
+    Vetoed: { description: "Vetoed during its challenge delay (or its challenge was upheld)." },
+    Challenged: {
+      description:
+        "Frozen by a bonded challenge: never live until the veto role resolves it (upheld: vetoed; rejected: Proposed or Live again).",
+    },
   } as const,
 });
 
@@ -119,13 +124,59 @@ export function listClaims(ctx: Context, args: Parameters<typeof paginate>[0], a
   );
 }
 
+export const RootChallenge = builder
+  .objectRef<typeof t.rootChallenge.$inferSelect>("RootChallenge")
+  .implement({
+    description: "A bonded challenge that froze a pending settlement root, and its resolution.",
+    fields: (f) => ({
+      epoch: f.field({ type: "BigInt", description: "The root's epoch.", resolve: (c) => c.epoch }),
+      challenger: f.field({
+        type: AccountRef,
+        description: "Who challenged it.",
+        resolve: (c) => c.challenger,
+      }),
+      bond: f.field({ type: "TokenAmount", description: "Bond locked.", resolve: (c) => c.bond }),
+      reason: f.exposeString("reason", { description: "Why (free text or a URI)." }),
+      upheld: f.field({
+        type: "Boolean",
+        nullable: true,
+        description:
+          "null while open; true: the root was vetoed and the bond returned; false: the bond went to the treasury.",
+        resolve: (c) => c.upheld,
+      }),
+      resolver: f.field({
+        type: "Address",
+        nullable: true,
+        description: "Who resolved it (the guardian or the timelock).",
+        resolve: (c) => c.resolver,
+      }),
+      resolvedAt: f.field({
+        type: "DateTime",
+        nullable: true,
+        description: "When it was resolved.",
+        resolve: (c) => c.resolvedAt,
+      }),
+      challengedAt: f.field({
+        type: "DateTime",
+        description: "Block time.",
+        resolve: (c) => c.timestamp,
+      }),
+      transactionHash: f.field({
+        type: "Bytes32",
+        description: "Transaction.",
+        resolve: (c) => c.transactionHash,
+      }),
+    }),
+  });
+
 SettlementRootRef.implement({
   description: NODE_DESCRIPTIONS.SettlementRootRef,
   fields: (f) => ({
     epoch: f.field({ type: "BigInt", description: "Epoch number.", resolve: (r) => r.epoch }),
     root: f.field({
       type: "Bytes32",
-      description: "Merkle root over (account, cumulativeEarned) leaves.",
+      description:
+        "Merkle root over settlement leaves (kind, account, agentId, cumulativeAmount, cumulativeVoteEligible); schema/settlement-leaf.md.",
       resolve: (r) => r.root,
     }),
     totalCumulative: f.field({
@@ -135,8 +186,15 @@ SettlementRootRef.implement({
     }),
     dataHash: f.field({
       type: "Bytes32",
-      description: "Hash of the published receipts behind the root.",
+      description:
+        "Merkle root of the epoch's receipt digests (a receipt's inclusion can be proven).",
       resolve: (r) => r.dataHash,
+    }),
+    redeemedAtProposal: f.field({
+      type: "TokenAmount",
+      description:
+        "Σ redeemed when it was posted: the next root may exceed this root's total by at most what was redeemed since.",
+      resolve: (r) => r.redeemedAtProposal,
     }),
     dataURI: f.exposeString("dataURI", { description: "Where those receipts are published." }),
     liveAt: f.field({
@@ -146,8 +204,33 @@ SettlementRootRef.implement({
     }),
     status: f.field({
       type: RootStatus,
-      description: "Proposed, Live or Vetoed.",
+      description: "Proposed, Challenged, Live or Vetoed.",
       resolve: (r) => r.status,
+    }),
+    challenger: f.field({
+      type: "Address",
+      nullable: true,
+      description:
+        "Who challenged it: the open challenge's challenger, or the one whose challenge vetoed it (null: none, or the challenge was rejected).",
+      resolve: (r) => r.challenger,
+    }),
+    challengeBond: f.field({
+      type: "TokenAmount",
+      nullable: true,
+      description: "The open challenge's bond.",
+      resolve: (r) => r.challengeBond,
+    }),
+    challenges: f.field({
+      type: [RootChallenge],
+      description: "Every challenge it drew, oldest first.",
+      resolve: (r, _, ctx) =>
+        r.challengeCount === 0
+          ? []
+          : ctx.reader.db
+              .select()
+              .from(t.rootChallenge)
+              .where(eq(t.rootChallenge.epoch, r.epoch))
+              .orderBy(asc(t.rootChallenge.blockNumber), asc(t.rootChallenge.logIndex)),
     }),
     vetoer: f.field({
       type: "Address",
@@ -192,6 +275,69 @@ builder.queryFields((f) => ({
 }));
 
 builder.mutationFields((f) => ({
+  prepareChallengeRoot: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Freeze a pending settlement root with the challenge bond (approval first if needed) until the guardian or governance resolves it.",
+    args: {
+      epoch: f.arg({ type: "BigInt", required: true, description: "The pending root's epoch." }),
+      reason: f.arg.string({
+        required: true,
+        description: "Why (free text or a URI to evidence).",
+        validate: { maxLength: 2000 },
+      }),
+    },
+    resolve: async (_, args, ctx) => {
+      const root = await one(
+        ctx.reader.db.select().from(t.settlementRoot).where(eq(t.settlementRoot.epoch, args.epoch)),
+        "SettlementRoot",
+        args.epoch,
+      );
+      if (root.status !== "Proposed")
+        throw new InvalidInputError(
+          `The root of epoch ${args.epoch} is ${root.status}, not Proposed`,
+          "epoch",
+        );
+      const settlement = ctx.chain.address("AttributionSettlement");
+      const params = (await ctx.chain.publicClient
+        .readContract({
+          address: settlement,
+          abi: attributionSettlementAbi,
+          functionName: "params",
+        })
+        .catch((e: unknown) => {
+          throw new ChainUnavailableError(e);
+        })) as { challengeBond: bigint };
+      return action(ctx, [
+        ctx.chain.approvalIfNeeded(viewer(ctx), settlement, params.challengeBond),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: settlement,
+          data: call(attributionSettlementAbi, "challengeRoot", [args.epoch, args.reason]),
+          description: `Challenge the root of epoch ${args.epoch}`,
+        }),
+      ]);
+    },
+  }),
+  prepareMintVotes: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Mint the ContributionVotes your claims recorded (anyone may mint for anyone; claims never mint).",
+    args: {
+      account: f.arg({ type: "Address", description: "Whose votes (yours by default)." }),
+    },
+    resolve: (_, args, ctx) =>
+      action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("AttributionSettlement"),
+          data: call(attributionSettlementAbi, "mintVotes", [args.account ?? viewer(ctx)]),
+          description: `Mint the votes owed to ${args.account ?? viewer(ctx)}`,
+        }),
+      ]),
+  }),
   prepareClaim: f.field({
     type: PreparedAction,
     ...prepareOptions,
@@ -206,6 +352,12 @@ builder.mutationFields((f) => ({
         type: "TokenAmount",
         required: true,
         description: "The leaf's cumulative earnings.",
+      }),
+      cumulativeVoteEligible: f.arg({
+        type: "TokenAmount",
+        required: true,
+        description:
+          "The leaf's vote-eligible cumulative earnings (data-contributor and adapter-builder earnings; see schema/settlement-leaf.md).",
       }),
       proof: f.arg({
         type: ["Bytes32"],
@@ -222,6 +374,7 @@ builder.mutationFields((f) => ({
           data: call(attributionSettlementAbi, "claim", [
             args.account ?? viewer(ctx),
             args.cumulativeEarned,
+            args.cumulativeVoteEligible,
             args.proof,
           ]),
           description: `Claim for ${args.account ?? viewer(ctx)}`,
