@@ -126,9 +126,7 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     /// @param token_ The staking token.
     /// @param treasury_ Receives forfeited bonds and the treasury's share of slashes.
     /// @param initialParams Initial governance parameters (bounds as in {setParams}).
-    constructor(address admin, IERC20 token_, address treasury_, Params memory initialParams)
-        EIP712("Tributary", "1")
-    {
+    constructor(address admin, IERC20 token_, address treasury_, Params memory initialParams) EIP712("Tributary", "1") {
         if (admin == address(0) || address(token_) == address(0)) revert StakingZeroAddress();
         _token = token_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -721,8 +719,9 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     /// @inheritdoc IAgentStaking
     function isActive(uint256 agentId) external view returns (bool) {
         Agent storage agent = _agents[agentId];
-        return agent.operator != address(0) && agent.selfBond >= _params.minSelfBond
-            && agent.active.assets >= agent.minStake;
+        return
+            agent.operator != address(0) && agent.selfBond >= _params.minSelfBond
+                && agent.active.assets >= agent.minStake;
     }
 
     /// @inheritdoc IAgentStaking

@@ -278,9 +278,7 @@ contract AgentStakingTest is AgentStakingTestBase {
         _delegate(alice, agentId, 1_000e18);
         _fund(bob, 600e18 + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IAgentStaking.StakingDelegationCapExceeded.selector, agentId, 1_600e18, 1_600e18 + 1
-            )
+            abi.encodeWithSelector(IAgentStaking.StakingDelegationCapExceeded.selector, agentId, 1_600e18, 1_600e18 + 1)
         );
         vm.prank(bob);
         staking.delegate(agentId, 600e18 + 1);

@@ -336,9 +336,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     /// @dev The path the reach target is about: a delegator with stake in the agent starts
     /// unbonding part of it, a dispute opens over the agent, and the arbiter slashes at once (the
     /// self-bond first, then the pools, the unbonding one included).
-    function slashUnbondingStake(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps, uint256 slashBps)
-        external
-    {
+    function slashUnbondingStake(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps, uint256 slashBps) external {
         if (!_stakeAndUnbond(actorSeed, agentSeed, fractionBps)) return;
         (bool opened, uint256 index) = _openFreshDispute(agentSeed);
         if (opened) this.acceptDispute(index, slashBps);
