@@ -119,7 +119,7 @@ for (const mode of MODES) {
       expect(created.__typename).toBe("MutationCreateAgentSuccess");
       expect(created.data.specHash).toBe(specHash(demoSpec));
       expect(created.data.specHash).toBe(s.seed.agentSpecHash);
-      expect(created.data.transaction.transactions[0].to).toBe(
+      expect(created.data.transaction.transactions.at(-1).to).toBe(
         s.deployment.contracts.AgentStaking.address,
       );
       const agent = (await s.gql(`{ agent(agentId: "1") { spec { hash matchesChain json } } }`))
@@ -336,7 +336,7 @@ for (const mode of MODES) {
       const spec = { ...structuredClone(demoSpec), name: "Unstaked" };
       const created = (await gql(CREATE, { spec, min: (1000n * TRIB).toString() }, operator)).data
         .createAgent.data;
-      await s.sendPrepared("operator", created.transaction.transactions[0]);
+      for (const tx of created.transaction.transactions) await s.sendPrepared("operator", tx);
       const before = await spending();
       const outcome = (await invoke("inactive", await voucher(10n * TRIB), question, payer, "2"))
         .data.invokeAgent;
@@ -356,7 +356,7 @@ for (const mode of MODES) {
           generation: { maxTokens: 900, temperature: 0, topP: 1 },
         };
         const created = (await gql(CREATE, { spec, min: "1" }, operator)).data.createAgent.data;
-        await s.sendPrepared("operator", created.transaction.transactions[0]);
+        for (const tx of created.transaction.transactions) await s.sendPrepared("operator", tx);
         const listed = (
           await gql(
             `query($op: Address!) { agents(operator: $op) { nodes { agentId specHash } } }`,

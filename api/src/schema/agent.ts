@@ -183,22 +183,42 @@ const AgentSpecPayload = builder
       }),
       transaction: f.field({
         type: PreparedAction,
-        description: "The AgentStaking transaction for the operator's wallet to send.",
+        description:
+          "The transactions for the operator's wallet to send, in order (a token approval may come first).",
         resolve: (p) => ({ transactions: p.transactions as never }),
       }),
     }),
   });
 
 const composeErrors = [InvalidAgentSpecError, NotFoundError, ChainUnavailableError, ...authErrors];
-/** One AgentStaking call from the operator's wallet, prepared for it to sign. */
+/** The protocol's minimum operator self-bond (AgentStaking.params().minSelfBond). */
+async function minSelfBond(ctx: Context): Promise<bigint> {
+  const params = (await ctx.chain.publicClient
+    .readContract({
+      address: ctx.chain.address("AgentStaking"),
+      abi: agentStakingAbi,
+      functionName: "params",
+    })
+    .catch((e: Error) => {
+      throw new ChainUnavailableError(e.message);
+    })) as { minSelfBond: bigint };
+  return params.minSelfBond;
+}
+
+/**
+ * One AgentStaking call from the operator's wallet, prepared for it to sign, after a token
+ * approval of `pull` (the self-bond registerAgent pulls) when the allowance is short.
+ */
 async function prepareStaking(
   ctx: Context,
   from: Hex,
   functionName: "registerAgent" | "updateAgent",
   args: readonly unknown[],
   description: string,
+  pull = 0n,
 ) {
   const { transactions } = await action(ctx, [
+    pull > 0n ? ctx.chain.approvalIfNeeded(from, ctx.chain.address("AgentStaking"), pull) : null,
     ctx.chain.prepare({
       from,
       to: ctx.chain.address("AgentStaking"),
@@ -218,7 +238,7 @@ builder.mutationFields((f) => ({
   createAgent: f.field({
     type: AgentSpecPayload,
     description:
-      "Checks a spec (JSON Schema, then the chain: adapters exist, are not deprecated and share the base model; Datanets exist), stores it, makes the agent's receipt signer, and prepares `AgentStaking.registerAgent(specHash, metadataURI, minStake)` for the caller's wallet (the operator). SIWE session or an API key with the AGENTS scope. Errors: InvalidAgentSpecError (naming each field), ChainUnavailableError, AuthenticationError, ForbiddenError.",
+      "Checks a spec (JSON Schema, then the chain: adapters exist, are not deprecated and share the base model; Datanets exist), stores it, makes the agent's receipt signer, and prepares `AgentStaking.registerAgent(specHash, metadataURI, minStake, selfBond)` for the caller's wallet (the operator), after the token approval for the self-bond when the allowance is short: send the transactions in order. Once registered, authorize `signer` with `AgentStaking.setAgentSigner` so that its receipts count as dispute evidence. SIWE session or an API key with the AGENTS scope. Errors: InvalidAgentSpecError (naming each field), ChainUnavailableError, AuthenticationError, ForbiddenError.",
     errors: { types: composeErrors },
     authScopes: { scope: "AGENTS" as const },
     args: {
@@ -227,6 +247,11 @@ builder.mutationFields((f) => ({
         type: "TokenAmount",
         required: true,
         description: "Active stake the agent needs to be invocable.",
+      }),
+      selfBond: f.arg({
+        type: "TokenAmount",
+        description:
+          "The operator's self-bond, slashed before any delegator (default: the protocol minimum, `AgentStaking.params().minSelfBond`).",
       }),
       metadataURI: f.arg.string({
         description: "Where its description lives (default: none).",
@@ -238,12 +263,14 @@ builder.mutationFields((f) => ({
       const spec = await ctx.agents.specs.validate(args.spec);
       const specHash = await ctx.agents.specs.store(spec, from);
       const signer = await ctx.agents.vault.forDraft(from, specHash);
+      const selfBond = args.selfBond ?? (await minSelfBond(ctx));
       const transactions = await prepareStaking(
         ctx,
         from,
         "registerAgent",
-        [specHash, args.metadataURI ?? "", args.minStake],
+        [specHash, args.metadataURI ?? "", args.minStake, selfBond],
         `Register agent ${spec.name}`,
+        selfBond,
       );
       return { specHash, signer, spec, transactions };
     },
