@@ -327,10 +327,12 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
   await p.asTimelock("market", "setMaxDuration", [86_400n * 60n]);
 
   // ── Agent staking ──
+  await p.approveAndMint("operator", "staking", E(500));
   const agent = await send<bigint>("operator", "staking", "registerAgent", [
     hash("spec"),
     "ipfs://agent",
     E(1000),
+    E(500),
   ]);
   await send("operator", "staking", "updateAgent", [agent, hash("spec-2"), "ipfs://agent-2"]);
   await send("operator", "staking", "setMinStake", [agent, E(500)]);
@@ -370,6 +372,8 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
       disputeBond: E(50),
       slashCapBps: 2500,
       disputerRewardBps: 500,
+      minSelfBond: E(50),
+      maxDelegationRatio: 20,
     },
   ]);
   await p.asTimelock("staking", "setTreasury", [addr("curator")]);
