@@ -22,6 +22,7 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::kContextTooLong: return "context_too_long";
     case ErrorCode::kDuplicateRequest: return "duplicate_request";
     case ErrorCode::kUnknownRequest: return "unknown_request";
+    case ErrorCode::kTrainingDiverged: return "training_diverged";
     case ErrorCode::kAdapterPoolFull: return "adapter_pool_full";
     case ErrorCode::kAdapterCacheFull: return "adapter_cache_full";
     case ErrorCode::kAdapterInUse: return "adapter_in_use";

@@ -27,6 +27,7 @@ enum class ErrorCode {
   kContextTooLong,
   kDuplicateRequest,
   kUnknownRequest,
+  kTrainingDiverged,  // a training step's loss or gradient is not finite: the run stops
   // Capacity or environment: the same request may succeed later.
   kAdapterPoolFull,
   kAdapterCacheFull,
