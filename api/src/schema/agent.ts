@@ -17,6 +17,7 @@ import { authErrors } from "./errors.ts";
 import { JSONScalar } from "./json.ts";
 import { action, call, PreparedAction } from "./prepare.ts";
 import { AgentRef, DatanetRef, ModelRef } from "./refs.ts";
+import { prepareRegisterAgent } from "./staking.ts";
 
 type AgentRow = typeof t.agent.$inferSelect;
 
@@ -191,34 +192,15 @@ const AgentSpecPayload = builder
   });
 
 const composeErrors = [InvalidAgentSpecError, NotFoundError, ChainUnavailableError, ...authErrors];
-/** The protocol's minimum operator self-bond (AgentStaking.params().minSelfBond). */
-async function minSelfBond(ctx: Context): Promise<bigint> {
-  const params = (await ctx.chain.publicClient
-    .readContract({
-      address: ctx.chain.address("AgentStaking"),
-      abi: agentStakingAbi,
-      functionName: "params",
-    })
-    .catch((e: Error) => {
-      throw new ChainUnavailableError(e.message);
-    })) as { minSelfBond: bigint };
-  return params.minSelfBond;
-}
-
-/**
- * One AgentStaking call from the operator's wallet, prepared for it to sign, after a token
- * approval of `pull` (the self-bond registerAgent pulls) when the allowance is short.
- */
+/** One AgentStaking call from the operator's wallet, prepared for it to sign. */
 async function prepareStaking(
   ctx: Context,
   from: Hex,
   functionName: "registerAgent" | "updateAgent",
   args: readonly unknown[],
   description: string,
-  pull = 0n,
 ) {
   const { transactions } = await action(ctx, [
-    pull > 0n ? ctx.chain.approvalIfNeeded(from, ctx.chain.address("AgentStaking"), pull) : null,
     ctx.chain.prepare({
       from,
       to: ctx.chain.address("AgentStaking"),
@@ -263,14 +245,17 @@ builder.mutationFields((f) => ({
       const spec = await ctx.agents.specs.validate(args.spec);
       const specHash = await ctx.agents.specs.store(spec, from);
       const signer = await ctx.agents.vault.forDraft(from, specHash);
-      const selfBond = args.selfBond ?? (await minSelfBond(ctx));
-      const transactions = await prepareStaking(
+      // The same transactions as prepareRegisterAgent.
+      const { transactions } = await prepareRegisterAgent(
         ctx,
         from,
-        "registerAgent",
-        [specHash, args.metadataURI ?? "", args.minStake, selfBond],
+        {
+          specHash,
+          metadataURI: args.metadataURI ?? "",
+          minStake: args.minStake,
+          selfBond: args.selfBond,
+        },
         `Register agent ${spec.name}`,
-        selfBond,
       );
       return { specHash, signer, spec, transactions };
     },
