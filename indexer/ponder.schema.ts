@@ -404,7 +404,14 @@ export const agent = onchainTable(
     totalActiveShares: t.bigint().notNull(),
     totalUnbondingAssets: t.bigint().notNull(),
     totalUnbondingShares: t.bigint().notNull(),
-    /** Active stake ≥ min stake (what AgentStaking.isActive answers). */
+    /** The operator's bonded self-stake (slashed before any delegator). */
+    selfBond: t.bigint().notNull(),
+    /** Self-bond the operator is withdrawing (still slashable) and when it is released. */
+    selfBondUnbonding: t.bigint().notNull(),
+    selfBondReleaseAt: t.bigint(),
+    /** Version of the live spec hash (1 at registration; see agent_spec_version). */
+    specVersion: t.integer().notNull(),
+    /** Self-bond ≥ the protocol minimum and active stake ≥ min stake (what AgentStaking.isActive answers). */
     active: t.boolean().notNull(),
     openDisputes: t.integer().notNull(),
     delegatorCount: t.integer().notNull(),
@@ -483,6 +490,7 @@ export const disputeStatus = onchainEnum("dispute_status", [
   "Accepted",
   "Rejected",
   "Expired",
+  "Drawn",
 ]);
 
 export const dispute = onchainTable(
@@ -501,13 +509,107 @@ export const dispute = onchainTable(
     slashedUnbonding: t.bigint(),
     disputerReward: t.bigint(),
     treasuryAmount: t.bigint(),
-    /** Bond forfeited (rejected) or returned (expired). */
+    /** Bond forfeited (rejected) or returned (expired or drawn). */
     bondForfeited: t.bigint(),
     bondReturned: t.bigint(),
     resolvedAt: t.bigint(),
+    /** When it opened: it covers withdrawals released after this. */
+    openedAt: t.bigint(),
+    /** The stake it may slash, fixed when it opened (DisputeSnapshot). */
+    selfBondSnapshot: t.bigint(),
+    delegatedSnapshot: t.bigint(),
+    /** What the slash took from the operator's self-bond (bonded + unbonding). */
+    selfBondSlashed: t.bigint(),
+    /** Receipt evidence (openDisputeWithReceipt): the receipt's EIP-712 digest and who signed it. */
+    receiptDigest: t.hex(),
+    receiptSigner: address(t),
+    receiptFault: t.text(),
+    receiptRequestId: t.hex(),
+    receiptIssuedAt: t.bigint(),
     ...stateColumns(t),
   }),
   (table) => ({ byAgent: index().on(table.agentId) }),
+);
+
+/** Every change of an agent's self-bond, in log order. */
+export const selfBondChange = onchainTable(
+  "self_bond_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    agentId: t.bigint().notNull(),
+    /** Added, Unbonding, Withdrawn or Slashed. */
+    kind: t.text().notNull(),
+    amount: t.bigint().notNull(),
+    selfBondAfter: t.bigint().notNull(),
+    unbondingAfter: t.bigint().notNull(),
+    disputeId: t.bigint(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId) }),
+);
+
+/** An agent's receipt signer and whether it is authorized now. */
+export const agentSigner = onchainTable(
+  "agent_signer",
+  (t) => ({
+    agentId: t.bigint().notNull(),
+    signer: address(t).notNull(),
+    authorized: t.boolean().notNull(),
+    /** Unix time of the latest change. */
+    since: t.bigint().notNull(),
+    ...stateColumns(t),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.agentId, table.signer] }),
+    bySigner: index().on(table.signer),
+  }),
+);
+
+/** Every authorization and revocation of an agent's receipt signers (the history receipts are checked against). */
+export const agentSignerChange = onchainTable(
+  "agent_signer_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    agentId: t.bigint().notNull(),
+    signer: address(t).notNull(),
+    authorized: t.boolean().notNull(),
+    since: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ byAgent: index().on(table.agentId) }),
+);
+
+/** The pool's usage-signing keys governance authorized, now. */
+export const poolSigner = onchainTable("pool_signer", (t) => ({
+  signer: address(t).primaryKey(),
+  authorized: t.boolean().notNull(),
+  since: t.bigint().notNull(),
+  ...stateColumns(t),
+}));
+
+export const poolSignerChange = onchainTable(
+  "pool_signer_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    signer: address(t).notNull(),
+    authorized: t.boolean().notNull(),
+    since: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ bySigner: index().on(table.signer) }),
+);
+
+/** An agent's spec hashes: version `version` was live from block `fromBlock`. */
+export const agentSpecVersion = onchainTable(
+  "agent_spec_version",
+  (t) => ({
+    agentId: t.bigint().notNull(),
+    version: t.integer().notNull(),
+    specHash: t.hex().notNull(),
+    fromBlock: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.agentId, table.version] }) }),
 );
 
 export const slash = onchainTable(

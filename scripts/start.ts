@@ -3,7 +3,13 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { publishDemoAgent, seedDemoContent, startApi } from "@tributary/api";
-import { chainFor, deployDevnet, seedDevnet, startAnvil } from "@tributary/contracts";
+import {
+  authorizeDemoAgentSigner,
+  chainFor,
+  deployDevnet,
+  seedDevnet,
+  startAnvil,
+} from "@tributary/contracts";
 import { startIndexer } from "@tributary/indexer/launcher";
 import { startPool } from "@tributary/pool/launcher";
 import pino from "pino";
@@ -120,6 +126,15 @@ try {
     throw new Error(
       `demo agent spec hash ${agent.specHash} is not the one on chain (${seed.agentSpecHash})`,
     );
+  // Its receipts become dispute evidence once the operator authorizes the key on chain.
+  await authorizeDemoAgentSigner({
+    publicClient,
+    rpcUrl: anvil.rpcUrl,
+    chain,
+    deployment,
+    agentId: seed.agentId,
+    signer: agent.signer,
+  });
   log.info(
     { service: "agents", agentId: seed.agentId.toString(), ...agent },
     "demo agent published",

@@ -105,7 +105,10 @@ describe("agents under attack (embedded)", () => {
   async function registerAgent(role: DevnetRole, spec: object, minStake = "0"): Promise<string> {
     const created = (await gql(CREATE, { spec, min: minStake }, await as(role))).createAgent;
     expect(created.__typename, JSON.stringify(created)).toBe("MutationCreateAgentSuccess");
-    const receipt = await sendPrepared(role, created.data.transaction.transactions[0]);
+    // The self-bond's approval may come first: send them all, in order.
+    let receipt: Awaited<ReturnType<typeof sendPrepared>> | undefined;
+    for (const tx of created.data.transaction.transactions) receipt = await sendPrepared(role, tx);
+    if (!receipt) throw new Error("createAgent prepared nothing");
     const [event] = parseEventLogs({
       abi: agentStakingAbi,
       logs: receipt.logs,

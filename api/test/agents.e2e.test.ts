@@ -12,7 +12,7 @@ import {
 import { type DevnetRole, devnetAccount } from "@tributary/contracts";
 import { agentStakingAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { verifyUsageRecord } from "@tributary/pool/usage";
-import { verifyTypedData } from "viem";
+import { type Hex, verifyTypedData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentsStack,
@@ -119,7 +119,7 @@ for (const mode of MODES) {
       expect(created.__typename).toBe("MutationCreateAgentSuccess");
       expect(created.data.specHash).toBe(specHash(demoSpec));
       expect(created.data.specHash).toBe(s.seed.agentSpecHash);
-      expect(created.data.transaction.transactions[0].to).toBe(
+      expect(created.data.transaction.transactions.at(-1).to).toBe(
         s.deployment.contracts.AgentStaking.address,
       );
       const agent = (await s.gql(`{ agent(agentId: "1") { spec { hash matchesChain json } } }`))
@@ -201,6 +201,51 @@ for (const mode of MODES) {
 
       const after = await spending();
       expect(BigInt(after.charged) - BigInt(before?.charged ?? 0)).toBe(BigInt(first.price));
+    });
+
+    it("disputes a call on chain with its stored receipt once the operator authorizes the signer", async () => {
+      const { signer } = first.receipt;
+      const run = async (txs: { to: Hex; data: Hex }[], role: DevnetRole) => {
+        for (const tx of txs) await s.sendPrepared(role, tx);
+      };
+      const authorized = (
+        await gql(
+          `mutation($s: Address!) { prepareSetAgentSigner(agentId: "1", signer: $s) {
+            ... on MutationPrepareSetAgentSignerSuccess { data { transactions { to data } } } } }`,
+          { s: signer },
+          operator,
+        )
+      ).data.prepareSetAgentSigner.data.transactions;
+      await run(authorized, "operator");
+      const prepared = (
+        await gql(
+          `mutation($p: Address!) { prepareOpenDisputeWithReceipt(payer: $p, requestId: "call-1",
+            fault: Overcharge, evidenceURI: "ipfs://why") {
+            ... on MutationPrepareOpenDisputeWithReceiptSuccess { data { transactions { to data } } } } }`,
+          { p: devnetAccount("payer").address },
+          payer,
+        )
+      ).data.prepareOpenDisputeWithReceipt.data.transactions;
+      // The contract checks the lists, the signature and the signer's history: it goes through.
+      await run(prepared, "payer");
+      await s.synced();
+      const agent = (
+        await gql(
+          `{ agent(agentId: "1") { selfBond signers { signer authorized }
+            disputes(status: Open) { nodes { disputeId selfBondSnapshot receipt { signer fault } } } } }`,
+          {},
+        )
+      ).data.agent;
+      expect(agent.signers).toEqual([{ signer, authorized: true }]);
+      expect(BigInt(agent.selfBond)).toBeGreaterThan(0n);
+      const [dispute] = agent.disputes.nodes;
+      expect(dispute.receipt).toEqual({ signer, fault: "Overcharge" });
+      expect(dispute.selfBondSnapshot).toBe(agent.selfBond);
+      // The guardian draws it (no slash, bond back), so the agent takes delegations again.
+      const staking = s.deployment.contracts.AgentStaking.address;
+      await s.sendAs("deployer", staking, agentStakingAbi, "drawDispute", [
+        BigInt(dispute.disputeId),
+      ]);
     });
 
     it("answers a repeated request id from the first call, charged once", async () => {
@@ -336,7 +381,7 @@ for (const mode of MODES) {
       const spec = { ...structuredClone(demoSpec), name: "Unstaked" };
       const created = (await gql(CREATE, { spec, min: (1000n * TRIB).toString() }, operator)).data
         .createAgent.data;
-      await s.sendPrepared("operator", created.transaction.transactions[0]);
+      for (const tx of created.transaction.transactions) await s.sendPrepared("operator", tx);
       const before = await spending();
       const outcome = (await invoke("inactive", await voucher(10n * TRIB), question, payer, "2"))
         .data.invokeAgent;
@@ -356,7 +401,7 @@ for (const mode of MODES) {
           generation: { maxTokens: 900, temperature: 0, topP: 1 },
         };
         const created = (await gql(CREATE, { spec, min: "1" }, operator)).data.createAgent.data;
-        await s.sendPrepared("operator", created.transaction.transactions[0]);
+        for (const tx of created.transaction.transactions) await s.sendPrepared("operator", tx);
         const listed = (
           await gql(
             `query($op: Address!) { agents(operator: $op) { nodes { agentId specHash } } }`,

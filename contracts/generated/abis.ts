@@ -8824,6 +8824,16 @@ export const agentStakingAbi = [
             "name": "disputerRewardBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "minSelfBond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maxDelegationRatio",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
       }
@@ -8910,6 +8920,19 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "MIN_DISPUTE_BOND",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MIN_DISPUTE_WINDOW",
     "inputs": [],
     "outputs": [
@@ -8924,6 +8947,19 @@ export const agentStakingAbi = [
   {
     "type": "function",
     "name": "PARAMETER_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "RECEIPT_TYPEHASH",
     "inputs": [],
     "outputs": [
       {
@@ -8955,6 +8991,24 @@ export const agentStakingAbi = [
   {
     "type": "function",
     "name": "addRewards",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "addSelfBond",
     "inputs": [
       {
         "name": "agentId",
@@ -9070,6 +9124,62 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "drawDispute",
+    "inputs": [
+      {
+        "name": "disputeId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "eip712Domain",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "fields",
+        "type": "bytes1",
+        "internalType": "bytes1"
+      },
+      {
+        "name": "name",
+        "type": "string",
+        "internalType": "string"
+      },
+      {
+        "name": "version",
+        "type": "string",
+        "internalType": "string"
+      },
+      {
+        "name": "chainId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "verifyingContract",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "extensions",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "expireDispute",
     "inputs": [
       {
@@ -9141,6 +9251,21 @@ export const agentStakingAbi = [
             "name": "totalUnbondingShares",
             "type": "uint256",
             "internalType": "uint256"
+          },
+          {
+            "name": "selfBond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "selfBondUnbonding",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "selfBondReleaseAt",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -9172,6 +9297,11 @@ export const agentStakingAbi = [
             "name": "disputer",
             "type": "address",
             "internalType": "address"
+          },
+          {
+            "name": "openedAt",
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "deadline",
@@ -9207,6 +9337,16 @@ export const agentStakingAbi = [
             "name": "evidenceURI",
             "type": "string",
             "internalType": "string"
+          },
+          {
+            "name": "selfBondSnapshot",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "delegatedSnapshot",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }
@@ -9317,12 +9457,199 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "hashReceipt",
+    "inputs": [
+      {
+        "name": "receipt",
+        "type": "tuple",
+        "internalType": "struct IAgentStaking.Receipt",
+        "components": [
+          {
+            "name": "requestId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "agentId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "specHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "price",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "tokensIn",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "tokensOut",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "policyVersion",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "issuedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "adaptersHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "retrievalHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "citationsHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "spansHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "usageDigest",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "isActive",
     "inputs": [
       {
         "name": "agentId",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isAgentSigner",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isAgentSignerAt",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "timestamp",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isPoolSigner",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isPoolSignerAt",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "timestamp",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "outputs": [
@@ -9365,6 +9692,25 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "openDisputeIds",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "openDisputeOf",
     "inputs": [
       {
@@ -9386,6 +9732,237 @@ export const agentStakingAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "openDisputeWithReceipt",
+    "inputs": [
+      {
+        "name": "receipt",
+        "type": "tuple",
+        "internalType": "struct IAgentStaking.Receipt",
+        "components": [
+          {
+            "name": "requestId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "agentId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "specHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "price",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "tokensIn",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "tokensOut",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "policyVersion",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "issuedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "adaptersHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "retrievalHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "citationsHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "spansHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "usageDigest",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      },
+      {
+        "name": "signature",
+        "type": "bytes",
+        "internalType": "bytes"
+      },
+      {
+        "name": "lists",
+        "type": "tuple",
+        "internalType": "struct IAgentStaking.ReceiptLists",
+        "components": [
+          {
+            "name": "adapters",
+            "type": "tuple[]",
+            "internalType": "struct IAgentStaking.ReceiptAdapter[]",
+            "components": [
+              {
+                "name": "adapterId",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "weightPpm",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "owner",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "trainingManifestHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              }
+            ]
+          },
+          {
+            "name": "retrieval",
+            "type": "tuple[]",
+            "internalType": "struct IAgentStaking.ReceiptRetrieval[]",
+            "components": [
+              {
+                "name": "chunkHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "contributionId",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "contributor",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "scorePpm",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "cited",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
+          },
+          {
+            "name": "citations",
+            "type": "tuple[]",
+            "internalType": "struct IAgentStaking.ReceiptCitation[]",
+            "components": [
+              {
+                "name": "chunkHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "contributionId",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "contributor",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "start",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "end",
+                "type": "uint32",
+                "internalType": "uint32"
+              }
+            ]
+          },
+          {
+            "name": "spans",
+            "type": "tuple[]",
+            "internalType": "struct IAgentStaking.ReceiptSpan[]",
+            "components": [
+              {
+                "name": "contributionId",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "contributor",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "start",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "end",
+                "type": "uint32",
+                "internalType": "uint32"
+              }
+            ]
+          }
+        ]
+      },
+      {
+        "name": "fault",
+        "type": "uint8",
+        "internalType": "enum IAgentStaking.ReceiptFault"
+      },
+      {
+        "name": "evidenceURI",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "disputeId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -9419,6 +9996,16 @@ export const agentStakingAbi = [
           },
           {
             "name": "disputerRewardBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "minSelfBond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maxDelegationRatio",
             "type": "uint16",
             "internalType": "uint16"
           }
@@ -9472,6 +10059,102 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "recoverReceiptSigner",
+    "inputs": [
+      {
+        "name": "receipt",
+        "type": "tuple",
+        "internalType": "struct IAgentStaking.Receipt",
+        "components": [
+          {
+            "name": "requestId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "agentId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "specHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "price",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "tokensIn",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "tokensOut",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "policyVersion",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "issuedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "adaptersHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "retrievalHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "citationsHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "spansHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "usageDigest",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      },
+      {
+        "name": "signature",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "registerAgent",
     "inputs": [
       {
@@ -9486,6 +10169,11 @@ export const agentStakingAbi = [
       },
       {
         "name": "minStake",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "selfBond",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -9550,6 +10238,29 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "setAgentSigner",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "authorized",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "setMinStake",
     "inputs": [
       {
@@ -9599,8 +10310,36 @@ export const agentStakingAbi = [
             "name": "disputerRewardBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "minSelfBond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maxDelegationRatio",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setPoolSigner",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "authorized",
+        "type": "bool",
+        "internalType": "bool"
       }
     ],
     "outputs": [],
@@ -9632,6 +10371,49 @@ export const agentStakingAbi = [
         "name": "delegator",
         "type": "address",
         "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "specHashAt",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "blockNumber",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "specHashCount",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "outputs": [
@@ -9732,6 +10514,24 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "unbondSelfBond",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "unbondingCount",
     "inputs": [],
     "outputs": [
@@ -9786,6 +10586,25 @@ export const agentStakingAbi = [
     "stateMutability": "nonpayable"
   },
   {
+    "type": "function",
+    "name": "withdrawSelfBond",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
     "type": "event",
     "name": "AgentRegistered",
     "inputs": [
@@ -9818,6 +10637,68 @@ export const agentStakingAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "AgentSignerSet",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "signer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "authorized",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "since",
+        "type": "uint48",
+        "indexed": false,
+        "internalType": "uint48"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "AgentSpecHashSet",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "specHash",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "version",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromBlock",
+        "type": "uint48",
+        "indexed": false,
+        "internalType": "uint48"
       }
     ],
     "anonymous": false
@@ -9904,7 +10785,7 @@ export const agentStakingAbi = [
   },
   {
     "type": "event",
-    "name": "DisputeBondForfeited",
+    "name": "DisputeDrawn",
     "inputs": [
       {
         "name": "disputeId",
@@ -9919,7 +10800,7 @@ export const agentStakingAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "amount",
+        "name": "bondReturned",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -10028,6 +10909,43 @@ export const agentStakingAbi = [
   },
   {
     "type": "event",
+    "name": "DisputeSnapshot",
+    "inputs": [
+      {
+        "name": "disputeId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "selfBond",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "delegated",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EIP712DomainChanged",
+    "inputs": [],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "MinStakeUpdated",
     "inputs": [
       {
@@ -10110,8 +11028,92 @@ export const agentStakingAbi = [
             "name": "disputerRewardBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "minSelfBond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maxDelegationRatio",
+            "type": "uint16",
+            "internalType": "uint16"
           }
         ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PoolSignerSet",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "authorized",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "since",
+        "type": "uint48",
+        "indexed": false,
+        "internalType": "uint48"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ReceiptDisputeOpened",
+    "inputs": [
+      {
+        "name": "disputeId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "receiptDigest",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "signer",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "fault",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "enum IAgentStaking.ReceiptFault"
+      },
+      {
+        "name": "requestId",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "issuedAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
       }
     ],
     "anonymous": false
@@ -10212,6 +11214,142 @@ export const agentStakingAbi = [
         "type": "address",
         "indexed": true,
         "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SelfBondAdded",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "operator",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "selfBond",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SelfBondSlashed",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "disputeId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromBond",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "fromUnbonding",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "selfBondAfter",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "selfBondUnbondingAfter",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SelfBondUnbonding",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "operator",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "unbonding",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "releaseAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SelfBondWithdrawn",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "operator",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -10418,8 +11556,34 @@ export const agentStakingAbi = [
   },
   {
     "type": "error",
+    "name": "CheckpointUnorderedInsertion",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "InvalidShortString",
+    "inputs": []
+  },
+  {
+    "type": "error",
     "name": "ReentrancyGuardReentrantCall",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SafeCastOverflowedUintDowncast",
+    "inputs": [
+      {
+        "name": "bits",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
   },
   {
     "type": "error",
@@ -10445,6 +11609,27 @@ export const agentStakingAbi = [
         "name": "openDisputes",
         "type": "uint64",
         "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingDelegationCapExceeded",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cap",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "activeAfter",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -10540,6 +11725,22 @@ export const agentStakingAbi = [
   },
   {
     "type": "error",
+    "name": "StakingInsufficientSelfBond",
+    "inputs": [
+      {
+        "name": "have",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "want",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "StakingInsufficientShares",
     "inputs": [
       {
@@ -10549,6 +11750,27 @@ export const agentStakingAbi = [
       },
       {
         "name": "want",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingInvalidDelegationRatio",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "StakingInvalidDisputeBond",
+    "inputs": [
+      {
+        "name": "disputeBond",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -10590,6 +11812,16 @@ export const agentStakingAbi = [
         "internalType": "uint16"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "StakingInvalidMinSelfBond",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "StakingInvalidReceiptSignature",
+    "inputs": []
   },
   {
     "type": "error",
@@ -10636,6 +11868,17 @@ export const agentStakingAbi = [
   },
   {
     "type": "error",
+    "name": "StakingNoSelfBondUnbonding",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "StakingNotDelegator",
     "inputs": [
       {
@@ -10663,6 +11906,81 @@ export const agentStakingAbi = [
         "name": "caller",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingReceiptFromFuture",
+    "inputs": [
+      {
+        "name": "issuedAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingReceiptListMismatch",
+    "inputs": [
+      {
+        "name": "index",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingReceiptSignerNotAuthorized",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "issuedAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingSelfBondTooLow",
+    "inputs": [
+      {
+        "name": "selfBond",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minSelfBond",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingSignerUnchanged",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "authorized",
+        "type": "bool",
+        "internalType": "bool"
       }
     ]
   },
@@ -10749,6 +12067,22 @@ export const agentStakingAbi = [
   },
   {
     "type": "error",
+    "name": "StakingWithdrawalFrozen",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "disputeId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "StakingZeroAddress",
     "inputs": []
   },
@@ -10798,6 +12132,17 @@ export const agentStakingAbi = [
     "type": "error",
     "name": "StakingZeroSpecHash",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "StringTooLong",
+    "inputs": [
+      {
+        "name": "str",
+        "type": "string",
+        "internalType": "string"
+      }
+    ]
   }
 ] as const;
 

@@ -34,6 +34,10 @@ export interface ProtocolParams {
     disputeBond: bigint;
     slashCapBps: number;
     disputerRewardBps: number;
+    /** The operator self-bond an agent needs (slashed before any delegator). */
+    minSelfBond: bigint;
+    /** Delegation cap: an agent's active stake at most this many times its self-bond. */
+    maxDelegationRatio: number;
   };
   settlement: {
     withdrawalDelay: bigint;
@@ -65,6 +69,8 @@ export const DEVNET_PARAMS: ProtocolParams = {
     disputeBond: parseEther("100"),
     slashCapBps: 3000,
     disputerRewardBps: 1000,
+    minSelfBond: parseEther("100"),
+    maxDelegationRatio: 16,
   },
   settlement: {
     withdrawalDelay: 3600n,
@@ -204,6 +210,8 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
       disputeBond: s.disputeBond,
       slashCapBps: s.slashCapBps,
       disputerRewardBps: s.disputerRewardBps,
+      minSelfBond: s.minSelfBond,
+      maxDelegationRatio: s.maxDelegationRatio,
     },
   ]);
   // ContributionVotes' minter is fixed at construction: the settlement, deployed by the very next

@@ -25,4 +25,10 @@ export {
 export { type DevnetDeployOptions, deployDevnet } from "./devnet.ts";
 export { DEVNET_ROLES, type DevnetRole, devnetAccount } from "./devnet-accounts.ts";
 export { PROTOCOL_CONTRACTS, type ProtocolContractName } from "./protocol-contracts.ts";
-export { type SeedAdapter, type SeedModel, type SeedResult, seedDevnet } from "./seed.ts";
+export {
+  authorizeDemoAgentSigner,
+  type SeedAdapter,
+  type SeedModel,
+  type SeedResult,
+  seedDevnet,
+} from "./seed.ts";

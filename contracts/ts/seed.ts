@@ -70,6 +70,9 @@ export interface SeedResult {
 const DEMO_BALANCE = parseEther("100000");
 const CONTRIBUTION_BOND = parseEther("10");
 const AGENT_MIN_STAKE = parseEther("1000");
+/** The demo operator's self-bond: above the devnet minimum, and enough for the 3500 delegated
+ * below under the devnet's 16x delegation cap. */
+const AGENT_SELF_BOND = parseEther("500");
 
 /**
  * Seeds a devnet deployment with demo accounts and balances, two Datanets whose accepted
@@ -207,10 +210,12 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
     readFileSync(path.join(options.demoDir, "agents", "demo-agent.json"), "utf8"),
   );
   const agentSpecHash = canonicalJsonHash(spec);
+  await approve("operator", "AgentStaking", AGENT_SELF_BOND);
   const agentId = await send<bigint>("operator", "AgentStaking", "registerAgent", [
     agentSpecHash,
     "repo:demo/agents/demo-agent.json",
     AGENT_MIN_STAKE,
+    AGENT_SELF_BOND,
   ]);
   await approve("operator", "AgentStaking", AGENT_MIN_STAKE);
   await send("operator", "AgentStaking", "delegate", [agentId, AGENT_MIN_STAKE]);
@@ -236,4 +241,46 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
     agentMinStake: AGENT_MIN_STAKE,
     balances,
   };
+}
+
+/**
+ * Authorizes `signer` (the receipt key the API made for the demo agent) to sign the demo agent's
+ * receipts on chain, from the devnet operator's wallet: receipts signed by it are then valid
+ * dispute evidence (`AgentStaking.openDisputeWithReceipt`). A signer already authorized is left as is.
+ */
+export async function authorizeDemoAgentSigner(options: {
+  publicClient: PublicClient;
+  rpcUrl: string;
+  chain: Chain;
+  deployment: Deployment;
+  agentId: bigint;
+  signer: Address;
+}): Promise<void> {
+  const { publicClient } = options;
+  const address = options.deployment.contracts.AgentStaking.address;
+  const abi: Abi = abiOf("AgentStaking");
+  const authorized = await publicClient.readContract({
+    address,
+    abi,
+    functionName: "isAgentSigner",
+    args: [options.agentId, options.signer],
+  });
+  if (authorized) return;
+  const account: Account = devnetAccount("operator");
+  const wallet = createWalletClient({
+    account,
+    chain: options.chain,
+    transport: http(options.rpcUrl),
+  });
+  const { request } = await publicClient.simulateContract({
+    address,
+    abi,
+    functionName: "setAgentSigner",
+    args: [options.agentId, options.signer, true],
+    account,
+  });
+  const hash = await wallet.writeContract(request);
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success")
+    throw new Error(`AgentStaking.setAgentSigner reverted (${hash})`);
 }

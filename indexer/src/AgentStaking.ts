@@ -1,8 +1,15 @@
 import type { Context } from "ponder:registry";
 import {
   agent,
+  agentSigner,
+  agentSignerChange,
+  agentSpecVersion,
+  contractParam,
   dispute,
+  poolSigner,
+  poolSignerChange,
   rewardAddition,
+  selfBondChange,
   slash,
   stakeDelegation,
   stakePosition,
@@ -18,16 +25,62 @@ import { toAssets } from "./lib/share-math.ts";
 
 type AgentRow = typeof agent.$inferSelect;
 
-/** Pool totals changed by `delta`; `active` follows AgentStaking.isActive. */
+const FAULTS = [
+  "Overcharge",
+  "WrongSpec",
+  "MissingAttribution",
+  "FalseCitation",
+  "UsageMismatch",
+  "Other",
+] as const;
+
+/** The protocol's minimum self-bond, as the last ParamsUpdated set it. */
+async function minSelfBond(context: Context): Promise<bigint> {
+  const row = await context.db.find(contractParam, {
+    contract: "AgentStaking",
+    name: "minSelfBond",
+  });
+  return row ? BigInt(row.value) : 0n;
+}
+
+/** AgentStaking.isActive for a row. */
+const isActive = (row: AgentRow, minimum: bigint) =>
+  row.selfBond >= minimum && row.totalActiveAssets >= row.minStake;
+
+/** Pool totals (or the self-bond) changed by `delta`; `active` follows AgentStaking.isActive. */
 async function updatePools(
   context: Context,
   event: LogMeta,
   agentId: bigint,
   delta: (row: AgentRow) => Partial<AgentRow>,
 ) {
+  const minimum = await minSelfBond(context);
   await context.db.update(agent, { id: agentId }).set((row) => {
     const next = { ...row, ...delta(row) };
-    return { ...delta(row), active: next.totalActiveAssets >= next.minStake, ...touched(event) };
+    return { ...delta(row), active: isActive(next, minimum), ...touched(event) };
+  });
+}
+
+/** Records a self-bond change and the agent's amounts after it. */
+async function selfBondMoved(
+  context: Context,
+  event: LogMeta,
+  agentId: bigint,
+  kind: "Added" | "Unbonding" | "Withdrawn" | "Slashed",
+  amount: bigint,
+  after: { selfBond: bigint; selfBondUnbonding: bigint; selfBondReleaseAt?: bigint },
+  disputeId?: bigint,
+) {
+  await updatePools(context, event, agentId, () => after);
+  await context.db.insert(selfBondChange).values({
+    id: eventId(event),
+    agentId,
+    kind,
+    amount,
+    selfBondAfter: after.selfBond,
+    unbondingAfter: after.selfBondUnbonding,
+    disputeId,
+    ...eventColumns(event),
   });
 }
 
@@ -61,13 +114,136 @@ indexContract("AgentStaking", agentStakingAbi, {
       totalActiveShares: 0n,
       totalUnbondingAssets: 0n,
       totalUnbondingShares: 0n,
-      active: minStake === 0n,
+      // SelfBondAdded follows in the same transaction and sets `active` from the bond.
+      selfBond: 0n,
+      selfBondUnbonding: 0n,
+      specVersion: 1,
+      active: false,
       openDisputes: 0,
       delegatorCount: 0,
       totalRewards: 0n,
       totalSlashed: 0n,
       ...created(event),
     });
+  },
+  AgentSpecHashSet: async ({ event, context }) => {
+    const { agentId, specHash, version, fromBlock } = event.args;
+    await context.db.insert(agentSpecVersion).values({
+      agentId,
+      version: Number(version),
+      specHash,
+      fromBlock: BigInt(fromBlock),
+      ...eventColumns(event),
+    });
+    await context.db
+      .update(agent, { id: agentId })
+      .set({ specVersion: Number(version), ...touched(event) });
+  },
+  SelfBondAdded: async ({ event, context }) => {
+    const { agentId, amount, selfBond } = event.args;
+    const row = await context.db.find(agent, { id: agentId });
+    if (!row) throw new Error(`SelfBondAdded for unknown agent ${agentId}`);
+    await selfBondMoved(context, event, agentId, "Added", amount, {
+      selfBond,
+      selfBondUnbonding: row.selfBondUnbonding,
+    });
+    await addToAccount(context, event, event.args.operator, { staked: amount });
+  },
+  SelfBondUnbonding: async ({ event, context }) => {
+    const { agentId, amount, unbonding: pending, releaseAt } = event.args;
+    const row = await context.db.find(agent, { id: agentId });
+    if (!row) throw new Error(`SelfBondUnbonding for unknown agent ${agentId}`);
+    await selfBondMoved(context, event, agentId, "Unbonding", amount, {
+      selfBond: row.selfBond - amount,
+      selfBondUnbonding: pending,
+      selfBondReleaseAt: releaseAt,
+    });
+  },
+  SelfBondWithdrawn: async ({ event, context }) => {
+    const { agentId, operator, amount } = event.args;
+    const row = await context.db.find(agent, { id: agentId });
+    if (!row) throw new Error(`SelfBondWithdrawn for unknown agent ${agentId}`);
+    await selfBondMoved(context, event, agentId, "Withdrawn", amount, {
+      selfBond: row.selfBond,
+      selfBondUnbonding: 0n,
+    });
+    await addToAccount(context, event, operator, { unstaked: amount });
+  },
+  // Emitted before Slashed and DisputeAccepted.
+  SelfBondSlashed: async ({ event, context }) => {
+    const { agentId, disputeId, fromBond, fromUnbonding, selfBondAfter, selfBondUnbondingAfter } =
+      event.args;
+    const row = await context.db.find(agent, { id: agentId });
+    if (!row) throw new Error(`SelfBondSlashed for unknown agent ${agentId}`);
+    const amount = fromBond + fromUnbonding;
+    await selfBondMoved(
+      context,
+      event,
+      agentId,
+      "Slashed",
+      amount,
+      { selfBond: selfBondAfter, selfBondUnbonding: selfBondUnbondingAfter },
+      disputeId,
+    );
+    await context.db
+      .update(agent, { id: agentId })
+      .set((r) => ({ totalSlashed: r.totalSlashed + amount, ...touched(event) }));
+    await context.db
+      .update(dispute, { id: disputeId })
+      .set({ selfBondSlashed: amount, ...touched(event) });
+    await addToAccount(context, event, row.operator, { slashed: amount });
+  },
+  AgentSignerSet: async ({ event, context }) => {
+    const { agentId, signer, authorized, since } = event.args;
+    await context.db.insert(agentSignerChange).values({
+      id: eventId(event),
+      agentId,
+      signer,
+      authorized,
+      since: BigInt(since),
+      ...eventColumns(event),
+    });
+    await context.db
+      .insert(agentSigner)
+      .values({ agentId, signer, authorized, since: BigInt(since), ...created(event) })
+      .onConflictDoUpdate({ authorized, since: BigInt(since), ...touched(event) });
+  },
+  PoolSignerSet: async ({ event, context }) => {
+    const { signer, authorized, since } = event.args;
+    await context.db.insert(poolSignerChange).values({
+      id: eventId(event),
+      signer,
+      authorized,
+      since: BigInt(since),
+      ...eventColumns(event),
+    });
+    await context.db
+      .insert(poolSigner)
+      .values({ signer, authorized, since: BigInt(since), ...created(event) })
+      .onConflictDoUpdate({ authorized, since: BigInt(since), ...touched(event) });
+  },
+  DisputeSnapshot: async ({ event, context }) => {
+    const { disputeId, selfBond, delegated } = event.args;
+    await context.db.update(dispute, { id: disputeId }).set({
+      selfBondSnapshot: selfBond,
+      delegatedSnapshot: delegated,
+      ...touched(event),
+    });
+  },
+  ReceiptDisputeOpened: async ({ event, context }) => {
+    const { disputeId, receiptDigest, signer, fault, requestId, issuedAt } = event.args;
+    await context.db.update(dispute, { id: disputeId }).set({
+      receiptDigest,
+      receiptSigner: signer,
+      receiptFault: FAULTS[fault] ?? String(fault),
+      receiptRequestId: requestId,
+      receiptIssuedAt: issuedAt,
+      ...touched(event),
+    });
+  },
+  DisputeDrawn: async ({ event, context }) => {
+    const { disputeId, agentId, bondReturned } = event.args;
+    await resolveDispute(context, event, disputeId, agentId, { status: "Drawn", bondReturned });
   },
   AgentUpdated: async ({ event, context }) => {
     const { agentId, specHash, metadataURI } = event.args;
@@ -179,6 +355,7 @@ indexContract("AgentStaking", agentStakingAbi, {
       evidenceHash,
       evidenceURI,
       status: "Open",
+      openedAt: event.block.timestamp,
       ...created(event),
     });
     await context.db
@@ -276,6 +453,15 @@ indexContract("AgentStaking", agentStakingAbi, {
   ParamsUpdated: async ({ event, context }) => {
     for (const [name, value] of Object.entries(event.args.params)) {
       await setParam(context, event, "AgentStaking", name, value);
+    }
+    // A new minimum self-bond can change which agents are active.
+    const minimum = event.args.params.minSelfBond;
+    const agents = await context.db.sql.select().from(agent);
+    for (const row of agents) {
+      if (isActive(row, minimum) === row.active) continue;
+      await context.db
+        .update(agent, { id: row.id })
+        .set({ active: isActive(row, minimum), ...touched(event) });
     }
   },
   TreasuryUpdated: async ({ event, context }) => {

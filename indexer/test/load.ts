@@ -129,11 +129,6 @@ export async function generateLoad(
       1,
       parseEther("1"),
     ]),
-    call("operator", c.AgentStaking.address, agentStakingAbi as Abi, "registerAgent", [
-      keccak256(toHex("load-agent")),
-      "ipfs://load-agent",
-      0n,
-    ]),
   ];
   for (const role of ACTORS) {
     setup.push(
@@ -150,6 +145,16 @@ export async function generateLoad(
       setup.push(call(role, token, tributaryTokenAbi as Abi, "approve", [spender, maxUint256]));
     }
   }
+  // After the approvals: registerAgent pulls the operator's self-bond (large enough for every
+  // round's delegations under the delegation cap).
+  setup.push(
+    call("operator", c.AgentStaking.address, agentStakingAbi as Abi, "registerAgent", [
+      keccak256(toHex("load-agent")),
+      "ipfs://load-agent",
+      0n,
+      parseEther("1000000"),
+    ]),
+  );
   let blocks = await sendCalls(chain, setup, perBlock);
   const datanetId = await chain.publicClient.readContract({
     address: c.DatanetRegistry.address,

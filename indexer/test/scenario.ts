@@ -24,6 +24,7 @@ import {
   parseEther,
   stringToHex,
 } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { devnetAccount } from "./accounts.ts";
 import type { TestChain } from "./chain.ts";
 
@@ -349,10 +350,12 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
   await p.asTimelock("market", "setMaxDuration", [86_400n * 60n]);
 
   // ── Agent staking ──
+  await p.approveAndMint("operator", "staking", E(500));
   const agent = await send<bigint>("operator", "staking", "registerAgent", [
     hash("spec"),
     "ipfs://agent",
     E(1000),
+    E(500),
   ]);
   await send("operator", "staking", "updateAgent", [agent, hash("spec-2"), "ipfs://agent-2"]);
   await send("operator", "staking", "setMinStake", [agent, E(500)]);
@@ -382,9 +385,75 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
     hash("evidence-3"),
     "ipfs://ev3",
   ]);
+  // Receipt signers (with a rotation), a receipt dispute that ends in a draw, self-bond moves
+  // and a pool signer.
+  const receiptKey = privateKeyToAccount(keccak256(stringToHex("scenario-receipt-signer")));
+  await send("builder", "staking", "setAgentSigner", [agent, receiptKey.address, true]);
+  await send("builder", "staking", "setAgentSigner", [agent, addr("curator"), true]);
+  await send("builder", "staking", "setAgentSigner", [agent, addr("curator"), false]);
+  // Every empty list hashes alike: abi.encode of a dynamic array of length 0.
+  const emptyList = keccak256(`0x${"20".padStart(64, "0")}${"0".repeat(64)}` as Hex);
+  const receipt = {
+    requestId: hash("scenario-request"),
+    agentId: agent,
+    specHash: hash("spec-2"),
+    payer,
+    price: E(1),
+    tokensIn: 10,
+    tokensOut: 5,
+    policyVersion: 1,
+    issuedAt: await p.now(),
+    adaptersHash: emptyList,
+    retrievalHash: emptyList,
+    citationsHash: emptyList,
+    spansHash: emptyList,
+    usageDigest: hash("usage"),
+  };
+  const receiptSignature = await receiptKey.signTypedData({
+    domain: {
+      name: "Tributary",
+      version: "1",
+      chainId: chain.anvil.chainId,
+      verifyingContract: p.at.staking[0],
+    },
+    types: {
+      Receipt: [
+        { name: "requestId", type: "bytes32" },
+        { name: "agentId", type: "uint256" },
+        { name: "specHash", type: "bytes32" },
+        { name: "payer", type: "address" },
+        { name: "price", type: "uint256" },
+        { name: "tokensIn", type: "uint32" },
+        { name: "tokensOut", type: "uint32" },
+        { name: "policyVersion", type: "uint16" },
+        { name: "issuedAt", type: "uint64" },
+        { name: "adaptersHash", type: "bytes32" },
+        { name: "retrievalHash", type: "bytes32" },
+        { name: "citationsHash", type: "bytes32" },
+        { name: "spansHash", type: "bytes32" },
+        { name: "usageDigest", type: "bytes32" },
+      ],
+    },
+    primaryType: "Receipt",
+    message: receipt,
+  });
+  await p.approveAndMint("contributorB", "staking", E(100));
+  const disputeDrawn = await send<bigint>("contributorB", "staking", "openDisputeWithReceipt", [
+    receipt,
+    receiptSignature,
+    { adapters: [], retrieval: [], citations: [], spans: [] },
+    2,
+    "ipfs://receipt",
+  ]);
+  await send("deployer", "staking", "drawDispute", [disputeDrawn]);
+  await p.approveAndMint("builder", "staking", E(200));
+  await send("builder", "staking", "addSelfBond", [agent, E(200)]);
+  await send("builder", "staking", "unbondSelfBond", [agent, E(50)]);
+  await p.asTimelock("staking", "setPoolSigner", [addr("settler"), true]);
   await p.increaseTime(7201);
   await send("builder", "staking", "expireDispute", [disputeExpired]);
   await send("payer", "staking", "withdraw", [unbondingA]);
+  await send("builder", "staking", "withdrawSelfBond", [agent]);
   await p.asTimelock("staking", "setParams", [
     {
       unbondingDelay: 7200n,
@@ -392,6 +461,8 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
       disputeBond: E(50),
       slashCapBps: 2500,
       disputerRewardBps: 500,
+      minSelfBond: E(50),
+      maxDelegationRatio: 20,
     },
   ]);
   await p.asTimelock("staking", "setTreasury", [addr("curator")]);
@@ -431,8 +502,13 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
         staked: E(2000),
       },
       [addr("contributorA")]: { earned: E(120), claimed: E(120) },
-      [addr("builder")]: { earned: E(80) + E(300), claimed: E(80) },
-      [addr("operator")]: { staked: E(1000) },
+      [addr("builder")]: {
+        earned: E(80) + E(300),
+        claimed: E(80),
+        staked: E(200),
+        unstaked: E(50),
+      },
+      [addr("operator")]: { staked: E(1000) + E(500) },
     },
     ids: {
       datanet,

@@ -17,6 +17,7 @@ import { authErrors } from "./errors.ts";
 import { JSONScalar } from "./json.ts";
 import { action, call, PreparedAction } from "./prepare.ts";
 import { AgentRef, DatanetRef, ModelRef } from "./refs.ts";
+import { prepareRegisterAgent } from "./staking.ts";
 
 type AgentRow = typeof t.agent.$inferSelect;
 
@@ -183,7 +184,8 @@ const AgentSpecPayload = builder
       }),
       transaction: f.field({
         type: PreparedAction,
-        description: "The AgentStaking transaction for the operator's wallet to send.",
+        description:
+          "The transactions for the operator's wallet to send, in order (a token approval may come first).",
         resolve: (p) => ({ transactions: p.transactions as never }),
       }),
     }),
@@ -218,7 +220,7 @@ builder.mutationFields((f) => ({
   createAgent: f.field({
     type: AgentSpecPayload,
     description:
-      "Checks a spec (JSON Schema, then the chain: adapters exist, are not deprecated and share the base model; Datanets exist), stores it, makes the agent's receipt signer, and prepares `AgentStaking.registerAgent(specHash, metadataURI, minStake)` for the caller's wallet (the operator). SIWE session or an API key with the AGENTS scope. Errors: InvalidAgentSpecError (naming each field), ChainUnavailableError, AuthenticationError, ForbiddenError.",
+      "Checks a spec (JSON Schema, then the chain: adapters exist, are not deprecated and share the base model; Datanets exist), stores it, makes the agent's receipt signer, and prepares `AgentStaking.registerAgent(specHash, metadataURI, minStake, selfBond)` for the caller's wallet (the operator), after the token approval for the self-bond when the allowance is short: send the transactions in order. Once registered, authorize `signer` with `AgentStaking.setAgentSigner` so that its receipts count as dispute evidence. SIWE session or an API key with the AGENTS scope. Errors: InvalidAgentSpecError (naming each field), ChainUnavailableError, AuthenticationError, ForbiddenError.",
     errors: { types: composeErrors },
     authScopes: { scope: "AGENTS" as const },
     args: {
@@ -227,6 +229,11 @@ builder.mutationFields((f) => ({
         type: "TokenAmount",
         required: true,
         description: "Active stake the agent needs to be invocable.",
+      }),
+      selfBond: f.arg({
+        type: "TokenAmount",
+        description:
+          "The operator's self-bond, slashed before any delegator (default: the protocol minimum, `AgentStaking.params().minSelfBond`).",
       }),
       metadataURI: f.arg.string({
         description: "Where its description lives (default: none).",
@@ -238,11 +245,16 @@ builder.mutationFields((f) => ({
       const spec = await ctx.agents.specs.validate(args.spec);
       const specHash = await ctx.agents.specs.store(spec, from);
       const signer = await ctx.agents.vault.forDraft(from, specHash);
-      const transactions = await prepareStaking(
+      // The same transactions as prepareRegisterAgent.
+      const { transactions } = await prepareRegisterAgent(
         ctx,
         from,
-        "registerAgent",
-        [specHash, args.metadataURI ?? "", args.minStake],
+        {
+          specHash,
+          metadataURI: args.metadataURI ?? "",
+          minStake: args.minStake,
+          selfBond: args.selfBond,
+        },
         `Register agent ${spec.name}`,
       );
       return { specHash, signer, spec, transactions };

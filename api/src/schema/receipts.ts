@@ -123,7 +123,7 @@ builder.objectFields(AgentRef, (f) => ({
 }));
 
 /** A finished call the viewer may see (its payer or the agent's operator), else null. */
-async function visibleCall(ctx: Context, payer: Address, requestId: string) {
+export async function visibleCall(ctx: Context, payer: Address, requestId: string) {
   const viewer = viewerAddress(ctx);
   const row = await ctx.agents.ledger.get(payer, requestId);
   if (row?.status !== "DONE") return null;

@@ -1,9 +1,11 @@
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
 import { agentStakingAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
+import type { Address, Hex } from "viem";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { ChainUnavailableError } from "../errors.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
 import { DisputeStatus } from "./dispute.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
@@ -49,6 +51,48 @@ export const StakePosition = builder
         description: "Time of the last change.",
         resolve: (p) => p.timestamp,
       }),
+    }),
+  });
+
+const AgentSigner = builder
+  .objectRef<{ signer: string; authorized: boolean; since: bigint }>("AgentSigner")
+  .implement({
+    description:
+      "A receipt signer of an agent and its state (AgentStaking.setAgentSigner): a receipt is dispute evidence when its signer was authorized at the receipt's time.",
+    fields: (f) => ({
+      signer: f.field({
+        type: "Address",
+        description: "The key.",
+        resolve: (r) => r.signer as Address,
+      }),
+      authorized: f.exposeBoolean("authorized", {
+        description: "Authorized (true) or revoked (false) from `since`.",
+      }),
+      since: f.field({
+        type: "DateTime",
+        description: "When this state began.",
+        resolve: (r) => r.since,
+      }),
+    }),
+  });
+
+const SpecVersion = builder
+  .objectRef<typeof t.agentSpecVersion.$inferSelect>("AgentSpecVersion")
+  .implement({
+    description: "One of an agent's spec hashes and the block from which it was live.",
+    fields: (f) => ({
+      version: f.exposeInt("version", { description: "1 for the registration's spec." }),
+      specHash: f.field({
+        type: "Bytes32",
+        description: "The spec's canonical hash.",
+        resolve: (v) => v.specHash as Hex,
+      }),
+      fromBlock: f.field({
+        type: "BigInt",
+        description: "Live from this block (AgentStaking.specHashAt).",
+        resolve: (v) => v.fromBlock,
+      }),
+      at: f.field({ type: "DateTime", description: "Block time.", resolve: (v) => v.timestamp }),
     }),
   });
 
@@ -152,7 +196,64 @@ AgentRef.implement({
       description: "Active stake needed to be active.",
       resolve: (a) => a.minStake,
     }),
-    active: f.exposeBoolean("active", { description: "Active stake ≥ minimum." }),
+    active: f.exposeBoolean("active", {
+      description: "Self-bond ≥ the protocol minimum and active stake ≥ its minimum.",
+    }),
+    selfBond: f.field({
+      type: "TokenAmount",
+      description: "The operator's bonded self-stake, slashed before any delegator.",
+      resolve: (a) => a.selfBond,
+    }),
+    selfBondUnbonding: f.field({
+      type: "TokenAmount",
+      description: "Self-bond being withdrawn (still slashable).",
+      resolve: (a) => a.selfBondUnbonding,
+    }),
+    selfBondReleaseAt: f.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the unbonding self-bond can be withdrawn.",
+      resolve: (a) => (a.selfBondUnbonding > 0n ? (a.selfBondReleaseAt ?? null) : null),
+    }),
+    signers: f.field({
+      type: [AgentSigner],
+      description: "Its receipt signers, authorized and revoked, with the state of each now.",
+      args: { authorizedOnly: f.arg.boolean({ description: "Only those authorized now." }) },
+      resolve: (a, args, ctx) =>
+        ctx.reader.db
+          .select()
+          .from(t.agentSigner)
+          .where(
+            and(
+              eq(t.agentSigner.agentId, a.id),
+              args.authorizedOnly ? eq(t.agentSigner.authorized, true) : undefined,
+            ),
+          )
+          .orderBy(asc(t.agentSigner.since))
+          .limit(100),
+    }),
+    signerHistory: f.field({
+      type: [AgentSigner],
+      description: "Every authorization and revocation of its signers, oldest first.",
+      resolve: (a, _, ctx) =>
+        ctx.reader.db
+          .select()
+          .from(t.agentSignerChange)
+          .where(eq(t.agentSignerChange.agentId, a.id))
+          .orderBy(asc(t.agentSignerChange.blockNumber), asc(t.agentSignerChange.logIndex))
+          .limit(500),
+    }),
+    specVersions: f.field({
+      type: [SpecVersion],
+      description: "Its spec hashes, oldest first: which spec was live at a block.",
+      resolve: (a, _, ctx) =>
+        ctx.reader.db
+          .select()
+          .from(t.agentSpecVersion)
+          .where(eq(t.agentSpecVersion.agentId, a.id))
+          .orderBy(asc(t.agentSpecVersion.version))
+          .limit(500),
+    }),
     totalActiveAssets: f.field({
       type: "TokenAmount",
       description: "Active stake.",
@@ -294,7 +395,198 @@ builder.queryFields((f) => ({
   }),
 }));
 
+/** The protocol's minimum operator self-bond (AgentStaking.params().minSelfBond). */
+export async function minSelfBond(ctx: Context): Promise<bigint> {
+  const params = (await ctx.chain.publicClient
+    .readContract({
+      address: ctx.chain.address("AgentStaking"),
+      abi: agentStakingAbi,
+      functionName: "params",
+    })
+    .catch((e: unknown) => {
+      throw new ChainUnavailableError(e);
+    })) as { minSelfBond: bigint };
+  return params.minSelfBond;
+}
+
+/**
+ * `AgentStaking.registerAgent(specHash, metadataURI, minStake, selfBond)` from `from`, after the
+ * self-bond's token approval when the allowance is short (`selfBond` defaults to the protocol
+ * minimum). What `prepareRegisterAgent` and the agents service's `createAgent` return.
+ */
+export async function prepareRegisterAgent(
+  ctx: Context,
+  from: Address,
+  args: { specHash: Hex; metadataURI: string; minStake: bigint; selfBond?: bigint | null },
+  description: string,
+) {
+  const staking = ctx.chain.address("AgentStaking");
+  const selfBond = args.selfBond ?? (await minSelfBond(ctx));
+  return action(ctx, [
+    ctx.chain.approvalIfNeeded(from, staking, selfBond),
+    ctx.chain.prepare({
+      from,
+      to: staking,
+      data: call(agentStakingAbi, "registerAgent", [
+        args.specHash,
+        args.metadataURI,
+        args.minStake,
+        selfBond,
+      ]),
+      description,
+    }),
+  ]);
+}
+
+/** The agent, which must exist and be operated by the caller. */
+async function operated(ctx: Context, agentId: bigint) {
+  const row = await one(
+    ctx.reader.db.select().from(t.agent).where(eq(t.agent.id, agentId)),
+    "Agent",
+    agentId,
+  );
+  if (row.operator.toLowerCase() !== viewer(ctx).toLowerCase())
+    throw new ForbiddenError("Only the agent's operator can do this");
+  return row;
+}
+
+/** One AgentStaking call by the agent's operator. */
+const operatorCall = async (
+  ctx: Context,
+  agentId: bigint,
+  functionName: string,
+  args: readonly unknown[],
+  description: string,
+  pull = 0n,
+) => {
+  await operated(ctx, agentId);
+  const staking = ctx.chain.address("AgentStaking");
+  return action(ctx, [
+    pull > 0n ? ctx.chain.approvalIfNeeded(viewer(ctx), staking, pull) : null,
+    ctx.chain.prepare({
+      from: viewer(ctx),
+      to: staking,
+      data: call(agentStakingAbi, functionName, args),
+      description,
+    }),
+  ]);
+};
+
 builder.mutationFields((f) => ({
+  prepareRegisterAgent: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Register an agent for a spec hash the caller stored (or any canonical spec hash): `AgentStaking.registerAgent(specHash, metadataURI, minStake, selfBond)` with the self-bond's approval first if needed. `createAgent` checks and stores a spec and returns the same transactions.",
+    args: {
+      specHash: f.arg({
+        type: "Bytes32",
+        required: true,
+        description: "The spec's canonical hash.",
+      }),
+      minStake: f.arg({
+        type: "TokenAmount",
+        required: true,
+        description: "Active stake the agent needs to be invocable.",
+      }),
+      selfBond: f.arg({
+        type: "TokenAmount",
+        description:
+          "The operator's self-bond (default and minimum: `AgentStaking.params().minSelfBond`).",
+      }),
+      metadataURI: f.arg.string({
+        description: "Where its description lives (default: none).",
+        validate: { maxLength: 2000 },
+      }),
+    },
+    resolve: (_, args, ctx) =>
+      prepareRegisterAgent(
+        ctx,
+        viewer(ctx),
+        {
+          specHash: args.specHash as Hex,
+          metadataURI: args.metadataURI ?? "",
+          minStake: args.minStake,
+          selfBond: args.selfBond,
+        },
+        `Register an agent for spec ${args.specHash}`,
+      ),
+  }),
+  prepareSetAgentSigner: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Authorize (or revoke) a key to sign an agent's receipts from now on (`AgentStaking.setAgentSigner`); rotate by authorizing the new key and revoking the old. Operator only. Errors: NotFoundError; ForbiddenError when the caller is not the operator.",
+    args: {
+      agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }),
+      signer: f.arg({ type: "Address", required: true, description: "The key." }),
+      authorized: f.arg.boolean({
+        description: "Authorize (default) or revoke.",
+      }),
+    },
+    resolve: (_, args, ctx) => {
+      const authorized = args.authorized ?? true;
+      return operatorCall(
+        ctx,
+        args.agentId,
+        "setAgentSigner",
+        [args.agentId, args.signer, authorized],
+        `${authorized ? "Authorize" : "Revoke"} ${args.signer} for agent ${args.agentId}`,
+      );
+    },
+  }),
+  prepareAddSelfBond: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Add to an agent's self-bond (approval first if needed). Operator only. Errors: NotFoundError, ForbiddenError.",
+    args: {
+      agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }),
+      amount: f.arg({ type: "TokenAmount", required: true, description: "Tokens to bond." }),
+    },
+    resolve: (_, args, ctx) =>
+      operatorCall(
+        ctx,
+        args.agentId,
+        "addSelfBond",
+        [args.agentId, args.amount],
+        `Bond ${args.amount} to agent ${args.agentId}`,
+        args.amount,
+      ),
+  }),
+  prepareUnbondSelfBond: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Start withdrawing part of an agent's self-bond (slashable until released; the agent is inactive below the minimum). Operator only.",
+    args: {
+      agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }),
+      amount: f.arg({ type: "TokenAmount", required: true, description: "Tokens to unbond." }),
+    },
+    resolve: (_, args, ctx) =>
+      operatorCall(
+        ctx,
+        args.agentId,
+        "unbondSelfBond",
+        [args.agentId, args.amount],
+        `Unbond ${args.amount} of agent ${args.agentId}'s self-bond`,
+      ),
+  }),
+  prepareWithdrawSelfBond: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Withdraw an agent's released unbonding self-bond (refused on chain while a dispute that covers it is open). Operator only.",
+    args: { agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }) },
+    resolve: (_, args, ctx) =>
+      operatorCall(
+        ctx,
+        args.agentId,
+        "withdrawSelfBond",
+        [args.agentId],
+        `Withdraw agent ${args.agentId}'s unbonding self-bond`,
+      ),
+  }),
   prepareDelegate: f.field({
     type: PreparedAction,
     ...prepareOptions,

@@ -4,10 +4,13 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IAgentStaking
-/// @notice Agents (an operator and the hash of an agent spec) backed by delegated stake held as
-/// shares, with an unbonding delay during which stake stays slashable, bonded disputes that an
-/// arbiter accepts (slash) or rejects within a dispute window (a dispute left to expire forfeits
-/// its bond like a rejected one), and a slash cap per dispute.
+/// @notice Agents (an operator, its self-bond and the hash of an agent spec) backed by delegated
+/// stake held as shares, with an unbonding delay during which stake stays slashable, bonded
+/// disputes (plain, or with a signed receipt as evidence) that an arbiter accepts (slash, the
+/// operator's bond first), rejects or draws within a dispute window (a dispute left to expire
+/// returns its bond), a slash cap applied to a stake snapshot taken when the dispute opened, the
+/// agents' receipt signers and the pool's usage signers with their history, and each agent's spec
+/// hash history.
 /// @dev Every state change emits an event carrying enough data to rebuild all balances, shares
 /// and pool totals from logs alone (see docs/AgentStaking.md, "Rebuilding state from events").
 interface IAgentStaking {
@@ -17,18 +20,29 @@ interface IAgentStaking {
     /// @param unbondingDelay Seconds between {unbond} and the earliest {withdraw} of the entry; at
     /// least `disputeWindow`, so stake cannot exit faster than a dispute can be resolved.
     /// @param disputeWindow Seconds the arbiter has to accept or reject a dispute.
-    /// @param disputeBond Tokens a disputer escrows when opening a dispute.
-    /// @param slashCapBps Largest share of an agent's total stake one dispute may slash (bps).
-    /// @param disputerRewardBps Share of a slash paid to the disputer (bps); the rest goes to the treasury.
+    /// @param disputeBond Tokens a disputer escrows when opening a dispute (at least `MIN_DISPUTE_BOND`).
+    /// @param slashCapBps Largest share of a dispute's stake snapshot (self-bond + delegated stake)
+    /// one dispute may slash (bps).
+    /// @param disputerRewardBps Share of a slash paid to the disputer (bps), paid only out of what the
+    /// operator's self-bond lost; the rest goes to the treasury.
+    /// @param minSelfBond Self-bond an operator must hold for its agent to be {isActive} (non-zero),
+    /// and the least {registerAgent} accepts.
+    /// @param maxDelegationRatio Delegation cap: {delegate} refuses to raise an agent's active stake
+    /// above `maxDelegationRatio` times its operator's self-bond (at least 1).
     struct Params {
         uint64 unbondingDelay;
         uint64 disputeWindow;
         uint256 disputeBond;
         uint16 slashCapBps;
         uint16 disputerRewardBps;
+        uint256 minSelfBond;
+        uint16 maxDelegationRatio;
     }
 
     /// @notice An agent as returned by {getAgent}. `operator == address(0)` means no such agent.
+    /// @param selfBond The operator's bonded self-stake (slashed before any delegator).
+    /// @param selfBondUnbonding Self-bond the operator is withdrawing (still slashable).
+    /// @param selfBondReleaseAt When `selfBondUnbonding` may be withdrawn.
     struct AgentInfo {
         address operator;
         uint64 openDisputes;
@@ -39,6 +53,9 @@ interface IAgentStaking {
         uint256 totalActiveShares;
         uint256 totalUnbondingAssets;
         uint256 totalUnbondingShares;
+        uint256 selfBond;
+        uint256 selfBondUnbonding;
+        uint64 selfBondReleaseAt;
     }
 
     /// @notice A pending withdrawal: shares of the agent's unbonding pool owned by `delegator`.
@@ -50,21 +67,28 @@ interface IAgentStaking {
         uint256 shares;
     }
 
-    /// @notice Life cycle of a dispute. `None` means no such dispute.
+    /// @notice Life cycle of a dispute. `None` means no such dispute. `Expired`: the arbiter let the
+    /// window pass (the bond is returned); `Drawn`: the arbiter closed it without a slash and
+    /// returned the bond.
     enum DisputeStatus {
         None,
         Open,
         Accepted,
         Rejected,
-        Expired
+        Expired,
+        Drawn
     }
 
     /// @notice A dispute against an agent.
-    /// @param slashBps Basis points slashed (set when accepted).
-    /// @param slashed Tokens slashed from both pools (set when accepted).
+    /// @param openedAt When it was opened: it covers (freezes) unbonding entries released after this.
+    /// @param slashBps Basis points of the snapshot slashed (set when accepted).
+    /// @param slashed Tokens slashed in all, self-bond and pools (set when accepted).
+    /// @param selfBondSnapshot The operator's self-bond (bonded + unbonding) when it was opened.
+    /// @param delegatedSnapshot The agent's delegated stake (active + unbonding pools) when it was opened.
     struct Dispute {
         uint256 agentId;
         address disputer;
+        uint64 openedAt;
         uint64 deadline;
         DisputeStatus status;
         uint16 slashBps;
@@ -72,6 +96,79 @@ interface IAgentStaking {
         uint256 slashed;
         bytes32 evidenceHash;
         string evidenceURI;
+        uint256 selfBondSnapshot;
+        uint256 delegatedSnapshot;
+    }
+
+    /// @notice A call receipt, field for field the EIP-712 `Receipt` type of `schema/receipt.md`
+    /// (domain: name "Tributary", version "1", the chain id, this contract).
+    struct Receipt {
+        bytes32 requestId;
+        uint256 agentId;
+        bytes32 specHash;
+        address payer;
+        uint256 price;
+        uint32 tokensIn;
+        uint32 tokensOut;
+        uint16 policyVersion;
+        uint64 issuedAt;
+        bytes32 adaptersHash;
+        bytes32 retrievalHash;
+        bytes32 citationsHash;
+        bytes32 spansHash;
+        bytes32 usageDigest;
+    }
+
+    /// @notice An ensemble member of a receipt (`adaptersHash` list entry).
+    struct ReceiptAdapter {
+        uint256 adapterId;
+        uint32 weightPpm;
+        address owner;
+        bytes32 trainingManifestHash;
+    }
+
+    /// @notice A retrieved chunk of a receipt (`retrievalHash` list entry).
+    struct ReceiptRetrieval {
+        bytes32 chunkHash;
+        uint256 contributionId;
+        address contributor;
+        uint32 scorePpm;
+        bool cited;
+    }
+
+    /// @notice A checked citation of a receipt (`citationsHash` list entry).
+    struct ReceiptCitation {
+        bytes32 chunkHash;
+        uint256 contributionId;
+        address contributor;
+        uint32 start;
+        uint32 end;
+    }
+
+    /// @notice A verbatim span of a receipt (`spansHash` list entry).
+    struct ReceiptSpan {
+        uint256 contributionId;
+        address contributor;
+        uint32 start;
+        uint32 end;
+    }
+
+    /// @notice The lists behind a receipt's four list hashes, each hashed as `keccak256(abi.encode(list))`.
+    struct ReceiptLists {
+        ReceiptAdapter[] adapters;
+        ReceiptRetrieval[] retrieval;
+        ReceiptCitation[] citations;
+        ReceiptSpan[] spans;
+    }
+
+    /// @notice The fault a receipt dispute claims (the arbiter judges it).
+    enum ReceiptFault {
+        Overcharge,
+        WrongSpec,
+        MissingAttribution,
+        FalseCitation,
+        UsageMismatch,
+        Other
     }
 
     // ───────────────────────────── Errors ─────────────────────────────
@@ -100,8 +197,38 @@ interface IAgentStaking {
     error StakingNotDelegator(uint256 unbondingId, address caller);
     /// @notice The unbonding delay has not elapsed.
     error StakingUnbondingNotReleased(uint256 unbondingId, uint64 releaseAt);
-    /// @notice Withdrawals are frozen while the agent has open disputes.
+    /// @notice Delegations are refused while the agent has open disputes (stake that arrives after a
+    /// dispute opened must not pay for it).
     error StakingAgentUnderDispute(uint256 agentId, uint64 openDisputes);
+    /// @notice The withdrawal is frozen: open dispute `disputeId` covers it (it was not yet
+    /// withdrawable when the dispute opened).
+    error StakingWithdrawalFrozen(uint256 agentId, uint256 disputeId);
+    /// @notice The self-bond is below the protocol minimum.
+    error StakingSelfBondTooLow(uint256 selfBond, uint256 minSelfBond);
+    /// @notice The operator's bonded self-stake is smaller than requested.
+    error StakingInsufficientSelfBond(uint256 have, uint256 want);
+    /// @notice No self-bond is unbonding.
+    error StakingNoSelfBondUnbonding(uint256 agentId);
+    /// @notice The delegation would raise the agent's active stake above its cap
+    /// (`maxDelegationRatio` times the self-bond).
+    error StakingDelegationCapExceeded(uint256 agentId, uint256 cap, uint256 activeAfter);
+    /// @notice The dispute bond is below `MIN_DISPUTE_BOND`.
+    error StakingInvalidDisputeBond(uint256 disputeBond, uint256 min);
+    /// @notice The minimum self-bond must be non-zero.
+    error StakingInvalidMinSelfBond();
+    /// @notice The delegation ratio must be at least 1.
+    error StakingInvalidDelegationRatio();
+    /// @notice The receipt's list `index` (0 adapters, 1 retrieval, 2 citations, 3 spans) does not
+    /// hash to the receipt's hash of it.
+    error StakingReceiptListMismatch(uint8 index);
+    /// @notice The receipt's signature is malformed.
+    error StakingInvalidReceiptSignature();
+    /// @notice The receipt's signer was not authorized for the agent at the receipt's time.
+    error StakingReceiptSignerNotAuthorized(uint256 agentId, address signer, uint64 issuedAt);
+    /// @notice The receipt claims a time after the current block.
+    error StakingReceiptFromFuture(uint64 issuedAt);
+    /// @notice A signer must not be the zero address, and the change must change something.
+    error StakingSignerUnchanged(address signer, bool authorized);
     /// @notice No dispute has this id.
     error StakingUnknownDispute(uint256 disputeId);
     /// @notice The dispute was already resolved or expired.
@@ -201,11 +328,50 @@ interface IAgentStaking {
     );
     /// @notice The arbiter rejected the dispute; the bond went to the treasury.
     event DisputeRejected(uint256 indexed disputeId, uint256 indexed agentId, uint256 bondForfeited);
-    /// @notice The dispute's window passed unresolved. `bondReturned` is always 0: the bond is
-    /// forfeited to the treasury, reported by the {DisputeBondForfeited} event emitted just before.
+    /// @notice The dispute's window passed without a decision; the bond went back to the disputer.
     event DisputeExpired(uint256 indexed disputeId, uint256 indexed agentId, uint256 bondReturned);
-    /// @notice The expired dispute's bond, `amount` tokens (possibly 0), went to the treasury.
-    event DisputeBondForfeited(uint256 indexed disputeId, uint256 indexed agentId, uint256 amount);
+    /// @notice The arbiter closed the dispute as a draw: no slash, the bond back to the disputer.
+    event DisputeDrawn(uint256 indexed disputeId, uint256 indexed agentId, uint256 bondReturned);
+    /// @notice The stake the dispute may slash, fixed when it opened: the operator's self-bond
+    /// (bonded + unbonding) and the delegated stake (active + unbonding pools).
+    event DisputeSnapshot(uint256 indexed disputeId, uint256 indexed agentId, uint256 selfBond, uint256 delegated);
+    /// @notice The dispute's evidence is a receipt (its EIP-712 digest is the dispute's evidence
+    /// hash) signed by `signer`, an authorized signer of the agent at `issuedAt`.
+    event ReceiptDisputeOpened(
+        uint256 indexed disputeId,
+        uint256 indexed agentId,
+        bytes32 indexed receiptDigest,
+        address signer,
+        ReceiptFault fault,
+        bytes32 requestId,
+        uint64 issuedAt
+    );
+    /// @notice The operator bonded `amount` more tokens of self-stake (`selfBond` after).
+    event SelfBondAdded(uint256 indexed agentId, address indexed operator, uint256 amount, uint256 selfBond);
+    /// @notice The operator started withdrawing `amount` of its self-bond; the whole unbonding
+    /// self-bond (`unbonding`) is withdrawable from `releaseAt`.
+    event SelfBondUnbonding(
+        uint256 indexed agentId, address indexed operator, uint256 amount, uint256 unbonding, uint64 releaseAt
+    );
+    /// @notice The operator withdrew `amount` of unbonding self-bond.
+    event SelfBondWithdrawn(uint256 indexed agentId, address indexed operator, uint256 amount);
+    /// @notice A slash took `fromBond` from the self-bond and `fromUnbonding` from the unbonding
+    /// self-bond (what remains of each is given).
+    event SelfBondSlashed(
+        uint256 indexed agentId,
+        uint256 indexed disputeId,
+        uint256 fromBond,
+        uint256 fromUnbonding,
+        uint256 selfBondAfter,
+        uint256 selfBondUnbondingAfter
+    );
+    /// @notice The operator authorized (or revoked) `signer` to sign the agent's receipts, from `since`.
+    event AgentSignerSet(uint256 indexed agentId, address indexed signer, bool authorized, uint48 since);
+    /// @notice Governance authorized (or revoked) `signer` as a pool usage-signing key, from `since`.
+    event PoolSignerSet(address indexed signer, bool authorized, uint48 since);
+    /// @notice The agent's spec hash became `specHash` (its `version`-th, counting from 1) from
+    /// block `fromBlock`.
+    event AgentSpecHashSet(uint256 indexed agentId, bytes32 indexed specHash, uint256 version, uint48 fromBlock);
     /// @notice Governance parameters were set (also emitted by the constructor).
     event ParamsUpdated(Params params);
     /// @notice The treasury changed (also emitted by the constructor, from `address(0)`).
@@ -213,18 +379,40 @@ interface IAgentStaking {
 
     // ───────────────────────────── Agents ─────────────────────────────
 
-    /// @notice Registers an agent operated by the caller.
-    /// Emits an {AgentRegistered} event.
+    /// @notice Registers an agent operated by the caller, pulling `selfBond` tokens from it as the
+    /// operator's self-bond.
+    /// Emits an {AgentRegistered}, an {AgentSpecHashSet} and a {SelfBondAdded} event.
     /// @param specHash Canonical hash of the agent spec (non-zero).
     /// @param metadataURI Where the spec and metadata can be fetched.
     /// @param minStake Active stake the agent needs to be {isActive}.
+    /// @param selfBond The operator's self-bond, at least `params().minSelfBond`.
     /// @return agentId The new agent's id (counter starting at 1).
-    function registerAgent(bytes32 specHash, string calldata metadataURI, uint256 minStake)
+    function registerAgent(bytes32 specHash, string calldata metadataURI, uint256 minStake, uint256 selfBond)
         external
         returns (uint256 agentId);
 
+    /// @notice Adds `amount` tokens to the agent's self-bond. Operator only.
+    /// Emits a {SelfBondAdded} event.
+    function addSelfBond(uint256 agentId, uint256 amount) external;
+
+    /// @notice Moves `amount` of the self-bond into the operator's unbonding self-bond (still
+    /// slashable), withdrawable one unbonding delay from now (the whole unbonding amount). Operator only.
+    /// Emits a {SelfBondUnbonding} event.
+    function unbondSelfBond(uint256 agentId, uint256 amount) external;
+
+    /// @notice Pays the unbonding self-bond to the operator once released and not frozen by a
+    /// dispute that covers it. Operator only.
+    /// Emits a {SelfBondWithdrawn} event.
+    /// @return amount Tokens paid.
+    function withdrawSelfBond(uint256 agentId) external returns (uint256 amount);
+
+    /// @notice Authorizes (or revokes) `signer` to sign the agent's receipts from now on; the
+    /// history stays readable ({isAgentSignerAt}). Operator only.
+    /// Emits an {AgentSignerSet} event.
+    function setAgentSigner(uint256 agentId, address signer, bool authorized) external;
+
     /// @notice Replaces the agent's spec hash and metadata URI. Operator only.
-    /// Emits an {AgentUpdated} event.
+    /// Emits an {AgentUpdated} and an {AgentSpecHashSet} event.
     function updateAgent(uint256 agentId, bytes32 specHash, string calldata metadataURI) external;
 
     /// @notice Sets the agent's minimum active stake. Operator only.
@@ -270,18 +458,37 @@ interface IAgentStaking {
         external
         returns (uint256 disputeId);
 
-    /// @notice Upholds the dispute: slashes `slashBps` of the agent's active and unbonding pools,
-    /// pays the disputer their reward and their bond back, and the rest of the slash to the treasury.
-    /// Emits a {Slashed} and a {DisputeAccepted} event.
+    /// @notice Opens a dispute whose evidence is a receipt of the agent: the receipt must be signed
+    /// by a signer authorized for `receipt.agentId` at `receipt.issuedAt`, and `lists` must hash to
+    /// the receipt's four list hashes. The receipt's EIP-712 digest is the evidence hash (one
+    /// dispute per receipt). Same bond and rules as {openDispute}.
+    /// Emits a {DisputeOpened}, a {DisputeSnapshot} and a {ReceiptDisputeOpened} event.
+    function openDisputeWithReceipt(
+        Receipt calldata receipt,
+        bytes calldata signature,
+        ReceiptLists calldata lists,
+        ReceiptFault fault,
+        string calldata evidenceURI
+    ) external returns (uint256 disputeId);
+
+    /// @notice Upholds the dispute: slashes `slashBps` of the dispute's stake snapshot, the
+    /// operator's self-bond first and only the rest from the delegators' pools (pro rata), pays the
+    /// disputer their bond back and a reward taken from the self-bond's loss only, and the rest
+    /// of the slash to the treasury.
+    /// Emits a {SelfBondSlashed}, a {Slashed} and a {DisputeAccepted} event.
     function acceptDispute(uint256 disputeId, uint16 slashBps) external;
 
     /// @notice Dismisses the dispute; its bond goes to the treasury.
     /// Emits a {DisputeRejected} event.
     function rejectDispute(uint256 disputeId) external;
 
-    /// @notice Closes a dispute left unresolved past its deadline; its bond is forfeited to the
-    /// treasury, as for a rejected dispute, so an unanswered dispute is not a free withdrawal freeze.
-    /// Emits a {DisputeBondForfeited} and a {DisputeExpired} event.
+    /// @notice Closes the dispute without a slash or a penalty: the bond goes back to the disputer.
+    /// Emits a {DisputeDrawn} event.
+    function drawDispute(uint256 disputeId) external;
+
+    /// @notice Closes a dispute the arbiter left undecided past its deadline (anyone may call); the
+    /// bond goes back to the disputer.
+    /// Emits a {DisputeExpired} event.
     function expireDispute(uint256 disputeId) external;
 
     // ───────────────────────────── Governance ─────────────────────────────
@@ -294,6 +501,10 @@ interface IAgentStaking {
     /// @notice Replaces the treasury that receives forfeited bonds and the treasury's share of slashes.
     /// Emits a {TreasuryUpdated} event.
     function setTreasury(address newTreasury) external;
+
+    /// @notice Authorizes (or revokes) `signer` as a pool usage-signing key from now on (governance).
+    /// Emits a {PoolSignerSet} event.
+    function setPoolSigner(address signer, bool authorized) external;
 
     // ───────────────────────────── Views ─────────────────────────────
 
@@ -344,4 +555,31 @@ interface IAgentStaking {
 
     /// @notice The dispute against the agent that used `evidenceHash`, whatever its status (0: none).
     function disputeOfEvidence(uint256 agentId, bytes32 evidenceHash) external view returns (uint256);
+
+    /// @notice The agent's open disputes, in no particular order.
+    function openDisputeIds(uint256 agentId) external view returns (uint256[] memory);
+
+    /// @notice Whether `signer` may sign the agent's receipts now.
+    function isAgentSigner(uint256 agentId, address signer) external view returns (bool);
+
+    /// @notice Whether `signer` could sign the agent's receipts at unix time `timestamp`.
+    function isAgentSignerAt(uint256 agentId, address signer, uint64 timestamp) external view returns (bool);
+
+    /// @notice Whether `signer` is a pool usage-signing key now.
+    function isPoolSigner(address signer) external view returns (bool);
+
+    /// @notice Whether `signer` was a pool usage-signing key at unix time `timestamp`.
+    function isPoolSignerAt(address signer, uint64 timestamp) external view returns (bool);
+
+    /// @notice The agent's spec hash live at block `blockNumber` (zero before it was registered).
+    function specHashAt(uint256 agentId, uint256 blockNumber) external view returns (bytes32);
+
+    /// @notice How many spec hashes the agent has had (its registration's counts as the first).
+    function specHashCount(uint256 agentId) external view returns (uint256);
+
+    /// @notice The EIP-712 digest of a receipt under this contract's domain.
+    function hashReceipt(Receipt calldata receipt) external view returns (bytes32);
+
+    /// @notice Who signed the receipt (`address(0)` for a malformed signature).
+    function recoverReceiptSigner(Receipt calldata receipt, bytes calldata signature) external view returns (address);
 }

@@ -19,9 +19,6 @@ library SharePool {
     /// @notice Decimals offset: 10**6 virtual shares face 1 virtual asset.
     uint8 internal constant DECIMALS_OFFSET = 6;
 
-    /// @notice Basis-point denominator.
-    uint256 internal constant BPS = 10_000;
-
     /// @notice Assets held by the pool and the shares outstanding against them.
     struct Pool {
         uint256 assets;
@@ -61,11 +58,10 @@ library SharePool {
         pool.assets += assets;
     }
 
-    /// @notice Removes `bps` basis points of the pool's assets (rounded down) without burning
-    /// shares: every share loses the same fraction of its value.
-    /// @dev `bps <= BPS` is checked by the caller, so the result never exceeds `pool.assets`.
-    function slash(Pool storage pool, uint256 bps) internal returns (uint256 slashed) {
-        slashed = pool.assets.mulDiv(bps, BPS, Math.Rounding.Floor);
-        pool.assets -= slashed;
+    /// @notice Removes `assets` from the pool without burning shares: every share loses the same
+    /// fraction of its value.
+    /// @dev The caller bounds `assets` by `pool.assets`.
+    function remove(Pool storage pool, uint256 assets) internal {
+        pool.assets -= assets;
     }
 }

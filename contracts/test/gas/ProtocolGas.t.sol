@@ -299,9 +299,11 @@ contract AgentStakingGas is ProtocolGasFixture {
 
     function setUp() public {
         _deployProtocol();
+        _fund(operator, address(staking), 10_000 ether);
         vm.startPrank(operator);
-        agentId = staking.registerAgent(keccak256("agent-spec-1"), "ipfs://agent/1", 100 ether);
-        disputedAgentId = staking.registerAgent(keccak256("agent-spec-2"), "ipfs://agent/2", 100 ether);
+        agentId = staking.registerAgent(keccak256("agent-spec-1"), "ipfs://agent/1", 100 ether, 500 ether);
+        disputedAgentId = staking.registerAgent(keccak256("agent-spec-2"), "ipfs://agent/2", 100 ether, 500 ether);
+        staking.setAgentSigner(agentId, makeAddr("signer-1"), true);
         vm.stopPrank();
 
         _fund(delegator, address(staking), 10_000 ether);
@@ -325,7 +327,25 @@ contract AgentStakingGas is ProtocolGasFixture {
 
     function test_registerAgent() public {
         vm.prank(operator);
-        staking.registerAgent(keccak256("agent-spec-3"), "ipfs://agent/3", 100 ether);
+        staking.registerAgent(keccak256("agent-spec-3"), "ipfs://agent/3", 100 ether, 500 ether);
+    }
+
+    function test_addSelfBond() public {
+        vm.prank(operator);
+        staking.addSelfBond(agentId, 100 ether);
+    }
+
+    /// A second signer, then the first revoked (a rotation).
+    function test_setAgentSigner() public {
+        vm.startPrank(operator);
+        staking.setAgentSigner(agentId, makeAddr("signer-2"), true);
+        staking.setAgentSigner(agentId, makeAddr("signer-1"), false);
+        vm.stopPrank();
+    }
+
+    function test_updateAgent() public {
+        vm.prank(operator);
+        staking.updateAgent(agentId, keccak256("agent-spec-1b"), "ipfs://agent/1b");
     }
 
     /// A delegator's first delegation to an agent that already has stake.
@@ -354,10 +374,24 @@ contract AgentStakingGas is ProtocolGasFixture {
         staking.openDispute(agentId, keccak256("evidence-2"), "ipfs://evidence/2");
     }
 
-    /// Slashes both the active and the unbonding pool, pays the disputer and the treasury.
+    /// Slashes the self-bond, then both the active and the unbonding pool, pays the disputer and
+    /// the treasury.
     function test_acceptDispute() public {
         vm.prank(guardian);
-        staking.acceptDispute(openDispute, 1_000);
+        staking.acceptDispute(openDispute, 3_000);
+    }
+
+    function test_drawDispute() public {
+        vm.prank(guardian);
+        staking.drawDispute(openDispute);
+    }
+
+    /// A withdrawal released before the open dispute began: not frozen by it.
+    function test_withdraw_duringUncoveringDispute() public {
+        vm.prank(disputer);
+        staking.openDispute(agentId, keccak256("evidence-3"), "ipfs://evidence/3");
+        vm.prank(delegator);
+        staking.withdraw(releasedUnbonding);
     }
 
     function test_rejectDispute() public {

@@ -37,6 +37,8 @@ abstract contract ProtocolGasFixture is Test {
     uint256 internal constant DISPUTE_BOND = 100 ether;
     uint16 internal constant SLASH_CAP_BPS = 3000;
     uint16 internal constant DISPUTER_REWARD_BPS = 1000;
+    uint256 internal constant MIN_SELF_BOND = 100 ether;
+    uint16 internal constant MAX_DELEGATION_RATIO = 16;
     uint64 internal constant WITHDRAWAL_DELAY = 3600;
     uint64 internal constant CHALLENGE_DELAY = 3600;
     uint256 internal constant CHALLENGE_BOND = 100 ether;
@@ -79,7 +81,9 @@ abstract contract ProtocolGasFixture is Test {
                 disputeWindow: DISPUTE_WINDOW,
                 disputeBond: DISPUTE_BOND,
                 slashCapBps: SLASH_CAP_BPS,
-                disputerRewardBps: DISPUTER_REWARD_BPS
+                disputerRewardBps: DISPUTER_REWARD_BPS,
+                minSelfBond: MIN_SELF_BOND,
+                maxDelegationRatio: MAX_DELEGATION_RATIO
             })
         );
         // The votes minter is fixed at construction: the settlement deployed right after it.

@@ -15,10 +15,13 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
     address internal attacker = makeAddr("attacker");
     address internal victim = makeAddr("victim");
     uint256 internal agentId;
+    /// @dev Bonded enough for the inflation fuzz's largest deposits to fit the delegation cap.
+    uint256 internal bigAgent;
 
     function setUp() public override {
         super.setUp();
         agentId = _register(operator, 100e18);
+        bigAgent = _registerWithBond(operator, 0, 1e24);
     }
 
     // ───────────────────────────── Inflation attack ─────────────────────────────
@@ -29,13 +32,13 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         internal
         returns (uint256 victimLoss, uint256 attackerLoss, uint256 sharePrice)
     {
-        uint256 attackerShares = _delegate(attacker, agentId, 1);
+        uint256 attackerShares = _delegate(attacker, bigAgent, 1);
         assertEq(attackerShares, VIRTUAL_SHARES);
-        _addRewards(attacker, agentId, donation);
+        _addRewards(attacker, bigAgent, donation);
         token.mint(address(staking), donation); // a raw transfer on top changes nothing
 
-        uint256 victimShares = _delegate(victim, agentId, deposit);
-        IAgentStaking.AgentInfo memory a = _agent(agentId);
+        uint256 victimShares = _delegate(victim, bigAgent, deposit);
+        IAgentStaking.AgentInfo memory a = _agent(bigAgent);
         sharePrice = (a.totalActiveAssets + 1) / (a.totalActiveShares + VIRTUAL_SHARES) + 1;
 
         uint256 attackerBack = _exit(attacker, attackerShares);
@@ -45,7 +48,7 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
     }
 
     function _exit(address who, uint256 shares) internal returns (uint256 paid) {
-        uint256 id = _unbond(who, agentId, shares);
+        uint256 id = _unbond(who, bigAgent, shares);
         vm.warp(block.timestamp + UNBONDING_DELAY);
         vm.prank(who);
         paid = staking.withdraw(id);
@@ -60,13 +63,13 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
     }
 
     function test_InflationAttack_VictimTooSmallRevertsInsteadOfLosing() public {
-        _delegate(attacker, agentId, 1);
-        _addRewards(attacker, agentId, 1e24);
+        _delegate(attacker, bigAgent, 1);
+        _addRewards(attacker, bigAgent, 1e24);
         // 1e24 donated: one share now costs ~5e17 wei; a smaller deposit would buy no share.
         _fund(victim, 1e17);
-        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, agentId, 1e17));
+        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, bigAgent, 1e17));
         vm.prank(victim);
-        staking.delegate(agentId, 1e17);
+        staking.delegate(bigAgent, 1e17);
     }
 
     function testFuzz_InflationAttack_UnprofitableAndVictimLosesAtMostDust(uint256 donation, uint256 deposit) public {
@@ -88,15 +91,16 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 disputeId = _openDispute(disputer, agentId);
         vm.warp(block.timestamp + 1);
 
-        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingAgentUnderDispute.selector, agentId, 1));
+        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingWithdrawalFrozen.selector, agentId, disputeId));
         vm.prank(alice);
         staking.withdraw(id);
 
+        // 25% of the snapshot (100 self-bond + 1000 delegated) = 275: the self-bond's 100 first.
         _accept(disputeId, 2_500);
         vm.prank(alice);
-        assertEq(staking.withdraw(id), 750e18, "the entry did not escape the dispute");
-        assertEq(token.balanceOf(treasury), 200e18);
-        assertEq(token.balanceOf(disputer), 50e18 + DISPUTE_BOND);
+        assertEq(staking.withdraw(id), 825e18, "the entry did not escape the dispute");
+        assertEq(token.balanceOf(treasury), 220e18);
+        assertEq(token.balanceOf(disputer), 55e18 + DISPUTE_BOND);
     }
 
     function test_flow_RewardsSlashThenEveryoneExitsProRata() public {
@@ -105,7 +109,9 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 opShares = _delegate(operator, agentId, 200e18);
         _addRewards(stranger, agentId, 100e18); // 1100 active
         uint256 bobEntry = _unbond(bob, agentId, bobShares); // 220 unbonding, 880 active
-        _accept(_openDispute(disputer, agentId), 5_000); // 440 active, 110 unbonding left
+        // 50% of the snapshot (100 self-bond + 1100 delegated) = 600: the self-bond's 100, then
+        // 500 from the pools pro rata: 480 active, 120 unbonding left.
+        _accept(_openDispute(disputer, agentId), 5_000);
 
         uint256 aliceEntry = _unbond(alice, agentId, aliceShares);
         uint256 opEntry = _unbond(operator, agentId, opShares);
@@ -117,23 +123,30 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         vm.prank(operator);
         uint256 opPaid = staking.withdraw(opEntry);
 
-        assertApproxEqAbs(alicePaid, 330e18, 2);
-        assertApproxEqAbs(bobPaid, 110e18, 2);
-        assertApproxEqAbs(opPaid, 110e18, 2);
+        assertApproxEqAbs(alicePaid, 360e18, 2);
+        assertApproxEqAbs(bobPaid, 120e18, 2);
+        assertApproxEqAbs(opPaid, 120e18, 2);
         IAgentStaking.AgentInfo memory a = _agent(agentId);
         assertEq(a.totalActiveShares, 0);
         assertEq(a.totalUnbondingShares, 0);
         // Only rounding dust stays behind, and the books still balance to the wei.
         assertLe(a.totalActiveAssets + a.totalUnbondingAssets, 6);
-        assertEq(token.balanceOf(address(staking)), a.totalActiveAssets + a.totalUnbondingAssets);
+        assertEq(a.selfBond, 0, "the self-bond went first");
+        assertEq(
+            token.balanceOf(address(staking)) - _agent(bigAgent).selfBond, a.totalActiveAssets + a.totalUnbondingAssets
+        );
         uint256 slashed = staking.getDispute(1).slashed;
-        assertApproxEqAbs(slashed, 550e18, 1); // each pool's half rounds down
-        assertEq(alicePaid + bobPaid + opPaid + a.totalActiveAssets + a.totalUnbondingAssets, 1_100e18 - slashed);
+        assertEq(slashed, 600e18);
+        assertEq(
+            alicePaid + bobPaid + opPaid + a.totalActiveAssets + a.totalUnbondingAssets,
+            1_100e18 - (slashed - SELF_BOND)
+        );
     }
 
-    /// @dev The griefing the dispute rules stop: a staker-locking attacker opens disputes the arbiter
-    /// ignores. Each one now costs its bond, one address holds one open dispute per agent, and one
-    /// incident's evidence serves a single dispute, so the lock is neither free nor stackable.
+    /// @dev The griefing the dispute rules stop: a staker-locking attacker opens baseless disputes.
+    /// Each one costs its bond (lost when the arbiter rejects it), one address holds one open
+    /// dispute per agent, and one incident's evidence serves a single dispute, so the lock is
+    /// neither free nor stackable.
     function test_flow_DisputeGriefingCostsTheBondAndCannotBeStacked() public {
         uint256 shares = _delegate(alice, agentId, 1_000e18);
         uint256 entry = _unbond(alice, agentId, shares);
@@ -154,9 +167,10 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         vm.prank(bob);
         staking.openDispute(agentId, EVIDENCE_HASH, EVIDENCE_URI);
 
-        // The arbiter ignores it; it expires and the griefer's bond goes to the treasury.
-        vm.warp(block.timestamp + DISPUTE_WINDOW);
-        staking.expireDispute(griefing);
+        // The arbiter rejects it; the griefer's bond goes to the treasury.
+        vm.prank(arbiter);
+        staking.rejectDispute(griefing);
+        vm.warp(block.timestamp + 1);
         assertEq(token.balanceOf(treasury), DISPUTE_BOND);
         assertEq(token.balanceOf(stranger), DISPUTE_BOND, "only the unused second bond is left");
         vm.prank(alice);
@@ -169,8 +183,13 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         vm.prank(operator);
         staking.transferOperator(agentId, alice);
         assertEq(staking.sharesOf(agentId, operator), 500e18 * VIRTUAL_SHARES, "shares stay with their holder");
+        // 10% of the snapshot (100 self-bond + 500 delegated) = 60, all from the self-bond, which
+        // followed the agent to its new operator.
         _accept(disputeId, 1_000);
-        assertEq(_agent(agentId).totalActiveAssets, 450e18);
+        assertEq(_agent(agentId).totalActiveAssets, 500e18);
+        assertEq(_agent(agentId).selfBond, 40e18);
+        vm.prank(alice);
+        staking.unbondSelfBond(agentId, 40e18);
     }
 
     // ───────────────────────────── Reentrancy ─────────────────────────────
@@ -178,8 +197,11 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
     function test_reentrancy_TokenHookCannotReenter() public {
         ReentrantToken hooked = new ReentrantToken();
         AgentStaking pool = new AgentStaking(admin, hooked, treasury, _defaultParams());
-        vm.prank(operator);
-        uint256 id = pool.registerAgent(SPEC_HASH, METADATA_URI, 0);
+        hooked.mint(operator, SELF_BOND);
+        vm.startPrank(operator);
+        hooked.approve(address(pool), type(uint256).max);
+        uint256 id = pool.registerAgent(SPEC_HASH, METADATA_URI, 0, SELF_BOND);
+        vm.stopPrank();
         hooked.mint(alice, 10e18);
         vm.prank(alice);
         hooked.approve(address(pool), type(uint256).max);
@@ -217,6 +239,8 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 openDisputes;
         uint256 treasury;
         uint256 disputer;
+        uint256 selfBond;
+        uint256 selfBondUnbonding;
     }
 
     function test_events_RebuildSharesAndPoolsFromLogsAlone() public {
@@ -237,6 +261,14 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         staking.expireDispute(3);
         vm.prank(alice);
         staking.withdraw(first);
+        vm.startPrank(operator);
+        staking.unbondSelfBond(agentId, 10e18);
+        vm.stopPrank();
+        _fund(operator, 5e18);
+        vm.prank(operator);
+        staking.addSelfBond(agentId, 5e18);
+        uint256 d4 = _openDispute(disputer, agentId);
+        _accept(d4, 2_000);
 
         Replay memory r = _replay(vm.getRecordedLogs());
         IAgentStaking.AgentInfo memory a = _agent(agentId);
@@ -249,6 +281,8 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         assertEq(r.openDisputes, a.openDisputes, "open disputes");
         assertEq(r.treasury, token.balanceOf(treasury), "treasury");
         assertEq(r.disputer, token.balanceOf(disputer), "disputer");
+        assertEq(r.selfBond, a.selfBond, "self-bond");
+        assertEq(r.selfBondUnbonding, a.selfBondUnbonding, "unbonding self-bond");
     }
 
     mapping(uint256 disputeId => uint256) internal bonds;
@@ -299,11 +333,21 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
             } else if (sig == IAgentStaking.DisputeRejected.selector) {
                 r.openDisputes--;
                 r.treasury += abi.decode(log.data, (uint256));
-            } else if (sig == IAgentStaking.DisputeBondForfeited.selector) {
-                r.treasury += abi.decode(log.data, (uint256));
-            } else if (sig == IAgentStaking.DisputeExpired.selector) {
+            } else if (sig == IAgentStaking.DisputeExpired.selector || sig == IAgentStaking.DisputeDrawn.selector) {
                 r.openDisputes--;
-                assertEq(abi.decode(log.data, (uint256)), 0, "DisputeExpired.bondReturned");
+                assertEq(abi.decode(log.data, (uint256)), bonds[uint256(log.topics[1])], "bondReturned");
+            } else if (sig == IAgentStaking.SelfBondAdded.selector) {
+                (, uint256 after_) = abi.decode(log.data, (uint256, uint256));
+                r.selfBond = after_;
+            } else if (sig == IAgentStaking.SelfBondUnbonding.selector) {
+                (uint256 amount, uint256 unbonding,) = abi.decode(log.data, (uint256, uint256, uint64));
+                r.selfBond -= amount;
+                r.selfBondUnbonding = unbonding;
+            } else if (sig == IAgentStaking.SelfBondSlashed.selector) {
+                (,, uint256 bondAfter, uint256 unbondingAfter) =
+                    abi.decode(log.data, (uint256, uint256, uint256, uint256));
+                r.selfBond = bondAfter;
+                r.selfBondUnbonding = unbondingAfter;
             }
         }
     }

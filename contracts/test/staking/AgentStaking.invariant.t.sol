@@ -19,6 +19,8 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
     address internal governance = makeAddr("governance");
     address internal treasury = makeAddr("treasury");
 
+    uint256 internal constant SELF_BOND = 100e18;
+
     function setUp() public {
         vm.warp(1_700_000_000);
         token = new StakingTestToken();
@@ -31,27 +33,36 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
                 disputeWindow: 3 days,
                 disputeBond: 100e18,
                 slashCapBps: 5_000,
-                disputerRewardBps: 2_000
+                disputerRewardBps: 2_000,
+                minSelfBond: 10e18,
+                maxDelegationRatio: 16
             })
         );
 
+        address operator = makeAddr("operator0");
         address[] memory delegators = new address[](4);
         delegators[0] = makeAddr("delegator0");
         delegators[1] = makeAddr("delegator1");
         delegators[2] = makeAddr("delegator2");
-        delegators[3] = makeAddr("operator0"); // operators self-stake like anyone else
+        delegators[3] = operator; // operators also delegate like anyone else
         address[] memory disputers = new address[](2);
         disputers[0] = makeAddr("disputer0");
         disputers[1] = makeAddr("disputer1");
         uint256[] memory agentIds = new uint256[](3);
+        token.mint(operator, 3 * SELF_BOND);
+        vm.startPrank(operator);
+        token.approve(address(staking), 3 * SELF_BOND);
         for (uint256 i; i < agentIds.length; ++i) {
-            vm.prank(delegators[3]);
-            agentIds[i] = staking.registerAgent(keccak256(abi.encode("spec", i)), "ipfs://spec", (i + 1) * 1e18);
+            agentIds[i] =
+                staking.registerAgent(keccak256(abi.encode("spec", i)), "ipfs://spec", (i + 1) * 1e18, SELF_BOND);
         }
+        vm.stopPrank();
 
-        handler = new AgentStakingHandler(staking, token, governance, treasury, delegators, disputers, agentIds);
+        handler =
+            new AgentStakingHandler(staking, token, governance, treasury, operator, delegators, disputers, agentIds);
+        handler.recordInitialSelfBond(3 * SELF_BOND);
 
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = AgentStakingHandler.delegate.selector;
         selectors[1] = AgentStakingHandler.unbond.selector;
         selectors[2] = AgentStakingHandler.withdraw.selector;
@@ -63,8 +74,37 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
         selectors[8] = AgentStakingHandler.setParams.selector;
         selectors[9] = AgentStakingHandler.warp.selector;
         selectors[10] = AgentStakingHandler.setDelays.selector;
+        selectors[11] = AgentStakingHandler.drawDispute.selector;
+        selectors[12] = AgentStakingHandler.addSelfBond.selector;
+        selectors[13] = AgentStakingHandler.unbondSelfBond.selector;
+        selectors[14] = AgentStakingHandler.withdrawSelfBond.selector;
+        selectors[15] = AgentStakingHandler.slashUnbondingStake.selector;
+        selectors[16] = AgentStakingHandler.withdrawCoveredEntry.selector;
+        selectors[17] = AgentStakingHandler.withdrawReleasedDuringDispute.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
+    }
+
+    /// Reach, per run (set STAKING_REACH_LOG to a file to append one line per run; the note's
+    /// fractions come from it): accepted disputes, slashes that reached the unbonding pool and the
+    /// self-bond, covered withdrawals refused, withdrawals made while a dispute was open.
+    function afterInvariant() public {
+        string memory path = vm.envOr("STAKING_REACH_LOG", string(""));
+        if (bytes(path).length == 0) return;
+        vm.writeLine(
+            path,
+            string.concat(
+                vm.toString(handler.ghostAccepted()),
+                " ",
+                vm.toString(handler.ghostNonZeroUnbondingSlashes()),
+                " ",
+                vm.toString(handler.ghostSelfBondSlashes()),
+                " ",
+                vm.toString(handler.ghostFrozenWithdrawalsRefused()),
+                " ",
+                vm.toString(handler.ghostWithdrawalsDuringDispute())
+            )
+        );
     }
 
     /// Share accounting, per agent:
@@ -102,15 +142,16 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
     }
 
     /// Token accounting:
-    /// - token balance == Σ (active + unbonding assets) + Σ bonds of open disputes;
-    /// - conservation: Σ delegated + Σ rewards == Σ withdrawn + Σ slashed + Σ still staked;
+    /// - token balance == Σ (active + unbonding assets + self-bonds) + Σ bonds of open disputes;
+    /// - conservation: Σ delegated + Σ rewards + Σ self-bonded
+    ///   == Σ withdrawn + Σ self-bond withdrawn + Σ slashed + Σ still staked;
     /// - slashes and bonds reach exactly the treasury, disputers and delegators the rules name.
     function invariant_tokenAccounting() public view {
         uint256[] memory agents = handler.agentIds();
         uint256 staked;
         for (uint256 i; i < agents.length; ++i) {
             IAgentStaking.AgentInfo memory a = staking.getAgent(agents[i]);
-            staked += a.totalActiveAssets + a.totalUnbondingAssets;
+            staked += a.totalActiveAssets + a.totalUnbondingAssets + a.selfBond + a.selfBondUnbonding;
         }
         uint256[] memory open = handler.openDisputeIds();
         uint256 bonds;
@@ -124,8 +165,8 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
         );
         assertEq(token.balanceOf(address(staking)), staked + bonds, "balance");
         assertEq(
-            handler.ghostDelegated() + handler.ghostRewards(),
-            handler.ghostWithdrawn() + handler.ghostSlashed() + staked,
+            handler.ghostDelegated() + handler.ghostRewards() + handler.ghostSelfBonded(),
+            handler.ghostWithdrawn() + handler.ghostSelfBondWithdrawn() + handler.ghostSlashed() + staked,
             "conservation"
         );
 
@@ -143,19 +184,25 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
         for (uint256 i; i < delegators.length; ++i) {
             delegatorBalances += token.balanceOf(delegators[i]);
         }
-        assertEq(delegatorBalances, handler.ghostWithdrawn(), "delegators");
+        // The operator is one of the delegators and alone receives self-bond withdrawals.
+        assertEq(delegatorBalances, handler.ghostWithdrawn() + handler.ghostSelfBondWithdrawn(), "delegators");
     }
 
     /// Disputes:
-    /// - each accepted dispute slashed at most slashCapBps of (active + unbonding) at that moment,
-    ///   and the same fraction of each pool, leaving shares untouched (checked by the handler);
+    /// - each accepted dispute slashed at most slashCapBps of its snapshot, took the self-bond
+    ///   before any delegator stake, paid the disputer no more than the self-bond lost, and left
+    ///   shares untouched (checked by the handler at each acceptance);
+    /// - a dispute's snapshot is the agent's stake when it opened;
     /// - the per-agent open-dispute counter matches the disputes actually open;
     /// - a disputer has at most one open dispute per agent, an evidence hash serves at most one
     ///   dispute per agent, and {openDisputeOf} / {disputeOfEvidence} point at the open disputes;
     /// - the unbonding delay is never shorter than the dispute window.
     function invariant_disputes() public view {
         assertEq(handler.ghostSlashCapViolations(), 0, "slash above cap");
-        assertEq(handler.ghostSlashDisproportions(), 0, "slash not proportional");
+        assertEq(handler.ghostDelegatorsPaidFirst(), 0, "delegators slashed while the self-bond remained");
+        assertEq(handler.ghostRewardAboveOperatorLoss(), 0, "disputer reward paid by delegators");
+        assertEq(handler.ghostSharesTouched(), 0, "slash burnt shares");
+        assertEq(handler.ghostSnapshotMismatches(), 0, "snapshot");
         assertEq(handler.ghostDuplicateDisputesOpened(), 0, "second open dispute by one disputer");
         assertEq(handler.ghostReusedEvidenceAccepted(), 0, "evidence reused");
         assertEq(handler.ghostShortUnbondingAccepted(), 0, "unbonding shorter than dispute window");
@@ -165,6 +212,7 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
         uint256[] memory agents = handler.agentIds();
         uint256[] memory open = handler.openDisputeIds();
         uint256[] memory counts = new uint256[](agents.length);
+        assertEq(open.length, _openOnChain(agents), "open dispute ids");
         for (uint256 j; j < open.length; ++j) {
             IAgentStaking.Dispute memory d = staking.getDispute(open[j]);
             assertEq(uint8(d.status), uint8(IAgentStaking.DisputeStatus.Open), "open dispute status");
@@ -174,6 +222,26 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
         }
         for (uint256 i; i < agents.length; ++i) {
             assertEq(staking.getAgent(agents[i]).openDisputes, counts[i], "open disputes");
+        }
+    }
+
+    /// Withdrawal freeze and late stake:
+    /// - no withdrawal (delegator entry or self-bond) that an open dispute covers ever paid out;
+    /// - no delegation landed while the agent had an open dispute, nor above the delegation cap;
+    /// - and every pending entry an open dispute covers is still there (the freeze held).
+    function invariant_freezeAndLateStake() public view {
+        assertEq(handler.ghostFrozenWithdrawals(), 0, "covered withdrawal paid");
+        assertEq(handler.ghostLateDelegationsAccepted(), 0, "delegation during a dispute");
+        assertEq(handler.ghostCapExceededAccepted(), 0, "delegation above the cap");
+        uint256[] memory pending = handler.pendingUnbondings();
+        for (uint256 j; j < pending.length; ++j) {
+            assertTrue(staking.getUnbonding(pending[j]).delegator != address(0), "pending entry paid out");
+        }
+    }
+
+    function _openOnChain(uint256[] memory agents) internal view returns (uint256 n) {
+        for (uint256 i; i < agents.length; ++i) {
+            n += staking.openDisputeIds(agents[i]).length;
         }
     }
 }

@@ -9,11 +9,12 @@ import {AgentStaking} from "../../../src/staking/AgentStaking.sol";
 import {IAgentStaking} from "../../../src/staking/IAgentStaking.sol";
 import {StakingTestToken} from "../mocks/StakingTestToken.sol";
 
-/// @dev Drives AgentStaking with several delegators, agents and disputers, skipping calls that
-/// would revert, and keeps ghost totals of every token flow for the invariant suite. It also tries
-/// the calls the rules forbid (a second open dispute by one disputer on one agent, reusing an
-/// incident's evidence hash, an unbonding delay shorter than the dispute window) and counts any
-/// that succeed.
+/// @dev Drives AgentStaking with several delegators, agents (operated by `operator`, who also
+/// delegates) and disputers, and keeps ghost totals of every token flow for the invariant suite.
+/// It predicts from its own model which calls the rules forbid (a withdrawal a dispute covers, a
+/// delegation while a dispute is open or above the cap, a second open dispute by one disputer on
+/// one agent, a reused evidence hash, an unbonding delay shorter than the dispute window), tries
+/// them anyway, and counts every call whose outcome differs from the prediction.
 /// `governance` holds ARBITER_ROLE and PARAMETER_ROLE.
 contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 internal constant BPS = 10_000;
@@ -22,6 +23,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     StakingTestToken public immutable token;
     address public immutable governance;
     address public immutable treasury;
+    address public immutable operator;
     address public immutable rewarder;
 
     address[] internal _delegators;
@@ -37,6 +39,8 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 public ghostDelegated;
     uint256 public ghostRewards;
     uint256 public ghostWithdrawn;
+    uint256 public ghostSelfBonded;
+    uint256 public ghostSelfBondWithdrawn;
     uint256 public ghostSlashed;
     uint256 public ghostBondsPosted;
     uint256 public ghostBondsReturned;
@@ -44,17 +48,27 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 public ghostDisputerRewards;
     uint256 public ghostTreasurySlashShare;
 
-    // Slash checks made at the moment of each accepted dispute.
+    // Reach: how far the run got into the money paths.
     uint256 public ghostAccepted;
-    uint256 public ghostSlashCapViolations;
-    uint256 public ghostSlashDisproportions;
     uint256 public ghostNonZeroUnbondingSlashes;
+    uint256 public ghostSelfBondSlashes;
+    uint256 public ghostFrozenWithdrawalsRefused;
+    uint256 public ghostWithdrawalsDuringDispute;
 
-    // Forbidden calls that succeeded (must stay 0).
+    // Slash checks made at the moment of each accepted dispute (must stay 0).
+    uint256 public ghostSlashCapViolations;
+    uint256 public ghostDelegatorsPaidFirst;
+    uint256 public ghostRewardAboveOperatorLoss;
+    uint256 public ghostSharesTouched;
+    uint256 public ghostSnapshotMismatches;
+
+    // Calls whose outcome differs from the rules (must stay 0).
+    uint256 public ghostFrozenWithdrawals;
+    uint256 public ghostLateDelegationsAccepted;
+    uint256 public ghostCapExceededAccepted;
     uint256 public ghostDuplicateDisputesOpened;
     uint256 public ghostReusedEvidenceAccepted;
     uint256 public ghostShortUnbondingAccepted;
-    // Allowed calls that reverted (must stay 0; the fuzzer ignores handler reverts).
     uint256 public ghostUnexpectedReverts;
 
     constructor(
@@ -62,6 +76,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         StakingTestToken token_,
         address governance_,
         address treasury_,
+        address operator_,
         address[] memory delegators_,
         address[] memory disputers_,
         uint256[] memory agentIds_
@@ -70,6 +85,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         token = token_;
         governance = governance_;
         treasury = treasury_;
+        operator = operator_;
         rewarder = makeAddr("rewarder");
         _sink = makeAddr("sink");
         _delegators = delegators_;
@@ -77,23 +93,41 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         _agentIds = agentIds_;
     }
 
-    // ───────────────────────────── Actions ─────────────────────────────
+    /// @dev Counts the self-bonds posted at registration (before the handler existed).
+    function recordInitialSelfBond(uint256 amount) external {
+        ghostSelfBonded += amount;
+    }
+
+    // ───────────────────────────── Actions: stake ─────────────────────────────
 
     function delegate(uint256 actorSeed, uint256 agentSeed, uint256 assets) external {
         address who = _pick(_delegators, actorSeed);
         uint256 agentId = _pick(_agentIds, agentSeed);
-        assets = bound(assets, 1, 1e24);
+        IAgentStaking.AgentInfo memory a = staking.getAgent(agentId);
+        uint256 cap = a.selfBond * staking.params().maxDelegationRatio;
+        // Mostly within the cap (one time in eight anything up to twice it).
+        uint256 room = cap > a.totalActiveAssets ? cap - a.totalActiveAssets : 0;
+        assets = assets % 8 == 0 ? bound(assets, 1, 2 * cap + 1) : bound(assets, 1, room == 0 ? 1 : room);
         try staking.previewDelegate(agentId, assets) returns (uint256 preview) {
             if (preview == 0) return;
         } catch {
             return; // share math overflow after repeated total wipe-outs of the pool
         }
+        bool underDispute = a.openDisputes != 0;
+        bool aboveCap = a.totalActiveAssets + assets > cap;
         token.mint(who, assets);
         vm.startPrank(who);
         token.approve(address(staking), assets);
-        staking.delegate(agentId, assets);
+        try staking.delegate(agentId, assets) {
+            ghostDelegated += assets;
+            if (underDispute) ghostLateDelegationsAccepted++;
+            if (aboveCap) ghostCapExceededAccepted++;
+        } catch {
+            if (!underDispute && !aboveCap) ghostUnexpectedReverts++;
+            token.approve(address(staking), 0);
+            token.transfer(_sink, assets); // keep delegators' balances equal to what the rules paid them
+        }
         vm.stopPrank();
-        ghostDelegated += assets;
     }
 
     function unbond(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external {
@@ -105,23 +139,33 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         _pendingUnbondings.push(staking.unbond(agentId, shares));
     }
 
+    /// @dev Withdraws an entry once released, whether or not a dispute covers it; a covered one
+    /// must be refused.
     function withdraw(uint256 entrySeed) external {
         if (_pendingUnbondings.length == 0) return;
         uint256 index = entrySeed % _pendingUnbondings.length;
         uint256 unbondingId = _pendingUnbondings[index];
         IAgentStaking.Unbonding memory entry = staking.getUnbonding(unbondingId);
-        if (staking.getAgent(entry.agentId).openDisputes != 0) return;
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < entry.releaseAt) vm.warp(entry.releaseAt);
+        bool frozen = _covered(entry.agentId, entry.releaseAt);
+        bool disputed = staking.getAgent(entry.agentId).openDisputes != 0;
         vm.prank(entry.delegator);
-        ghostWithdrawn += staking.withdraw(unbondingId);
-        _removeAt(_pendingUnbondings, index);
+        try staking.withdraw(unbondingId) returns (uint256 assets) {
+            ghostWithdrawn += assets;
+            if (frozen) ghostFrozenWithdrawals++;
+            if (disputed) ghostWithdrawalsDuringDispute++;
+            _removeAt(_pendingUnbondings, index);
+        } catch {
+            if (frozen) ghostFrozenWithdrawalsRefused++;
+            else ghostUnexpectedReverts++;
+        }
     }
 
     function addRewards(uint256 agentSeed, uint256 amount) external {
         uint256 agentId = _pick(_agentIds, agentSeed);
         if (staking.getAgent(agentId).totalActiveShares == 0) return;
-        amount = bound(amount, 1, 1e23);
+        amount = bound(amount, 1, 1e21);
         token.mint(rewarder, amount);
         vm.startPrank(rewarder);
         token.approve(address(staking), amount);
@@ -129,6 +173,46 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         vm.stopPrank();
         ghostRewards += amount;
     }
+
+    // ───────────────────────────── Actions: self-bond ─────────────────────────────
+
+    function addSelfBond(uint256 agentSeed, uint256 amount) external {
+        uint256 agentId = _pick(_agentIds, agentSeed);
+        amount = bound(amount, 1, 100e18);
+        token.mint(operator, amount);
+        vm.startPrank(operator);
+        token.approve(address(staking), amount);
+        staking.addSelfBond(agentId, amount);
+        vm.stopPrank();
+        ghostSelfBonded += amount;
+    }
+
+    function unbondSelfBond(uint256 agentSeed, uint256 fractionBps) external {
+        uint256 agentId = _pick(_agentIds, agentSeed);
+        uint256 amount = staking.getAgent(agentId).selfBond * bound(fractionBps, 1, BPS) / BPS;
+        if (amount == 0) return;
+        vm.prank(operator);
+        staking.unbondSelfBond(agentId, amount);
+    }
+
+    function withdrawSelfBond(uint256 agentSeed) external {
+        uint256 agentId = _pick(_agentIds, agentSeed);
+        IAgentStaking.AgentInfo memory a = staking.getAgent(agentId);
+        if (a.selfBondUnbonding == 0) return;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < a.selfBondReleaseAt) vm.warp(a.selfBondReleaseAt);
+        bool frozen = _covered(agentId, a.selfBondReleaseAt);
+        vm.prank(operator);
+        try staking.withdrawSelfBond(agentId) returns (uint256 amount) {
+            ghostSelfBondWithdrawn += amount;
+            if (frozen) ghostFrozenWithdrawals++;
+        } catch {
+            if (frozen) ghostFrozenWithdrawalsRefused++;
+            else ghostUnexpectedReverts++;
+        }
+    }
+
+    // ───────────────────────────── Actions: disputes ─────────────────────────────
 
     /// @dev Opens a dispute over a new incident, or (one time in four) over an incident already
     /// disputed; the latter, and a second open dispute by the same disputer on the same agent, must
@@ -141,6 +225,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         bool reuse = evidenceSeed % 4 == 0 && used.length != 0;
         bytes32 evidence = reuse ? used[evidenceSeed % used.length] : keccak256(abi.encode(++_evidenceNonce));
         bool duplicate = _hasOpenDispute(agentId, who);
+        IAgentStaking.AgentInfo memory a = staking.getAgent(agentId);
 
         uint256 bond = staking.params().disputeBond;
         token.mint(who, bond);
@@ -152,6 +237,12 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
             if (duplicate) ghostDuplicateDisputesOpened++;
             if (reuse) ghostReusedEvidenceAccepted++;
             if (!reuse) used.push(evidence);
+            IAgentStaking.Dispute memory d = staking.getDispute(disputeId);
+            if (
+                d.selfBondSnapshot != a.selfBond + a.selfBondUnbonding
+                    || d.delegatedSnapshot != a.totalActiveAssets + a.totalUnbondingAssets
+                    || d.openedAt != block.timestamp
+            ) ghostSnapshotMismatches++;
         } catch {
             // Expected exactly for the forbidden cases; anything else is a bug.
             if (!duplicate && !reuse) ghostUnexpectedReverts++;
@@ -171,26 +262,31 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         IAgentStaking.Params memory p = staking.params();
         uint16 bps = uint16(bound(slashBps, 1, p.slashCapBps));
         IAgentStaking.AgentInfo memory before = staking.getAgent(d.agentId);
+        uint256 disputerBefore = token.balanceOf(d.disputer);
 
         vm.prank(governance);
         staking.acceptDispute(disputeId, bps);
 
         IAgentStaking.AgentInfo memory afterSlash = staking.getAgent(d.agentId);
+        uint256 fromSelf =
+            before.selfBond + before.selfBondUnbonding - afterSlash.selfBond - afterSlash.selfBondUnbonding;
         uint256 slashedActive = before.totalActiveAssets - afterSlash.totalActiveAssets;
         uint256 slashedUnbonding = before.totalUnbondingAssets - afterSlash.totalUnbondingAssets;
-        uint256 slashed = slashedActive + slashedUnbonding;
-        if (slashed * BPS > (before.totalActiveAssets + before.totalUnbondingAssets) * p.slashCapBps) {
-            ghostSlashCapViolations++;
-        }
-        if (
-            slashedActive != before.totalActiveAssets * bps / BPS
-                || slashedUnbonding != before.totalUnbondingAssets * bps / BPS
-                || afterSlash.totalActiveShares != before.totalActiveShares
-                || afterSlash.totalUnbondingShares != before.totalUnbondingShares
-        ) ghostSlashDisproportions++;
-        if (slashedUnbonding != 0) ghostNonZeroUnbondingSlashes++;
+        uint256 slashed = fromSelf + slashedActive + slashedUnbonding;
+        uint256 reward = token.balanceOf(d.disputer) - disputerBefore - d.bond;
 
-        uint256 reward = slashed * p.disputerRewardBps / BPS;
+        if (slashed * BPS > (d.selfBondSnapshot + d.delegatedSnapshot) * p.slashCapBps) ghostSlashCapViolations++;
+        if (slashedActive + slashedUnbonding != 0 && afterSlash.selfBond + afterSlash.selfBondUnbonding != 0) {
+            ghostDelegatorsPaidFirst++;
+        }
+        if (reward > fromSelf) ghostRewardAboveOperatorLoss++;
+        if (
+            afterSlash.totalActiveShares != before.totalActiveShares
+                || afterSlash.totalUnbondingShares != before.totalUnbondingShares
+        ) ghostSharesTouched++;
+        if (slashedUnbonding != 0) ghostNonZeroUnbondingSlashes++;
+        if (fromSelf != 0) ghostSelfBondSlashes++;
+
         ghostAccepted++;
         ghostSlashed += slashed;
         ghostDisputerRewards += reward;
@@ -212,6 +308,19 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         _removeAt(_openDisputes, index);
     }
 
+    function drawDispute(uint256 disputeSeed) external {
+        if (_openDisputes.length == 0) return;
+        uint256 index = disputeSeed % _openDisputes.length;
+        uint256 disputeId = _openDisputes[index];
+        IAgentStaking.Dispute memory d = staking.getDispute(disputeId);
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp >= d.deadline) return;
+        vm.prank(governance);
+        staking.drawDispute(disputeId);
+        ghostBondsReturned += d.bond;
+        _removeAt(_openDisputes, index);
+    }
+
     function expireDispute(uint256 disputeSeed) external {
         if (_openDisputes.length == 0) return;
         uint256 index = disputeSeed % _openDisputes.length;
@@ -220,15 +329,50 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < d.deadline) vm.warp(d.deadline);
         staking.expireDispute(disputeId);
-        ghostBondsForfeited += d.bond; // an ignored dispute forfeits its bond like a rejected one
+        ghostBondsReturned += d.bond; // the arbiter's silence returns the bond
         _removeAt(_openDisputes, index);
     }
+
+    /// @dev The path the reach target is about: a delegator with stake in the agent starts
+    /// unbonding part of it, a dispute opens over the agent, and the arbiter slashes at once (the
+    /// self-bond first, then the pools, the unbonding one included).
+    function slashUnbondingStake(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps, uint256 slashBps) external {
+        if (!_stakeAndUnbond(actorSeed, agentSeed, fractionBps)) return;
+        (bool opened, uint256 index) = _openFreshDispute(agentSeed);
+        if (opened) this.acceptDispute(index, slashBps);
+    }
+
+    /// @dev The freeze: a delegator starts unbonding, a dispute opens before the release, the
+    /// released entry's withdrawal must be refused while the dispute is open, and goes through once
+    /// the dispute closes (here: left to expire, which returns the bond).
+    function withdrawCoveredEntry(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external {
+        if (!_stakeAndUnbond(actorSeed, agentSeed, fractionBps)) return;
+        uint256 entryIndex = _pendingUnbondings.length - 1;
+        (bool opened, uint256 index) = _openFreshDispute(agentSeed);
+        if (!opened) return;
+        uint256 disputeId = _openDisputes[index];
+        this.withdraw(entryIndex); // released by now, covered: refused
+        this.expireDispute(_indexOf(_openDisputes, disputeId));
+        if (entryIndex < _pendingUnbondings.length) this.withdraw(entryIndex);
+    }
+
+    /// @dev M1's fix: an entry already released when a dispute opens is not frozen by it.
+    function withdrawReleasedDuringDispute(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external {
+        if (!_stakeAndUnbond(actorSeed, agentSeed, fractionBps)) return;
+        uint256 entryIndex = _pendingUnbondings.length - 1;
+        vm.warp(staking.getUnbonding(_pendingUnbondings[entryIndex]).releaseAt);
+        _openFreshDispute(agentSeed);
+        this.withdraw(entryIndex);
+    }
+
+    // ───────────────────────────── Actions: governance and time ─────────────────────────────
 
     function setParams(uint256 capSeed, uint256 rewardSeed, uint256 bondSeed) external {
         IAgentStaking.Params memory p = staking.params();
         p.slashCapBps = uint16(bound(capSeed, 1, BPS));
         p.disputerRewardBps = uint16(bound(rewardSeed, 0, BPS));
-        p.disputeBond = bound(bondSeed, 0, 1_000e18);
+        p.disputeBond = bound(bondSeed, 1e18, 1_000e18);
+        p.maxDelegationRatio = uint16(bound(capSeed >> 16, 1, 32));
         vm.prank(governance);
         staking.setParams(p);
     }
@@ -274,6 +418,45 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     }
 
     // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev Makes sure `who` has stake in the agent (delegating when it has none), then unbonds a
+    /// fraction of it; false when that was not possible.
+    function _stakeAndUnbond(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) internal returns (bool) {
+        address who = _pick(_delegators, actorSeed);
+        uint256 agentId = _pick(_agentIds, agentSeed);
+        if (staking.sharesOf(agentId, who) == 0) {
+            this.delegate(actorSeed, agentSeed, bound(fractionBps, 1, BPS) * 7919e15 + 1);
+        }
+        uint256 before = _pendingUnbondings.length;
+        this.unbond(actorSeed, agentSeed, fractionBps);
+        return _pendingUnbondings.length != before;
+    }
+
+    /// @dev Opens a dispute over a new incident by a disputer with none open on the agent.
+    function _openFreshDispute(uint256 agentSeed) internal returns (bool opened, uint256 index) {
+        uint256 agentId = _pick(_agentIds, agentSeed);
+        for (uint256 i; i < _disputers.length; ++i) {
+            if (_hasOpenDispute(agentId, _disputers[i])) continue;
+            uint256 before = _openDisputes.length;
+            this.openDispute(i, agentSeed, 1); // evidenceSeed 1: always a new incident
+            if (_openDisputes.length != before) return (true, _openDisputes.length - 1);
+            return (false, 0);
+        }
+    }
+
+    function _indexOf(uint256[] storage list, uint256 value) internal view returns (uint256 i) {
+        while (list[i] != value) ++i;
+    }
+
+    /// @dev From the handler's own list: whether an open dispute of the agent covers a withdrawal
+    /// released at `releaseAt` (it opened before the release).
+    function _covered(uint256 agentId, uint64 releaseAt) internal view returns (bool) {
+        for (uint256 i; i < _openDisputes.length; ++i) {
+            IAgentStaking.Dispute memory d = staking.getDispute(_openDisputes[i]);
+            if (d.agentId == agentId && d.openedAt < releaseAt) return true;
+        }
+        return false;
+    }
 
     /// @dev Whether `who` has an open dispute against the agent, from the handler's own list.
     function _hasOpenDispute(uint256 agentId, address who) internal view returns (bool) {

@@ -15,6 +15,11 @@ abstract contract AgentStakingTestBase is Test {
     uint16 internal constant SLASH_CAP_BPS = 5_000;
     uint16 internal constant DISPUTER_REWARD_BPS = 2_000;
     uint256 internal constant VIRTUAL_SHARES = 1e6;
+    uint256 internal constant MIN_SELF_BOND = 10e18;
+    /// @dev Large in the unit suite so that the cap only matters where a test sets it lower.
+    uint16 internal constant MAX_DELEGATION_RATIO = type(uint16).max;
+    /// @dev The self-bond {_register} posts: the cap allows ~6.5M tokens of delegation.
+    uint256 internal constant SELF_BOND = 100e18;
 
     bytes32 internal constant SPEC_HASH = keccak256("agent-spec-v1");
     string internal constant METADATA_URI = "ipfs://agent-spec-v1";
@@ -48,7 +53,9 @@ abstract contract AgentStakingTestBase is Test {
             disputeWindow: DISPUTE_WINDOW,
             disputeBond: DISPUTE_BOND,
             slashCapBps: SLASH_CAP_BPS,
-            disputerRewardBps: DISPUTER_REWARD_BPS
+            disputerRewardBps: DISPUTER_REWARD_BPS,
+            minSelfBond: MIN_SELF_BOND,
+            maxDelegationRatio: MAX_DELEGATION_RATIO
         });
     }
 
@@ -58,8 +65,13 @@ abstract contract AgentStakingTestBase is Test {
     }
 
     function _register(address who, uint256 minStake) internal returns (uint256 agentId) {
+        agentId = _registerWithBond(who, minStake, SELF_BOND);
+    }
+
+    function _registerWithBond(address who, uint256 minStake, uint256 selfBond) internal returns (uint256 agentId) {
+        _fund(who, selfBond);
         vm.prank(who);
-        agentId = staking.registerAgent(SPEC_HASH, METADATA_URI, minStake);
+        agentId = staking.registerAgent(SPEC_HASH, METADATA_URI, minStake, selfBond);
     }
 
     function _fund(address who, uint256 amount) internal {
