@@ -189,14 +189,22 @@ export const modelTransfer = onchainTable(
 
 // ─────────────────────────────── Datanets and contributions ───────────────────────────────
 
+export const datanetAccessPolicy = onchainEnum("datanet_access_policy", ["Open", "Restricted"]);
+
 export const datanet = onchainTable("datanet", (t) => ({
   id: t.bigint().primaryKey(),
   curator: address(t).notNull(),
   pendingCurator: address(t),
   name: t.text().notNull(),
   metadataURI: t.text().notNull(),
+  /** The quorum and bond as last written; a scheduled change applies from its `*EffectiveAt`. */
   quorum: t.integer().notNull(),
   contributionBond: t.bigint().notNull(),
+  pendingQuorum: t.integer(),
+  quorumEffectiveAt: t.bigint(),
+  pendingContributionBond: t.bigint(),
+  bondEffectiveAt: t.bigint(),
+  accessPolicy: datanetAccessPolicy("access_policy").notNull(),
   validatorCount: t.integer().notNull(),
   contributionCount: t.integer().notNull(),
   acceptedCount: t.integer().notNull(),

@@ -4563,6 +4563,19 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_PURPOSE_LENGTH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_VALIDATORS",
     "inputs": [],
     "outputs": [
@@ -4570,6 +4583,19 @@ export const datanetRegistryAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "PARAMETER_CHANGE_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "stateMutability": "view"
@@ -4589,6 +4615,32 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "REASSIGN_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "REVIEW_TIMEOUT",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "acceptCuratorship",
     "inputs": [
       {
@@ -4599,6 +4651,30 @@ export const datanetRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "accessOf",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.AccessStatus"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -4620,6 +4696,38 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "commitContent",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "commitmentBlock",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "contribute",
     "inputs": [
       {
@@ -4636,6 +4744,16 @@ export const datanetRegistryAbi = [
         "name": "uri",
         "type": "string",
         "internalType": "string"
+      },
+      {
+        "name": "maxBond",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "outputs": [
@@ -4646,6 +4764,40 @@ export const datanetRegistryAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "contributionCommitment",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "contentHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "contributor",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -4757,6 +4909,29 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "decideAccess",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "approve",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "getContribution",
     "inputs": [
       {
@@ -4843,7 +5018,7 @@ export const datanetRegistryAbi = [
     ],
     "outputs": [
       {
-        "name": "",
+        "name": "d",
         "type": "tuple",
         "internalType": "struct IDatanetRegistry.Datanet",
         "components": [
@@ -4861,6 +5036,11 @@ export const datanetRegistryAbi = [
             "name": "createdAt",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "accessPolicy",
+            "type": "uint8",
+            "internalType": "enum IDatanetRegistry.AccessPolicy"
           },
           {
             "name": "pendingCurator",
@@ -4950,6 +5130,30 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "hasAccess",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "hasRole",
     "inputs": [
       {
@@ -4998,6 +5202,65 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "pendingParams",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "pp",
+        "type": "tuple",
+        "internalType": "struct IDatanetRegistry.PendingParams",
+        "components": [
+          {
+            "name": "quorum",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "quorumEffectiveAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "bondEffectiveAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "contributionBond",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "reassignContribution",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "newContributor",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "removeValidator",
     "inputs": [
       {
@@ -5034,6 +5297,24 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "requestAccess",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "purpose",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "revokeRole",
     "inputs": [
       {
@@ -5045,6 +5326,24 @@ export const datanetRegistryAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setAccessPolicy",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "policy",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.AccessPolicy"
       }
     ],
     "outputs": [],
@@ -5256,6 +5555,25 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "ContentCommitted",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "ContributionAccepted",
     "inputs": [
       {
@@ -5287,7 +5605,7 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
-    "name": "ContributionBondUpdated",
+    "name": "ContributionBondChangeScheduled",
     "inputs": [
       {
         "name": "datanetId",
@@ -5296,7 +5614,7 @@ export const datanetRegistryAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "oldBond",
+        "name": "currentBond",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -5306,6 +5624,43 @@ export const datanetRegistryAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      },
+      {
+        "name": "effectiveAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ContributionReassigned",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "previousContributor",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newContributor",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
       }
     ],
     "anonymous": false
@@ -5516,6 +5871,81 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "DatanetAccessDecided",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "curator",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "approved",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatanetAccessPolicySet",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "policy",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "enum IDatanetRegistry.AccessPolicy"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatanetAccessRequested",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "purpose",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "DatanetCreated",
     "inputs": [
       {
@@ -5584,7 +6014,7 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
-    "name": "QuorumUpdated",
+    "name": "QuorumChangeScheduled",
     "inputs": [
       {
         "name": "datanetId",
@@ -5593,7 +6023,7 @@ export const datanetRegistryAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "oldQuorum",
+        "name": "currentQuorum",
         "type": "uint16",
         "indexed": false,
         "internalType": "uint16"
@@ -5603,6 +6033,12 @@ export const datanetRegistryAbi = [
         "type": "uint16",
         "indexed": false,
         "internalType": "uint16"
+      },
+      {
+        "name": "effectiveAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
       }
     ],
     "anonymous": false
@@ -5762,6 +6198,27 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "DatanetAccessUnchanged",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.AccessStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "DatanetAlreadyVoted",
     "inputs": [
       {
@@ -5773,6 +6230,38 @@ export const datanetRegistryAbi = [
         "name": "validator",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetBondAboveMax",
+    "inputs": [
+      {
+        "name": "bond",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBond",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetCommitmentTooRecent",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committedAt",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -5794,6 +6283,27 @@ export const datanetRegistryAbi = [
         "name": "contributionId",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetContentBoundToContributor",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "contentHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "contributor",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },
@@ -5826,6 +6336,22 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "DatanetContributionNotReassignable",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.ContributionStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "DatanetContributionNotWithdrawable",
     "inputs": [
       {
@@ -5837,6 +6363,22 @@ export const datanetRegistryAbi = [
         "name": "status",
         "type": "uint8",
         "internalType": "enum IDatanetRegistry.ContributionStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetContributionUnderReview",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reviewEndsAt",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ]
   },
@@ -5858,6 +6400,22 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "DatanetInvalidPurpose",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "DatanetInvalidQuorum",
     "inputs": [
       {
@@ -5869,6 +6427,17 @@ export const datanetRegistryAbi = [
         "name": "validatorCount",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetNoCommitment",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },
@@ -5928,6 +6497,17 @@ export const datanetRegistryAbi = [
         "name": "caller",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetNotRestricted",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -6078,6 +6658,19 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "REASSIGN_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "adapterIdByContentHash",
     "inputs": [
       {
@@ -6153,6 +6746,38 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "commitRegistration",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "commitmentBlock",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "contentHashOf",
     "inputs": [
       {
@@ -6166,6 +6791,25 @@ export const modelRegistryAbi = [
         "name": "",
         "type": "bytes32",
         "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "datanetIdsOf",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
       }
     ],
     "stateMutability": "view"
@@ -6555,6 +7199,24 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "reassign",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "newOwner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "registerAdapter",
     "inputs": [
       {
@@ -6613,6 +7275,11 @@ export const modelRegistryAbi = [
             "internalType": "uint256"
           }
         ]
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "outputs": [
@@ -6642,6 +7309,11 @@ export const modelRegistryAbi = [
         "name": "uri",
         "type": "string",
         "internalType": "string"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "outputs": [
@@ -6652,6 +7324,35 @@ export const modelRegistryAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "registrationCommitment",
+    "inputs": [
+      {
+        "name": "contentHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "registrant",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -7109,6 +7810,31 @@ export const modelRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "ModelReassigned",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "previousOwner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newOwner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "PricesUpdated",
     "inputs": [
       {
@@ -7128,6 +7854,25 @@ export const modelRegistryAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RegistrationCommitted",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
       }
     ],
     "anonymous": false
@@ -7414,6 +8159,22 @@ export const modelRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "ModelCommitmentTooRecent",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ModelContentHashTaken",
     "inputs": [
       {
@@ -7458,6 +8219,17 @@ export const modelRegistryAbi = [
         "name": "id",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ModelNoCommitment",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },
@@ -7601,6 +8373,32 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "DEFAULT_FULFILMENT_QUORUM_BPS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "DEFAULT_FULFILMENT_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "DEFAULT_MAX_DURATION",
     "inputs": [],
     "outputs": [
@@ -7627,7 +8425,33 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_FULFILMENT_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_MAX_DURATION",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_FULFILMENT_WINDOW",
     "inputs": [],
     "outputs": [
       {
@@ -7747,6 +8571,19 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "finalizeFulfilment",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "fulfil",
     "inputs": [
       {
@@ -7762,6 +8599,56 @@ export const proposalMarketAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "fulfilmentQuorumBps",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "fulfilmentVoteOf",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "enum IProposalMarket.FulfilmentVote"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "fulfilmentWindow",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -7798,6 +8685,16 @@ export const proposalMarketAbi = [
             "name": "snapshot",
             "type": "uint48",
             "internalType": "uint48"
+          },
+          {
+            "name": "fulfilmentEndsAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "adapterFloor",
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "baseModelId",
@@ -7838,6 +8735,31 @@ export const proposalMarketAbi = [
             "name": "builder",
             "type": "address",
             "internalType": "address"
+          },
+          {
+            "name": "eligibleWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "quorumWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "approveWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "rejectWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "payout",
+            "type": "uint256",
+            "internalType": "uint256"
           },
           {
             "name": "specURI",
@@ -8032,6 +8954,19 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "rejectFulfilment",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "renounceRole",
     "inputs": [
       {
@@ -8061,6 +8996,32 @@ export const proposalMarketAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setFulfilmentQuorum",
+    "inputs": [
+      {
+        "name": "newQuorumBps",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setFulfilmentWindow",
+    "inputs": [
+      {
+        "name": "newWindow",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "outputs": [],
@@ -8141,6 +9102,24 @@ export const proposalMarketAbi = [
       },
       {
         "name": "support",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "voteFulfilment",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "approve",
         "type": "bool",
         "internalType": "bool"
       }
@@ -8378,6 +9357,161 @@ export const proposalMarketAbi = [
   },
   {
     "type": "event",
+    "name": "ProposalFulfilmentQuorumSet",
+    "inputs": [
+      {
+        "name": "previousQuorumBps",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      },
+      {
+        "name": "newQuorumBps",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentRejected",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "approveWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "rejectWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentSubmitted",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "builder",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "endsAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      },
+      {
+        "name": "eligibleWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "quorumWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentVoted",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "approve",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "weight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "approveWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "rejectWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentWindowSet",
+    "inputs": [
+      {
+        "name": "previousWindow",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      },
+      {
+        "name": "newWindow",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "ProposalMaxDurationSet",
     "inputs": [
       {
@@ -8535,6 +9669,54 @@ export const proposalMarketAbi = [
   },
   {
     "type": "error",
+    "name": "ProposalMarketAdapterMissingDatanet",
+    "inputs": [
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketAdapterTooOld",
+    "inputs": [
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "adapterFloor",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketAlreadyJudged",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ProposalMarketAlreadyRefunded",
     "inputs": [
       {
@@ -8631,6 +9813,75 @@ export const proposalMarketAbi = [
   },
   {
     "type": "error",
+    "name": "ProposalMarketFulfilmentNotApproved",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "approveWeight",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "rejectWeight",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "quorumWeight",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketFulfilmentNotRejectable",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketFulfilmentWindowClosed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "endsAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketFulfilmentWindowOpen",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "endsAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ProposalMarketFundingGoalNotReached",
     "inputs": [
       {
@@ -8647,6 +9898,22 @@ export const proposalMarketAbi = [
         "name": "fundingGoal",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketInterestedParty",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },
@@ -8682,6 +9949,38 @@ export const proposalMarketAbi = [
       },
       {
         "name": "latest",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketInvalidFulfilmentQuorum",
+    "inputs": [
+      {
+        "name": "quorumBps",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketInvalidFulfilmentWindow",
+    "inputs": [
+      {
+        "name": "window",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "min",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "max",
         "type": "uint64",
         "internalType": "uint64"
       }
@@ -8742,7 +10041,39 @@ export const proposalMarketAbi = [
   },
   {
     "type": "error",
+    "name": "ProposalMarketNotBacker",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ProposalMarketNotOpen",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IProposalMarket.ProposalStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketNotPending",
     "inputs": [
       {
         "name": "id",

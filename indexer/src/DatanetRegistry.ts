@@ -62,6 +62,7 @@ indexContract("DatanetRegistry", datanetRegistryAbi, {
       acceptedCount: 0,
       rejectedCount: 0,
       withdrawnCount: 0,
+      accessPolicy: "Open",
       ...created(event),
     });
     for (const validator of validators)
@@ -79,15 +80,28 @@ indexContract("DatanetRegistry", datanetRegistryAbi, {
       .update(datanet, { id: event.args.datanetId })
       .set((row) => ({ validatorCount: row.validatorCount - 1, ...touched(event) }));
   },
-  QuorumUpdated: async ({ event, context }) => {
-    await context.db
-      .update(datanet, { id: event.args.datanetId })
-      .set({ quorum: event.args.newQuorum, ...touched(event) });
+  QuorumChangeScheduled: async ({ event, context }) => {
+    const { datanetId, currentQuorum, newQuorum, effectiveAt } = event.args;
+    await context.db.update(datanet, { id: datanetId }).set({
+      quorum: currentQuorum,
+      pendingQuorum: newQuorum,
+      quorumEffectiveAt: effectiveAt,
+      ...touched(event),
+    });
   },
-  ContributionBondUpdated: async ({ event, context }) => {
+  ContributionBondChangeScheduled: async ({ event, context }) => {
+    const { datanetId, currentBond, newBond, effectiveAt } = event.args;
+    await context.db.update(datanet, { id: datanetId }).set({
+      contributionBond: currentBond,
+      pendingContributionBond: newBond,
+      bondEffectiveAt: effectiveAt,
+      ...touched(event),
+    });
+  },
+  DatanetAccessPolicySet: async ({ event, context }) => {
     await context.db
       .update(datanet, { id: event.args.datanetId })
-      .set({ contributionBond: event.args.newBond, ...touched(event) });
+      .set({ accessPolicy: event.args.policy === 1 ? "Restricted" : "Open", ...touched(event) });
   },
   DatanetMetadataUpdated: async ({ event, context }) => {
     await context.db
@@ -124,9 +138,20 @@ indexContract("DatanetRegistry", datanetRegistryAbi, {
       ...created(event),
     });
     await recordStatus(context, event, contributionId, "Pending");
-    await context.db
-      .update(datanet, { id: datanetId })
-      .set((row) => ({ contributionCount: row.contributionCount + 1, ...touched(event) }));
+    // A contribution carries the terms in force: scheduled changes that are due are applied.
+    const now = event.block.timestamp;
+    await context.db.update(datanet, { id: datanetId }).set((row) => ({
+      contributionCount: row.contributionCount + 1,
+      quorum,
+      contributionBond: bond,
+      ...(row.quorumEffectiveAt !== null && row.quorumEffectiveAt <= now
+        ? { pendingQuorum: null, quorumEffectiveAt: null }
+        : {}),
+      ...(row.bondEffectiveAt !== null && row.bondEffectiveAt <= now
+        ? { pendingContributionBond: null, bondEffectiveAt: null }
+        : {}),
+      ...touched(event),
+    }));
   },
   ContributionVoted: async ({ event, context }) => {
     const { contributionId, validator, accept, acceptVotes, rejectVotes } = event.args;

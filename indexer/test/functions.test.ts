@@ -223,7 +223,8 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
     const v2 = models.find((m) => m.id === scenario.ids.adapterV2);
     expect(v2?.version).toBe(2);
     expect(models.find((m) => m.supersededBy === scenario.ids.adapterV2)?.transferCount).toBe(1);
-    expect((await rowsOf(db, s.adapterDatanet)).length).toBe(2);
+    // adapter-v1, adapter-v2 and adapter-v3 (the market fulfilment), one Datanet each.
+    expect((await rowsOf(db, s.adapterDatanet)).length).toBe(3);
   });
 
   it("mirrors proposals with their effective status, backings, votes, fulfilments and refunds", async () => {

@@ -3,6 +3,7 @@
 // The API holds no user keys.
 
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { contributionCommitment, randomSalt, registrationCommitment } from "@tributary/contracts";
 import {
   agentStakingAbi,
   attributionSettlementAbi,
@@ -368,13 +369,24 @@ builder.mutationFields((f) => ({
   prepareRegisterAdapter: f.field({
     type: PreparedAction,
     ...prepareOptions,
-    description: "Register a LoRA adapter (an ERC-721 minted to you).",
+    description:
+      "Register a LoRA adapter (an ERC-721 minted to you). Two transactions, sent in order and mined in different blocks: a commitment (it hides the content hash and binds you, so nobody can front-run the registration), then the registration that reveals it.",
     args: { input: f.arg({ type: AdapterInput, required: true, description: "The adapter." }) },
-    resolve: (_, { input }, ctx) =>
-      action(ctx, [
+    resolve: (_, { input }, ctx) => {
+      const salt = randomSalt();
+      const registry = ctx.chain.address("ModelRegistry");
+      return action(ctx, [
         ctx.chain.prepare({
           from: viewer(ctx),
-          to: ctx.chain.address("ModelRegistry"),
+          to: registry,
+          data: call(modelRegistryAbi, "commitRegistration", [
+            registrationCommitment(input.contentHash, viewer(ctx), salt),
+          ]),
+          description: `Commit to registering adapter "${input.name}"`,
+        }),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
           data: call(modelRegistryAbi, "registerAdapter", [
             {
               baseModelId: input.baseModelId,
@@ -388,10 +400,12 @@ builder.mutationFields((f) => ({
               trainingManifestHash: input.trainingManifestHash ?? zeroHash,
               supersedes: input.supersedes ?? 0n,
             },
+            salt,
           ]),
           description: `Register adapter "${input.name}"`,
         }),
-      ]),
+      ]);
+    },
   }),
   prepareUpdateAdapter: f.field({
     type: PreparedAction,
@@ -463,7 +477,8 @@ builder.mutationFields((f) => ({
   prepareContribute: f.field({
     type: PreparedAction,
     ...prepareOptions,
-    description: "Contribute content to a Datanet, posting its bond (approval first if needed).",
+    description:
+      "Contribute content to a Datanet, posting its bond (approval first if needed). Then two transactions, sent in order and mined in different blocks: a commitment (it hides the content hash and binds you, so nobody can front-run the contribution), then the contribution that reveals it, which refuses a bond above the Datanet's current one.",
     args: {
       datanetId: f.arg({ type: "BigInt", required: true, description: "The Datanet." }),
       contentHash: f.arg({ type: "Bytes32", required: true, description: "Hash of the content." }),
@@ -480,8 +495,17 @@ builder.mutationFields((f) => ({
         args.datanetId,
       );
       const registry = ctx.chain.address("DatanetRegistry");
+      const salt = randomSalt();
       return action(ctx, [
         ctx.chain.approvalIfNeeded(viewer(ctx), registry, datanet.contributionBond),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
+          data: call(datanetRegistryAbi, "commitContent", [
+            contributionCommitment(args.datanetId, args.contentHash, viewer(ctx), salt),
+          ]),
+          description: `Commit to a contribution to Datanet ${args.datanetId}`,
+        }),
         ctx.chain.prepare({
           from: viewer(ctx),
           to: registry,
@@ -489,6 +513,8 @@ builder.mutationFields((f) => ({
             args.datanetId,
             args.contentHash,
             args.uri,
+            datanet.contributionBond,
+            salt,
           ]),
           description: `Contribute to Datanet ${args.datanetId}`,
         }),

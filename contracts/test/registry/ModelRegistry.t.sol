@@ -625,4 +625,87 @@ contract ModelRegistryTest is CommitHelpers {
         assertTrue(models.supportsInterface(type(IAccessControl).interfaceId));
         assertFalse(models.supportsInterface(0xffffffff));
     }
+
+    // ----------------------------------------------------------------------------- commit-reveal and reassign
+
+    function test_commitRegistration_recordsBlockOnceAndEmits() public {
+        bytes32 c = models.registrationCommitment(ADAPTER_HASH, bob, SALT);
+        assertEq(c, keccak256(abi.encode(ADAPTER_HASH, bob, SALT)));
+        vm.expectEmit(true, true, false, true, address(models));
+        emit IModelRegistry.RegistrationCommitted(c, bob);
+        vm.prank(bob);
+        models.commitRegistration(c);
+        uint256 at = block.number;
+        vm.roll(at + 3);
+        models.commitRegistration(c);
+        assertEq(models.commitmentBlock(c), at);
+    }
+
+    function test_Revert_registerAdapter_WhenNoCommitment() public {
+        IModelRegistry.AdapterParams memory p = _params(ADAPTER_HASH, 0);
+        bytes32 c = models.registrationCommitment(ADAPTER_HASH, bob, SALT);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNoCommitment.selector, c));
+        vm.prank(bob);
+        models.registerAdapter(p, SALT);
+    }
+
+    function test_Revert_registerBaseModel_WhenCommittedInSameBlock() public {
+        bytes32 h = keccak256("fresh-base");
+        bytes32 c = models.registrationCommitment(h, bob, SALT);
+        vm.prank(bob);
+        models.commitRegistration(c);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelCommitmentTooRecent.selector, c, block.number));
+        vm.prank(bob);
+        models.registerBaseModel("b", h, "u", SALT);
+    }
+
+    function test_Revert_registerAdapter_WhenCommittedByAnother() public {
+        IModelRegistry.AdapterParams memory p = _params(ADAPTER_HASH, 0);
+        _commitRegistration(models, alice, ADAPTER_HASH);
+        bytes32 c = models.registrationCommitment(ADAPTER_HASH, bob, SALT);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNoCommitment.selector, c));
+        vm.prank(bob);
+        models.registerAdapter(p, SALT);
+    }
+
+    function test_reassign_movesTokenAndEmits() public {
+        uint256 a = _registerAdapter(alice, ADAPTER_HASH, 0);
+        vm.prank(alice);
+        models.approve(stranger, a);
+        vm.expectEmit(true, true, true, true, address(models));
+        emit IModelRegistry.ModelReassigned(a, alice, bob);
+        vm.expectEmit(true, true, true, true, address(models));
+        emit IERC721.Transfer(alice, bob, a);
+        vm.prank(admin);
+        models.reassign(a, bob);
+        assertEq(models.ownerOf(a), bob);
+        assertEq(models.getApproved(a), address(0));
+    }
+
+    function test_Revert_reassign_WhenNotRoleUnknownZeroOrSameOwner() public {
+        bytes32 role = models.REASSIGN_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
+        vm.prank(stranger);
+        models.reassign(baseId, bob);
+        vm.startPrank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 99));
+        models.reassign(99, bob);
+        vm.expectRevert(IModelRegistry.ModelZeroAddress.selector);
+        models.reassign(baseId, address(0));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotOwner.selector, baseId, alice, alice));
+        models.reassign(baseId, alice);
+        vm.stopPrank();
+    }
+
+    function test_datanetIdsOf() public {
+        uint256 a = _registerAdapter(alice, ADAPTER_HASH, 0);
+        uint256[] memory ids = models.datanetIdsOf(a);
+        assertEq(ids.length, 2);
+        assertEq(ids[0], dn1);
+        assertEq(ids[1], dn2);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotAdapter.selector, baseId));
+        models.datanetIdsOf(baseId);
+    }
 }
