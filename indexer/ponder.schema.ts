@@ -42,9 +42,24 @@ export const eventLog = onchainTable(
     name: t.text().notNull(),
     args: t.json().notNull(),
     ...eventColumns(t),
+    /** With the log index, the log's identity: a reorg can put another log at the same index. */
+    blockHash: t.hex().notNull(),
   }),
-  (table) => ({ byName: index().on(table.contract, table.name) }),
+  (table) => ({
+    byName: index().on(table.contract, table.name),
+    // The API's feeder reads only what follows its cursor, in chain order.
+    byPosition: index().on(table.blockNumber, table.logIndex),
+  }),
 );
+
+/**
+ * The hash of every block that emitted a protocol log. Ponder reverts and rewrites rows on a
+ * reorg, so the feeder detects one from these few rows without re-reading the logs.
+ */
+export const eventBlock = onchainTable("event_block", (t) => ({
+  number: t.bigint().primaryKey(),
+  hash: t.hex().notNull(),
+}));
 
 /**
  * The next time a status changes without an event (single row, id 1): the earliest deadline of

@@ -7,6 +7,34 @@ export { buildPrompt, lastUserTurn } from "./runtime/prompt.ts";
 export type { InvocationStateType } from "./runtime/state.ts";
 export type * from "./runtime/types.ts";
 export {
+  accumulate,
+  type Cumulative,
+  type EarnerTotal,
+  emptyCumulative,
+  totalOf,
+} from "./settlement/cumulative.ts";
+export {
+  EPOCH_FILE_FORMAT,
+  type EpochFile,
+  EpochFileError,
+  type EpochReceipt,
+  encodeEpochFile,
+  epochFileHash,
+  parseEpochFile,
+  type ReceiptProblem,
+  receiptDigest,
+  settleEpochFile,
+} from "./settlement/epoch-file.ts";
+export {
+  EARNER,
+  LEAF_ENCODING,
+  type LeafValue,
+  leavesOf,
+  receiptsTree,
+  STAKERS,
+  settlementTree,
+} from "./settlement/tree.ts";
+export {
   checkSpecAgainstChain,
   type SpecChainView,
   type SpecModelRecord,
@@ -21,6 +49,22 @@ export {
   type SpecProblem,
   specHash,
 } from "./spec/spec.ts";
+export { apportion } from "./split/apportion.ts";
+export {
+  POLICIES,
+  policy,
+  policyHash,
+  type SplitPolicy,
+  UnknownPolicyError,
+} from "./split/policy.ts";
+export {
+  type ReceiptSplit,
+  type Share,
+  type ShareRole,
+  type SplitInput,
+  splitReceipt,
+  type TrainingAttribution,
+} from "./split/split.ts";
 export {
   checkVoucher,
   signVoucher,

@@ -18,6 +18,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium } from "./browser.ts";
 import {
   AGENT_EVENTS,
   PAYOUTS,
@@ -271,7 +272,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     );
     expect(strangerUpdate.data.prepareUpdateAdapter.__typename).toBe("ForbiddenError");
     const anonymous = await s.gql(`mutation { prepareDepositEscrow(amount: "1") { __typename } }`);
-    expect(anonymous.data.prepareDepositEscrow.__typename).toBe("ForbiddenError");
+    expect(anonymous.data.prepareDepositEscrow.__typename).toBe("AuthenticationError");
     const revoked = await s.gql(
       `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on MutationRevokeApiKeySuccess { data { revokedAt } } } }`,
       { id: key.id },
@@ -372,6 +373,94 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     await ws.close();
     sse.close();
   });
+
+  it("a reorg that puts a different log at the same position yields REVERTED for the old and ADDED for the new", async () => {
+    const headers = await sessionFor(s, "payer");
+    const agentId = s.seed.agentId.toString();
+    const ws = wsSubscribe(s.api.url, AGENT_EVENTS, { id: agentId });
+    await new Promise((r) => setTimeout(r, 500));
+    const delegate = async (amount: bigint) => {
+      const prepared = await s.gql(
+        `mutation($id: BigInt!, $amt: TokenAmount!) { prepareDelegate(agentId: $id, amount: $amt) { ... on MutationPrepareDelegateSuccess { data { transactions { to data gasEstimate } } } } }`,
+        { id: agentId, amt: amount.toString() },
+        headers,
+      );
+      await relayAll("payer", headers, prepared.data.prepareDelegate.data.transactions);
+    };
+    const delegated = () =>
+      ws.events.filter(
+        (e) =>
+          e.data?.agentEvents.name === "StakeDelegated" && e.data.agentEvents.action === "ADDED",
+      );
+    const before = delegated().length;
+    const snapshot = await s.publicClient.request({ method: "evm_snapshot" as never });
+    await delegate(ONE);
+    const doomed = await until(() => delegated()[before], 30_000, "the doomed StakeDelegated");
+    await s.publicClient.request({ method: "evm_revert" as never, params: [snapshot] as never });
+    // The same transactions from the same state, with another amount: the same block and log
+    // index, a different log.
+    await delegate(2n * ONE);
+    // A longer chain than the one it replaces, so the indexer switches to it.
+    await s.publicClient.request({ method: "anvil_mine" as never, params: ["0x2"] as never });
+    const replacement = await until(
+      () => delegated()[before + 1],
+      60_000,
+      "the replacement StakeDelegated",
+    );
+    const [old, next] = [doomed.data.agentEvents, replacement.data.agentEvents];
+    expect(next.blockNumber).toBe(old.blockNumber);
+    expect(next.logIndex).toBe(old.logIndex);
+    expect(next.args.assets).not.toBe(old.args.assets);
+    expect(next.id).not.toBe(old.id);
+    const reverted = await until(
+      () =>
+        ws.events.find(
+          (e) => e.data?.agentEvents.action === "REVERTED" && e.data.agentEvents.id === old.id,
+        ),
+      30_000,
+      "REVERTED for the replaced log",
+    );
+    expect(reverted.data.agentEvents.args).toEqual(old.args);
+    expect(ws.errors).toEqual([]);
+    await ws.close();
+  });
+
+  it.runIf(hasChromium && mode === MODES[0])(
+    "GraphiQL renders offline in a browser: the schema explorer shows the API's types and a query runs",
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const origin = new URL(s.api.url).origin;
+        const elsewhere: string[] = [];
+        // Offline as on a build machine: anything but the API itself is refused.
+        await page.route("**/*", (route) => {
+          const url = route.request().url();
+          if (url.startsWith(origin) || url.startsWith("blob:") || url.startsWith("data:"))
+            return route.continue();
+          elsewhere.push(url);
+          return route.abort();
+        });
+        await page.goto(s.api.url);
+        await page.getByRole("button", { name: "Show Documentation Explorer" }).click();
+        await page.getByText("Root Types").waitFor({ timeout: 30_000 });
+        await page.getByText("Subscription", { exact: true }).first().waitFor();
+        const editor = page.locator(".graphiql-query-editor .monaco-editor").first();
+        await editor.click();
+        await page.keyboard.press("Control+A");
+        await page.keyboard.press("Delete");
+        await page.keyboard.type("{ datanets(first: 1) { nodes { __typename } } }");
+        await page.getByRole("button", { name: /Execute query/ }).click();
+        await page
+          .locator(".graphiql-response")
+          .getByText('"Datanet"')
+          .waitFor({ timeout: 30_000 });
+        expect(elsewhere).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   const sessions = new Map<DevnetRole, Record<string, string>>();
   async function session(role: DevnetRole) {

@@ -1,20 +1,23 @@
 import { randomUUID } from "node:crypto";
 import * as t from "@tributary/indexer/schema";
-import { and, asc, gte, inArray, lte } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, lte, or } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { ChainReader } from "../reader/index.ts";
 import type { CursorStore, FeederCursor } from "./cursor.ts";
+import { holdLease, releaseLease } from "./lease.ts";
 import type { ChainEvent, PubSub } from "./pubsub.ts";
+import { EventWindow, type Seen, type TopicKeys } from "./window.ts";
 
-/** Blocks behind the indexed head re-read on each tick: reorgs deeper than this are not reported. */
+/** Blocks behind the indexed head watched for reorgs: deeper reorgs are not reported. */
 export const REORG_WINDOW = 64n;
 /** A cursor's log index meaning "all of the block". */
 const WHOLE_BLOCK = 2_147_483_647;
+/** Logs read per query: a burst of logs is read in pages rather than in one result. */
+export const FEEDER_PAGE = 500;
 
-interface Seen {
-  event: ChainEvent;
+interface Position {
   blockNumber: bigint;
-  topics: [keyof import("./pubsub.ts").Topics, string][];
+  logIndex: number;
 }
 
 export interface Feeder {
@@ -24,11 +27,13 @@ export interface Feeder {
 }
 
 /**
- * Turns indexer ticks into subscription events, exactly once per event: each tick re-reads the
- * last REORG_WINDOW blocks of `event_log` by cursor, publishes the ids it has not seen (ADDED)
- * and the ids it had seen there that are gone (REVERTED, a reorg). Statuses that change with
- * time rather than by a log (a root going Live, a proposal Expiring) are diffed the same way.
- * With Redis, one replica per deployment holds a lease and feeds; the others stand by.
+ * Turns indexer ticks into subscription events, exactly once per event. Each tick reads only the
+ * logs after the last one read (in pages, by the (block, log index) index) and compares the
+ * hashes of the blocks it read within the last REORG_WINDOW blocks with the indexer's: the logs
+ * of a block whose hash changed are REVERTED and the block is read again, so a reorg that puts
+ * another log at the same position yields both. Logs are identified by block hash and log
+ * index. Statuses that change with time rather than by a log (a root going Live, a proposal
+ * Expiring) are diffed too. With Redis, one replica per deployment holds a lease and feeds.
  */
 export function startFeeder(options: {
   reader: ChainReader;
@@ -39,10 +44,14 @@ export function startFeeder(options: {
   cursor?: CursorStore | undefined;
 }): Feeder & { leaseKey: string; owner: string } {
   const { reader, bus, log } = options;
-  const seen = new Map<string, Seen>();
+  const window = new EventWindow();
   const statuses = new Map<string, string>();
+  /** Status changes dated by the log that made them (`<key>:<status>` → block). */
+  const explained = new Map<string, bigint>();
   let initialised = false;
-  /** The persisted cursor this leader resumed from (first poll) or last saved. */
+  /** The last log read (all of a block when its log index is WHOLE_BLOCK). */
+  let position: Position | null = null;
+  /** The persisted cursor, as last loaded or saved. */
   let cursor: FeederCursor | null = null;
   let running: Promise<void> | null = null;
   let again = false;
@@ -52,27 +61,24 @@ export function startFeeder(options: {
 
   async function isLeader(): Promise<boolean> {
     if (!bus.redis) return true;
-    const result = await bus.redis.set(leaseKey, owner, "PX", 10_000, "NX");
-    if (result === "OK") return true;
-    if ((await bus.redis.get(leaseKey)) === owner) {
-      await bus.redis.pexpire(leaseKey, 10_000);
-      return true;
-    }
+    if (await holdLease(bus.redis, leaseKey, owner)) return true;
     // Another replica feeds; forget our window so that taking over later starts clean.
     initialised = false;
+    position = null;
     cursor = null;
-    seen.clear();
+    window.clear();
     statuses.clear();
+    explained.clear();
     return false;
   }
 
-  const publish = (topics: Seen["topics"], event: ChainEvent) => {
+  const publish = (topics: TopicKeys, event: ChainEvent) => {
     for (const [topic, key] of topics) bus.pubsub.publish(topic as "payouts", key, event);
   };
 
-  async function topicsFor(event: ChainEvent): Promise<Seen["topics"]> {
+  async function topicsFor(event: ChainEvent): Promise<TopicKeys> {
     const a = event.args;
-    const topics: Seen["topics"] = [];
+    const topics: TopicKeys = [];
     if (event.contract === "AttributionSettlement") {
       if (event.name.startsWith("Root")) topics.push(["payouts", "*"]);
       // A claim paying the account itself names it twice: one delivery per subscriber.
@@ -125,8 +131,7 @@ export function startFeeder(options: {
         .from(t.marketProposal)
         .where(gte(t.marketProposal.blockNumber, from)),
     ]);
-    const changes: { key: string; status: string; event: ChainEvent; topics: Seen["topics"] }[] =
-      [];
+    const changes: { key: string; status: string; event: ChainEvent; topics: TopicKeys }[] = [];
     for (const r of roots) {
       if (r.blockNumber > to) continue;
       const key = `root:${r.epoch}`;
@@ -165,43 +170,33 @@ export function startFeeder(options: {
     const head = await reader.indexedBlock();
     if (!head) return;
     const to = head.number;
-    let from = to > REORG_WINDOW ? to - REORG_WINDOW : 0n;
+    const from = to > REORG_WINDOW ? to - REORG_WINDOW : 0n;
+    const reverted: Seen[] = [];
     // A new leader (restart, take-over) resumes from the persisted cursor: what came after it
-    // is published, what came up to it is not again, even beyond the reorg window.
+    // is published, what came up to it is not again, even beyond the reorg window. Without a
+    // cursor, the first read only learns the window.
     const resuming = !initialised && options.cursor ? await options.cursor.load() : null;
-    if (resuming) {
-      cursor = resuming;
-      for (const [key, status] of Object.entries(resuming.statuses)) statuses.set(key, status);
-      if (resuming.blockNumber < from) from = resuming.blockNumber;
+    if (!initialised) {
+      if (resuming) {
+        cursor = resuming;
+        for (const [key, status] of Object.entries(resuming.statuses)) statuses.set(key, status);
+      }
+      const start = resuming && resuming.blockNumber < from ? resuming.blockNumber : from;
+      position = { blockNumber: start - 1n, logIndex: WHOLE_BLOCK };
+    } else if (position) {
+      reverted.push(...(await reconcile(from, position.blockNumber)));
     }
     const publishing = initialised || resuming !== null;
-    const published = (row: { blockNumber: bigint; logIndex: number }) =>
+    const published = (row: Position) =>
       resuming !== null &&
       (row.blockNumber < resuming.blockNumber ||
         (row.blockNumber === resuming.blockNumber && row.logIndex <= resuming.logIndex));
-    const rows = await reader.db
-      .select()
-      .from(t.eventLog)
-      .where(and(gte(t.eventLog.blockNumber, from), lte(t.eventLog.blockNumber, to)))
-      .orderBy(asc(t.eventLog.blockNumber), asc(t.eventLog.logIndex));
-    const explained = new Map<string, bigint>();
-    for (const row of rows) {
-      const status = STATUS_LOGS[`${row.contract}.${row.name}`];
-      if (!status) continue;
-      const args = row.args as Record<string, unknown>;
-      explained.set(`${status.key}:${args[status.arg]}:${status.status}`, row.blockNumber);
-    }
-    const current = new Set<string>();
-    // Everything this poll learnt, published at the end in chain order: a poll can span several
-    // blocks, and a status change (RootLive at block n) must not trail a log of block n + 1.
-    const reverted: { topics: Seen["topics"]; event: ChainEvent }[] = [];
-    const added: { topics: Seen["topics"]; event: ChainEvent }[] = [];
-    for (const row of rows) {
-      current.add(row.id);
-      if (seen.has(row.id)) continue;
+
+    const added: { topics: TopicKeys; event: ChainEvent }[] = [];
+    for await (const row of logsAfter(position as Position, to)) {
       const event: ChainEvent = {
         action: "ADDED",
-        id: row.id,
+        id: `${row.blockNumber}-${row.logIndex}@${row.blockHash}`,
         contract: row.contract,
         name: row.name,
         args: row.args as Record<string, unknown>,
@@ -210,19 +205,25 @@ export function startFeeder(options: {
         transactionHash: row.transactionHash,
         timestamp: row.timestamp.toString(),
       };
+      const status = STATUS_LOGS[`${row.contract}.${row.name}`];
+      if (status) {
+        const key = `${status.key}:${event.args[status.arg]}:${status.status}`;
+        explained.set(key, row.blockNumber);
+      }
       const topics = await topicsFor(event);
-      seen.set(row.id, { event, blockNumber: row.blockNumber, topics });
+      const seen: Seen = { event, blockNumber: row.blockNumber, blockHash: row.blockHash, topics };
+      // Only logs inside the window can be reorged and need remembering.
+      if (row.blockNumber >= from) {
+        const { known, superseded } = window.add(seen);
+        reverted.push(...superseded);
+        if (known) continue;
+      }
       if (!published(row)) added.push({ topics, event });
     }
-    for (const [id, entry] of seen) {
-      if (entry.blockNumber < from) {
-        seen.delete(id);
-      } else if (entry.blockNumber <= to && !current.has(id)) {
-        // (Above `to`, this read cannot tell: the next poll, with a head past it, will.)
-        seen.delete(id);
-        reverted.push({ topics: entry.topics, event: { ...entry.event, action: "REVERTED" } });
-      }
-    }
+    position = { blockNumber: to, logIndex: WHOLE_BLOCK };
+    window.prune(from);
+    for (const [key, block] of explained) if (block < from) explained.delete(key);
+
     for (const change of await readStatuses(from, to, explained)) {
       const previous = statuses.get(change.key);
       statuses.set(change.key, change.status);
@@ -231,12 +232,59 @@ export function startFeeder(options: {
     }
     if (publishing) {
       // Undo newest first, then add oldest first; a status change follows its block's logs.
-      reverted.sort((a, b) => -chainOrder(a.event, b.event));
+      const undo = reverted.map(({ topics, event }) => ({
+        topics,
+        event: { ...event, action: "REVERTED" as const },
+      }));
+      undo.sort((a, b) => -chainOrder(a.event, b.event));
       added.sort((a, b) => chainOrder(a.event, b.event));
-      for (const { topics, event } of [...reverted, ...added]) publish(topics, event);
+      for (const { topics, event } of [...undo, ...added]) publish(topics, event);
     }
     await saveCursor(to);
     initialised = true;
+  }
+
+  /**
+   * Compares the blocks read so far with the indexer's hashes of the window (a few rows), and
+   * moves the read position back before the first block that changed.
+   */
+  async function reconcile(from: bigint, readTo: bigint): Promise<Seen[]> {
+    const rows = await reader.db
+      .select()
+      .from(t.eventBlock)
+      .where(and(gte(t.eventBlock.number, from), lte(t.eventBlock.number, readTo)));
+    const chain = new Map(rows.map((r) => [r.number, r.hash as string]));
+    const { reverted, rewindTo } = window.reconcile(chain, from, readTo);
+    if (rewindTo !== null) position = { blockNumber: rewindTo - 1n, logIndex: WHOLE_BLOCK };
+    return reverted;
+  }
+
+  /** The logs after `after` up to block `to`, in chain order, read a page at a time. */
+  async function* logsAfter(after: Position, to: bigint) {
+    let last = after;
+    for (;;) {
+      const page = await reader.db
+        .select()
+        .from(t.eventLog)
+        .where(
+          and(
+            or(
+              gt(t.eventLog.blockNumber, last.blockNumber),
+              and(
+                eq(t.eventLog.blockNumber, last.blockNumber),
+                gt(t.eventLog.logIndex, last.logIndex),
+              ),
+            ),
+            lte(t.eventLog.blockNumber, to),
+          ),
+        )
+        .orderBy(asc(t.eventLog.blockNumber), asc(t.eventLog.logIndex))
+        .limit(FEEDER_PAGE);
+      yield* page;
+      if (page.length < FEEDER_PAGE) return;
+      const tail = page[page.length - 1] as (typeof page)[number];
+      last = { blockNumber: tail.blockNumber, logIndex: tail.logIndex };
+    }
   }
 
   /**
@@ -298,8 +346,7 @@ export function startFeeder(options: {
       unsubscribe();
       clearInterval(timer);
       await running;
-      if (bus.redis && (await bus.redis.get(leaseKey).catch(() => null)) === owner)
-        await bus.redis.del(leaseKey).catch(() => {});
+      if (bus.redis) await releaseLease(bus.redis, leaseKey, owner).catch(() => {});
     },
   };
 }

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 /** A chain event as subscribers see it; `action` REVERTED when a reorg removed it. */
 export interface ChainEvent {
   action: "ADDED" | "REVERTED";
-  /** `<block>-<logIndex>` for logs; `<name>:<key>@<block>` for status changes without a log. */
+  /** `<block>-<logIndex>@<blockHash>` for logs; `<name>:<key>@<block>` for status changes without a log. */
   id: string;
   contract: string;
   name: string;

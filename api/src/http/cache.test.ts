@@ -18,9 +18,13 @@ function app(options: Parameters<typeof chainReadCache>[1]) {
   let executions = 0;
   const yoga = createYoga<object, Context>({
     schema: createSchema({
-      typeDefs: `type Query { contribution(contributionId: Int!, size: Int!): String }`,
+      typeDefs: `type Query { contribution(contributionId: Int!, size: Int!): String, secret: String }`,
       resolvers: {
         Query: {
+          secret: () => {
+            executions++;
+            return "per-caller";
+          },
           contribution: (_: unknown, args: { contributionId: number; size: number }) => {
             executions++;
             return `${args.contributionId}:`.padEnd(args.size, "x");
@@ -41,9 +45,18 @@ function app(options: Parameters<typeof chainReadCache>[1]) {
     });
     return ((await response.json()) as { data: { contribution: string } }).data.contribution;
   };
+  const send = async (query: string, variables: Record<string, unknown> = {}) => {
+    const response = await yoga.fetch("http://cache.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data: Record<string, unknown> };
+  };
   return {
     cache,
     ask,
+    send,
     executions: () => executions,
     tick: () => {
       for (const listener of listeners) listener();
@@ -88,5 +101,30 @@ describe("anonymous response cache", () => {
     for (let i = 0; i < 300; i++) await t.ask(i, 64_000, `# ${i}`);
     expect(t.cache.stats().chars).toBeLessThanOrEqual(16 * 1024 * 1024);
     expect(t.cache.stats().entries).toBeLessThan(300);
+  });
+
+  it("caches documents with named and inline fragments at the root, as Relay and Apollo send them", async () => {
+    const t = app({});
+    const query = `query Q($id: Int!) { ...Root } fragment Root on Query { ... on Query { contribution(contributionId: $id, size: 8) } }`;
+    const first = await t.send(query, { id: 7 });
+    expect(first.data.contribution).toBe("7:xxxxxx");
+    expect(await t.send(query, { id: 7 })).toEqual(first);
+    expect(t.executions()).toBe(1);
+    // A fragment that reaches a field outside the chain reads is never cached.
+    const mixed =
+      "{ ...Mixed } fragment Mixed on Query { secret contribution(contributionId: 1, size: 4) }";
+    await t.send(mixed);
+    await t.send(mixed);
+    expect(t.executions()).toBe(5);
+  });
+
+  it("drops answers older than the max age when ticks stop", async () => {
+    const t = app({ maxAgeMs: 50 });
+    await t.ask(1, 10);
+    await t.ask(1, 10);
+    expect(t.executions()).toBe(1);
+    await new Promise((r) => setTimeout(r, 80));
+    await t.ask(1, 10);
+    expect(t.executions()).toBe(2);
   });
 });

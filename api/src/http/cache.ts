@@ -1,4 +1,11 @@
-import { type DocumentNode, type ExecutionResult, getOperationAST } from "graphql";
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  getOperationAST,
+  Kind,
+  type SelectionSetNode,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { SESSION_COOKIE } from "../auth/siwe.ts";
 import type { Context } from "../context.ts";
@@ -50,7 +57,14 @@ export const MAX_CACHE_CHARS = 16 * 1024 * 1024;
 /** Characters charged per kept answer on top of its serialised length (its maps' entries). */
 const ENTRY_OVERHEAD = 256;
 
+/**
+ * Longest an answer is served without a tick (ms): ticks come with every indexed block, so
+ * this only matters when they stop (an indexer connection lost), and bounds staleness then.
+ */
+export const MAX_AGE_MS = 15_000;
+
 export interface ChainReadCacheOptions {
+  maxAgeMs?: number;
   maxEntriesPerDocument?: number;
   maxTextEntries?: number;
   /** Budget of serialised characters across every kept answer. */
@@ -126,22 +140,30 @@ export function chainReadCache(
   >();
   let uncacheable = new Map<string, true>();
   let generation = 0;
-  reader.onTick(() => {
-    // Also called when stored Datanet content changes (`Contribution.content`, `ingestion`).
+  let flushedAt = Date.now();
+  const flush = () => {
     uncacheable = new Map();
     generation++;
     cache = new WeakMap();
     byText = new Map();
     ledger = new Map();
     chars = 0;
+    flushedAt = Date.now();
     // Waiters run their own request against the new state.
     for (const flight of inflight.values()) flight.settle(undefined);
     inflight = new Map();
-  });
+  };
+  const maxAgeMs = options.maxAgeMs ?? MAX_AGE_MS;
+  const expire = () => {
+    if (Date.now() - flushedAt >= maxAgeMs) flush();
+  };
+  // Also called when stored Datanet content changes (`Contribution.content`, `ingestion`).
+  reader.onTick(flush);
   return {
     stats: () => ({ entries: ledger.size, chars }),
     async onParams({ request, params, setResult }) {
       if (!params.query || !anonymous(request)) return;
+      expire();
       const key = JSON.stringify([params.query, params.operationName ?? null, params.variables]);
       const hit = byText.get(key) ?? (await inflight.get(key)?.promise);
       if (hit) {
@@ -183,14 +205,10 @@ export function chainReadCache(
       if (context.viewer) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== "query") return;
-      if (
-        !operation.selectionSet.selections.every(
-          (s) => s.kind === "Field" && CHAIN_FIELDS.has(s.name.value),
-        )
-      )
-        return;
       const document = args.document as DocumentNode;
-      if (document.definitions.some((d) => d.kind === "FragmentDefinition")) return;
+      const roots = rootFields(operation.selectionSet, fragmentsOf(document));
+      if (!roots?.every((name) => CHAIN_FIELDS.has(name))) return;
+      expire();
       const key = `${args.operationName ?? ""}|${JSON.stringify(args.variableValues ?? {})}`;
       const textKey = context.request ? textKeys.get(context.request) : undefined;
       const hit = cache.get(document)?.get(key);
@@ -234,4 +252,43 @@ export function chainReadCache(
 function remember<V>(map: Map<string, V>, key: string, value: V, max: number) {
   if (map.size >= max && !map.has(key)) map.delete(map.keys().next().value as string);
   map.set(key, value);
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  return fragments;
+}
+
+/**
+ * The root fields an operation selects, through named and inline fragments (Relay and Apollo
+ * clients spread fragments at the root); null when a fragment is missing or spread in a cycle.
+ */
+function rootFields(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  visiting: Set<string> = new Set(),
+): string[] | null {
+  const names: string[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      names.push(selection.name.value);
+      continue;
+    }
+    let inner: SelectionSetNode;
+    if (selection.kind === Kind.INLINE_FRAGMENT) inner = selection.selectionSet;
+    else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (!fragment || visiting.has(name)) return null;
+      visiting.add(name);
+      inner = fragment.selectionSet;
+    }
+    const nested = rootFields(inner, fragments, visiting);
+    if (selection.kind === Kind.FRAGMENT_SPREAD) visiting.delete(selection.name.value);
+    if (!nested) return null;
+    names.push(...nested);
+  }
+  return names;
 }

@@ -3,7 +3,9 @@ import type { IncomingMessage } from "node:http";
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
-import { type DocumentNode, GraphQLError, parse } from "graphql";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { type DocumentNode, GraphQLError, getOperationAST, parse } from "graphql";
 import { createYoga, maskError, type Plugin } from "graphql-yoga";
 import { ZodError } from "zod";
 import type { RateLimiter } from "../auth/rate-limit.ts";
@@ -13,6 +15,7 @@ import { TributaryError } from "../errors.ts";
 import { schema } from "../schema/index.ts";
 import { chainReadCache } from "./cache.ts";
 import type { Metrics } from "./metrics.ts";
+import { corsFor } from "./origins.ts";
 
 export const LIMITS = { tokens: 3000, depth: 12, aliases: 20, cost: 20_000 } as const;
 
@@ -34,6 +37,12 @@ export function exposeExpectedErrors(error: unknown, message: string, isDev?: bo
     error instanceof Error && error.name === "GraphQLError" ? (error as GraphQLError) : undefined;
   const original = at ? at.originalError : error;
   const options = { nodes: at?.nodes ?? null, path: at?.path ?? [] };
+  // A scope check failed on a field without a result union (a private read).
+  if (original instanceof ForbiddenError)
+    return new GraphQLError(original.message, {
+      ...options,
+      extensions: { code: "FORBIDDEN", retryable: false },
+    });
   if (original instanceof TributaryError)
     return new GraphQLError(original.message, {
       ...options,
@@ -60,7 +69,9 @@ export interface ServerContext {
 /** The Yoga app: schema, per-request context (viewer, request id), armor limits, metrics. */
 export function createYogaApp(services: Services, limiter: RateLimiter, metrics: Metrics) {
   const observe: Plugin<Context> = {
-    onExecute({ args }) {
+    onExecute({ args, setResultAndStopExecution }) {
+      const refusal = overKeyLimit(args.contextValue, args.document, args.operationName);
+      if (refusal) return void setResultAndStopExecution({ errors: [refusal] });
       const op = (args.document as DocumentNode).definitions.find(
         (d) => d.kind === "OperationDefinition",
       );
@@ -73,7 +84,13 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
         },
       };
     },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = overKeyLimit(args.contextValue, args.document, args.operationName);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
     onResponse({ request, response }) {
+      // The answer depends on the Origin (credentials for allowlisted ones): caches must know.
+      if (request.headers.get("origin")) response.headers.append("vary", "Origin");
       for (const cookie of cookiesByRequest.get(request) ?? [])
         response.headers.append("set-cookie", cookie);
     },
@@ -83,7 +100,10 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    cors: corsFor(services.origins),
     graphiql: { title: "Tributary API", subscriptionsProtocol: "WS", defaultQuery: DEFAULT_QUERY },
+    // GraphiQL's scripts and styles from the package, not a CDN: the page must work offline.
+    renderGraphiQL,
     // Unexpected errors reach clients as "Unexpected error." with the request id; the original
     // is logged. Typed errors travel in result unions, untouched; expected ones thrown outside
     // them keep their message and code (exposeExpectedErrors).
@@ -123,13 +143,34 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
       const context: Context = {
         ...services,
         requestId: requestId ?? request.headers.get("x-request-id") ?? randomUUID(),
-        ip: req?.socket?.remoteAddress ?? "unknown",
+        ip: req ? services.clientIp(req) : "unknown",
         viewer,
         responseCookies: [],
         signal: request.signal,
       };
       cookiesByRequest.set(request, context.responseCookies);
       return context;
+    },
+  });
+}
+
+/**
+ * A key over its per-minute limit: mutations run, each answering RateLimitedError in its result
+ * union (scope-auth, builder.ts); queries and subscriptions are refused here with a 429.
+ */
+function overKeyLimit(
+  context: Context,
+  document: DocumentNode,
+  operationName?: string | null,
+): GraphQLError | null {
+  const retryAfter = context.viewer?.retryAfterSeconds;
+  if (!retryAfter) return null;
+  if (getOperationAST(document, operationName)?.operation === "mutation") return null;
+  return new GraphQLError(`Rate limit exceeded for this API key; retry in ${retryAfter}s`, {
+    extensions: {
+      code: "RATE_LIMITED",
+      retryAfterSeconds: retryAfter,
+      http: { status: 429, headers: { "retry-after": String(retryAfter) } },
     },
   });
 }

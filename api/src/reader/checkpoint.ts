@@ -1,4 +1,4 @@
-import type { IndexedBlock } from "./index.ts";
+import type { IndexedBlock } from "./types.ts";
 
 /**
  * Ponder's 75-character checkpoint: block timestamp (10 digits), chain id (16), block number

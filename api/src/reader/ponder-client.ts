@@ -1,7 +1,7 @@
 import { createClient } from "@ponder/client";
 import * as schema from "@tributary/indexer/schema";
 import { sql } from "drizzle-orm";
-import type { ChainReader, ReaderDb } from "./index.ts";
+import type { ChainReader, ReaderDb } from "./types.ts";
 
 /**
  * The query whose re-runs make ticks. Ponder pushes a live query's result only when it differs

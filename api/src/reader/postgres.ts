@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { decodeCheckpoint } from "./checkpoint.ts";
-import type { ChainReader, ReaderDb } from "./index.ts";
+import type { ChainReader, ReaderDb } from "./types.ts";
 
 export interface PostgresReaderOptions {
   databaseUrl: string;

@@ -3,7 +3,7 @@ import { inArray } from "drizzle-orm";
 import { type Address, getAddress, isAddress } from "viem";
 import type { Context } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
-import type { AccountRow } from "./refs.ts";
+import type { AccountRow } from "./rows.ts";
 
 /** An address the indexer never saw still answers, with zero aggregates. */
 export const emptyAccount = (address: Address): AccountRow => ({

@@ -3,7 +3,8 @@ import { and, desc, eq, gt } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import { paginate } from "./common.ts";
 import { listContributions } from "./datanet.ts";
-import { Claim, Escrow, listClaims, listRedemptions, Redemption } from "./payout.ts";
+import { Escrow } from "./escrow.ts";
+import { Claim, listClaims, listRedemptions, Redemption } from "./payout.ts";
 import { AccountRef, ContributionRef, ModelRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
 import { listUnbondings, StakePosition } from "./staking.ts";
 

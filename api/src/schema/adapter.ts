@@ -1,9 +1,17 @@
+import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { randomSalt, registrationCommitment } from "@tributary/contracts";
+import { modelRegistryAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { and, arrayContains, eq, gte, ilike, lte, or, type SQL } from "drizzle-orm";
+import { zeroHash } from "viem";
 import { builder } from "../builder.ts";
+import type { UnsignedTransaction } from "../chain/index.ts";
 import type { Context } from "../context.ts";
+import { InvalidInputError } from "../errors.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
-import { AccountRef, DatanetRef, ModelRef, type ModelRow, NODE_DESCRIPTIONS } from "./refs.ts";
+import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
+import { AccountRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
+import type { ModelRow } from "./rows.ts";
 
 export const ModelKind = builder.enumType("ModelKind", {
   description: "Whether a registry asset is a base model or a LoRA adapter on one.",
@@ -256,5 +264,164 @@ builder.queryFields((f) => ({
       }),
     },
     resolve: (_, args, ctx) => listModels(ctx, args, "Adapter"),
+  }),
+}));
+
+const AdapterInput = builder.inputType("RegisterAdapterInput", {
+  description: "A LoRA adapter to register (content-addressed by the sha256 of its files).",
+  fields: (f) => ({
+    baseModelId: f.field({
+      type: "BigInt",
+      required: true,
+      description: "Base model it applies to.",
+    }),
+    name: f.string({
+      required: true,
+      description: "Display name (1–100 characters).",
+      validate: { minLength: 1, maxLength: 100 },
+    }),
+    contentHash: f.field({
+      type: "Bytes32",
+      required: true,
+      description: "sha256 of its canonical files.",
+    }),
+    uri: f.string({
+      required: true,
+      description: "Where its files can be fetched.",
+      validate: { minLength: 1, maxLength: 2000 },
+    }),
+    rank: f.int({
+      required: true,
+      description: "LoRA rank (1–65535).",
+      validate: { min: 1, max: 65535 },
+    }),
+    pricePerCall: f.field({ type: "TokenAmount", required: true, description: "Fee per call." }),
+    pricePer1kTokens: f.field({
+      type: "TokenAmount",
+      required: true,
+      description: "Fee per 1,000 tokens.",
+    }),
+    datanetIds: f.field({
+      type: ["BigInt"],
+      required: true,
+      description: "Datanets it was trained on (≤ 32).",
+      validate: { maxLength: 32 },
+    }),
+    trainingManifestHash: f.field({
+      type: "Bytes32",
+      description: "Hash of the training manifest.",
+    }),
+    supersedes: f.field({ type: "BigInt", description: "An adapter of yours this one replaces." }),
+  }),
+});
+
+builder.mutationFields((f) => ({
+  prepareRegisterAdapter: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Register a LoRA adapter (an ERC-721 minted to you). Two transactions, sent in order and mined in different blocks: a commitment (it hides the content hash and binds you, so nobody can front-run the registration), then the registration that reveals it.",
+    args: { input: f.arg({ type: AdapterInput, required: true, description: "The adapter." }) },
+    resolve: (_, { input }, ctx) => {
+      const salt = randomSalt();
+      const registry = ctx.chain.address("ModelRegistry");
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
+          data: call(modelRegistryAbi, "commitRegistration", [
+            registrationCommitment(input.contentHash, viewer(ctx), salt),
+          ]),
+          description: `Commit to registering adapter "${input.name}"`,
+        }),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
+          data: call(modelRegistryAbi, "registerAdapter", [
+            {
+              baseModelId: input.baseModelId,
+              name: input.name,
+              contentHash: input.contentHash,
+              uri: input.uri,
+              rank: input.rank,
+              pricePerCall: input.pricePerCall,
+              pricePer1kTokens: input.pricePer1kTokens,
+              datanetIds: input.datanetIds,
+              trainingManifestHash: input.trainingManifestHash ?? zeroHash,
+              supersedes: input.supersedes ?? 0n,
+            },
+            salt,
+          ]),
+          description: `Register adapter "${input.name}"`,
+        }),
+      ]);
+    },
+  }),
+  prepareUpdateAdapter: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Change an adapter's prices or URI, or deprecate it. Errors: ForbiddenError when it is not yours.",
+    args: {
+      adapterId: f.arg({ type: "BigInt", required: true, description: "Your adapter." }),
+      pricePerCall: f.arg({
+        type: "TokenAmount",
+        description: "New fee per call (with pricePer1kTokens).",
+      }),
+      pricePer1kTokens: f.arg({
+        type: "TokenAmount",
+        description: "New fee per 1,000 tokens (with pricePerCall).",
+      }),
+      uri: f.arg.string({ description: "New URI.", validate: { minLength: 1, maxLength: 2000 } }),
+      deprecate: f.arg.boolean({ description: "Deprecate it." }),
+    },
+    resolve: async (_, args, ctx) => {
+      const adapter = await one(
+        ctx.reader.db.select().from(t.model).where(eq(t.model.id, args.adapterId)),
+        "Model",
+        args.adapterId,
+      );
+      if (adapter.owner !== viewer(ctx))
+        throw new ForbiddenError("Only the adapter's owner can update it");
+      const registry = ctx.chain.address("ModelRegistry");
+      const steps: Promise<UnsignedTransaction>[] = [];
+      if ((args.pricePerCall == null) !== (args.pricePer1kTokens == null)) {
+        throw new InvalidInputError("Give both pricePerCall and pricePer1kTokens", "pricePerCall");
+      }
+      if (args.pricePerCall != null && args.pricePer1kTokens != null) {
+        steps.push(
+          ctx.chain.prepare({
+            from: viewer(ctx),
+            to: registry,
+            data: call(modelRegistryAbi, "setPrices", [
+              args.adapterId,
+              args.pricePerCall,
+              args.pricePer1kTokens,
+            ]),
+            description: "Set prices",
+          }),
+        );
+      }
+      if (args.uri)
+        steps.push(
+          ctx.chain.prepare({
+            from: viewer(ctx),
+            to: registry,
+            data: call(modelRegistryAbi, "setURI", [args.adapterId, args.uri]),
+            description: "Set URI",
+          }),
+        );
+      if (args.deprecate)
+        steps.push(
+          ctx.chain.prepare({
+            from: viewer(ctx),
+            to: registry,
+            data: call(modelRegistryAbi, "deprecate", [args.adapterId]),
+            description: "Deprecate",
+          }),
+        );
+      if (steps.length === 0) throw new InvalidInputError("Nothing to change", "adapterId");
+      return action(ctx, steps);
+    },
   }),
 }));

@@ -15,8 +15,8 @@ import { AuthenticationError, ChainUnavailableError, NotFoundError } from "../er
 import { ID_LIMIT } from "./common.ts";
 import { authErrors } from "./errors.ts";
 import { JSONScalar } from "./json.ts";
+import { action, call, PreparedAction } from "./prepare.ts";
 import { AgentRef, DatanetRef, ModelRef } from "./refs.ts";
-import { action, call, PreparedAction } from "./transactions.ts";
 
 type AgentRow = typeof t.agent.$inferSelect;
 

@@ -1,8 +1,11 @@
+import { contributionCommitment, randomSalt } from "@tributary/contracts";
+import { datanetRegistryAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { and, arrayContains, eq, ilike, type SQL } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, ContributionRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
 
 export const ContributionStatus = builder.enumType("ContributionStatus", {
@@ -301,5 +304,55 @@ builder.queryFields((f) => ({
       direction: f.arg({ type: OrderDirection, description: "By id; DESC by default." }),
     },
     resolve: (_, args, ctx) => listContributions(ctx, args),
+  }),
+}));
+
+builder.mutationFields((f) => ({
+  prepareContribute: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Contribute content to a Datanet, posting its bond (approval first if needed). Then two transactions, sent in order and mined in different blocks: a commitment (it hides the content hash and binds you, so nobody can front-run the contribution), then the contribution that reveals it, which refuses a bond above the Datanet's current one.",
+    args: {
+      datanetId: f.arg({ type: "BigInt", required: true, description: "The Datanet." }),
+      contentHash: f.arg({ type: "Bytes32", required: true, description: "Hash of the content." }),
+      uri: f.arg.string({
+        required: true,
+        description: "Where the content lives.",
+        validate: { minLength: 1, maxLength: 2000 },
+      }),
+    },
+    resolve: async (_, args, ctx) => {
+      const datanet = await one(
+        ctx.reader.db.select().from(t.datanet).where(eq(t.datanet.id, args.datanetId)),
+        "Datanet",
+        args.datanetId,
+      );
+      const registry = ctx.chain.address("DatanetRegistry");
+      const salt = randomSalt();
+      return action(ctx, [
+        ctx.chain.approvalIfNeeded(viewer(ctx), registry, datanet.contributionBond),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
+          data: call(datanetRegistryAbi, "commitContent", [
+            contributionCommitment(args.datanetId, args.contentHash, viewer(ctx), salt),
+          ]),
+          description: `Commit to a contribution to Datanet ${args.datanetId}`,
+        }),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
+          data: call(datanetRegistryAbi, "contribute", [
+            args.datanetId,
+            args.contentHash,
+            args.uri,
+            datanet.contributionBond,
+            salt,
+          ]),
+          description: `Contribute to Datanet ${args.datanetId}`,
+        }),
+      ]);
+    },
   }),
 }));

@@ -20,7 +20,10 @@ const ChainEventType = builder.objectRef<ChainEvent>("ChainEvent").implement({
       description: "ADDED or REVERTED.",
       resolve: (e) => e.action,
     }),
-    id: f.exposeString("id", { description: "Stable id: `<block>-<logIndex>` for logs." }),
+    id: f.exposeString("id", {
+      description:
+        "Stable id: `<block>-<logIndex>@<blockHash>` for logs (a reorg that puts another log at the same position gives it another id), `<name>:<key>@<block>` for status changes.",
+    }),
     contract: f.exposeString("contract", { description: "Emitting contract (e.g. AgentStaking)." }),
     name: f.exposeString("name", {
       description: "Event name (e.g. StakeDelegated, Claimed, RootLive).",

@@ -24,9 +24,9 @@ import {
 } from "./agent-errors.ts";
 import { authErrors } from "./errors.ts";
 import { JSONScalar } from "./json.ts";
+import { TypedData } from "./prepare.ts";
 import { Citation, SearchHitRef, SpanAttribution } from "./rag.ts";
 import { AccountRef, AgentRef } from "./refs.ts";
-import { TypedData } from "./transactions.ts";
 
 // ── stored rows → GraphQL objects (bigints were stored as decimal strings) ──
 

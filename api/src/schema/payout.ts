@@ -1,9 +1,11 @@
+import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { desc, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
-import { AccountRef, type EscrowRow, NODE_DESCRIPTIONS, SettlementRootRef } from "./refs.ts";
+import { action, call, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
+import { AccountRef, NODE_DESCRIPTIONS, SettlementRootRef } from "./refs.ts";
 
 export const RootStatus = builder.enumType("RootStatus", {
   description: "State of a settlement root.",
@@ -93,73 +95,6 @@ export const Redemption = builder
     }),
   });
 
-const Deposit = builder.objectRef<typeof t.escrowDeposit.$inferSelect>("EscrowDeposit").implement({
-  description: "Tokens deposited into a payer's escrow.",
-  fields: (f) => ({
-    from: f.field({ type: "Address", description: "Who paid it in.", resolve: (d) => d.from }),
-    amount: f.field({ type: "TokenAmount", description: "Deposited.", resolve: (d) => d.amount }),
-    depositedAt: f.field({
-      type: "DateTime",
-      description: "Block time.",
-      resolve: (d) => d.timestamp,
-    }),
-  }),
-});
-
-export const Escrow = builder.objectRef<EscrowRow>("Escrow").implement({
-  description: "A payer's escrow: the one-way payment channel vouchers draw on.",
-  fields: (f) => ({
-    payer: f.field({ type: AccountRef, description: "The payer.", resolve: (e) => e.payer }),
-    balance: f.field({ type: "TokenAmount", description: "Held now.", resolve: (e) => e.balance }),
-    deposited: f.field({
-      type: "TokenAmount",
-      description: "Σ deposited.",
-      resolve: (e) => e.deposited,
-    }),
-    redeemed: f.field({
-      type: "TokenAmount",
-      description: "Σ redeemed by settlers.",
-      resolve: (e) => e.redeemed,
-    }),
-    withdrawn: f.field({
-      type: "TokenAmount",
-      description: "Σ withdrawn by the payer.",
-      resolve: (e) => e.withdrawn,
-    }),
-    pendingWithdrawal: f.field({
-      type: "TokenAmount",
-      nullable: true,
-      description: "Requested withdrawal, if any.",
-      resolve: (e) => e.pendingWithdrawal,
-    }),
-    withdrawalExecutableAt: f.field({
-      type: "DateTime",
-      nullable: true,
-      description: "When it can be executed.",
-      resolve: (e) => e.withdrawalExecutableAt,
-    }),
-    deposits: f.connection({
-      type: Deposit,
-      description: "Deposits, newest first.",
-      resolve: (e, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.escrowDeposit)
-            .where(eq(t.escrowDeposit.payer, e.payer))
-            .orderBy(desc(t.escrowDeposit.blockNumber), desc(t.escrowDeposit.logIndex))
-            .limit(limit)
-            .offset(offset),
-        ),
-    }),
-    redemptions: f.connection({
-      type: Redemption,
-      description: "Voucher redemptions, newest first.",
-      resolve: (e, args, ctx) => listRedemptions(ctx, args, e.payer),
-    }),
-  }),
-});
-
 export function listRedemptions(ctx: Context, args: Parameters<typeof paginate>[0], payer: string) {
   return paginate(args, ({ limit, offset }) =>
     ctx.reader.db
@@ -229,14 +164,6 @@ SettlementRootRef.implement({
 });
 
 builder.queryFields((f) => ({
-  escrow: f.field({
-    type: Escrow,
-    nullable: true,
-    description: "A payer's escrow (null when it never deposited).",
-    args: { payer: f.arg({ type: "Address", required: true, description: "The payer." }) },
-    resolve: async (_, { payer }, ctx) =>
-      (await ctx.reader.db.select().from(t.escrow).where(eq(t.escrow.payer, payer)))[0] ?? null,
-  }),
   settlementRoots: f.connection({
     type: SettlementRootRef,
     description: "Settlement roots by epoch, newest first by default.",
@@ -261,5 +188,44 @@ builder.queryFields((f) => ({
     description: "A settlement root by epoch (null when unknown).",
     args: { epoch: f.arg({ type: "BigInt", required: true, description: "Epoch number." }) },
     resolve: (_, { epoch }) => epoch.toString(),
+  }),
+}));
+
+builder.mutationFields((f) => ({
+  prepareClaim: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Claim attribution earnings against the latest live root. Until the settlement job serves proofs, the caller supplies the leaf's cumulative amount and its Merkle proof.",
+    args: {
+      account: f.arg({
+        type: "Address",
+        description: "Whose earnings (yours by default; anyone may claim for anyone).",
+      }),
+      cumulativeEarned: f.arg({
+        type: "TokenAmount",
+        required: true,
+        description: "The leaf's cumulative earnings.",
+      }),
+      proof: f.arg({
+        type: ["Bytes32"],
+        required: true,
+        description: "Merkle proof (≤ 64 hashes).",
+        validate: { maxLength: 64 },
+      }),
+    },
+    resolve: (_, args, ctx) =>
+      action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("AttributionSettlement"),
+          data: call(attributionSettlementAbi, "claim", [
+            args.account ?? viewer(ctx),
+            args.cumulativeEarned,
+            args.proof,
+          ]),
+          description: `Claim for ${args.account ?? viewer(ctx)}`,
+        }),
+      ]),
   }),
 }));

@@ -1,7 +1,11 @@
+import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { proposalMarketAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { and, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
+import { InvalidInputError } from "../errors.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS, ProposalRef } from "./refs.ts";
 
 export const ProposalStatus = builder.enumType("ProposalStatus", {
@@ -238,5 +242,81 @@ builder.queryFields((f) => ({
           .limit(limit)
           .offset(offset),
       ),
+  }),
+}));
+
+builder.mutationFields((f) => ({
+  prepareBackProposal: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description: "Back a market proposal with escrowed tokens (approval first if needed).",
+    args: {
+      proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }),
+      amount: f.arg({ type: "TokenAmount", required: true, description: "Amount to escrow." }),
+    },
+    resolve: async (_, { proposalId, amount }, ctx) => {
+      const proposal = await one(
+        ctx.reader.db.select().from(t.marketProposal).where(eq(t.marketProposal.id, proposalId)),
+        "Proposal",
+        proposalId,
+      );
+      if (proposal.status !== "Open")
+        throw new InvalidInputError(`Proposal ${proposalId} is ${proposal.status}`, "proposalId");
+      const market = ctx.chain.address("ProposalMarket");
+      return action(ctx, [
+        ctx.chain.approvalIfNeeded(viewer(ctx), market, amount),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: market,
+          data: call(proposalMarketAbi, "back", [proposalId, amount]),
+          description: `Back proposal ${proposalId} with ${amount}`,
+        }),
+      ]);
+    },
+  }),
+  prepareVoteProposal: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description: "Vote for or against a market proposal with your contribution votes.",
+    args: {
+      proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }),
+      support: f.arg.boolean({ required: true, description: "True for, false against." }),
+    },
+    resolve: (_, { proposalId, support }, ctx) =>
+      action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("ProposalMarket"),
+          data: call(proposalMarketAbi, "vote", [proposalId, support]),
+          description: `Vote ${support ? "for" : "against"} proposal ${proposalId}`,
+        }),
+      ]),
+  }),
+  prepareFulfilProposal: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Fulfil a proposal by linking an adapter you own. Errors: ForbiddenError when the adapter is not yours.",
+    args: {
+      proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }),
+      adapterId: f.arg({ type: "BigInt", required: true, description: "Your registered adapter." }),
+    },
+    resolve: async (_, { proposalId, adapterId }, ctx) => {
+      const adapter = await one(
+        ctx.reader.db.select().from(t.model).where(eq(t.model.id, adapterId)),
+        "Model",
+        adapterId,
+      );
+      if (adapter.owner !== viewer(ctx))
+        throw new ForbiddenError("Only the adapter's owner can fulfil with it");
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("ProposalMarket"),
+          data: call(proposalMarketAbi, "fulfil", [proposalId, adapterId]),
+          description: `Fulfil proposal ${proposalId} with adapter ${adapterId}`,
+        }),
+      ]);
+    },
   }),
 }));

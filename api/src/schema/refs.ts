@@ -6,16 +6,18 @@ import type { Address } from "viem";
 import { builder } from "../builder.ts";
 import { accountsByAddress } from "./account-rows.ts";
 import { loadByKey, parseId } from "./common.ts";
+import type {
+  AccountRow,
+  AgentRow,
+  ContributionRow,
+  DatanetRow,
+  DisputeRow,
+  ModelRow,
+  ProposalRow,
+  RootRow,
+  UnbondingRow,
+} from "./rows.ts";
 
-export type ModelRow = typeof t.model.$inferSelect;
-export type DatanetRow = typeof t.datanet.$inferSelect;
-export type ContributionRow = typeof t.contribution.$inferSelect;
-export type ProposalRow = typeof t.marketProposal.$inferSelect;
-export type AgentRow = typeof t.agent.$inferSelect;
-export type DisputeRow = typeof t.dispute.$inferSelect;
-export type UnbondingRow = typeof t.unbonding.$inferSelect;
-export type RootRow = typeof t.settlementRoot.$inferSelect;
-export type AccountRow = typeof t.account.$inferSelect;
 /** Descriptions of the node types (loadable refs take them at `implement`). */
 export const NODE_DESCRIPTIONS = {
   ModelRef: "A registered base model or LoRA adapter (an ERC-721 asset).",
@@ -33,8 +35,6 @@ export const NODE_DESCRIPTIONS = {
   AccountRef:
     "Any address, with what it earned, claimed, staked and was slashed (zeros when never seen).",
 } as const;
-
-export type EscrowRow = typeof t.escrow.$inferSelect;
 
 const byId = <Row extends { id: bigint }>(entity: string, table: unknown, column: unknown) =>
   loadByKey<Row, bigint>(entity, table as never, column as never, (row) => row.id, parseId);

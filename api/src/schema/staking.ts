@@ -1,19 +1,13 @@
+import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { agentStakingAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { and, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { DisputeStatus } from "./dispute.ts";
+import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, AgentRef, DisputeRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
-
-export const DisputeStatus = builder.enumType("DisputeStatus", {
-  description: "State of a dispute.",
-  values: {
-    Open: { description: "Awaiting the arbiter." },
-    Accepted: { description: "Upheld: the agent was slashed." },
-    Rejected: { description: "Dismissed: the bond was forfeited." },
-    Expired: { description: "Not resolved in time: the bond was returned." },
-  } as const,
-});
 
 export const StakePosition = builder
   .objectRef<typeof t.stakePosition.$inferSelect>("StakePosition")
@@ -134,57 +128,6 @@ UnbondingRef.implement({
       nullable: true,
       description: "Paid on withdrawal.",
       resolve: (u) => u.withdrawnAssets,
-    }),
-  }),
-});
-
-DisputeRef.implement({
-  description: NODE_DESCRIPTIONS.DisputeRef,
-  fields: (f) => ({
-    disputeId: f.field({ type: "BigInt", description: "On-chain id.", resolve: (d) => d.id }),
-    agent: f.field({
-      type: AgentRef,
-      description: "The agent disputed.",
-      resolve: (d) => d.agentId.toString(),
-    }),
-    disputer: f.field({
-      type: AccountRef,
-      description: "Who opened it.",
-      resolve: (d) => d.disputer,
-    }),
-    bond: f.field({ type: "TokenAmount", description: "Bond posted.", resolve: (d) => d.bond }),
-    deadline: f.field({
-      type: "DateTime",
-      description: "Arbiter must resolve it by then.",
-      resolve: (d) => d.deadline,
-    }),
-    evidenceHash: f.field({
-      type: "Bytes32",
-      description: "Hash of the evidence.",
-      resolve: (d) => d.evidenceHash,
-    }),
-    evidenceURI: f.exposeString("evidenceURI", { description: "Where the evidence lives." }),
-    status: f.field({ type: DisputeStatus, description: "State.", resolve: (d) => d.status }),
-    slashBps: f.exposeInt("slashBps", {
-      nullable: true,
-      description: "Slash applied, in basis points.",
-    }),
-    disputerReward: f.field({
-      type: "TokenAmount",
-      nullable: true,
-      description: "Paid to the disputer.",
-      resolve: (d) => d.disputerReward,
-    }),
-    resolvedAt: f.field({
-      type: "DateTime",
-      nullable: true,
-      description: "When it was resolved.",
-      resolve: (d) => d.resolvedAt,
-    }),
-    createdAt: f.field({
-      type: "DateTime",
-      description: "When it was opened.",
-      resolve: (d) => d.createdAt,
     }),
   }),
 });
@@ -349,11 +292,78 @@ builder.queryFields((f) => ({
           .offset(offset),
       ),
   }),
-  dispute: f.field({
-    type: DisputeRef,
-    nullable: true,
-    description: "A dispute by on-chain id (null when unknown).",
-    args: { disputeId: f.arg({ type: "BigInt", required: true, description: "On-chain id." }) },
-    resolve: (_, { disputeId }) => disputeId.toString(),
+}));
+
+builder.mutationFields((f) => ({
+  prepareDelegate: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Stake: delegate `amount` to an agent (approval first if needed). Errors: NotFoundError for an unknown agent.",
+    args: {
+      agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }),
+      amount: f.arg({ type: "TokenAmount", required: true, description: "Assets to delegate." }),
+    },
+    resolve: async (_, { agentId, amount }, ctx) => {
+      await one(
+        ctx.reader.db.select().from(t.agent).where(eq(t.agent.id, agentId)),
+        "Agent",
+        agentId,
+      );
+      const staking = ctx.chain.address("AgentStaking");
+      return action(ctx, [
+        ctx.chain.approvalIfNeeded(viewer(ctx), staking, amount),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: staking,
+          data: call(agentStakingAbi, "delegate", [agentId, amount]),
+          description: `Delegate ${amount} to agent ${agentId}`,
+        }),
+      ]);
+    },
+  }),
+  prepareUnbond: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description: "Start unbonding `shares` of your stake in an agent (slashable until released).",
+    args: {
+      agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }),
+      shares: f.arg({ type: "BigInt", required: true, description: "Active shares to unbond." }),
+    },
+    resolve: (_, { agentId, shares }, ctx) =>
+      action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("AgentStaking"),
+          data: call(agentStakingAbi, "unbond", [agentId, shares]),
+          description: `Unbond ${shares} shares from agent ${agentId}`,
+        }),
+      ]),
+  }),
+  prepareWithdrawStake: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Withdraw a released unbonding entry. Errors: NotFoundError; ForbiddenError when it is not yours.",
+    args: {
+      unbondingId: f.arg({ type: "BigInt", required: true, description: "The unbonding entry." }),
+    },
+    resolve: async (_, { unbondingId }, ctx) => {
+      const entry = await one(
+        ctx.reader.db.select().from(t.unbonding).where(eq(t.unbonding.id, unbondingId)),
+        "Unbonding",
+        unbondingId,
+      );
+      if (entry.delegator !== viewer(ctx))
+        throw new ForbiddenError("Only the delegator can withdraw this entry");
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("AgentStaking"),
+          data: call(agentStakingAbi, "withdraw", [unbondingId]),
+          description: `Withdraw unbonding ${unbondingId}`,
+        }),
+      ]);
+    },
   }),
 }));

@@ -1,5 +1,5 @@
 import { type Context, type EventNames, type IndexingFunctionArgs, ponder } from "ponder:registry";
-import { eventLog } from "ponder:schema";
+import { eventBlock, eventLog } from "ponder:schema";
 import type { Abi, AbiParameter } from "viem";
 import { checksum, eventColumns, eventId, jsonArgs, type LogMeta } from "./meta.ts";
 import { refreshLiveQueriesAfterReorg } from "./reorg-refresh.ts";
@@ -24,7 +24,12 @@ export async function logEvent(
     name,
     args: jsonArgs(event.args) as object,
     ...eventColumns(event),
+    blockHash: event.block.hash as `0x${string}`,
   });
+  await context.db
+    .insert(eventBlock)
+    .values({ number: event.block.number, hash: event.block.hash as `0x${string}` })
+    .onConflictDoNothing();
 }
 
 type Handler = (args: { event: DecodedEvent; context: Context }) => Promise<void>;
