@@ -4,6 +4,7 @@ import {
   contributionStatusChange,
   contributionVote,
   datanet,
+  datanetAccessRequest,
   datanetValidator,
 } from "ponder:schema";
 import { datanetRegistryAbi } from "@tributary/contracts/abis";
@@ -97,6 +98,37 @@ indexContract("DatanetRegistry", datanetRegistryAbi, {
       bondEffectiveAt: effectiveAt,
       ...touched(event),
     });
+  },
+  DatanetAccessRequested: async ({ event, context }) => {
+    const { datanetId, account, purpose } = event.args;
+    const requested = {
+      status: "Requested" as const,
+      purpose,
+      requestedAt: event.block.timestamp,
+      decidedBy: null,
+      decidedAt: null,
+    };
+    await context.db
+      .insert(datanetAccessRequest)
+      .values({ datanetId, account, ...requested, ...created(event) })
+      .onConflictDoUpdate({ ...requested, ...touched(event) });
+  },
+  DatanetAccessDecided: async ({ event, context }) => {
+    const { datanetId, account, curator, approved } = event.args;
+    const decided = {
+      status: approved ? ("Approved" as const) : ("Refused" as const),
+      decidedBy: curator,
+      decidedAt: event.block.timestamp,
+    };
+    await context.db
+      .insert(datanetAccessRequest)
+      .values({ datanetId, account, ...decided, ...created(event) })
+      .onConflictDoUpdate({ ...decided, ...touched(event) });
+  },
+  ContributionReassigned: async ({ event, context }) => {
+    await context.db
+      .update(contribution, { id: event.args.contributionId })
+      .set({ contributor: event.args.newContributor, ...touched(event) });
   },
   DatanetAccessPolicySet: async ({ event, context }) => {
     await context.db

@@ -394,6 +394,8 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
     );
     expect(params).toMatchObject({
       "ProposalMarket.maxDuration": String(86_400 * 90),
+      "ProposalMarket.fulfilmentWindow": "3600",
+      "ProposalMarket.fulfilmentQuorumBps": "3000",
       "AgentStaking.unbondingDelay": "7200",
       "AttributionSettlement.challengeDelay": "7200",
       "DatanetRegistry.treasury": getAddress(params["DatanetRegistry.treasury"] as string),
