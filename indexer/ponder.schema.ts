@@ -204,14 +204,22 @@ export const modelTransfer = onchainTable(
 
 // ─────────────────────────────── Datanets and contributions ───────────────────────────────
 
+export const datanetAccessPolicy = onchainEnum("datanet_access_policy", ["Open", "Restricted"]);
+
 export const datanet = onchainTable("datanet", (t) => ({
   id: t.bigint().primaryKey(),
   curator: address(t).notNull(),
   pendingCurator: address(t),
   name: t.text().notNull(),
   metadataURI: t.text().notNull(),
+  /** The quorum and bond as last written; a scheduled change applies from its `*EffectiveAt`. */
   quorum: t.integer().notNull(),
   contributionBond: t.bigint().notNull(),
+  pendingQuorum: t.integer(),
+  quorumEffectiveAt: t.bigint(),
+  pendingContributionBond: t.bigint(),
+  bondEffectiveAt: t.bigint(),
+  accessPolicy: datanetAccessPolicy("access_policy").notNull(),
   validatorCount: t.integer().notNull(),
   contributionCount: t.integer().notNull(),
   acceptedCount: t.integer().notNull(),
@@ -219,6 +227,32 @@ export const datanet = onchainTable("datanet", (t) => ({
   withdrawnCount: t.integer().notNull(),
   ...stateColumns(t),
 }));
+
+export const datanetAccessStatus = onchainEnum("datanet_access_status", [
+  "Requested",
+  "Approved",
+  "Refused",
+]);
+
+/** An account's access to a Restricted Datanet: its latest request and the curator's decision. */
+export const datanetAccessRequest = onchainTable(
+  "datanet_access_request",
+  (t) => ({
+    datanetId: t.bigint().notNull(),
+    account: address(t).notNull(),
+    status: datanetAccessStatus("status").notNull(),
+    /** The purpose stated in the latest request (null when the curator decided unasked). */
+    purpose: t.text(),
+    requestedAt: t.bigint(),
+    decidedBy: address(t),
+    decidedAt: t.bigint(),
+    ...stateColumns(t),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.datanetId, table.account] }),
+    byAccount: index().on(table.account),
+  }),
+);
 
 export const datanetValidator = onchainTable(
   "datanet_validator",
@@ -301,7 +335,12 @@ export const marketProposalStatus = onchainEnum("market_proposal_status", [
   "Fulfilled",
   "Cancelled",
   "Expired",
+  "Pending",
+  "Rejected",
 ]);
+
+/** A backer's judgement of a submitted fulfilment. */
+export const fulfilmentJudgement = onchainEnum("fulfilment_judgement", ["Approve", "Reject"]);
 
 export const marketProposal = onchainTable(
   "market_proposal",
@@ -323,12 +362,33 @@ export const marketProposal = onchainTable(
     backerCount: t.integer().notNull(),
     forVotes: t.bigint().notNull(),
     againstVotes: t.bigint().notNull(),
+    /** The adapter submitted as the fulfilment, and its owner then (the payee). */
     adapterId: t.bigint(),
     builder: address(t),
+    /** Two-phase fulfilment: the backers' window, the weights and the quorum (set at submission). */
+    fulfilmentEndsAt: t.bigint(),
+    eligibleWeight: t.bigint(),
+    quorumWeight: t.bigint(),
+    approveWeight: t.bigint().notNull(),
+    rejectWeight: t.bigint().notNull(),
+    /** Paid to the builder on finalization: totalBacked - rejectWeight. */
     payout: t.bigint(),
     ...stateColumns(t),
   }),
   (table) => ({ byStatusDeadline: index().on(table.status, table.deadline) }),
+);
+
+/** Each ProposalFulfilmentVoted event: a backer's judgement of the pending fulfilment. */
+export const proposalFulfilmentVote = onchainTable(
+  "proposal_fulfilment_vote",
+  (t) => ({
+    proposalId: t.bigint().notNull(),
+    backer: address(t).notNull(),
+    judgement: fulfilmentJudgement("judgement").notNull(),
+    weight: t.bigint().notNull(),
+    ...eventColumns(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.proposalId, table.backer] }) }),
 );
 
 /** Each ProposalBacked event. */
@@ -354,6 +414,8 @@ export const proposalBacker = onchainTable(
     backer: address(t).notNull(),
     total: t.bigint().notNull(),
     refunded: t.bigint().notNull(),
+    /** How the backer judged the fulfilment (null: not judged). */
+    judgement: fulfilmentJudgement("judgement"),
     ...stateColumns(t),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.proposalId, table.backer] }) }),
@@ -903,8 +965,13 @@ export const modelTransferRelations = relations(modelTransfer, ({ one }) => ({
 
 export const datanetRelations = relations(datanet, ({ many }) => ({
   validators: many(datanetValidator),
+  accessRequests: many(datanetAccessRequest),
   contributions: many(contribution),
   adapters: many(adapterDatanet),
+}));
+
+export const datanetAccessRequestRelations = relations(datanetAccessRequest, ({ one }) => ({
+  datanet: one(datanet, { fields: [datanetAccessRequest.datanetId], references: [datanet.id] }),
 }));
 
 export const datanetValidatorRelations = relations(datanetValidator, ({ one }) => ({
@@ -937,6 +1004,7 @@ export const marketProposalRelations = relations(marketProposal, ({ one, many })
   backers: many(proposalBacker),
   votes: many(proposalVote),
   refunds: many(proposalRefund),
+  fulfilmentVotes: many(proposalFulfilmentVote),
   fulfilment: one(proposalFulfilment, {
     fields: [marketProposal.id],
     references: [proposalFulfilment.proposalId],
@@ -958,6 +1026,12 @@ export const proposalBackerRelations = relations(proposalBacker, ({ one }) => ({
 export const proposalVoteRelations = relations(proposalVote, ({ one }) => ({
   proposal: one(marketProposal, {
     fields: [proposalVote.proposalId],
+    references: [marketProposal.id],
+  }),
+}));
+export const proposalFulfilmentVoteRelations = relations(proposalFulfilmentVote, ({ one }) => ({
+  proposal: one(marketProposal, {
+    fields: [proposalFulfilmentVote.proposalId],
     references: [marketProposal.id],
   }),
 }));

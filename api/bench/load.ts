@@ -9,7 +9,7 @@
 // redemptions mined ahead of their deposits left no row at all. Hence: the base fee is pinned
 // for every block mined here, each phase is mined to an empty pool before the next starts,
 // and every receipt is checked (status, and one VoucherRedeemed per voucher, no VoucherSkipped).
-import { type Deployment, devnetAccount } from "@tributary/contracts";
+import { type Deployment, devnetAccount, registrationCommitment } from "@tributary/contracts";
 import {
   attributionSettlementAbi,
   modelRegistryAbi,
@@ -126,6 +126,18 @@ export async function loadBulk(options: {
   }
   await rpc("evm_setAutomine", [false]);
   try {
+    // Registrations are commit-reveal: every commitment is mined before its registration.
+    const salt = keccak256(toHex("bench-salt"));
+    const builder = devnetAccount("builder").address;
+    for (let i = 0; i < options.adapters; i++) {
+      const data = encodeFunctionData({
+        abi: modelRegistryAbi,
+        functionName: "commitRegistration",
+        args: [registrationCommitment(keccak256(toHex(`bench-adapter-${i}`)), builder, salt)],
+      });
+      await send("builder", c.ModelRegistry.address, data, 100_000n);
+    }
+    await settle("commitments");
     for (let i = 0; i < options.adapters; i++) {
       const data = encodeFunctionData({
         abi: modelRegistryAbi,
@@ -143,6 +155,7 @@ export async function loadBulk(options: {
             trainingManifestHash: keccak256(toHex(`manifest-${i}`)),
             supersedes: 0n,
           },
+          salt,
         ],
       });
       await send("builder", c.ModelRegistry.address, data, 600_000n);

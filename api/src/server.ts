@@ -19,6 +19,7 @@ import { createMetrics, metricsRefusal } from "./http/metrics.ts";
 import { createOriginPolicy, LOCAL_ORIGINS } from "./http/origins.ts";
 import { serveWebSockets, type WsLimits } from "./http/ws.ts";
 import { createYogaApp } from "./http/yoga.ts";
+import { registryAccess } from "./rag/access.ts";
 import { serveContent } from "./rag/content-route.ts";
 import type { EmbeddingConfig } from "./rag/embeddings/index.ts";
 import { createRag, MAX_CONTENT_BYTES } from "./rag/index.ts";
@@ -135,6 +136,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     app,
     reader,
     log,
+    access: registryAccess(reader),
     embeddings: options.embeddings,
     registry: metrics.registry,
   });

@@ -5,6 +5,7 @@ import { type DevnetRole, devnetAccount } from "@tributary/contracts";
 import {
   attributionSettlementAbi,
   contributionVotesAbi,
+  modelRegistryAbi,
   proposalMarketAbi,
 } from "@tributary/contracts/abis";
 import { auditServer } from "graphql-http";
@@ -16,6 +17,7 @@ import {
   keccak256,
   stringToHex,
   type TransactionReceipt,
+  toHex,
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, launchChromium } from "./browser.ts";
@@ -744,11 +746,57 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       args: [voter, p1.blockNumber - 1n],
     })) as bigint;
     expect(weight).toBeGreaterThan(0n);
-    const adapterId = s.seed.adapters.alpha!.id;
+    // Two-phase fulfilment: an adapter registered for the proposal (commit, then reveal), submitted
+    // by its proposer (Pending), approved by the backer, finalized after the devnet window (1 hour).
+    await relayPrepared(
+      "builder",
+      `mutation($i: RegisterAdapterInput!) { prepareRegisterAdapter(input: $i) { __typename ... on MutationPrepareRegisterAdapterSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+      {
+        i: {
+          baseModelId: s.seed.baseModelId.toString(),
+          name: "api-e2e-fulfilment",
+          contentHash: keccak256(toHex(`api-e2e-fulfilment-${fulfilledId}`)),
+          uri: "ipfs://api-e2e-fulfilment",
+          rank: 8,
+          pricePerCall: "0",
+          pricePer1kTokens: "0",
+          datanetIds: [datanetId.toString()],
+        },
+      },
+    );
+    const adapterId = (await s.publicClient.readContract({
+      address: s.deployment.contracts.ModelRegistry.address,
+      abi: modelRegistryAbi,
+      functionName: "modelCount",
+    })) as bigint;
     const f1 = await relayPrepared(
       "builder",
       `mutation($id: BigInt!, $a: BigInt!) { prepareFulfilProposal(proposalId: $id, adapterId: $a) { __typename ... on MutationPrepareFulfilProposalSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
       { id: fulfilledId.toString(), a: adapterId.toString() },
+    );
+    const { timestamp: submittedAt } = await s.publicClient.getBlock({
+      blockNumber: f1.blockNumber,
+    });
+    const j1 = await relayPrepared(
+      "payer",
+      `mutation($id: BigInt!) { prepareJudgeFulfilment(proposalId: $id, approve: true) { __typename ... on MutationPrepareJudgeFulfilmentSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+      { id: fulfilledId.toString() },
+    );
+    // The Pending status is published before time moves on.
+    await until(
+      () =>
+        clients[0]!.ws.events.some(
+          (e) => e.data?.proposalUpdates?.name === "ProposalStatusPending",
+        ),
+      30_000,
+      "ProposalStatusPending published",
+    );
+    await s.publicClient.request({ method: "evm_increaseTime" as never, params: [3601] as never });
+    await s.publicClient.request({ method: "evm_mine" as never });
+    const z1 = await relayPrepared(
+      "payer",
+      `mutation($id: BigInt!) { prepareFinalizeFulfilment(proposalId: $id) { __typename ... on MutationPrepareFinalizeFulfilmentSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+      { id: fulfilledId.toString() },
     );
 
     // Refunded: created, backed, cancelled by its proposer, the backing taken back.
@@ -768,7 +816,29 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
           support: true,
           weight: weight.toString(),
         }),
-        logEvent(f1, "ProposalMarket", "ProposalFulfilled", {
+        logEvent(f1, "ProposalMarket", "ProposalFulfilmentSubmitted", {
+          id: fulfilledId.toString(),
+          adapterId: adapterId.toString(),
+          builder,
+          endsAt: (submittedAt + 3600n).toString(),
+          eligibleWeight: goal.toString(),
+          quorumWeight: ((goal * 3n) / 10n).toString(),
+        }),
+        statusEvent(
+          "ProposalMarket",
+          "ProposalStatusPending",
+          { id: fulfilledId.toString(), status: "Pending" },
+          f1.blockNumber,
+        ),
+        logEvent(j1, "ProposalMarket", "ProposalFulfilmentVoted", {
+          id: fulfilledId.toString(),
+          backer: payer,
+          approve: true,
+          weight: goal.toString(),
+          approveWeight: goal.toString(),
+          rejectWeight: "0",
+        }),
+        logEvent(z1, "ProposalMarket", "ProposalFulfilled", {
           id: fulfilledId.toString(),
           adapterId: adapterId.toString(),
           builder,
@@ -778,7 +848,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
           "ProposalMarket",
           "ProposalStatusFulfilled",
           { id: fulfilledId.toString(), status: "Fulfilled" },
-          f1.blockNumber,
+          z1.blockNumber,
         ),
       ],
       [

@@ -216,7 +216,14 @@ export async function startStack(
       const fees = await publicClient.estimateFeesPerGas();
       const gas = tx.gas
         ? BigInt(tx.gas) * 2n
-        : await publicClient.estimateGas({ account: account.address, to: tx.to, data: tx.data });
+        : // Against the pending block: a registration reveals a commitment the previous
+          // prepared transaction just mined, which only a later block accepts.
+          await publicClient.estimateGas({
+            account: account.address,
+            to: tx.to,
+            data: tx.data,
+            blockTag: "pending",
+          });
       return account.signTransaction({
         chainId: anvil.chainId,
         type: "eip1559",

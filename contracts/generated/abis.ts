@@ -4427,6 +4427,19 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_PURPOSE_LENGTH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_VALIDATORS",
     "inputs": [],
     "outputs": [
@@ -4434,6 +4447,19 @@ export const datanetRegistryAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "PARAMETER_CHANGE_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "stateMutability": "view"
@@ -4453,6 +4479,32 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "REASSIGN_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "REVIEW_TIMEOUT",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "acceptCuratorship",
     "inputs": [
       {
@@ -4463,6 +4515,30 @@ export const datanetRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "accessOf",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.AccessStatus"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -4484,6 +4560,38 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "commitContent",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "commitmentBlock",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "contribute",
     "inputs": [
       {
@@ -4500,6 +4608,16 @@ export const datanetRegistryAbi = [
         "name": "uri",
         "type": "string",
         "internalType": "string"
+      },
+      {
+        "name": "maxBond",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "outputs": [
@@ -4510,6 +4628,40 @@ export const datanetRegistryAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "contributionCommitment",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "contentHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "contributor",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -4621,6 +4773,29 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "decideAccess",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "approve",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "getContribution",
     "inputs": [
       {
@@ -4707,7 +4882,7 @@ export const datanetRegistryAbi = [
     ],
     "outputs": [
       {
-        "name": "",
+        "name": "d",
         "type": "tuple",
         "internalType": "struct IDatanetRegistry.Datanet",
         "components": [
@@ -4725,6 +4900,11 @@ export const datanetRegistryAbi = [
             "name": "createdAt",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "accessPolicy",
+            "type": "uint8",
+            "internalType": "enum IDatanetRegistry.AccessPolicy"
           },
           {
             "name": "pendingCurator",
@@ -4814,6 +4994,30 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "hasAccess",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "hasRole",
     "inputs": [
       {
@@ -4862,6 +5066,65 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "pendingParams",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "pp",
+        "type": "tuple",
+        "internalType": "struct IDatanetRegistry.PendingParams",
+        "components": [
+          {
+            "name": "quorum",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "quorumEffectiveAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "bondEffectiveAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "contributionBond",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "reassignContribution",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "newContributor",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "removeValidator",
     "inputs": [
       {
@@ -4898,6 +5161,24 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "requestAccess",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "purpose",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "revokeRole",
     "inputs": [
       {
@@ -4909,6 +5190,24 @@ export const datanetRegistryAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setAccessPolicy",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "policy",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.AccessPolicy"
       }
     ],
     "outputs": [],
@@ -5120,6 +5419,25 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "ContentCommitted",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "ContributionAccepted",
     "inputs": [
       {
@@ -5151,7 +5469,7 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
-    "name": "ContributionBondUpdated",
+    "name": "ContributionBondChangeScheduled",
     "inputs": [
       {
         "name": "datanetId",
@@ -5160,7 +5478,7 @@ export const datanetRegistryAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "oldBond",
+        "name": "currentBond",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -5170,6 +5488,43 @@ export const datanetRegistryAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      },
+      {
+        "name": "effectiveAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ContributionReassigned",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "previousContributor",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newContributor",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
       }
     ],
     "anonymous": false
@@ -5380,6 +5735,81 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "DatanetAccessDecided",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "curator",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "approved",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatanetAccessPolicySet",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "policy",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "enum IDatanetRegistry.AccessPolicy"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatanetAccessRequested",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "purpose",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "DatanetCreated",
     "inputs": [
       {
@@ -5448,7 +5878,7 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "event",
-    "name": "QuorumUpdated",
+    "name": "QuorumChangeScheduled",
     "inputs": [
       {
         "name": "datanetId",
@@ -5457,7 +5887,7 @@ export const datanetRegistryAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "oldQuorum",
+        "name": "currentQuorum",
         "type": "uint16",
         "indexed": false,
         "internalType": "uint16"
@@ -5467,6 +5897,12 @@ export const datanetRegistryAbi = [
         "type": "uint16",
         "indexed": false,
         "internalType": "uint16"
+      },
+      {
+        "name": "effectiveAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
       }
     ],
     "anonymous": false
@@ -5626,6 +6062,27 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "DatanetAccessUnchanged",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.AccessStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "DatanetAlreadyVoted",
     "inputs": [
       {
@@ -5637,6 +6094,38 @@ export const datanetRegistryAbi = [
         "name": "validator",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetBondAboveMax",
+    "inputs": [
+      {
+        "name": "bond",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBond",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetCommitmentTooRecent",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committedAt",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -5658,6 +6147,27 @@ export const datanetRegistryAbi = [
         "name": "contributionId",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetContentBoundToContributor",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "contentHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "contributor",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },
@@ -5690,6 +6200,22 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "DatanetContributionNotReassignable",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IDatanetRegistry.ContributionStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "DatanetContributionNotWithdrawable",
     "inputs": [
       {
@@ -5701,6 +6227,22 @@ export const datanetRegistryAbi = [
         "name": "status",
         "type": "uint8",
         "internalType": "enum IDatanetRegistry.ContributionStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetContributionUnderReview",
+    "inputs": [
+      {
+        "name": "contributionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reviewEndsAt",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ]
   },
@@ -5722,6 +6264,22 @@ export const datanetRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "DatanetInvalidPurpose",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "DatanetInvalidQuorum",
     "inputs": [
       {
@@ -5733,6 +6291,17 @@ export const datanetRegistryAbi = [
         "name": "validatorCount",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetNoCommitment",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },
@@ -5792,6 +6361,17 @@ export const datanetRegistryAbi = [
         "name": "caller",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatanetNotRestricted",
+    "inputs": [
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -5942,6 +6522,19 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "REASSIGN_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "adapterIdByContentHash",
     "inputs": [
       {
@@ -6017,6 +6610,38 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "commitRegistration",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "commitmentBlock",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "contentHashOf",
     "inputs": [
       {
@@ -6030,6 +6655,25 @@ export const modelRegistryAbi = [
         "name": "",
         "type": "bytes32",
         "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "datanetIdsOf",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
       }
     ],
     "stateMutability": "view"
@@ -6419,6 +7063,24 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "reassign",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "newOwner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "registerAdapter",
     "inputs": [
       {
@@ -6477,6 +7139,11 @@ export const modelRegistryAbi = [
             "internalType": "uint256"
           }
         ]
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "outputs": [
@@ -6506,6 +7173,11 @@ export const modelRegistryAbi = [
         "name": "uri",
         "type": "string",
         "internalType": "string"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "outputs": [
@@ -6516,6 +7188,35 @@ export const modelRegistryAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "registrationCommitment",
+    "inputs": [
+      {
+        "name": "contentHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "registrant",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -6973,6 +7674,31 @@ export const modelRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "ModelReassigned",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "previousOwner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newOwner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "PricesUpdated",
     "inputs": [
       {
@@ -6992,6 +7718,25 @@ export const modelRegistryAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RegistrationCommitted",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
       }
     ],
     "anonymous": false
@@ -7278,6 +8023,22 @@ export const modelRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "ModelCommitmentTooRecent",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committedAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ModelContentHashTaken",
     "inputs": [
       {
@@ -7322,6 +8083,17 @@ export const modelRegistryAbi = [
         "name": "id",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ModelNoCommitment",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },
@@ -7465,6 +8237,32 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "DEFAULT_FULFILMENT_QUORUM_BPS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "DEFAULT_FULFILMENT_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "DEFAULT_MAX_DURATION",
     "inputs": [],
     "outputs": [
@@ -7491,7 +8289,33 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_FULFILMENT_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_MAX_DURATION",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_FULFILMENT_WINDOW",
     "inputs": [],
     "outputs": [
       {
@@ -7611,6 +8435,19 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "finalizeFulfilment",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "fulfil",
     "inputs": [
       {
@@ -7626,6 +8463,56 @@ export const proposalMarketAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "fulfilmentQuorumBps",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "fulfilmentVoteOf",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "enum IProposalMarket.FulfilmentVote"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "fulfilmentWindow",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -7662,6 +8549,16 @@ export const proposalMarketAbi = [
             "name": "snapshot",
             "type": "uint48",
             "internalType": "uint48"
+          },
+          {
+            "name": "fulfilmentEndsAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "adapterFloor",
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
             "name": "baseModelId",
@@ -7702,6 +8599,31 @@ export const proposalMarketAbi = [
             "name": "builder",
             "type": "address",
             "internalType": "address"
+          },
+          {
+            "name": "eligibleWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "quorumWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "approveWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "rejectWeight",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "payout",
+            "type": "uint256",
+            "internalType": "uint256"
           },
           {
             "name": "specURI",
@@ -7896,6 +8818,19 @@ export const proposalMarketAbi = [
   },
   {
     "type": "function",
+    "name": "rejectFulfilment",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "renounceRole",
     "inputs": [
       {
@@ -7925,6 +8860,32 @@ export const proposalMarketAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setFulfilmentQuorum",
+    "inputs": [
+      {
+        "name": "newQuorumBps",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setFulfilmentWindow",
+    "inputs": [
+      {
+        "name": "newWindow",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "outputs": [],
@@ -8005,6 +8966,24 @@ export const proposalMarketAbi = [
       },
       {
         "name": "support",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "voteFulfilment",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "approve",
         "type": "bool",
         "internalType": "bool"
       }
@@ -8242,6 +9221,161 @@ export const proposalMarketAbi = [
   },
   {
     "type": "event",
+    "name": "ProposalFulfilmentQuorumSet",
+    "inputs": [
+      {
+        "name": "previousQuorumBps",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      },
+      {
+        "name": "newQuorumBps",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentRejected",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "approveWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "rejectWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentSubmitted",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "builder",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "endsAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      },
+      {
+        "name": "eligibleWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "quorumWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentVoted",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "approve",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "weight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "approveWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "rejectWeight",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalFulfilmentWindowSet",
+    "inputs": [
+      {
+        "name": "previousWindow",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      },
+      {
+        "name": "newWindow",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "ProposalMaxDurationSet",
     "inputs": [
       {
@@ -8399,6 +9533,54 @@ export const proposalMarketAbi = [
   },
   {
     "type": "error",
+    "name": "ProposalMarketAdapterMissingDatanet",
+    "inputs": [
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "datanetId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketAdapterTooOld",
+    "inputs": [
+      {
+        "name": "adapterId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "adapterFloor",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketAlreadyJudged",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ProposalMarketAlreadyRefunded",
     "inputs": [
       {
@@ -8495,6 +9677,75 @@ export const proposalMarketAbi = [
   },
   {
     "type": "error",
+    "name": "ProposalMarketFulfilmentNotApproved",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "approveWeight",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "rejectWeight",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "quorumWeight",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketFulfilmentNotRejectable",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketFulfilmentWindowClosed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "endsAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketFulfilmentWindowOpen",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "endsAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ProposalMarketFundingGoalNotReached",
     "inputs": [
       {
@@ -8511,6 +9762,22 @@ export const proposalMarketAbi = [
         "name": "fundingGoal",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketInterestedParty",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },
@@ -8546,6 +9813,38 @@ export const proposalMarketAbi = [
       },
       {
         "name": "latest",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketInvalidFulfilmentQuorum",
+    "inputs": [
+      {
+        "name": "quorumBps",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketInvalidFulfilmentWindow",
+    "inputs": [
+      {
+        "name": "window",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "min",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "max",
         "type": "uint64",
         "internalType": "uint64"
       }
@@ -8606,7 +9905,39 @@ export const proposalMarketAbi = [
   },
   {
     "type": "error",
+    "name": "ProposalMarketNotBacker",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ProposalMarketNotOpen",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IProposalMarket.ProposalStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ProposalMarketNotPending",
     "inputs": [
       {
         "name": "id",

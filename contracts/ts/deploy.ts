@@ -51,6 +51,8 @@ export interface ProtocolParams {
      */
     vetoLatency: bigint;
   };
+  /** `fulfilmentWindow`: seconds backers have to judge a submitted fulfilment (1 hour .. 30 days). */
+  market: { fulfilmentWindow: bigint };
 }
 
 /** Short delays so a devnet can walk through every flow in minutes. */
@@ -78,6 +80,7 @@ export const DEVNET_PARAMS: ProtocolParams = {
     challengeBond: parseEther("100"),
     vetoLatency: 3600n,
   },
+  market: { fulfilmentWindow: 3600n },
 };
 
 /** Seconds a governance veto needs with these parameters (12 s blocks), the floor of `vetoLatency`. */
@@ -248,6 +251,7 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
   const datanets = await deploy("DatanetRegistry", [deployer, token, timelock]);
   const models = await deploy("ModelRegistry", [deployer, datanets]);
   await deploy("ProposalMarket", [deployer, token, models, datanets, votes]);
+  await call("ProposalMarket", "setFulfilmentWindow", [params.market.fulfilmentWindow]);
 
   progress({ step: "wiring roles" });
   await call("AttributionSettlement", "grantRole", [ROLE("SETTLER_ROLE"), options.settler]);
@@ -272,7 +276,12 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
   // (the guardian keeps arbiter and veto on devnets). The admin role goes last: renouncing it
   // first would forbid the grants before it.
   const guardianRoles = [ROLE("ARBITER_ROLE"), ROLE("VETO_ROLE")];
-  const handedOver = [ROLE("PARAMETER_ROLE"), ...guardianRoles, DEFAULT_ADMIN_ROLE];
+  const handedOver = [
+    ROLE("PARAMETER_ROLE"),
+    ROLE("REASSIGN_ROLE"),
+    ...guardianRoles,
+    DEFAULT_ADMIN_ROLE,
+  ];
   for (const name of governed) {
     for (const role of handedOver) {
       if (!(await hasRole(name, role, deployer))) continue;

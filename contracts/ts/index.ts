@@ -8,6 +8,7 @@ export {
 } from "./anvil.ts";
 export { abiOf, bytecodeOf } from "./artifacts.ts";
 export { chainFor } from "./chain.ts";
+export { contributionCommitment, randomSalt, registrationCommitment } from "./commitment.ts";
 export { canonicalJsonHash, sha256OfFile, sha256OfFiles } from "./content-hash.ts";
 export {
   DEVNET_PARAMS,

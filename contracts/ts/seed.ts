@@ -12,6 +12,7 @@ import {
   parseEther,
 } from "viem";
 import { abiOf } from "./artifacts.ts";
+import { contributionCommitment, randomSalt, registrationCommitment } from "./commitment.ts";
 import { canonicalJsonHash, sha256OfFile, sha256OfFiles } from "./content-hash.ts";
 import type { Deployment } from "./deployment-file.ts";
 import { type DevnetRole, devnetAccount } from "./devnet-accounts.ts";
@@ -98,12 +99,15 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
       transport: http(options.rpcUrl),
     });
     const abi: Abi = abiOf(name);
+    // Simulated against the pending block: a registration reveals a commitment mined in the
+    // latest block, which only a later block accepts.
     const { request, result } = await publicClient.simulateContract({
       address: address(name),
       abi,
       functionName,
       args,
       account,
+      blockTag: "pending",
     });
     const hash = await wallet.writeContract(request);
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -155,10 +159,20 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
       const contributor = contributors[index % contributors.length] as DevnetRole;
       const contentHash = sha256OfFile(path.join(datanetsDir, slug, file));
       await approve(contributor, "DatanetRegistry", CONTRIBUTION_BOND);
+      const salt = randomSalt();
+      const commitment = contributionCommitment(
+        id,
+        contentHash,
+        devnetAccount(contributor).address,
+        salt,
+      );
+      await send(contributor, "DatanetRegistry", "commitContent", [commitment]);
       const contributionId = await send<bigint>(contributor, "DatanetRegistry", "contribute", [
         id,
         contentHash,
         `repo:demo/datanets/${slug}/${file}`,
+        CONTRIBUTION_BOND,
+        salt,
       ]);
       await send("validatorA", "DatanetRegistry", "vote", [contributionId, true]);
       await send("validatorB", "DatanetRegistry", "vote", [contributionId, true]);
@@ -175,10 +189,20 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
 
   progress({ step: "registering the demo base model and adapters" });
   const base = options.baseModel;
+  /** Commit-reveal: the commitment lands in one block, the registration in the next. */
+  async function commitRegistration(contentHash: Hex): Promise<Hex> {
+    const salt = randomSalt();
+    const commitment = registrationCommitment(contentHash, devnetAccount("builder").address, salt);
+    await send("builder", "ModelRegistry", "commitRegistration", [commitment]);
+    return salt;
+  }
+  const baseHash = sha256OfFiles(base.dir, base.files);
+  const baseSalt = await commitRegistration(baseHash);
   const baseModelId = await send<bigint>("builder", "ModelRegistry", "registerBaseModel", [
     base.name,
-    sha256OfFiles(base.dir, base.files),
+    baseHash,
     base.uri,
+    baseSalt,
   ]);
   const adapters: SeedResult["adapters"] = {};
   for (const adapter of options.adapters) {
@@ -188,6 +212,7 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
       if (!datanet) throw new Error(`adapter ${adapter.name} names unknown demo Datanet ${slug}`);
       return datanet.id;
     });
+    const salt = await commitRegistration(contentHash);
     const id = await send<bigint>("builder", "ModelRegistry", "registerAdapter", [
       {
         baseModelId,
@@ -201,6 +226,7 @@ export async function seedDevnet(options: SeedOptions): Promise<SeedResult> {
         trainingManifestHash: `0x${"00".repeat(32)}`,
         supersedes: 0n,
       },
+      salt,
     ]);
     adapters[adapter.name] = { id, contentHash };
   }

@@ -4,6 +4,7 @@ import {
   contributionStatusChange,
   contributionVote,
   datanet,
+  datanetAccessRequest,
   datanetValidator,
 } from "ponder:schema";
 import { datanetRegistryAbi } from "@tributary/contracts/abis";
@@ -62,6 +63,7 @@ indexContract("DatanetRegistry", datanetRegistryAbi, {
       acceptedCount: 0,
       rejectedCount: 0,
       withdrawnCount: 0,
+      accessPolicy: "Open",
       ...created(event),
     });
     for (const validator of validators)
@@ -79,15 +81,59 @@ indexContract("DatanetRegistry", datanetRegistryAbi, {
       .update(datanet, { id: event.args.datanetId })
       .set((row) => ({ validatorCount: row.validatorCount - 1, ...touched(event) }));
   },
-  QuorumUpdated: async ({ event, context }) => {
-    await context.db
-      .update(datanet, { id: event.args.datanetId })
-      .set({ quorum: event.args.newQuorum, ...touched(event) });
+  QuorumChangeScheduled: async ({ event, context }) => {
+    const { datanetId, currentQuorum, newQuorum, effectiveAt } = event.args;
+    await context.db.update(datanet, { id: datanetId }).set({
+      quorum: currentQuorum,
+      pendingQuorum: newQuorum,
+      quorumEffectiveAt: effectiveAt,
+      ...touched(event),
+    });
   },
-  ContributionBondUpdated: async ({ event, context }) => {
+  ContributionBondChangeScheduled: async ({ event, context }) => {
+    const { datanetId, currentBond, newBond, effectiveAt } = event.args;
+    await context.db.update(datanet, { id: datanetId }).set({
+      contributionBond: currentBond,
+      pendingContributionBond: newBond,
+      bondEffectiveAt: effectiveAt,
+      ...touched(event),
+    });
+  },
+  DatanetAccessRequested: async ({ event, context }) => {
+    const { datanetId, account, purpose } = event.args;
+    const requested = {
+      status: "Requested" as const,
+      purpose,
+      requestedAt: event.block.timestamp,
+      decidedBy: null,
+      decidedAt: null,
+    };
+    await context.db
+      .insert(datanetAccessRequest)
+      .values({ datanetId, account, ...requested, ...created(event) })
+      .onConflictDoUpdate({ ...requested, ...touched(event) });
+  },
+  DatanetAccessDecided: async ({ event, context }) => {
+    const { datanetId, account, curator, approved } = event.args;
+    const decided = {
+      status: approved ? ("Approved" as const) : ("Refused" as const),
+      decidedBy: curator,
+      decidedAt: event.block.timestamp,
+    };
+    await context.db
+      .insert(datanetAccessRequest)
+      .values({ datanetId, account, ...decided, ...created(event) })
+      .onConflictDoUpdate({ ...decided, ...touched(event) });
+  },
+  ContributionReassigned: async ({ event, context }) => {
+    await context.db
+      .update(contribution, { id: event.args.contributionId })
+      .set({ contributor: event.args.newContributor, ...touched(event) });
+  },
+  DatanetAccessPolicySet: async ({ event, context }) => {
     await context.db
       .update(datanet, { id: event.args.datanetId })
-      .set({ contributionBond: event.args.newBond, ...touched(event) });
+      .set({ accessPolicy: event.args.policy === 1 ? "Restricted" : "Open", ...touched(event) });
   },
   DatanetMetadataUpdated: async ({ event, context }) => {
     await context.db
@@ -124,9 +170,20 @@ indexContract("DatanetRegistry", datanetRegistryAbi, {
       ...created(event),
     });
     await recordStatus(context, event, contributionId, "Pending");
-    await context.db
-      .update(datanet, { id: datanetId })
-      .set((row) => ({ contributionCount: row.contributionCount + 1, ...touched(event) }));
+    // A contribution carries the terms in force: scheduled changes that are due are applied.
+    const now = event.block.timestamp;
+    await context.db.update(datanet, { id: datanetId }).set((row) => ({
+      contributionCount: row.contributionCount + 1,
+      quorum,
+      contributionBond: bond,
+      ...(row.quorumEffectiveAt !== null && row.quorumEffectiveAt <= now
+        ? { pendingQuorum: null, quorumEffectiveAt: null }
+        : {}),
+      ...(row.bondEffectiveAt !== null && row.bondEffectiveAt <= now
+        ? { pendingContributionBond: null, bondEffectiveAt: null }
+        : {}),
+      ...touched(event),
+    }));
   },
   ContributionVoted: async ({ event, context }) => {
     const { contributionId, validator, accept, acceptVotes, rejectVotes } = event.args;

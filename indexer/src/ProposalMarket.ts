@@ -3,6 +3,7 @@ import {
   proposalBacker,
   proposalBacking,
   proposalFulfilment,
+  proposalFulfilmentVote,
   proposalRefund,
   proposalVote,
 } from "ponder:schema";
@@ -34,6 +35,8 @@ indexContract("ProposalMarket", proposalMarketAbi, {
       backerCount: 0,
       forVotes: 0n,
       againstVotes: 0n,
+      approveWeight: 0n,
+      rejectWeight: 0n,
       ...created(event),
     });
     await scheduleStatusChange(context, event.block, "nextProposalDeadline", deadline);
@@ -70,6 +73,49 @@ indexContract("ProposalMarket", proposalMarketAbi, {
       againstVotes: row.againstVotes + (support ? 0n : weight),
       ...touched(event),
     }));
+  },
+  ProposalFulfilmentSubmitted: async ({ event, context }) => {
+    const { id, adapterId, builder, endsAt, eligibleWeight, quorumWeight } = event.args;
+    await context.db.update(marketProposal, { id }).set({
+      storedStatus: "Pending",
+      status: "Pending",
+      adapterId,
+      builder,
+      fulfilmentEndsAt: endsAt,
+      eligibleWeight,
+      quorumWeight,
+      ...touched(event),
+    });
+  },
+  ProposalFulfilmentVoted: async ({ event, context }) => {
+    const { id, backer, approve, weight, approveWeight, rejectWeight } = event.args;
+    const judgement = approve ? "Approve" : "Reject";
+    await context.db
+      .insert(proposalFulfilmentVote)
+      .values({ proposalId: id, backer, judgement, weight, ...eventColumns(event) });
+    await context.db
+      .update(proposalBacker, { proposalId: id, backer })
+      .set({ judgement, ...touched(event) });
+    await context.db
+      .update(marketProposal, { id })
+      .set({ approveWeight, rejectWeight, ...touched(event) });
+  },
+  ProposalFulfilmentRejected: async ({ event, context }) => {
+    await context.db
+      .update(marketProposal, { id: event.args.id })
+      .set({ storedStatus: "Rejected", status: "Rejected", ...touched(event) });
+  },
+  ProposalFulfilmentWindowSet: async ({ event, context }) => {
+    await setParam(context, event, "ProposalMarket", "fulfilmentWindow", event.args.newWindow);
+  },
+  ProposalFulfilmentQuorumSet: async ({ event, context }) => {
+    await setParam(
+      context,
+      event,
+      "ProposalMarket",
+      "fulfilmentQuorumBps",
+      BigInt(event.args.newQuorumBps),
+    );
   },
   ProposalFulfilled: async ({ event, context }) => {
     const { id, adapterId, builder, payout } = event.args;

@@ -76,12 +76,15 @@ export async function setupChain(): Promise<TestChain> {
     publicClient,
     async send(role, address, abi, functionName, args = []) {
       const account = devnetAccount(role);
+      // Against the pending block: a registration reveals a commitment mined in the latest
+      // block, which only a later block accepts.
       const { request, result } = await publicClient.simulateContract({
         address,
         abi,
         functionName,
         args,
         account,
+        blockTag: "pending",
       });
       const hash = await walletOf(role).writeContract(request as never);
       const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });

@@ -228,7 +228,8 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
     const v2 = models.find((m) => m.id === scenario.ids.adapterV2);
     expect(v2?.version).toBe(2);
     expect(models.find((m) => m.supersededBy === scenario.ids.adapterV2)?.transferCount).toBe(1);
-    expect((await rowsOf(db, s.adapterDatanet)).length).toBe(2);
+    // adapter-v1, adapter-v2 and adapter-v3 (the market fulfilment), one Datanet each.
+    expect((await rowsOf(db, s.adapterDatanet)).length).toBe(3);
   });
 
   it("mirrors proposals with their effective status, backings, votes, fulfilments and refunds", async () => {
@@ -469,6 +470,8 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
     );
     expect(params).toMatchObject({
       "ProposalMarket.maxDuration": String(86_400 * 90),
+      "ProposalMarket.fulfilmentWindow": "3600",
+      "ProposalMarket.fulfilmentQuorumBps": "3000",
       "AgentStaking.unbondingDelay": "7200",
       "AttributionSettlement.challengeDelay": "7200",
       "DatanetRegistry.treasury": getAddress(params["DatanetRegistry.treasury"] as string),

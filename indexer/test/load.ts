@@ -1,6 +1,6 @@
 // Many protocol transactions, fast: signed locally, sent in JSON-RPC batches with automine
 // off, mined `perBlock` at a time. Used by the restart test and the benchmark.
-import type { DevnetRole } from "@tributary/contracts";
+import { contributionCommitment, type DevnetRole } from "@tributary/contracts";
 import {
   agentStakingAbi,
   attributionSettlementAbi,
@@ -104,7 +104,7 @@ export async function sendCalls(chain: TestChain, calls: Call[], perBlock = 500)
 
 /**
  * `rounds` rounds in which every actor deposits escrow, delegates stake and contributes to a
- * Datanet whose validator accepts it: 9 protocol events per actor and round.
+ * Datanet whose validator accepts it (after committing to it): 10 protocol events per actor and round.
  */
 export async function generateLoad(
   chain: TestChain,
@@ -171,6 +171,27 @@ export async function generateLoad(
     abi: datanetRegistryAbi,
     functionName: "contributionCount",
   });
+  // Contributions are commit-reveal: every commitment is mined (in blocks of its own) before
+  // the contributions that reveal it.
+  const salt = keccak256(toHex("load-salt"));
+  const content = (round: number, role: DevnetRole) =>
+    keccak256(toHex(`load-${chain.anvil.port}-${round}-${role}`));
+  const commits: Call[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const role of ACTORS) {
+      commits.push(
+        call(role, c.DatanetRegistry.address, datanetRegistryAbi as Abi, "commitContent", [
+          contributionCommitment(
+            datanetId,
+            content(round, role),
+            devnetAccount(role).address,
+            salt,
+          ),
+        ]),
+      );
+    }
+  }
+  blocks += await sendCalls(chain, commits, perBlock);
   const calls: Call[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const role of ACTORS) {
@@ -188,8 +209,10 @@ export async function generateLoad(
       calls.push(
         call(role, c.DatanetRegistry.address, datanetRegistryAbi as Abi, "contribute", [
           datanetId,
-          keccak256(toHex(`load-${chain.anvil.port}-${round}-${role}`)),
+          content(round, role),
           "ipfs://c",
+          parseEther("1"),
+          salt,
         ]),
       );
       contributionId++;
@@ -203,7 +226,7 @@ export async function generateLoad(
   }
   blocks += await sendCalls(chain, calls, perBlock);
   return {
-    transactions: setup.length + calls.length,
+    transactions: setup.length + commits.length + calls.length,
     blocks,
     logs: await countProtocolLogs(chain),
   };

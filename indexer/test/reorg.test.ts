@@ -68,17 +68,18 @@ function randomTx(chain: TestChain, r: ReturnType<typeof rng>, tag: string): Tx 
     [c.AgentStaking.address, agentStakingAbi as Abi, "delegate", [1n, amount]],
     [c.AgentStaking.address, agentStakingAbi as Abi, "unbond", [1n, 10n ** 18n]],
     [c.AgentStaking.address, agentStakingAbi as Abi, "addRewards", [1n, amount]],
+    // Registrations are commit-reveal; the commit step emits the registries' events here.
     [
       c.DatanetRegistry.address,
       datanetRegistryAbi as Abi,
-      "contribute",
-      [1n, keccak256(toHex(tag)), `ipfs://${tag}`],
+      "commitContent",
+      [keccak256(toHex(tag))],
     ],
     [
       c.ModelRegistry.address,
       modelRegistryAbi as Abi,
-      "registerBaseModel",
-      [tag, keccak256(toHex(`model-${tag}`)), `ipfs://m/${tag}`],
+      "commitRegistration",
+      [keccak256(toHex(`model-${tag}`))],
     ],
   ];
   const [to, abi, functionName, args] = r.pick(options);

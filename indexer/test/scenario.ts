@@ -1,7 +1,11 @@
 // One walk through every state-changing function of every protocol contract, through viem
 // against anvil. Returns what the indexer must then hold.
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import type { DevnetRole } from "@tributary/contracts";
+import {
+  contributionCommitment,
+  type DevnetRole,
+  registrationCommitment,
+} from "@tributary/contracts";
 import {
   agentStakingAbi,
   attributionSettlementAbi,
@@ -158,37 +162,44 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
   await send("curator", "datanets", "removeValidator", [datanet, addr("builder")]);
   await send("curator", "datanets", "setQuorum", [datanet, 1]);
   await send("curator", "datanets", "setContributionBond", [datanet, E(5)]);
+  // Curator changes apply after PARAMETER_CHANGE_DELAY (1 day).
+  await p.increaseTime(86_401);
+  await send("curator", "datanets", "setAccessPolicy", [datanet, 1]);
+  await send("builder", "datanets", "requestAccess", [datanet, "train a docs adapter"]);
+  await send("curator", "datanets", "decideAccess", [datanet, addr("builder"), true]);
+  // Commit-reveal: the commitment in one block, the contribution in the next.
+  const salt = hash("salt");
+  const contribute = async (role: DevnetRole, content: Hex, uri: string) => {
+    await send(role, "datanets", "commitContent", [
+      contributionCommitment(datanet, content, addr(role), salt),
+    ]);
+    return send<bigint>(role, "datanets", "contribute", [datanet, content, uri, E(5), salt]);
+  };
   await send("curator", "datanets", "setMetadataURI", [datanet, "ipfs://docs-v2"]);
   await send("curator", "datanets", "transferCuratorship", [datanet, addr("operator")]);
   await send("operator", "datanets", "acceptCuratorship", [datanet]);
   await p.approveAndMint("contributorA", "datanets", E(100));
   await p.approveAndMint("contributorB", "datanets", E(100));
-  const accepted = await send<bigint>("contributorA", "datanets", "contribute", [
-    datanet,
-    hash("a1"),
-    "ipfs://a1",
-  ]);
+  const accepted = await contribute("contributorA", hash("a1"), "ipfs://a1");
   await send("validatorA", "datanets", "vote", [accepted, true]);
-  const rejected = await send<bigint>("contributorB", "datanets", "contribute", [
-    datanet,
-    hash("b1"),
-    "ipfs://b1",
-  ]);
+  const rejected = await contribute("contributorB", hash("b1"), "ipfs://b1");
   await send("validatorB", "datanets", "vote", [rejected, false]);
-  const pendingTakedown = await send<bigint>("contributorB", "datanets", "contribute", [
-    datanet,
-    hash("b2"),
-    "ipfs://b2",
-  ]);
+  const pendingTakedown = await contribute("contributorB", hash("b2"), "ipfs://b2");
   await send("contributorB", "datanets", "withdrawContribution", [pendingTakedown]);
   await send("contributorA", "datanets", "withdrawContribution", [accepted]);
   await p.asTimelock("datanets", "setTreasury", [addr("curator")]);
 
   // ── Models and adapters ──
+  const commitRegistration = (content: Hex) =>
+    send("builder", "models", "commitRegistration", [
+      registrationCommitment(content, addr("builder"), salt),
+    ]);
+  await commitRegistration(hash("base"));
   const base = await send<bigint>("builder", "models", "registerBaseModel", [
     "base",
     hash("base"),
     "ipfs://base",
+    salt,
   ]);
   const adapterParams = (name: string, supersedes: bigint) => ({
     baseModelId: base,
@@ -202,12 +213,15 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
     trainingManifestHash: hash(`${name}-manifest`),
     supersedes,
   });
-  const adapterV1 = await send<bigint>("builder", "models", "registerAdapter", [
-    adapterParams("adapter-v1", 0n),
-  ]);
-  const adapterV2 = await send<bigint>("builder", "models", "registerAdapter", [
-    adapterParams("adapter-v2", adapterV1),
-  ]);
+  const registerAdapter = async (name: string, supersedes: bigint) => {
+    await commitRegistration(hash(name));
+    return send<bigint>("builder", "models", "registerAdapter", [
+      adapterParams(name, supersedes),
+      salt,
+    ]);
+  };
+  const adapterV1 = await registerAdapter("adapter-v1", 0n);
+  const adapterV2 = await registerAdapter("adapter-v2", adapterV1);
   await send("builder", "models", "setPrices", [adapterV2, E(2), E("0.2")]);
   await send("builder", "models", "setURI", [adapterV2, "ipfs://adapter-v2b"]);
   await send("builder", "models", "deprecate", [adapterV1]);
@@ -310,7 +324,13 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
   await send("contributorB", "market", "back", [fulfilled, E(100)]);
   await send("contributorA", "market", "vote", [fulfilled, true]);
   await send("contributorB", "market", "vote", [fulfilled, false]);
-  await send("curator", "market", "fulfil", [fulfilled, adapterV2]);
+  // Two-phase fulfilment: an adapter registered after the proposal, judged by its backer, then
+  // finalized after the window (1 hour on devnets).
+  const adapterV3 = await registerAdapter("adapter-v3", 0n);
+  await send("curator", "market", "fulfil", [fulfilled, adapterV3]);
+  await send("contributorB", "market", "voteFulfilment", [fulfilled, true]);
+  await p.increaseTime(3601);
+  await send("builder", "market", "finalizeFulfilment", [fulfilled]);
   const cancelled = await send<bigint>("curator", "market", "propose", [
     "ipfs://spec-2",
     [datanet],

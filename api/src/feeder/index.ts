@@ -353,6 +353,8 @@ export function startFeeder(options: {
 
 /** Logs that change a status row, so its change is dated by the log rather than the row. */
 const STATUS_LOGS: Record<string, { key: string; arg: string; status: string }> = {
+  "ProposalMarket.ProposalFulfilmentSubmitted": { key: "proposal", arg: "id", status: "Pending" },
+  "ProposalMarket.ProposalFulfilmentRejected": { key: "proposal", arg: "id", status: "Rejected" },
   "ProposalMarket.ProposalFulfilled": { key: "proposal", arg: "id", status: "Fulfilled" },
   "ProposalMarket.ProposalCancelled": { key: "proposal", arg: "id", status: "Cancelled" },
   "ProposalMarket.ProposalExpired": { key: "proposal", arg: "id", status: "Expired" },

@@ -1,4 +1,5 @@
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { randomSalt, registrationCommitment } from "@tributary/contracts";
 import { modelRegistryAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { and, arrayContains, eq, gte, ilike, lte, or, type SQL } from "drizzle-orm";
@@ -318,13 +319,24 @@ builder.mutationFields((f) => ({
   prepareRegisterAdapter: f.field({
     type: PreparedAction,
     ...prepareOptions,
-    description: "Register a LoRA adapter (an ERC-721 minted to you).",
+    description:
+      "Register a LoRA adapter (an ERC-721 minted to you). Two transactions, sent in order and mined in different blocks: a commitment (it hides the content hash and binds you, so nobody can front-run the registration), then the registration that reveals it.",
     args: { input: f.arg({ type: AdapterInput, required: true, description: "The adapter." }) },
-    resolve: (_, { input }, ctx) =>
-      action(ctx, [
+    resolve: (_, { input }, ctx) => {
+      const salt = randomSalt();
+      const registry = ctx.chain.address("ModelRegistry");
+      return action(ctx, [
         ctx.chain.prepare({
           from: viewer(ctx),
-          to: ctx.chain.address("ModelRegistry"),
+          to: registry,
+          data: call(modelRegistryAbi, "commitRegistration", [
+            registrationCommitment(input.contentHash, viewer(ctx), salt),
+          ]),
+          description: `Commit to registering adapter "${input.name}"`,
+        }),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
           data: call(modelRegistryAbi, "registerAdapter", [
             {
               baseModelId: input.baseModelId,
@@ -338,10 +350,12 @@ builder.mutationFields((f) => ({
               trainingManifestHash: input.trainingManifestHash ?? zeroHash,
               supersedes: input.supersedes ?? 0n,
             },
+            salt,
           ]),
           description: `Register adapter "${input.name}"`,
         }),
-      ]),
+      ]);
+    },
   }),
   prepareUpdateAdapter: f.field({
     type: PreparedAction,

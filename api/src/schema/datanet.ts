@@ -1,8 +1,11 @@
+import { ForbiddenError } from "@pothos/plugin-scope-auth";
+import { contributionCommitment, randomSalt } from "@tributary/contracts";
 import { datanetRegistryAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { and, arrayContains, eq, ilike, inArray, type SQL } from "drizzle-orm";
+import { and, arrayContains, desc, eq, ilike, inArray, type SQL } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { InvalidInputError } from "../errors.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, ContributionRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
@@ -178,6 +181,106 @@ ContributionRef.implement({
   }),
 });
 
+type DatanetRow = typeof t.datanet.$inferSelect;
+
+/** Scheduled curator changes apply lazily on chain; the reads apply them at the clock's time. */
+const due = (effectiveAt: bigint) => effectiveAt * 1000n <= BigInt(Date.now());
+const effectiveQuorum = (d: DatanetRow) =>
+  d.pendingQuorum !== null && d.quorumEffectiveAt !== null && due(d.quorumEffectiveAt)
+    ? d.pendingQuorum
+    : d.quorum;
+const effectiveBond = (d: DatanetRow) =>
+  d.pendingContributionBond !== null && d.bondEffectiveAt !== null && due(d.bondEffectiveAt)
+    ? d.pendingContributionBond
+    : d.contributionBond;
+
+const DatanetAccessPolicy = builder.enumType("DatanetAccessPolicy", {
+  description: "Who may read a Datanet's content.",
+  values: {
+    Open: { description: "Anyone." },
+    Restricted: {
+      description: "Its curator, its validators and the accounts the curator approved.",
+    },
+  } as const,
+});
+
+const DatanetAccessStatus = builder.enumType("DatanetAccessStatus", {
+  description: "An account's access to a Restricted Datanet.",
+  values: {
+    Requested: { description: "Asked, awaiting the curator." },
+    Approved: { description: "The curator granted it." },
+    Refused: { description: "The curator refused or revoked it (the account may ask again)." },
+  } as const,
+});
+
+const AccessRequest = builder
+  .objectRef<typeof t.datanetAccessRequest.$inferSelect>("DatanetAccessRequest")
+  .implement({
+    description: "An account's latest access request to a Datanet and the curator's decision.",
+    fields: (f) => ({
+      account: f.field({ type: AccountRef, description: "Who asked.", resolve: (r) => r.account }),
+      status: f.field({
+        type: DatanetAccessStatus,
+        description: "Where it stands.",
+        resolve: (r) => r.status,
+      }),
+      purpose: f.exposeString("purpose", {
+        nullable: true,
+        description: "The purpose stated (null when the curator decided unasked).",
+      }),
+      requestedAt: f.field({
+        type: "DateTime",
+        nullable: true,
+        description: "When it was asked.",
+        resolve: (r) => r.requestedAt,
+      }),
+      decidedBy: f.field({
+        type: "Address",
+        nullable: true,
+        description: "The curator who decided.",
+        resolve: (r) => r.decidedBy,
+      }),
+      decidedAt: f.field({
+        type: "DateTime",
+        nullable: true,
+        description: "When it was decided.",
+        resolve: (r) => r.decidedAt,
+      }),
+    }),
+  });
+
+const ScheduledQuorum = builder
+  .objectRef<{ value: number; effectiveAt: bigint }>("ScheduledQuorum")
+  .implement({
+    description: "A quorum change and when it applies to new contributions.",
+    fields: (f) => ({
+      value: f.exposeInt("value", { description: "The new quorum." }),
+      effectiveAt: f.field({
+        type: "DateTime",
+        description: "From then on.",
+        resolve: (q) => q.effectiveAt,
+      }),
+    }),
+  });
+
+const ScheduledBond = builder
+  .objectRef<{ value: bigint; effectiveAt: bigint }>("ScheduledContributionBond")
+  .implement({
+    description: "A contribution-bond change and when it applies to new contributions.",
+    fields: (f) => ({
+      value: f.field({
+        type: "TokenAmount",
+        description: "The new bond.",
+        resolve: (b) => b.value,
+      }),
+      effectiveAt: f.field({
+        type: "DateTime",
+        description: "From then on.",
+        resolve: (b) => b.effectiveAt,
+      }),
+    }),
+  });
+
 DatanetRef.implement({
   description: NODE_DESCRIPTIONS.DatanetRef,
   fields: (f) => ({
@@ -197,13 +300,57 @@ DatanetRef.implement({
       description: "Curator-elect awaiting acceptance.",
       resolve: (d) => d.pendingCurator,
     }),
-    quorum: f.exposeInt("quorum", {
-      description: "Validator votes needed to resolve a contribution.",
+    quorum: f.int({
+      description:
+        "Validator votes needed to resolve a contribution submitted now (a scheduled change counts from its effective time).",
+      resolve: (d) => effectiveQuorum(d),
     }),
     contributionBond: f.field({
       type: "TokenAmount",
-      description: "Bond required per contribution.",
-      resolve: (d) => d.contributionBond,
+      description:
+        "Bond required per contribution submitted now (a scheduled change counts from its effective time).",
+      resolve: (d) => effectiveBond(d),
+    }),
+    scheduledQuorum: f.field({
+      type: ScheduledQuorum,
+      nullable: true,
+      description: "A quorum change the curator scheduled that is not in force yet (null: none).",
+      resolve: (d) =>
+        d.quorumEffectiveAt !== null && d.pendingQuorum !== null && !due(d.quorumEffectiveAt)
+          ? { value: d.pendingQuorum, effectiveAt: d.quorumEffectiveAt }
+          : null,
+    }),
+    scheduledContributionBond: f.field({
+      type: ScheduledBond,
+      nullable: true,
+      description: "A bond change the curator scheduled that is not in force yet (null: none).",
+      resolve: (d) =>
+        d.bondEffectiveAt !== null && d.pendingContributionBond !== null && !due(d.bondEffectiveAt)
+          ? { value: d.pendingContributionBond, effectiveAt: d.bondEffectiveAt }
+          : null,
+    }),
+    accessPolicy: f.field({
+      type: DatanetAccessPolicy,
+      description: "Who may read its content: anyone (Open) or approved accounts (Restricted).",
+      resolve: (d) => d.accessPolicy,
+    }),
+    accessRequests: f.field({
+      type: [AccessRequest],
+      description: "Access requests and the curator's decisions, one per account, latest first.",
+      args: {
+        status: f.arg({ type: DatanetAccessStatus, description: "Only in this state." }),
+      },
+      resolve: (d, args, ctx) =>
+        ctx.reader.db
+          .select()
+          .from(t.datanetAccessRequest)
+          .where(
+            and(
+              eq(t.datanetAccessRequest.datanetId, d.id),
+              args.status ? eq(t.datanetAccessRequest.status, args.status) : undefined,
+            ),
+          )
+          .orderBy(desc(t.datanetAccessRequest.blockNumber)),
     }),
     validatorCount: f.exposeInt("validatorCount", { description: "Active validators." }),
     contributionCount: f.exposeInt("contributionCount", {
@@ -315,7 +462,8 @@ builder.mutationFields((f) => ({
   prepareContribute: f.field({
     type: PreparedAction,
     ...prepareOptions,
-    description: "Contribute content to a Datanet, posting its bond (approval first if needed).",
+    description:
+      "Contribute content to a Datanet, posting its bond (approval first if needed). Then two transactions, sent in order and mined in different blocks: a commitment (it hides the content hash and binds you, so nobody can front-run the contribution), then the contribution that reveals it, which refuses a bond above the Datanet's current one.",
     args: {
       datanetId: f.arg({ type: "BigInt", required: true, description: "The Datanet." }),
       contentHash: f.arg({ type: "Bytes32", required: true, description: "Hash of the content." }),
@@ -332,8 +480,18 @@ builder.mutationFields((f) => ({
         args.datanetId,
       );
       const registry = ctx.chain.address("DatanetRegistry");
+      const salt = randomSalt();
+      const bond = effectiveBond(datanet);
       return action(ctx, [
-        ctx.chain.approvalIfNeeded(viewer(ctx), registry, datanet.contributionBond),
+        ctx.chain.approvalIfNeeded(viewer(ctx), registry, bond),
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: registry,
+          data: call(datanetRegistryAbi, "commitContent", [
+            contributionCommitment(args.datanetId, args.contentHash, viewer(ctx), salt),
+          ]),
+          description: `Commit to a contribution to Datanet ${args.datanetId}`,
+        }),
         ctx.chain.prepare({
           from: viewer(ctx),
           to: registry,
@@ -341,8 +499,127 @@ builder.mutationFields((f) => ({
             args.datanetId,
             args.contentHash,
             args.uri,
+            bond,
+            salt,
           ]),
           description: `Contribute to Datanet ${args.datanetId}`,
+        }),
+      ]);
+    },
+  }),
+  prepareRequestDatanetAccess: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Ask the curator of a Restricted Datanet for access to its content, stating your purpose. Errors: InvalidInputError when the Datanet is Open or you already asked or were approved.",
+    args: {
+      datanetId: f.arg({ type: "BigInt", required: true, description: "The Datanet." }),
+      purpose: f.arg.string({
+        required: true,
+        description: "What you will use its content for (shown to the curator).",
+        validate: { minLength: 1, maxLength: 1024 },
+      }),
+    },
+    resolve: async (_, args, ctx) => {
+      const datanet = await one(
+        ctx.reader.db.select().from(t.datanet).where(eq(t.datanet.id, args.datanetId)),
+        "Datanet",
+        args.datanetId,
+      );
+      if (datanet.accessPolicy !== "Restricted")
+        throw new InvalidInputError(`Datanet ${args.datanetId} is Open`, "datanetId");
+      if (new TextEncoder().encode(args.purpose).length > 1024)
+        throw new InvalidInputError("The purpose is longer than 1024 bytes", "purpose");
+      const [request] = await ctx.reader.db
+        .select()
+        .from(t.datanetAccessRequest)
+        .where(
+          and(
+            eq(t.datanetAccessRequest.datanetId, args.datanetId),
+            eq(t.datanetAccessRequest.account, viewer(ctx)),
+          ),
+        );
+      if (request && request.status !== "Refused")
+        throw new InvalidInputError(`Your access is already ${request.status}`, "datanetId");
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("DatanetRegistry"),
+          data: call(datanetRegistryAbi, "requestAccess", [args.datanetId, args.purpose]),
+          description: `Request access to Datanet ${args.datanetId}`,
+        }),
+      ]);
+    },
+  }),
+  prepareDecideDatanetAccess: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "As the curator, approve or refuse an account's access to your Datanet (refusing an approved account revokes it). Errors: ForbiddenError when you are not the curator, InvalidInputError when it would change nothing.",
+    args: {
+      datanetId: f.arg({ type: "BigInt", required: true, description: "Your Datanet." }),
+      account: f.arg({ type: "Address", required: true, description: "Who asked." }),
+      approve: f.arg.boolean({ required: true, description: "True approves, false refuses." }),
+    },
+    resolve: async (_, args, ctx) => {
+      const datanet = await one(
+        ctx.reader.db.select().from(t.datanet).where(eq(t.datanet.id, args.datanetId)),
+        "Datanet",
+        args.datanetId,
+      );
+      if (datanet.curator !== viewer(ctx))
+        throw new ForbiddenError("Only the Datanet's curator decides access");
+      const [request] = await ctx.reader.db
+        .select()
+        .from(t.datanetAccessRequest)
+        .where(
+          and(
+            eq(t.datanetAccessRequest.datanetId, args.datanetId),
+            eq(t.datanetAccessRequest.account, args.account),
+          ),
+        );
+      if (request?.status === (args.approve ? "Approved" : "Refused"))
+        throw new InvalidInputError(`Access is already ${request.status}`, "account");
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("DatanetRegistry"),
+          data: call(datanetRegistryAbi, "decideAccess", [
+            args.datanetId,
+            args.account,
+            args.approve,
+          ]),
+          description: `${args.approve ? "Approve" : "Refuse"} ${args.account} on Datanet ${args.datanetId}`,
+        }),
+      ]);
+    },
+  }),
+  prepareSetDatanetAccessPolicy: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "As the curator, make your Datanet's content Open to anyone or Restricted to approved accounts. Errors: ForbiddenError when you are not the curator.",
+    args: {
+      datanetId: f.arg({ type: "BigInt", required: true, description: "Your Datanet." }),
+      policy: f.arg({ type: DatanetAccessPolicy, required: true, description: "The policy." }),
+    },
+    resolve: async (_, args, ctx) => {
+      const datanet = await one(
+        ctx.reader.db.select().from(t.datanet).where(eq(t.datanet.id, args.datanetId)),
+        "Datanet",
+        args.datanetId,
+      );
+      if (datanet.curator !== viewer(ctx))
+        throw new ForbiddenError("Only the Datanet's curator sets its access policy");
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("DatanetRegistry"),
+          data: call(datanetRegistryAbi, "setAccessPolicy", [
+            args.datanetId,
+            args.policy === "Restricted" ? 1 : 0,
+          ]),
+          description: `Make Datanet ${args.datanetId} ${args.policy}`,
         }),
       ]);
     },

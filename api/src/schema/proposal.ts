@@ -3,6 +3,7 @@ import { proposalMarketAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { and, eq, inArray } from "drizzle-orm";
 import { builder } from "../builder.ts";
+import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
@@ -12,11 +13,52 @@ export const ProposalStatus = builder.enumType("ProposalStatus", {
   description: "Effective state of a market proposal.",
   values: {
     Open: { description: "Accepting backing until its deadline." },
-    Fulfilled: { description: "An adapter was linked and the builder paid." },
-    Cancelled: { description: "Cancelled by its proposer; backers refunded." },
+    Pending: {
+      description:
+        "Its proposer submitted an adapter; the backers approve or reject it until `fulfilmentEndsAt`.",
+    },
+    Fulfilled: {
+      description:
+        "The fulfilment was approved and finalized: the builder was paid (backers who rejected it may refund).",
+    },
+    Rejected: { description: "The backers turned the fulfilment down; backers may take refunds." },
+    Cancelled: { description: "Cancelled by its proposer; backers may take refunds." },
     Expired: { description: "Deadline passed unfulfilled; backers may take refunds." },
   } as const,
 });
+
+export const FulfilmentJudgement = builder.enumType("FulfilmentJudgement", {
+  description: "How a backer judged a submitted fulfilment.",
+  values: {
+    Approve: { description: "Pay the builder." },
+    Reject: { description: "Do not pay (a rejecting backer keeps its backing either way)." },
+  } as const,
+});
+
+const FulfilmentVote = builder
+  .objectRef<typeof t.proposalFulfilmentVote.$inferSelect>("ProposalFulfilmentVote")
+  .implement({
+    description:
+      "A backer's judgement of a proposal's pending fulfilment, weighted by its backing.",
+    fields: (f) => ({
+      backer: f.field({ type: AccountRef, description: "Who judged.", resolve: (v) => v.backer }),
+      judgement: f.field({
+        type: FulfilmentJudgement,
+        description: "Approve or Reject.",
+        resolve: (v) => v.judgement,
+      }),
+      weight: f.field({
+        type: "TokenAmount",
+        description: "The backer's whole backing.",
+        resolve: (v) => v.weight,
+      }),
+      judgedAt: f.field({
+        type: "DateTime",
+        description: "Block time.",
+        resolve: (v) => v.timestamp,
+      }),
+    }),
+  });
 
 const Backing = builder
   .objectRef<typeof t.proposalBacking.$inferSelect>("ProposalBacking")
@@ -69,6 +111,12 @@ const Backer = builder.objectRef<typeof t.proposalBacker.$inferSelect>("Proposal
       type: "TokenAmount",
       description: "Refunded so far.",
       resolve: (b) => b.refunded,
+    }),
+    judgement: f.field({
+      type: FulfilmentJudgement,
+      nullable: true,
+      description: "How the backer judged the fulfilment (null: not judged).",
+      resolve: (b) => b.judgement,
     }),
   }),
 });
@@ -146,20 +194,58 @@ ProposalRef.implement({
     adapter: f.field({
       type: ModelRef,
       nullable: true,
-      description: "The adapter that fulfilled it.",
+      description: "The adapter submitted as its fulfilment (null until one is).",
       resolve: (p) => p.adapterId?.toString() ?? null,
     }),
     builder: f.field({
       type: "Address",
       nullable: true,
-      description: "Who was paid for fulfilling it.",
+      description: "The adapter's owner when it was submitted: who is paid on finalization.",
       resolve: (p) => p.builder,
+    }),
+    fulfilmentEndsAt: f.field({
+      type: "DateTime",
+      nullable: true,
+      description: "End of the backers' window to judge the fulfilment (null until submitted).",
+      resolve: (p) => p.fulfilmentEndsAt,
+    }),
+    eligibleWeight: f.field({
+      type: "TokenAmount",
+      nullable: true,
+      description: "Backing that may judge the fulfilment (the proposer's and builder's excluded).",
+      resolve: (p) => p.eligibleWeight,
+    }),
+    quorumWeight: f.field({
+      type: "TokenAmount",
+      nullable: true,
+      description: "Approvals needed to finalize the fulfilment.",
+      resolve: (p) => p.quorumWeight,
+    }),
+    approveWeight: f.field({
+      type: "TokenAmount",
+      description: "Backing that approved the fulfilment.",
+      resolve: (p) => p.approveWeight,
+    }),
+    rejectWeight: f.field({
+      type: "TokenAmount",
+      description: "Backing that rejected the fulfilment.",
+      resolve: (p) => p.rejectWeight,
     }),
     payout: f.field({
       type: "TokenAmount",
       nullable: true,
-      description: "What the builder was paid.",
+      description: "What the builder was paid (the backing less the rejecting backers').",
       resolve: (p) => p.payout,
+    }),
+    fulfilmentVotes: f.field({
+      type: [FulfilmentVote],
+      description: "The backers' judgements of the fulfilment, in order.",
+      resolve: (p, _, ctx) =>
+        ctx.reader.db
+          .select()
+          .from(t.proposalFulfilmentVote)
+          .where(eq(t.proposalFulfilmentVote.proposalId, p.id))
+          .orderBy(t.proposalFulfilmentVote.blockNumber, t.proposalFulfilmentVote.logIndex),
     }),
     backings: f.connection({
       type: Backing,
@@ -294,31 +380,244 @@ builder.mutationFields((f) => ({
         }),
       ]),
   }),
+  prepareCreateProposal: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Propose a model: a spec, the Datanets to train on, the base model, a funding goal and a deadline. Errors: InvalidInputError for an empty spec, no or duplicate Datanets, a zero goal or a past deadline.",
+    args: {
+      specURI: f.arg.string({
+        required: true,
+        description: "Where the specification lives.",
+        validate: { minLength: 1, maxLength: 2000 },
+      }),
+      datanetIds: f.arg({
+        type: ["BigInt"],
+        required: true,
+        description: "Datanets the adapter must be trained on (1..32, distinct).",
+      }),
+      baseModelId: f.arg({ type: "BigInt", required: true, description: "The base model." }),
+      fundingGoal: f.arg({ type: "TokenAmount", required: true, description: "Target amount." }),
+      deadline: f.arg({ type: "DateTime", required: true, description: "Backing closes then." }),
+    },
+    resolve: (_, args, ctx) => {
+      const ids = args.datanetIds;
+      if (ids.length === 0 || ids.length > 32 || new Set(ids).size !== ids.length)
+        throw new InvalidInputError("Give 1..32 distinct Datanets", "datanetIds");
+      if (args.fundingGoal <= 0n)
+        throw new InvalidInputError("The goal must be > 0", "fundingGoal");
+      const deadline = BigInt(Math.floor((args.deadline as Date).getTime() / 1000));
+      if (deadline * 1000n <= BigInt(Date.now()))
+        throw new InvalidInputError("The deadline must be in the future", "deadline");
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("ProposalMarket"),
+          data: call(proposalMarketAbi, "propose", [
+            args.specURI,
+            ids,
+            args.baseModelId,
+            args.fundingGoal,
+            deadline,
+          ]),
+          description: `Propose "${args.specURI}"`,
+        }),
+      ]);
+    },
+  }),
+  prepareCancelProposal: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Cancel your Open or Pending proposal; its backers may then refund. Errors: ForbiddenError when it is not yours, InvalidInputError in another state.",
+    args: { proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }) },
+    resolve: async (_, { proposalId }, ctx) => {
+      const proposal = await proposalRow(ctx, proposalId);
+      if (proposal.proposer !== viewer(ctx))
+        throw new ForbiddenError("Only the proposer can cancel a proposal");
+      requireStatus(proposal, ["Open", "Pending"]);
+      return marketCall(ctx, "cancel", [proposalId], `Cancel proposal ${proposalId}`);
+    },
+  }),
+  prepareRefundProposal: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Take your backing back from a Cancelled, Expired or Rejected proposal, or from a Fulfilled one whose fulfilment you rejected. Errors: InvalidInputError when there is nothing for you to refund.",
+    args: { proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }) },
+    resolve: async (_, { proposalId }, ctx) => {
+      const proposal = await proposalRow(ctx, proposalId);
+      const [backer] = await ctx.reader.db
+        .select()
+        .from(t.proposalBacker)
+        .where(
+          and(
+            eq(t.proposalBacker.proposalId, proposalId),
+            eq(t.proposalBacker.backer, viewer(ctx)),
+          ),
+        );
+      if (!backer || backer.total === 0n || backer.refunded !== 0n)
+        throw new InvalidInputError(`Nothing to refund in proposal ${proposalId}`, "proposalId");
+      const dissent = proposal.status === "Fulfilled" && backer.judgement === "Reject";
+      if (!dissent) requireStatus(proposal, ["Cancelled", "Expired", "Rejected"]);
+      return marketCall(ctx, "refund", [proposalId], `Refund your backing of ${proposalId}`);
+    },
+  }),
   prepareFulfilProposal: f.field({
     type: PreparedAction,
     ...prepareOptions,
     description:
-      "Fulfil a proposal by linking an adapter you own. Errors: ForbiddenError when the adapter is not yours.",
+      "Submit an adapter as the fulfilment of your proposal (phase one): its backers then approve or reject it until the window ends, and nothing is paid yet. The adapter must be registered after the proposal, on its base model, trained on all its Datanets. Errors: ForbiddenError when the proposal is not yours, InvalidInputError when it is not Open or the adapter does not qualify.",
     args: {
-      proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }),
-      adapterId: f.arg({ type: "BigInt", required: true, description: "Your registered adapter." }),
+      proposalId: f.arg({ type: "BigInt", required: true, description: "Your proposal." }),
+      adapterId: f.arg({
+        type: "BigInt",
+        required: true,
+        description: "The adapter built for it.",
+      }),
     },
     resolve: async (_, { proposalId, adapterId }, ctx) => {
+      const proposal = await proposalRow(ctx, proposalId);
+      if (proposal.proposer !== viewer(ctx))
+        throw new ForbiddenError("Only the proposer can submit a fulfilment");
+      requireStatus(proposal, ["Open"]);
       const adapter = await one(
         ctx.reader.db.select().from(t.model).where(eq(t.model.id, adapterId)),
         "Model",
         adapterId,
       );
-      if (adapter.owner !== viewer(ctx))
-        throw new ForbiddenError("Only the adapter's owner can fulfil with it");
-      return action(ctx, [
-        ctx.chain.prepare({
-          from: viewer(ctx),
-          to: ctx.chain.address("ProposalMarket"),
-          data: call(proposalMarketAbi, "fulfil", [proposalId, adapterId]),
-          description: `Fulfil proposal ${proposalId} with adapter ${adapterId}`,
-        }),
-      ]);
+      if (adapter.kind !== "Adapter" || adapter.baseModelId !== proposal.baseModelId)
+        throw new InvalidInputError("Not an adapter on the proposal's base model", "adapterId");
+      if (adapter.createdBlock < proposal.createdBlock)
+        throw new InvalidInputError("The adapter was registered before the proposal", "adapterId");
+      const trainedOn = new Set(adapter.datanetIds ?? []);
+      if (!proposal.datanetIds.every((id) => trainedOn.has(id)))
+        throw new InvalidInputError("The adapter is not trained on every Datanet", "adapterId");
+      return marketCall(
+        ctx,
+        "fulfil",
+        [proposalId, adapterId],
+        `Submit adapter ${adapterId} for proposal ${proposalId}`,
+      );
+    },
+  }),
+  prepareJudgeFulfilment: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Approve or reject the pending fulfilment of a proposal you backed, with your whole backing as weight (the proposer and the builder cannot). Rejecting keeps your backing refundable even if the fulfilment passes. Errors: InvalidInputError when it is not Pending, its window closed, or you did not back it.",
+    args: {
+      proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }),
+      approve: f.arg.boolean({ required: true, description: "True approves, false rejects." }),
+    },
+    resolve: async (_, { proposalId, approve }, ctx) => {
+      const proposal = await proposalRow(ctx, proposalId);
+      requireStatus(proposal, ["Pending"]);
+      if (await windowClosed(ctx, proposal))
+        throw new InvalidInputError("The fulfilment window closed", "proposalId");
+      const [backer] = await ctx.reader.db
+        .select()
+        .from(t.proposalBacker)
+        .where(
+          and(
+            eq(t.proposalBacker.proposalId, proposalId),
+            eq(t.proposalBacker.backer, viewer(ctx)),
+          ),
+        );
+      if (!backer) throw new InvalidInputError("You did not back this proposal", "proposalId");
+      return marketCall(
+        ctx,
+        "voteFulfilment",
+        [proposalId, approve],
+        `${approve ? "Approve" : "Reject"} the fulfilment of proposal ${proposalId}`,
+      );
+    },
+  }),
+  prepareFinalizeFulfilment: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Pay an approved fulfilment once its window ended (phase two; anyone may send it). Errors: InvalidInputError when it is not Pending, the window is open, or the approvals miss the quorum or do not beat the rejections.",
+    args: { proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }) },
+    resolve: async (_, { proposalId }, ctx) => {
+      const proposal = await proposalRow(ctx, proposalId);
+      requireStatus(proposal, ["Pending"]);
+      if (!(await windowClosed(ctx, proposal)))
+        throw new InvalidInputError("The fulfilment window is still open", "proposalId");
+      if (!approved(proposal))
+        throw new InvalidInputError("The fulfilment was not approved", "proposalId");
+      return marketCall(
+        ctx,
+        "finalizeFulfilment",
+        [proposalId],
+        `Finalize the fulfilment of proposal ${proposalId}`,
+      );
+    },
+  }),
+  prepareRejectFulfilment: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Reject a pending fulfilment that was not approved in its window, or that backers holding over half the eligible backing rejected (anyone may send it); every backer may then refund. Errors: InvalidInputError when it cannot be rejected yet.",
+    args: { proposalId: f.arg({ type: "BigInt", required: true, description: "The proposal." }) },
+    resolve: async (_, { proposalId }, ctx) => {
+      const proposal = await proposalRow(ctx, proposalId);
+      requireStatus(proposal, ["Pending"]);
+      const eligible = proposal.eligibleWeight ?? 0n;
+      const majority = proposal.rejectWeight > eligible - proposal.rejectWeight;
+      if (!majority && !((await windowClosed(ctx, proposal)) && !approved(proposal)))
+        throw new InvalidInputError("The fulfilment cannot be rejected yet", "proposalId");
+      return marketCall(
+        ctx,
+        "rejectFulfilment",
+        [proposalId],
+        `Reject the fulfilment of proposal ${proposalId}`,
+      );
     },
   }),
 }));
+
+type ProposalRow = typeof t.marketProposal.$inferSelect;
+
+function proposalRow(ctx: Context, proposalId: bigint): Promise<ProposalRow> {
+  return one(
+    ctx.reader.db.select().from(t.marketProposal).where(eq(t.marketProposal.id, proposalId)),
+    "Proposal",
+    proposalId,
+  );
+}
+
+function requireStatus(proposal: ProposalRow, allowed: ProposalRow["status"][]) {
+  if (!allowed.includes(proposal.status))
+    throw new InvalidInputError(`Proposal ${proposal.id} is ${proposal.status}`, "proposalId");
+}
+
+/** Whether the fulfilment window ended at the indexed head's time (chain time, not the clock's). */
+async function windowClosed(ctx: Context, proposal: ProposalRow): Promise<boolean> {
+  if (proposal.fulfilmentEndsAt === null) return false;
+  const head = await ctx.reader.indexedBlock();
+  return head !== null && head.timestamp >= proposal.fulfilmentEndsAt;
+}
+
+function approved(proposal: ProposalRow): boolean {
+  return (
+    proposal.approveWeight >= (proposal.quorumWeight ?? 1n) &&
+    proposal.approveWeight > proposal.rejectWeight
+  );
+}
+
+function marketCall(
+  ctx: Context,
+  functionName: string,
+  args: readonly unknown[],
+  description: string,
+) {
+  return action(ctx, [
+    ctx.chain.prepare({
+      from: viewer(ctx),
+      to: ctx.chain.address("ProposalMarket"),
+      data: call(proposalMarketAbi, functionName, args),
+      description,
+    }),
+  ]);
+}

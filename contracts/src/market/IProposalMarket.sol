@@ -9,9 +9,10 @@ import {IModelRegistry} from "../registry/IModelRegistry.sol";
 
 /// @title IProposalMarket
 /// @notice Crowdfunded model proposals: propose a model (spec, Datanets, base model, funding goal,
-/// deadline), back it with escrowed tokens, vote on it with contribution votes, fulfil it by linking
-/// a registered adapter (the escrow goes to the adapter's owner), or refund the backers on
-/// cancellation or expiry.
+/// deadline), back it with escrowed tokens, vote on it with contribution votes, fulfil it in two
+/// phases (the proposer submits a registered adapter, the backers approve or reject it during a
+/// window, then the escrow goes to the adapter's owner or back to the backers), or refund the
+/// backers on cancellation, expiry or rejection.
 interface IProposalMarket {
     // ---------------------------------------------------------------------------------------------
     // Types
@@ -19,28 +20,48 @@ interface IProposalMarket {
 
     /// @notice Lifecycle of a proposal. `Expired` is reached lazily: a proposal stored as `Open` whose
     /// deadline has passed reads as `Expired` in the views, and is written as such by {expire} or the
-    /// first {refund}.
+    /// first {refund}. `Pending`: a fulfilment awaits the backers' decision; `Rejected`: they (or
+    /// the lack of a quorum) turned it down and every backer may refund.
     enum ProposalStatus {
         None,
         Open,
         Fulfilled,
         Cancelled,
-        Expired
+        Expired,
+        Pending,
+        Rejected
+    }
+
+    /// @notice A backer's ballot on a pending fulfilment.
+    enum FulfilmentVote {
+        None,
+        Approve,
+        Reject
     }
 
     /// @notice A proposal as stored (with `status` reported as the effective status by the views).
     /// @param proposer Account that proposed, judges the spec and may fulfil or cancel.
     /// @param deadline Last second of the proposal (backing and voting stop before it, fulfilment at it).
-    /// @param snapshot Votes-clock timepoint at which voting weight is read (proposal clock - 1).
     /// @param status Lifecycle status.
+    /// @param snapshot Votes-clock timepoint at which voting weight is read (proposal clock - 1).
+    /// @param fulfilmentEndsAt End of the backers' approval window (0 until a fulfilment is submitted).
+    /// @param adapterFloor The model registry's `modelCount` at proposal time: a fulfilling adapter's
+    /// id must be above it (registered after the proposal).
     /// @param baseModelId Base model the requested adapter must be built on.
     /// @param fundingGoal Escrow needed before the proposal can be fulfilled.
     /// @param totalBacked Sum of all backings ever made (never decreases).
     /// @param totalRefunded Sum of the backings refunded so far.
     /// @param forVotes Votes weight in favour.
     /// @param againstVotes Votes weight against.
-    /// @param adapterId Adapter that fulfilled the proposal (0 until fulfilled).
-    /// @param builder Owner of the adapter at fulfilment, who received the escrow (zero until fulfilled).
+    /// @param adapterId Adapter submitted as the fulfilment (0 until one is).
+    /// @param builder Owner of the adapter when it was submitted, paid on finalization (zero until then).
+    /// @param eligibleWeight Backing that may vote on the fulfilment: `totalBacked` minus the
+    /// proposer's and the builder's backing.
+    /// @param quorumWeight Approvals needed to finalize: `ceil(eligibleWeight * quorumBps / 10_000)`, at least 1.
+    /// @param approveWeight Backing that approved the fulfilment.
+    /// @param rejectWeight Backing that rejected the fulfilment.
+    /// @param payout Paid to the builder on finalization: `totalBacked - rejectWeight` (dissenters
+    /// keep the right to refund).
     /// @param specURI URI of the model specification.
     /// @param datanetIds Datanets the model should be trained on.
     struct Proposal {
@@ -48,6 +69,8 @@ interface IProposalMarket {
         uint64 deadline;
         ProposalStatus status;
         uint48 snapshot;
+        uint64 fulfilmentEndsAt;
+        uint64 adapterFloor;
         uint256 baseModelId;
         uint256 fundingGoal;
         uint256 totalBacked;
@@ -56,6 +79,11 @@ interface IProposalMarket {
         uint256 againstVotes;
         uint256 adapterId;
         address builder;
+        uint256 eligibleWeight;
+        uint256 quorumWeight;
+        uint256 approveWeight;
+        uint256 rejectWeight;
+        uint256 payout;
         string specURI;
         uint256[] datanetIds;
     }
@@ -113,8 +141,35 @@ interface IProposalMarket {
     error ProposalMarketAdapterDeprecated(uint256 adapterId);
     /// @notice The adapter is built on `adapterBaseModel`, the proposal asks for `proposalBaseModel`.
     error ProposalMarketBaseModelMismatch(uint256 adapterId, uint256 adapterBaseModel, uint256 proposalBaseModel);
-    /// @notice Refunds need the proposal Cancelled or Expired; its effective status is `status`.
+    /// @notice Refunds need the proposal Cancelled, Expired or Rejected (or Fulfilled, for a backer
+    /// that rejected the fulfilment); its effective status is `status`.
     error ProposalMarketNotRefundable(uint256 id, ProposalStatus status);
+    /// @notice Adapter `adapterId` was registered before the proposal (ids up to `adapterFloor` were).
+    error ProposalMarketAdapterTooOld(uint256 adapterId, uint256 adapterFloor);
+    /// @notice Adapter `adapterId` does not list the proposal's Datanet `datanetId`.
+    error ProposalMarketAdapterMissingDatanet(uint256 adapterId, uint256 datanetId);
+    /// @notice The proposal's effective status is `status`, not Pending.
+    error ProposalMarketNotPending(uint256 id, ProposalStatus status);
+    /// @notice The approval window of proposal `id` closed at `endsAt`.
+    error ProposalMarketFulfilmentWindowClosed(uint256 id, uint64 endsAt);
+    /// @notice The approval window of proposal `id` is open until `endsAt`.
+    error ProposalMarketFulfilmentWindowOpen(uint256 id, uint64 endsAt);
+    /// @notice `account` is the proposer or the builder of proposal `id` and cannot judge its fulfilment.
+    error ProposalMarketInterestedParty(uint256 id, address account);
+    /// @notice `account` has no backing in proposal `id`.
+    error ProposalMarketNotBacker(uint256 id, address account);
+    /// @notice `backer` already voted on the fulfilment of proposal `id`.
+    error ProposalMarketAlreadyJudged(uint256 id, address backer);
+    /// @notice The fulfilment of proposal `id` is not approved: `approveWeight` must reach
+    /// `quorumWeight` and exceed `rejectWeight`.
+    error ProposalMarketFulfilmentNotApproved(uint256 id, uint256 approveWeight, uint256 rejectWeight, uint256 quorumWeight);
+    /// @notice The fulfilment of proposal `id` can be rejected only when its window closed without
+    /// approval, or when backers holding over half the eligible backing rejected it.
+    error ProposalMarketFulfilmentNotRejectable(uint256 id);
+    /// @notice `window` is not within `min`..`max`.
+    error ProposalMarketInvalidFulfilmentWindow(uint64 window, uint64 min, uint64 max);
+    /// @notice `quorumBps` is not within 1..10_000.
+    error ProposalMarketInvalidFulfilmentQuorum(uint16 quorumBps);
     /// @notice `backer` never backed proposal `id`.
     error ProposalMarketNothingToRefund(uint256 id, address backer);
     /// @notice `backer` was already refunded for proposal `id`.
@@ -146,8 +201,37 @@ interface IProposalMarket {
     /// @notice `voter` voted with `weight` (their votes at the snapshot).
     event ProposalVoted(uint256 indexed id, address indexed voter, bool support, uint256 weight);
 
-    /// @notice Proposal `id` was fulfilled by `adapterId`; `payout` (the whole escrow) went to `builder`.
+    /// @notice The proposer submitted `adapterId` as the fulfilment of proposal `id` (status
+    /// Pending); backers holding `eligibleWeight` may approve or reject it until `endsAt`, and
+    /// `quorumWeight` approvals are needed.
+    event ProposalFulfilmentSubmitted(
+        uint256 indexed id,
+        uint256 indexed adapterId,
+        address indexed builder,
+        uint64 endsAt,
+        uint256 eligibleWeight,
+        uint256 quorumWeight
+    );
+
+    /// @notice `backer` approved or rejected the pending fulfilment with `weight` (its backing);
+    /// the tallies after the vote.
+    event ProposalFulfilmentVoted(
+        uint256 indexed id,
+        address indexed backer,
+        bool approve,
+        uint256 weight,
+        uint256 approveWeight,
+        uint256 rejectWeight
+    );
+
+    /// @notice The fulfilment of proposal `id` by `adapterId` was finalized; `payout` (the escrow
+    /// less the dissenting backers' backing) went to `builder`.
     event ProposalFulfilled(uint256 indexed id, uint256 indexed adapterId, address indexed builder, uint256 payout);
+
+    /// @notice The fulfilment of proposal `id` by `adapterId` was rejected; every backer may refund.
+    event ProposalFulfilmentRejected(
+        uint256 indexed id, uint256 indexed adapterId, uint256 approveWeight, uint256 rejectWeight
+    );
 
     /// @notice The proposer cancelled proposal `id`.
     event ProposalCancelled(uint256 indexed id);
@@ -160,6 +244,12 @@ interface IProposalMarket {
 
     /// @notice The maximum proposal duration changed.
     event ProposalMaxDurationSet(uint64 previousMaxDuration, uint64 newMaxDuration);
+
+    /// @notice The approval window for fulfilments submitted from now on changed.
+    event ProposalFulfilmentWindowSet(uint64 previousWindow, uint64 newWindow);
+
+    /// @notice The approval quorum for fulfilments submitted from now on changed.
+    event ProposalFulfilmentQuorumSet(uint16 previousQuorumBps, uint16 newQuorumBps);
 
     // ---------------------------------------------------------------------------------------------
     // External
@@ -185,12 +275,28 @@ interface IProposalMarket {
     /// Emits a {ProposalVoted} event.
     function vote(uint256 id, bool support) external;
 
-    /// @notice The proposer declares proposal `id` fulfilled by `adapterId`; the whole escrow goes to
-    /// the adapter's current owner.
-    /// Emits a {ProposalFulfilled} event.
+    /// @notice The proposer submits `adapterId` as the fulfilment of proposal `id`: the proposal
+    /// becomes Pending for {fulfilmentWindow}, during which its backers approve or reject it. No
+    /// token moves.
+    /// Emits a {ProposalFulfilmentSubmitted} event.
     function fulfil(uint256 id, uint256 adapterId) external;
 
-    /// @notice The proposer cancels an Open proposal; backers can then refund.
+    /// @notice A backer (not the proposer or the builder) approves or rejects the pending
+    /// fulfilment of proposal `id` with its whole backing as weight.
+    /// Emits a {ProposalFulfilmentVoted} event.
+    function voteFulfilment(uint256 id, bool approve) external;
+
+    /// @notice After the window, pays an approved fulfilment: `totalBacked - rejectWeight` to the
+    /// builder (anyone may call).
+    /// Emits a {ProposalFulfilled} event.
+    function finalizeFulfilment(uint256 id) external;
+
+    /// @notice Rejects a pending fulfilment that was not approved in its window, or that backers
+    /// holding over half the eligible backing rejected (anyone may call); every backer may refund.
+    /// Emits a {ProposalFulfilmentRejected} event.
+    function rejectFulfilment(uint256 id) external;
+
+    /// @notice The proposer cancels an Open or Pending proposal; backers can then refund.
     /// Emits a {ProposalCancelled} event.
     function cancel(uint256 id) external;
 
@@ -198,7 +304,8 @@ interface IProposalMarket {
     /// Emits a {ProposalExpired} event.
     function expire(uint256 id) external;
 
-    /// @notice Returns the caller's whole backing of a Cancelled or Expired proposal.
+    /// @notice Returns the caller's whole backing of a Cancelled, Expired or Rejected proposal, or
+    /// of a Fulfilled one whose fulfilment the caller rejected.
     /// Emits a {ProposalBackingRefunded} event, preceded by {ProposalExpired} when this call is the one
     /// that marks the proposal Expired.
     function refund(uint256 id) external;
@@ -206,6 +313,15 @@ interface IProposalMarket {
     /// @notice Sets the longest time a proposal may stay open. PARAMETER_ROLE only.
     /// Emits a {ProposalMaxDurationSet} event.
     function setMaxDuration(uint64 newMaxDuration) external;
+
+    /// @notice Sets the approval window of fulfilments submitted from now on. PARAMETER_ROLE only.
+    /// Emits a {ProposalFulfilmentWindowSet} event.
+    function setFulfilmentWindow(uint64 newWindow) external;
+
+    /// @notice Sets the approval quorum (basis points of the eligible backing) of fulfilments
+    /// submitted from now on. PARAMETER_ROLE only.
+    /// Emits a {ProposalFulfilmentQuorumSet} event.
+    function setFulfilmentQuorum(uint16 newQuorumBps) external;
 
     // ---------------------------------------------------------------------------------------------
     // View
@@ -226,6 +342,15 @@ interface IProposalMarket {
 
     /// @notice How `account` voted on proposal `id`.
     function voteOf(uint256 id, address account) external view returns (VoteReceipt memory);
+
+    /// @notice How `backer` judged the fulfilment of proposal `id`.
+    function fulfilmentVoteOf(uint256 id, address backer) external view returns (FulfilmentVote);
+
+    /// @notice Length of the backers' approval window of a fulfilment.
+    function fulfilmentWindow() external view returns (uint64);
+
+    /// @notice Approvals needed to finalize a fulfilment, in basis points of the eligible backing.
+    function fulfilmentQuorumBps() external view returns (uint16);
 
     /// @notice Number of proposals created (the last id).
     function proposalCount() external view returns (uint256);

@@ -6,6 +6,7 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
@@ -16,20 +17,26 @@ import {IProposalMarket} from "./IProposalMarket.sol";
 /// @title ProposalMarket
 /// @notice Crowdfunded, contribution-voted model proposals paid out to the adapter that fulfils them.
 /// @dev Design notes:
-/// - Money: every token that enters (via {back}) leaves exactly once, either all of a proposal's
-///   escrow to the builder on {fulfil}, or each backer's own total on {refund}. Backings are never
-///   decremented; a refunded flag and `totalRefunded` record refunds, so the escrow still held for
-///   a proposal is `totalBacked - totalRefunded` while it is not Fulfilled (0 once it is).
+/// - Money: every token that enters (via {back}) leaves exactly once, either as part of the payout
+///   to the builder on {finalizeFulfilment}, or as a backer's own total on {refund}. Backings are
+///   never decremented; a refunded flag and `totalRefunded` record refunds, so the escrow still
+///   held for a proposal is `totalBacked - payout - totalRefunded`.
+/// - Fulfilment is two-phase. {fulfil} only submits an adapter (registered after the proposal,
+///   on its base model, listing all its Datanets) and opens an approval window; the backers other
+///   than the proposer and the builder judge it with their backing as weight. It pays out only
+///   after the window, with approvals reaching a quorum (> 0) of the eligible backing and
+///   exceeding rejections; otherwise (or once over half the eligible backing rejected) it is
+///   Rejected and everyone refunds. Backers who rejected a fulfilment that still passed keep
+///   their backing (they refund it), as in a Moloch ragequit: whoever controls most backing can
+///   at worst spend the backing of those who did not object in the window.
 /// - Time: one proposal has one window. Backing and voting need `block.timestamp < deadline`;
 ///   fulfilment and cancellation need the proposal not past it (`<= deadline`); after it, an
 ///   unfulfilled proposal is Expired. Expiry is lazy: the views report it at once, and {expire} or
 ///   the first {refund} writes it (and emits {ProposalExpired}).
 /// - Votes: weight is the voter's `getPastVotes` at `snapshot = clock - 1` of the votes token taken
 ///   at {propose}, so votes minted after a proposal exists cannot sway it. Voting is advisory to the
-///   proposer, but binding in one way: fulfilment needs `forVotes >= againstVotes`.
-/// - The proposer judges whether an adapter meets the spec; the contract checks what it can: the
-///   adapter is registered, not deprecated, and built on the proposal's base model. The payout goes
-///   to the adapter's owner at fulfilment time (adapters are transferable ERC-721 assets).
+///   proposer, but binding in one way: submitting a fulfilment needs `forVotes >= againstVotes`.
+/// - The payout goes to the adapter's owner when the fulfilment was submitted (the `builder`).
 /// - Tokens move with SafeERC20 under a transient reentrancy guard, after all state changes.
 ///   The escrow token is the protocol's plain ERC-20 (no fee on transfer, no rebasing).
 contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransient {
@@ -46,6 +53,14 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
     uint64 public constant MAX_MAX_DURATION = 730 days;
     /// @notice {maxDuration} at deployment.
     uint64 public constant DEFAULT_MAX_DURATION = 90 days;
+    /// @notice Lower bound for {fulfilmentWindow}.
+    uint64 public constant MIN_FULFILMENT_WINDOW = 1 hours;
+    /// @notice Upper bound for {fulfilmentWindow}.
+    uint64 public constant MAX_FULFILMENT_WINDOW = 30 days;
+    /// @notice {fulfilmentWindow} at deployment.
+    uint64 public constant DEFAULT_FULFILMENT_WINDOW = 3 days;
+    /// @notice {fulfilmentQuorumBps} at deployment.
+    uint16 public constant DEFAULT_FULFILMENT_QUORUM_BPS = 3_000;
 
     IERC20 private immutable _token;
     IModelRegistry private immutable _models;
@@ -53,12 +68,15 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
     IVotes private immutable _votes;
 
     uint64 private _maxDuration;
+    uint64 private _fulfilmentWindow;
+    uint16 private _fulfilmentQuorumBps;
     uint256 private _proposalCount;
 
     mapping(uint256 id => Proposal) private _proposals;
     mapping(uint256 id => mapping(address backer => uint256)) private _backings;
     mapping(uint256 id => mapping(address backer => bool)) private _refunded;
     mapping(uint256 id => mapping(address voter => VoteReceipt)) private _voteReceipts;
+    mapping(uint256 id => mapping(address backer => FulfilmentVote)) private _fulfilmentVotes;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PARAMETER_ROLE.
     /// @param token_ Token escrowed by backers and paid to builders.
@@ -77,6 +95,8 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PARAMETER_ROLE, admin);
         _setMaxDuration(DEFAULT_MAX_DURATION);
+        _setFulfilmentWindow(DEFAULT_FULFILMENT_WINDOW);
+        _setFulfilmentQuorum(DEFAULT_FULFILMENT_QUORUM_BPS);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -101,6 +121,8 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
             p.deadline = deadline;
             p.status = ProposalStatus.Open;
             p.snapshot = snapshot;
+            // Ids are a counter of registrations: far below 2^64.
+            p.adapterFloor = uint64(_models.modelCount());
             p.baseModelId = baseModelId;
             p.fundingGoal = fundingGoal;
             p.specURI = specURI;
@@ -142,36 +164,82 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
     }
 
     /// @inheritdoc IProposalMarket
-    function fulfil(uint256 id, uint256 adapterId) external nonReentrant {
+    function fulfil(uint256 id, uint256 adapterId) external {
         Proposal storage p = _proposalOfProposer(id);
         _requireOpen(id, p);
         if (p.totalBacked < p.fundingGoal) {
             revert ProposalMarketFundingGoalNotReached(id, p.totalBacked, p.fundingGoal);
         }
         if (p.forVotes < p.againstVotes) revert ProposalMarketVoteNotPassed(id, p.forVotes, p.againstVotes);
-        if (!_models.isAdapter(adapterId)) revert ProposalMarketNotAdapter(adapterId);
-        if (_models.isDeprecated(adapterId)) revert ProposalMarketAdapterDeprecated(adapterId);
-        uint256 adapterBase = _models.baseModelOf(adapterId);
-        if (adapterBase != p.baseModelId) {
-            revert ProposalMarketBaseModelMismatch(adapterId, adapterBase, p.baseModelId);
-        }
+        _checkAdapter(p, adapterId);
         address builder = _models.ownerOf(adapterId);
 
-        // Refunds only happen once a proposal is Cancelled or Expired, so an Open proposal still
-        // holds its whole escrow.
-        uint256 payout = p.totalBacked;
-        p.status = ProposalStatus.Fulfilled;
+        // Interested parties judge nothing: their backing counts neither way.
+        uint256 eligible = p.totalBacked - _backings[id][p.proposer];
+        if (builder != p.proposer) eligible -= _backings[id][builder];
+        uint256 quorumWeight = Math.mulDiv(eligible, _fulfilmentQuorumBps, 10_000, Math.Rounding.Ceil);
+        if (quorumWeight == 0) quorumWeight = 1;
+        uint64 endsAt = uint64(block.timestamp) + _fulfilmentWindow;
+
+        p.status = ProposalStatus.Pending;
         p.adapterId = adapterId;
         p.builder = builder;
+        p.fulfilmentEndsAt = endsAt;
+        p.eligibleWeight = eligible;
+        p.quorumWeight = quorumWeight;
+        emit ProposalFulfilmentSubmitted(id, adapterId, builder, endsAt, eligible, quorumWeight);
+    }
 
-        emit ProposalFulfilled(id, adapterId, builder, payout);
+    /// @inheritdoc IProposalMarket
+    function voteFulfilment(uint256 id, bool approve) external {
+        Proposal storage p = _pending(id);
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp >= p.fulfilmentEndsAt) revert ProposalMarketFulfilmentWindowClosed(id, p.fulfilmentEndsAt);
+        if (msg.sender == p.proposer || msg.sender == p.builder) revert ProposalMarketInterestedParty(id, msg.sender);
+        uint256 weight = _backings[id][msg.sender];
+        if (weight == 0) revert ProposalMarketNotBacker(id, msg.sender);
+        mapping(address => FulfilmentVote) storage ballots = _fulfilmentVotes[id];
+        if (ballots[msg.sender] != FulfilmentVote.None) revert ProposalMarketAlreadyJudged(id, msg.sender);
+
+        ballots[msg.sender] = approve ? FulfilmentVote.Approve : FulfilmentVote.Reject;
+        if (approve) p.approveWeight += weight;
+        else p.rejectWeight += weight;
+        emit ProposalFulfilmentVoted(id, msg.sender, approve, weight, p.approveWeight, p.rejectWeight);
+    }
+
+    /// @inheritdoc IProposalMarket
+    function finalizeFulfilment(uint256 id) external nonReentrant {
+        Proposal storage p = _pending(id);
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < p.fulfilmentEndsAt) revert ProposalMarketFulfilmentWindowOpen(id, p.fulfilmentEndsAt);
+        if (!_approved(p)) {
+            revert ProposalMarketFulfilmentNotApproved(id, p.approveWeight, p.rejectWeight, p.quorumWeight);
+        }
+        // Nothing was refunded while Open or Pending, so the escrow is whole; dissenters' backing stays.
+        uint256 payout = p.totalBacked - p.rejectWeight;
+        address builder = p.builder;
+        p.status = ProposalStatus.Fulfilled;
+        p.payout = payout;
+
+        emit ProposalFulfilled(id, p.adapterId, builder, payout);
         _token.safeTransfer(builder, payout);
+    }
+
+    /// @inheritdoc IProposalMarket
+    function rejectFulfilment(uint256 id) external {
+        Proposal storage p = _pending(id);
+        // forge-lint: disable-next-line(block-timestamp)
+        bool windowClosed = block.timestamp >= p.fulfilmentEndsAt;
+        bool majorityRejected = p.rejectWeight > p.eligibleWeight - p.rejectWeight;
+        if (!majorityRejected && !(windowClosed && !_approved(p))) revert ProposalMarketFulfilmentNotRejectable(id);
+        p.status = ProposalStatus.Rejected;
+        emit ProposalFulfilmentRejected(id, p.adapterId, p.approveWeight, p.rejectWeight);
     }
 
     /// @inheritdoc IProposalMarket
     function cancel(uint256 id) external {
         Proposal storage p = _proposalOfProposer(id);
-        _requireOpen(id, p);
+        if (p.status != ProposalStatus.Pending) _requireOpen(id, p);
         p.status = ProposalStatus.Cancelled;
         emit ProposalCancelled(id);
     }
@@ -190,9 +258,10 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
     function refund(uint256 id) external nonReentrant {
         Proposal storage p = _existing(id);
         ProposalStatus status = _statusOf(p);
-        if (status != ProposalStatus.Cancelled && status != ProposalStatus.Expired) {
-            revert ProposalMarketNotRefundable(id, status);
-        }
+        bool refundable = status == ProposalStatus.Cancelled || status == ProposalStatus.Expired
+            || status == ProposalStatus.Rejected
+            || (status == ProposalStatus.Fulfilled && _fulfilmentVotes[id][msg.sender] == FulfilmentVote.Reject);
+        if (!refundable) revert ProposalMarketNotRefundable(id, status);
         uint256 amount = _backings[id][msg.sender];
         if (amount == 0) revert ProposalMarketNothingToRefund(id, msg.sender);
         if (_refunded[id][msg.sender]) revert ProposalMarketAlreadyRefunded(id, msg.sender);
@@ -208,6 +277,16 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
     /// @inheritdoc IProposalMarket
     function setMaxDuration(uint64 newMaxDuration) external onlyRole(PARAMETER_ROLE) {
         _setMaxDuration(newMaxDuration);
+    }
+
+    /// @inheritdoc IProposalMarket
+    function setFulfilmentWindow(uint64 newWindow) external onlyRole(PARAMETER_ROLE) {
+        _setFulfilmentWindow(newWindow);
+    }
+
+    /// @inheritdoc IProposalMarket
+    function setFulfilmentQuorum(uint16 newQuorumBps) external onlyRole(PARAMETER_ROLE) {
+        _setFulfilmentQuorum(newQuorumBps);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -242,6 +321,55 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
                 if (datanetIds[j] == datanetId) revert ProposalMarketDuplicateDatanet(datanetId);
             }
         }
+    }
+
+    /// @dev Registered, not deprecated, on the proposal's base model, registered after the
+    /// proposal, and trained on (at least) every Datanet the proposal lists.
+    function _checkAdapter(Proposal storage p, uint256 adapterId) internal view {
+        if (!_models.isAdapter(adapterId)) revert ProposalMarketNotAdapter(adapterId);
+        if (_models.isDeprecated(adapterId)) revert ProposalMarketAdapterDeprecated(adapterId);
+        uint256 adapterBase = _models.baseModelOf(adapterId);
+        if (adapterBase != p.baseModelId) {
+            revert ProposalMarketBaseModelMismatch(adapterId, adapterBase, p.baseModelId);
+        }
+        if (adapterId <= p.adapterFloor) revert ProposalMarketAdapterTooOld(adapterId, p.adapterFloor);
+        uint256[] memory trainedOn = _models.datanetIdsOf(adapterId);
+        uint256[] storage wanted = p.datanetIds;
+        for (uint256 i; i < wanted.length; ++i) {
+            uint256 datanetId = wanted[i];
+            bool found;
+            for (uint256 j; j < trainedOn.length; ++j) {
+                if (trainedOn[j] == datanetId) {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) revert ProposalMarketAdapterMissingDatanet(adapterId, datanetId);
+        }
+    }
+
+    /// @dev Approvals reach the quorum (at least 1) and exceed rejections.
+    function _approved(Proposal storage p) internal view returns (bool) {
+        return p.approveWeight >= p.quorumWeight && p.approveWeight > p.rejectWeight;
+    }
+
+    function _pending(uint256 id) internal view returns (Proposal storage p) {
+        p = _existing(id);
+        if (p.status != ProposalStatus.Pending) revert ProposalMarketNotPending(id, _statusOf(p));
+    }
+
+    function _setFulfilmentWindow(uint64 newWindow) internal {
+        if (newWindow < MIN_FULFILMENT_WINDOW || newWindow > MAX_FULFILMENT_WINDOW) {
+            revert ProposalMarketInvalidFulfilmentWindow(newWindow, MIN_FULFILMENT_WINDOW, MAX_FULFILMENT_WINDOW);
+        }
+        emit ProposalFulfilmentWindowSet(_fulfilmentWindow, newWindow);
+        _fulfilmentWindow = newWindow;
+    }
+
+    function _setFulfilmentQuorum(uint16 newQuorumBps) internal {
+        if (newQuorumBps == 0 || newQuorumBps > 10_000) revert ProposalMarketInvalidFulfilmentQuorum(newQuorumBps);
+        emit ProposalFulfilmentQuorumSet(_fulfilmentQuorumBps, newQuorumBps);
+        _fulfilmentQuorumBps = newQuorumBps;
     }
 
     function _setMaxDuration(uint64 newMaxDuration) internal {
@@ -334,6 +462,21 @@ contract ProposalMarket is IProposalMarket, AccessControl, ReentrancyGuardTransi
     /// @inheritdoc IProposalMarket
     function voteOf(uint256 id, address account) external view returns (VoteReceipt memory) {
         return _voteReceipts[id][account];
+    }
+
+    /// @inheritdoc IProposalMarket
+    function fulfilmentVoteOf(uint256 id, address backer) external view returns (FulfilmentVote) {
+        return _fulfilmentVotes[id][backer];
+    }
+
+    /// @inheritdoc IProposalMarket
+    function fulfilmentWindow() external view returns (uint64) {
+        return _fulfilmentWindow;
+    }
+
+    /// @inheritdoc IProposalMarket
+    function fulfilmentQuorumBps() external view returns (uint16) {
+        return _fulfilmentQuorumBps;
     }
 
     /// @inheritdoc IProposalMarket

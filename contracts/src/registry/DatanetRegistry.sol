@@ -24,7 +24,23 @@ import {IDatanetRegistry} from "./IDatanetRegistry.sol";
 ///   contributor never votes on its own contribution. A contribution the validators cannot
 ///   resolve (e.g. the set shrank) stays Pending and its contributor can withdraw it.
 /// - A content hash is live in a Datanet at most once: it can be resubmitted only after its
-///   latest contribution was rejected or withdrawn.
+///   latest contribution was rejected (by anyone) or withdrawn (only by that contribution's
+///   contributor, so a takedown does not free the content for someone else).
+/// - Contributions are commit-reveal: {commitContent} records a hash of (Datanet, content hash,
+///   contributor, salt) and {contribute} reveals it from a later block. A transaction copied from
+///   the mempool is useless to a front-runner: the commit hides the content and binds the sender,
+///   and the reveal needs a commit from an earlier block. Governance settles authorship disputes
+///   the mechanism cannot see (content leaked before its author committed) with
+///   {reassignContribution}.
+/// - Once a validator has voted on a Pending contribution, its contributor cannot withdraw it
+///   until {REVIEW_TIMEOUT} after submission (the bond is at stake while the review runs; the
+///   timeout keeps a contribution the validators abandon from locking its bond forever).
+/// - A curator's quorum and bond changes apply to contributions submitted
+///   {PARAMETER_CHANGE_DELAY} after the change, and {contribute} takes the most bond the caller
+///   accepts, so a contribution in flight never meets terms its contributor did not see.
+/// - A Datanet's content is Open to everyone or Restricted: an account requests access with a
+///   stated purpose and the curator approves or refuses (or revokes). {hasAccess} is the rule
+///   off-chain content services enforce.
 contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTransient {
     using EnumerableSet for EnumerableSet.AddressSet;
     using SafeERC20 for IERC20;
@@ -33,7 +49,19 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
     bytes32 public constant PARAMETER_ROLE = keccak256("PARAMETER_ROLE");
 
     /// @inheritdoc IDatanetRegistry
+    bytes32 public constant REASSIGN_ROLE = keccak256("REASSIGN_ROLE");
+
+    /// @inheritdoc IDatanetRegistry
     uint256 public constant MAX_VALIDATORS = 100;
+
+    /// @inheritdoc IDatanetRegistry
+    uint64 public constant PARAMETER_CHANGE_DELAY = 1 days;
+
+    /// @inheritdoc IDatanetRegistry
+    uint64 public constant REVIEW_TIMEOUT = 30 days;
+
+    /// @inheritdoc IDatanetRegistry
+    uint256 public constant MAX_PURPOSE_LENGTH = 1024;
 
     IERC20 private immutable _token;
     address private _treasury;
@@ -46,8 +74,11 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
     mapping(uint256 contributionId => Contribution) private _contributions;
     mapping(uint256 contributionId => mapping(address validator => Vote)) private _votes;
     mapping(uint256 datanetId => mapping(bytes32 contentHash => uint256 contributionId)) private _latestByHash;
+    mapping(uint256 datanetId => PendingParams) private _pending;
+    mapping(bytes32 commitment => uint256 blockNumber) private _commitments;
+    mapping(uint256 datanetId => mapping(address account => AccessStatus)) private _access;
 
-    /// @param admin Receives {DEFAULT_ADMIN_ROLE} and {PARAMETER_ROLE}.
+    /// @param admin Receives {DEFAULT_ADMIN_ROLE}, {PARAMETER_ROLE} and {REASSIGN_ROLE}.
     /// @param token_ The bond token.
     /// @param treasury_ Receives forfeited bonds.
     constructor(address admin, IERC20 token_, address treasury_) {
@@ -58,6 +89,7 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
         _treasury = treasury_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PARAMETER_ROLE, admin);
+        _grantRole(REASSIGN_ROLE, admin);
         emit TreasuryUpdated(address(0), treasury_);
     }
 
@@ -113,8 +145,12 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
     function removeValidator(uint256 datanetId, address validator) external onlyCurator(datanetId) {
         EnumerableSet.AddressSet storage set = _validators[datanetId];
         if (!set.remove(validator)) revert DatanetNotValidator(datanetId, validator);
-        uint16 quorum = _datanets[datanetId].quorum;
-        if (quorum > set.length()) revert DatanetInvalidQuorum(quorum, set.length());
+        // Both the quorum in force and a scheduled one must stay reachable.
+        Datanet storage d = _applyPending(datanetId);
+        uint256 count = set.length();
+        if (d.quorum > count) revert DatanetInvalidQuorum(d.quorum, count);
+        PendingParams storage pp = _pending[datanetId];
+        if (pp.quorumEffectiveAt != 0 && pp.quorum > count) revert DatanetInvalidQuorum(pp.quorum, count);
         emit ValidatorRemoved(datanetId, validator);
     }
 
@@ -122,16 +158,52 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
     function setQuorum(uint256 datanetId, uint16 quorum) external onlyCurator(datanetId) {
         uint256 count = _validators[datanetId].length();
         if (quorum == 0 || quorum > count) revert DatanetInvalidQuorum(quorum, count);
-        Datanet storage d = _datanets[datanetId];
-        emit QuorumUpdated(datanetId, d.quorum, quorum);
-        d.quorum = quorum;
+        Datanet storage d = _applyPending(datanetId);
+        PendingParams storage pp = _pending[datanetId];
+        uint64 effectiveAt = uint64(block.timestamp) + PARAMETER_CHANGE_DELAY;
+        pp.quorum = quorum;
+        pp.quorumEffectiveAt = effectiveAt;
+        emit QuorumChangeScheduled(datanetId, d.quorum, quorum, effectiveAt);
     }
 
     /// @inheritdoc IDatanetRegistry
     function setContributionBond(uint256 datanetId, uint256 contributionBond) external onlyCurator(datanetId) {
-        Datanet storage d = _datanets[datanetId];
-        emit ContributionBondUpdated(datanetId, d.contributionBond, contributionBond);
-        d.contributionBond = contributionBond;
+        Datanet storage d = _applyPending(datanetId);
+        PendingParams storage pp = _pending[datanetId];
+        uint64 effectiveAt = uint64(block.timestamp) + PARAMETER_CHANGE_DELAY;
+        pp.contributionBond = contributionBond;
+        pp.bondEffectiveAt = effectiveAt;
+        emit ContributionBondChangeScheduled(datanetId, d.contributionBond, contributionBond, effectiveAt);
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function setAccessPolicy(uint256 datanetId, AccessPolicy policy) external onlyCurator(datanetId) {
+        _datanets[datanetId].accessPolicy = policy;
+        emit DatanetAccessPolicySet(datanetId, policy);
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function requestAccess(uint256 datanetId, string calldata purpose) external {
+        Datanet storage d = _requireDatanet(datanetId);
+        if (d.accessPolicy != AccessPolicy.Restricted) revert DatanetNotRestricted(datanetId);
+        uint256 length = bytes(purpose).length;
+        if (length == 0 || length > MAX_PURPOSE_LENGTH) revert DatanetInvalidPurpose(length, MAX_PURPOSE_LENGTH);
+        AccessStatus status = _access[datanetId][msg.sender];
+        if (status == AccessStatus.Requested || status == AccessStatus.Approved) {
+            revert DatanetAccessUnchanged(datanetId, msg.sender, status);
+        }
+        _access[datanetId][msg.sender] = AccessStatus.Requested;
+        emit DatanetAccessRequested(datanetId, msg.sender, purpose);
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function decideAccess(uint256 datanetId, address account, bool approve) external onlyCurator(datanetId) {
+        if (account == address(0)) revert DatanetZeroAddress();
+        AccessStatus status = _access[datanetId][account];
+        AccessStatus next = approve ? AccessStatus.Approved : AccessStatus.Refused;
+        if (status == next) revert DatanetAccessUnchanged(datanetId, account, status);
+        _access[datanetId][account] = next;
+        emit DatanetAccessDecided(datanetId, account, msg.sender, approve);
     }
 
     /// @inheritdoc IDatanetRegistry
@@ -161,23 +233,28 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
     // ---------------------------------------------------------------------------------------
 
     /// @inheritdoc IDatanetRegistry
-    function contribute(uint256 datanetId, bytes32 contentHash, string calldata uri)
+    function commitContent(bytes32 commitment) external {
+        if (_commitments[commitment] != 0) return;
+        _commitments[commitment] = block.number;
+        emit ContentCommitted(commitment, msg.sender);
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function contribute(uint256 datanetId, bytes32 contentHash, string calldata uri, uint256 maxBond, bytes32 salt)
         external
         nonReentrant
         returns (uint256 contributionId)
     {
-        Datanet storage d = _requireDatanet(datanetId);
+        _requireDatanet(datanetId);
         if (contentHash == bytes32(0)) revert DatanetZeroContentHash();
-        uint256 latest = _latestByHash[datanetId][contentHash];
-        if (latest != 0) {
-            ContributionStatus s = _contributions[latest].status;
-            if (s == ContributionStatus.Pending || s == ContributionStatus.Accepted) {
-                revert DatanetContentAlreadyContributed(datanetId, contentHash, latest);
-            }
-        }
+        _checkResubmission(datanetId, contentHash);
+        Datanet storage d = _applyPending(datanetId);
+        uint256 bond = d.contributionBond;
+        if (bond > maxBond) revert DatanetBondAboveMax(bond, maxBond);
+        // Checked last, so bad input gets its own error first.
+        _consumeCommitment(_commitmentOf(datanetId, contentHash, msg.sender, salt));
 
         contributionId = ++_contributionCount;
-        uint256 bond = d.contributionBond;
         uint16 quorum = d.quorum;
         // Cannot overflow: bounded by the global contribution counter, itself a checked uint256.
         unchecked {
@@ -238,6 +315,13 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
             revert DatanetContributionNotWithdrawable(contributionId, status);
         }
 
+        if (status == ContributionStatus.Pending && (c.acceptVotes != 0 || c.rejectVotes != 0)) {
+            uint64 reviewEndsAt = c.submittedAt + REVIEW_TIMEOUT;
+            // Review windows are weeks long; validator timestamp drift (seconds) cannot matter.
+            // forge-lint: disable-next-line(block-timestamp)
+            if (block.timestamp < reviewEndsAt) revert DatanetContributionUnderReview(contributionId, reviewEndsAt);
+        }
+
         uint256 refund = status == ContributionStatus.Pending ? c.bond : 0;
         c.status = ContributionStatus.Withdrawn;
         c.resolvedAt = uint64(block.timestamp);
@@ -255,6 +339,19 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
         if (treasury_ == address(0)) revert DatanetZeroAddress();
         emit TreasuryUpdated(_treasury, treasury_);
         _treasury = treasury_;
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function reassignContribution(uint256 contributionId, address newContributor) external onlyRole(REASSIGN_ROLE) {
+        if (newContributor == address(0)) revert DatanetZeroAddress();
+        Contribution storage c = _requireContribution(contributionId);
+        ContributionStatus status = c.status;
+        if (status != ContributionStatus.Accepted && status != ContributionStatus.Withdrawn) {
+            revert DatanetContributionNotReassignable(contributionId, status);
+        }
+        address previous = c.contributor;
+        c.contributor = newContributor;
+        emit ContributionReassigned(contributionId, c.datanetId, previous, newContributor);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -277,6 +374,57 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
         c.resolvedAt = uint64(block.timestamp);
         emit ContributionRejected(contributionId, c.datanetId, c.contributor, bond, treasury_);
         if (bond != 0) _token.safeTransfer(treasury_, bond);
+    }
+
+    /// @dev A content hash Pending or Accepted is taken; one Withdrawn is bound to its contributor.
+    function _checkResubmission(uint256 datanetId, bytes32 contentHash) private view {
+        uint256 latest = _latestByHash[datanetId][contentHash];
+        if (latest == 0) return;
+        Contribution storage prev = _contributions[latest];
+        ContributionStatus s = prev.status;
+        if (s == ContributionStatus.Pending || s == ContributionStatus.Accepted) {
+            revert DatanetContentAlreadyContributed(datanetId, contentHash, latest);
+        }
+        if (s == ContributionStatus.Withdrawn && prev.contributor != msg.sender) {
+            revert DatanetContentBoundToContributor(datanetId, contentHash, prev.contributor);
+        }
+    }
+
+    /// @dev Consumes a commitment made in an earlier block.
+    function _consumeCommitment(bytes32 commitment) private {
+        uint256 committedAt = _commitments[commitment];
+        if (committedAt == 0) revert DatanetNoCommitment(commitment);
+        if (committedAt >= block.number) revert DatanetCommitmentTooRecent(commitment, committedAt);
+        delete _commitments[commitment];
+    }
+
+    /// @dev Writes scheduled quorum / bond changes that are due into the Datanet.
+    function _applyPending(uint256 datanetId) private returns (Datanet storage d) {
+        d = _datanets[datanetId];
+        PendingParams storage pp = _pending[datanetId];
+        uint64 now_ = uint64(block.timestamp);
+        uint64 quorumAt = pp.quorumEffectiveAt;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (quorumAt != 0 && now_ >= quorumAt) {
+            d.quorum = pp.quorum;
+            pp.quorum = 0;
+            pp.quorumEffectiveAt = 0;
+        }
+        uint64 bondAt = pp.bondEffectiveAt;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (bondAt != 0 && now_ >= bondAt) {
+            d.contributionBond = pp.contributionBond;
+            pp.contributionBond = 0;
+            pp.bondEffectiveAt = 0;
+        }
+    }
+
+    function _commitmentOf(uint256 datanetId, bytes32 contentHash, address contributor, bytes32 salt)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(datanetId, contentHash, contributor, salt));
     }
 
     function _checkCurator(uint256 datanetId) private view {
@@ -313,8 +461,56 @@ contract DatanetRegistry is IDatanetRegistry, AccessControl, ReentrancyGuardTran
     }
 
     /// @inheritdoc IDatanetRegistry
-    function getDatanet(uint256 datanetId) external view returns (Datanet memory) {
-        return _requireDatanet(datanetId);
+    function getDatanet(uint256 datanetId) external view returns (Datanet memory d) {
+        d = _requireDatanet(datanetId);
+        PendingParams storage pp = _pending[datanetId];
+        // forge-lint: disable-next-line(block-timestamp)
+        if (pp.quorumEffectiveAt != 0 && block.timestamp >= pp.quorumEffectiveAt) d.quorum = pp.quorum;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (pp.bondEffectiveAt != 0 && block.timestamp >= pp.bondEffectiveAt) d.contributionBond = pp.contributionBond;
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function pendingParams(uint256 datanetId) external view returns (PendingParams memory pp) {
+        pp = _pending[datanetId];
+        // forge-lint: disable-next-line(block-timestamp)
+        if (pp.quorumEffectiveAt != 0 && block.timestamp >= pp.quorumEffectiveAt) {
+            pp.quorum = 0;
+            pp.quorumEffectiveAt = 0;
+        }
+        // forge-lint: disable-next-line(block-timestamp)
+        if (pp.bondEffectiveAt != 0 && block.timestamp >= pp.bondEffectiveAt) {
+            pp.contributionBond = 0;
+            pp.bondEffectiveAt = 0;
+        }
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function contributionCommitment(uint256 datanetId, bytes32 contentHash, address contributor, bytes32 salt)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _commitmentOf(datanetId, contentHash, contributor, salt);
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function commitmentBlock(bytes32 commitment) external view returns (uint256) {
+        return _commitments[commitment];
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function hasAccess(uint256 datanetId, address account) external view returns (bool) {
+        Datanet storage d = _datanets[datanetId];
+        if (d.curator == address(0)) return false;
+        if (d.accessPolicy == AccessPolicy.Open) return true;
+        return _access[datanetId][account] == AccessStatus.Approved || account == d.curator
+            || _validators[datanetId].contains(account);
+    }
+
+    /// @inheritdoc IDatanetRegistry
+    function accessOf(uint256 datanetId, address account) external view returns (AccessStatus) {
+        return _access[datanetId][account];
     }
 
     /// @inheritdoc IDatanetRegistry

@@ -30,12 +30,29 @@ interface IDatanetRegistry {
         Reject
     }
 
+    /// @notice Who may read a Datanet's content: anyone (Open), or the accounts its curator
+    /// approved plus its curator and validators (Restricted).
+    enum AccessPolicy {
+        Open,
+        Restricted
+    }
+
+    /// @notice An account's access to a Restricted Datanet. `None`: never requested.
+    enum AccessStatus {
+        None,
+        Requested,
+        Approved,
+        Refused
+    }
+
     /// @notice A Datanet. The validator set is read through {getValidators} / {isValidator}.
-    /// @param curator Manages validators, quorum, bond and metadata.
-    /// @param quorum Votes on one side needed to resolve contributions submitted from now on.
+    /// @param curator Manages validators, quorum, bond, metadata and access.
+    /// @param quorum Votes on one side needed to resolve contributions submitted now (the
+    /// effective value; a scheduled change is read through {pendingParams}).
     /// @param createdAt Creation time.
+    /// @param accessPolicy Open or Restricted (see {hasAccess}).
     /// @param pendingCurator Account that may accept the curatorship (zero when none).
-    /// @param contributionBond Bond pulled from each new contribution.
+    /// @param contributionBond Bond pulled from each contribution submitted now (the effective value).
     /// @param contributionCount Contributions ever submitted to this Datanet.
     /// @param name Human-readable name.
     /// @param metadataURI Where the Datanet's description lives.
@@ -43,11 +60,22 @@ interface IDatanetRegistry {
         address curator;
         uint16 quorum;
         uint64 createdAt;
+        AccessPolicy accessPolicy;
         address pendingCurator;
         uint256 contributionBond;
         uint256 contributionCount;
         string name;
         string metadataURI;
+    }
+
+    /// @notice A curator's scheduled change of a Datanet's quorum and bond. An `effectiveAt` of 0
+    /// means nothing is scheduled for that parameter; from `effectiveAt` on, the new value is the
+    /// one contributions get.
+    struct PendingParams {
+        uint16 quorum;
+        uint64 quorumEffectiveAt;
+        uint64 bondEffectiveAt;
+        uint256 contributionBond;
     }
 
     /// @notice A contribution to a Datanet.
@@ -112,6 +140,24 @@ interface IDatanetRegistry {
     error DatanetNotContributor(uint256 contributionId, address caller);
     /// @notice Contribution `contributionId` is `status` and cannot be withdrawn.
     error DatanetContributionNotWithdrawable(uint256 contributionId, ContributionStatus status);
+    /// @notice Contribution `contributionId` has votes and is under review until `reviewEndsAt`.
+    error DatanetContributionUnderReview(uint256 contributionId, uint64 reviewEndsAt);
+    /// @notice The Datanet's contribution bond `bond` is above the `maxBond` the caller accepts.
+    error DatanetBondAboveMax(uint256 bond, uint256 maxBond);
+    /// @notice No commitment `commitment` was made (see {commitContent}).
+    error DatanetNoCommitment(bytes32 commitment);
+    /// @notice Commitment `commitment` was made in block `committedAt`; it can be revealed from the next block.
+    error DatanetCommitmentTooRecent(bytes32 commitment, uint256 committedAt);
+    /// @notice `contentHash` was withdrawn from Datanet `datanetId` by `contributor`; only it may resubmit it.
+    error DatanetContentBoundToContributor(uint256 datanetId, bytes32 contentHash, address contributor);
+    /// @notice Contribution `contributionId` is `status`; only Accepted or Withdrawn ones can be reassigned.
+    error DatanetContributionNotReassignable(uint256 contributionId, ContributionStatus status);
+    /// @notice Datanet `datanetId` is Open: there is no access to request.
+    error DatanetNotRestricted(uint256 datanetId);
+    /// @notice An access request's purpose is empty or longer than `max` bytes.
+    error DatanetInvalidPurpose(uint256 length, uint256 max);
+    /// @notice `account`'s access to Datanet `datanetId` is already `status`.
+    error DatanetAccessUnchanged(uint256 datanetId, address account, AccessStatus status);
 
     // ---------------------------------------------------------------------------------------
     // Events
@@ -131,10 +177,31 @@ interface IDatanetRegistry {
     event ValidatorAdded(uint256 indexed datanetId, address indexed validator);
     /// @notice `validator` left the validators of Datanet `datanetId`.
     event ValidatorRemoved(uint256 indexed datanetId, address indexed validator);
-    /// @notice The quorum of Datanet `datanetId` changed (for contributions submitted from now on).
-    event QuorumUpdated(uint256 indexed datanetId, uint16 oldQuorum, uint16 newQuorum);
-    /// @notice The contribution bond of Datanet `datanetId` changed (for new contributions).
-    event ContributionBondUpdated(uint256 indexed datanetId, uint256 oldBond, uint256 newBond);
+    /// @notice The quorum of Datanet `datanetId` goes from `currentQuorum` to `newQuorum` for
+    /// contributions submitted from `effectiveAt` on (it replaces any change scheduled before).
+    event QuorumChangeScheduled(uint256 indexed datanetId, uint16 currentQuorum, uint16 newQuorum, uint64 effectiveAt);
+    /// @notice The contribution bond of Datanet `datanetId` goes from `currentBond` to `newBond`
+    /// for contributions submitted from `effectiveAt` on (it replaces any change scheduled before).
+    event ContributionBondChangeScheduled(
+        uint256 indexed datanetId, uint256 currentBond, uint256 newBond, uint64 effectiveAt
+    );
+    /// @notice The access policy of Datanet `datanetId` is now `policy`.
+    event DatanetAccessPolicySet(uint256 indexed datanetId, AccessPolicy policy);
+    /// @notice `account` asked for access to Restricted Datanet `datanetId`, for `purpose`.
+    event DatanetAccessRequested(uint256 indexed datanetId, address indexed account, string purpose);
+    /// @notice `curator` approved (`approved` true) or refused / revoked `account`'s access to Datanet `datanetId`.
+    event DatanetAccessDecided(
+        uint256 indexed datanetId, address indexed account, address indexed curator, bool approved
+    );
+    /// @notice `committer` committed to a contribution (see {commitContent}).
+    event ContentCommitted(bytes32 indexed commitment, address indexed committer);
+    /// @notice Governance reassigned contribution `contributionId` from `previousContributor` to `newContributor`.
+    event ContributionReassigned(
+        uint256 indexed contributionId,
+        uint256 indexed datanetId,
+        address indexed previousContributor,
+        address newContributor
+    );
     /// @notice The metadata URI of Datanet `datanetId` changed.
     event DatanetMetadataUpdated(uint256 indexed datanetId, string metadataURI);
     /// @notice `curator` offered the curatorship of Datanet `datanetId` to `pendingCurator`
@@ -206,15 +273,32 @@ interface IDatanetRegistry {
     /// Emits a {ValidatorRemoved} event.
     function removeValidator(uint256 datanetId, address validator) external;
 
-    /// @notice Sets the quorum for contributions submitted to Datanet `datanetId` from now on.
-    /// Only the curator.
+    /// @notice Schedules the quorum for contributions submitted to Datanet `datanetId` from
+    /// `now + PARAMETER_CHANGE_DELAY` on; replaces any quorum change still scheduled. Only the curator.
     /// @dev Requirements: `1 <= quorum <= validator count`.
-    /// Emits a {QuorumUpdated} event.
+    /// Emits a {QuorumChangeScheduled} event.
     function setQuorum(uint256 datanetId, uint16 quorum) external;
 
-    /// @notice Sets the bond pulled from new contributions to Datanet `datanetId`. Only the curator.
-    /// @dev Emits a {ContributionBondUpdated} event.
+    /// @notice Schedules the bond pulled from contributions to Datanet `datanetId` submitted from
+    /// `now + PARAMETER_CHANGE_DELAY` on; replaces any bond change still scheduled. Only the curator.
+    /// @dev Emits a {ContributionBondChangeScheduled} event.
     function setContributionBond(uint256 datanetId, uint256 contributionBond) external;
+
+    /// @notice Sets who may read Datanet `datanetId`'s content. Only the curator.
+    /// @dev Emits a {DatanetAccessPolicySet} event.
+    function setAccessPolicy(uint256 datanetId, AccessPolicy policy) external;
+
+    /// @notice Asks the curator of Restricted Datanet `datanetId` for access, stating `purpose`.
+    /// @dev Requirements: the Datanet MUST be Restricted; `purpose` MUST be 1..{MAX_PURPOSE_LENGTH}
+    /// bytes; the caller MUST NOT be Requested or Approved already.
+    /// Emits a {DatanetAccessRequested} event.
+    function requestAccess(uint256 datanetId, string calldata purpose) external;
+
+    /// @notice Approves or refuses `account`'s access to Datanet `datanetId` (refusing an approved
+    /// account revokes it). Only the curator.
+    /// @dev Requirements: `account` non-zero; the decision MUST change its status.
+    /// Emits a {DatanetAccessDecided} event.
+    function decideAccess(uint256 datanetId, address account, bool approve) external;
 
     /// @notice Replaces the metadata URI of Datanet `datanetId`. Only the curator.
     /// @dev Emits a {DatanetMetadataUpdated} event.
@@ -233,13 +317,23 @@ interface IDatanetRegistry {
     // Contributions
     // ---------------------------------------------------------------------------------------
 
+    /// @notice Records `commitment` = {contributionCommitment}(datanetId, contentHash, caller,
+    /// salt): the first step of {contribute}, which reveals it from the next block on. The
+    /// commitment hides the content hash and binds the caller, so a copy of this transaction is
+    /// worthless to anyone else. Committing an existing commitment keeps its first block.
+    /// @dev Emits a {ContentCommitted} event.
+    function commitContent(bytes32 commitment) external;
+
     /// @notice Submits `contentHash` (fetchable at `uri`) to Datanet `datanetId`, pulling the
-    /// Datanet's current contribution bond from the caller (approve it first).
-    /// @dev Requirements: `contentHash` MUST be non-zero and MUST NOT be Pending or Accepted in
-    /// this Datanet already (it may be resubmitted after a rejection or a withdrawal).
+    /// Datanet's effective contribution bond from the caller (approve it first).
+    /// @dev Requirements: the caller MUST have committed {contributionCommitment}(datanetId,
+    /// contentHash, caller, salt) in an earlier block (the commitment is consumed); the bond MUST
+    /// be at most `maxBond`; `contentHash` MUST be non-zero and MUST NOT be Pending or Accepted in
+    /// this Datanet already; after a withdrawal only its (possibly reassigned) contributor may
+    /// resubmit it, after a rejection anyone may.
     /// Emits a {ContributionSubmitted} event.
     /// @return contributionId The new contribution's id (counting from 1, across all Datanets).
-    function contribute(uint256 datanetId, bytes32 contentHash, string calldata uri)
+    function contribute(uint256 datanetId, bytes32 contentHash, string calldata uri, uint256 maxBond, bytes32 salt)
         external
         returns (uint256 contributionId);
 
@@ -253,7 +347,9 @@ interface IDatanetRegistry {
 
     /// @notice Takes down the caller's contribution. Pending: the bond is returned; Accepted: the
     /// bond was already returned.
-    /// @dev Requirements: the caller MUST be the contributor; the status MUST be Pending or Accepted.
+    /// @dev Requirements: the caller MUST be the contributor; the status MUST be Pending or
+    /// Accepted; a Pending contribution with any vote MUST have been submitted at least
+    /// {REVIEW_TIMEOUT} ago (a vote locks the bond until the review resolves or times out).
     /// Emits a {ContributionWithdrawn} event.
     function withdrawContribution(uint256 contributionId) external;
 
@@ -264,6 +360,13 @@ interface IDatanetRegistry {
     /// @notice Sets the account that receives forfeited bonds. Only the parameter role.
     /// @dev Emits a {TreasuryUpdated} event.
     function setTreasury(address treasury) external;
+
+    /// @notice Makes `newContributor` the contributor of an Accepted or Withdrawn contribution
+    /// (attribution goes to it; after a withdrawal, only it may resubmit the content). Only
+    /// {REASSIGN_ROLE} (governance), to settle a disputed authorship.
+    /// @dev Requirements: `newContributor` non-zero; the status MUST be Accepted or Withdrawn.
+    /// Emits a {ContributionReassigned} event.
+    function reassignContribution(uint256 contributionId, address newContributor) external;
 
     // ---------------------------------------------------------------------------------------
     // Views
@@ -278,13 +381,45 @@ interface IDatanetRegistry {
     /// @notice Role allowed to change the treasury.
     function PARAMETER_ROLE() external view returns (bytes32);
 
+    /// @notice Role allowed to reassign contributions (governance).
+    function REASSIGN_ROLE() external view returns (bytes32);
+
+    /// @notice Delay between a curator's quorum or bond change and the contributions it applies to.
+    function PARAMETER_CHANGE_DELAY() external view returns (uint64);
+
+    /// @notice How long a Pending contribution with votes stays locked before its contributor may withdraw it.
+    function REVIEW_TIMEOUT() external view returns (uint64);
+
+    /// @notice Longest access-request purpose, in bytes.
+    function MAX_PURPOSE_LENGTH() external view returns (uint256);
+
+    /// @notice The quorum and bond changes scheduled for Datanet `datanetId` (zeros when none).
+    function pendingParams(uint256 datanetId) external view returns (PendingParams memory);
+
+    /// @notice The commitment {contribute} reveals.
+    function contributionCommitment(uint256 datanetId, bytes32 contentHash, address contributor, bytes32 salt)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice The block in which `commitment` was made (0 when never, or once revealed).
+    function commitmentBlock(bytes32 commitment) external view returns (uint256);
+
+    /// @notice True when `account` may read Datanet `datanetId`'s content: the Datanet exists and
+    /// is Open, or `account` is its curator, one of its validators, or an approved requester.
+    function hasAccess(uint256 datanetId, address account) external view returns (bool);
+
+    /// @notice `account`'s access request status for Datanet `datanetId`.
+    function accessOf(uint256 datanetId, address account) external view returns (AccessStatus);
+
     /// @notice The bond token.
     function token() external view returns (IERC20);
 
     /// @notice The account forfeited bonds are sent to.
     function treasury() external view returns (address);
 
-    /// @notice Datanet `datanetId`. Reverts with {DatanetNotFound} for an unknown id.
+    /// @notice Datanet `datanetId`, with the effective quorum and bond. Reverts with
+    /// {DatanetNotFound} for an unknown id.
     function getDatanet(uint256 datanetId) external view returns (Datanet memory);
 
     /// @notice Contribution `contributionId`. Reverts with {DatanetContributionNotFound} for an unknown id.

@@ -100,6 +100,10 @@ interface IModelRegistry is IERC721 {
     error ModelBaseModelMismatch(uint256 supersedes, uint256 baseModelId, uint256 actualBaseModelId);
     /// @notice Adapter `id` was already superseded by `supersededBy`.
     error ModelAlreadySuperseded(uint256 id, uint256 supersededBy);
+    /// @notice No commitment `commitment` was made (see {commitRegistration}).
+    error ModelNoCommitment(bytes32 commitment);
+    /// @notice Commitment `commitment` was made in block `committedAt`; it can be revealed from the next block.
+    error ModelCommitmentTooRecent(bytes32 commitment, uint256 committedAt);
 
     // ---------------------------------------------------------------------------------------
     // Events
@@ -123,29 +127,42 @@ interface IModelRegistry is IERC721 {
     event AdapterSuperseded(uint256 indexed oldId, uint256 indexed newId);
     /// @notice Datanet ids are now checked against `newRegistry`.
     event DatanetRegistryUpdated(address oldRegistry, address newRegistry);
+    /// @notice `committer` committed to a registration (see {commitRegistration}).
+    event RegistrationCommitted(bytes32 indexed commitment, address indexed committer);
+    /// @notice Governance moved model or adapter `id` from `previousOwner` to `newOwner`.
+    event ModelReassigned(uint256 indexed id, address indexed previousOwner, address indexed newOwner);
 
     // ---------------------------------------------------------------------------------------
     // Registration
     // ---------------------------------------------------------------------------------------
 
+    /// @notice Records `commitment` = {registrationCommitment}(contentHash, caller, salt): the
+    /// first step of {registerBaseModel} / {registerAdapter}, which reveal it from the next block
+    /// on. The commitment hides the content hash and binds the caller, so a copy of this
+    /// transaction is worthless to anyone else. Committing an existing commitment keeps its first block.
+    /// @dev Emits a {RegistrationCommitted} event.
+    function commitRegistration(bytes32 commitment) external;
+
     /// @notice Registers a base model and mints it to the caller.
-    /// @dev Requirements: `contentHash` (sha256 of the model's canonical files) MUST be non-zero
-    /// and not registered yet (as a model or an adapter).
+    /// @dev Requirements: the caller MUST have committed {registrationCommitment}(contentHash,
+    /// caller, salt) in an earlier block (the commitment is consumed); `contentHash` (sha256 of the
+    /// model's canonical files) MUST be non-zero and not registered yet (as a model or an adapter).
     /// Emits a {BaseModelRegistered} and an {IERC721-Transfer} event.
     /// @return id The new token id (counting from 1, shared with adapters).
-    function registerBaseModel(string calldata name, bytes32 contentHash, string calldata uri)
+    function registerBaseModel(string calldata name, bytes32 contentHash, string calldata uri, bytes32 salt)
         external
         returns (uint256 id);
 
     /// @notice Registers a LoRA adapter and mints it to the caller.
-    /// @dev Requirements: the base model MUST exist and not be deprecated; `contentHash` MUST be
-    /// non-zero and unregistered; `rank` MUST be within 1..{MAX_RANK}; every Datanet MUST exist
-    /// and be listed once, at most {MAX_DATANETS}; `supersedes` MUST be 0 or an adapter the caller
-    /// owns, on the same base model, not superseded yet.
+    /// @dev Requirements: the caller MUST have committed {registrationCommitment}(p.contentHash,
+    /// caller, salt) in an earlier block (the commitment is consumed); the base model MUST exist
+    /// and not be deprecated; `contentHash` MUST be non-zero and unregistered; `rank` MUST be
+    /// within 1..{MAX_RANK}; every Datanet MUST exist and be listed once, at most {MAX_DATANETS};
+    /// `supersedes` MUST be 0 or an adapter the caller owns, on the same base model, not superseded yet.
     /// Emits an {AdapterRegistered} and an {IERC721-Transfer} event, and an {AdapterSuperseded}
     /// event when `supersedes` is set.
     /// @return id The new token id.
-    function registerAdapter(AdapterParams calldata p) external returns (uint256 id);
+    function registerAdapter(AdapterParams calldata p, bytes32 salt) external returns (uint256 id);
 
     // ---------------------------------------------------------------------------------------
     // Owner
@@ -171,6 +188,12 @@ interface IModelRegistry is IERC721 {
     /// @dev Emits a {DatanetRegistryUpdated} event.
     function setDatanetRegistry(IDatanetRegistry datanets) external;
 
+    /// @notice Moves model or adapter `id` to `newOwner` (who then earns from it), to settle a
+    /// disputed authorship. Only {REASSIGN_ROLE} (governance).
+    /// @dev Requirements: `id` MUST exist; `newOwner` MUST be non-zero and not the current owner.
+    /// Emits a {ModelReassigned} and an {IERC721-Transfer} event.
+    function reassign(uint256 id, address newOwner) external;
+
     // ---------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------
@@ -189,6 +212,21 @@ interface IModelRegistry is IERC721 {
 
     /// @notice Role allowed to change the Datanet registry.
     function PARAMETER_ROLE() external view returns (bytes32);
+
+    /// @notice Role allowed to reassign models and adapters (governance).
+    function REASSIGN_ROLE() external view returns (bytes32);
+
+    /// @notice The commitment {registerBaseModel} and {registerAdapter} reveal.
+    function registrationCommitment(bytes32 contentHash, address registrant, bytes32 salt)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice The block in which `commitment` was made (0 when never, or once revealed).
+    function commitmentBlock(bytes32 commitment) external view returns (uint256);
+
+    /// @notice The Datanets adapter `id` was trained on. Reverts with {ModelNotAdapter} otherwise.
+    function datanetIdsOf(uint256 id) external view returns (uint256[] memory);
 
     /// @notice Highest LoRA rank accepted.
     function MAX_RANK() external view returns (uint16);

@@ -23,11 +23,19 @@ import {IModelRegistry} from "./IModelRegistry.sol";
 ///   deprecated adapter may still be superseded (deprecate a broken version, then publish its fix).
 /// - Deprecation is irreversible and works for both kinds. A deprecated base model takes no new
 ///   adapters (existing ones stay); a deprecated adapter's prices are frozen.
-/// - Registration is permissionless. Tokens are minted with `_mint` (no receiver callback): the
+/// - Registration is permissionless and commit-reveal: {commitRegistration} records a hash of
+///   (content hash, registrant, salt) and a registration reveals it from a later block. A
+///   transaction copied from the mempool is useless to a front-runner: the commit hides the
+///   content hash and binds the sender, and the reveal needs a commit from an earlier block.
+///   Authorship the mechanism cannot see (content leaked before its author committed) is settled
+///   by governance with {reassign}. Tokens are minted with `_mint` (no receiver callback): the
 ///   minter is the caller itself.
 contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
     /// @inheritdoc IModelRegistry
     bytes32 public constant PARAMETER_ROLE = keccak256("PARAMETER_ROLE");
+
+    /// @inheritdoc IModelRegistry
+    bytes32 public constant REASSIGN_ROLE = keccak256("REASSIGN_ROLE");
 
     /// @inheritdoc IModelRegistry
     uint16 public constant MAX_RANK = 1024;
@@ -63,14 +71,16 @@ contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
     uint256 private _modelCount;
     mapping(uint256 id => Record) private _records;
     mapping(bytes32 contentHash => uint256 id) private _idByContentHash;
+    mapping(bytes32 commitment => uint256 blockNumber) private _commitments;
 
-    /// @param admin Receives {DEFAULT_ADMIN_ROLE} and {PARAMETER_ROLE}.
+    /// @param admin Receives {DEFAULT_ADMIN_ROLE}, {PARAMETER_ROLE} and {REASSIGN_ROLE}.
     /// @param datanets The registry adapters' Datanet ids are checked against.
     constructor(address admin, IDatanetRegistry datanets) ERC721("Tributary Models", "TMODEL") {
         if (admin == address(0) || address(datanets) == address(0)) revert ModelZeroAddress();
         _datanets = datanets;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PARAMETER_ROLE, admin);
+        _grantRole(REASSIGN_ROLE, admin);
         emit DatanetRegistryUpdated(address(0), address(datanets));
     }
 
@@ -79,11 +89,20 @@ contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
     // ---------------------------------------------------------------------------------------
 
     /// @inheritdoc IModelRegistry
-    function registerBaseModel(string calldata name, bytes32 contentHash, string calldata uri)
+    function commitRegistration(bytes32 commitment) external {
+        if (_commitments[commitment] != 0) return;
+        _commitments[commitment] = block.number;
+        emit RegistrationCommitted(commitment, msg.sender);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerBaseModel(string calldata name, bytes32 contentHash, string calldata uri, bytes32 salt)
         external
         returns (uint256 id)
     {
         _checkNewContentHash(contentHash);
+        // Checked last, so bad input gets its own error first.
+        _consumeCommitment(_commitmentOf(contentHash, msg.sender, salt));
 
         id = ++_modelCount;
         _idByContentHash[contentHash] = id;
@@ -100,7 +119,7 @@ contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
     }
 
     /// @inheritdoc IModelRegistry
-    function registerAdapter(AdapterParams calldata p) external returns (uint256 id) {
+    function registerAdapter(AdapterParams calldata p, bytes32 salt) external returns (uint256 id) {
         Record storage base = _records[p.baseModelId];
         if (base.kind != Kind.BaseModel) revert ModelNotBaseModel(p.baseModelId);
         if (base.status == ModelStatus.Deprecated) revert ModelIsDeprecated(p.baseModelId);
@@ -108,6 +127,8 @@ contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
         if (p.rank == 0 || p.rank > MAX_RANK) revert ModelInvalidRank(p.rank);
         _checkDatanets(p.datanetIds);
         if (p.supersedes != 0) _checkSupersedable(p.supersedes, p.baseModelId);
+        // Checked last, so bad input gets its own error first.
+        _consumeCommitment(_commitmentOf(p.contentHash, msg.sender, salt));
 
         id = ++_modelCount;
         _idByContentHash[p.contentHash] = id;
@@ -177,6 +198,16 @@ contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
         _datanets = datanets;
     }
 
+    /// @inheritdoc IModelRegistry
+    function reassign(uint256 id, address newOwner) external onlyRole(REASSIGN_ROLE) {
+        _requireModel(id);
+        address previous = _ownerOf(id);
+        if (newOwner == address(0)) revert ModelZeroAddress();
+        if (newOwner == previous) revert ModelNotOwner(id, newOwner, previous);
+        emit ModelReassigned(id, previous, newOwner);
+        _update(newOwner, id, address(0));
+    }
+
     // ---------------------------------------------------------------------------------------
     // Internal
     // ---------------------------------------------------------------------------------------
@@ -185,6 +216,18 @@ contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
         if (contentHash == bytes32(0)) revert ModelZeroContentHash();
         uint256 existing = _idByContentHash[contentHash];
         if (existing != 0) revert ModelContentHashTaken(contentHash, existing);
+    }
+
+    /// @dev Consumes a commitment made in an earlier block.
+    function _consumeCommitment(bytes32 commitment) private {
+        uint256 committedAt = _commitments[commitment];
+        if (committedAt == 0) revert ModelNoCommitment(commitment);
+        if (committedAt >= block.number) revert ModelCommitmentTooRecent(commitment, committedAt);
+        delete _commitments[commitment];
+    }
+
+    function _commitmentOf(bytes32 contentHash, address registrant, bytes32 salt) private pure returns (bytes32) {
+        return keccak256(abi.encode(contentHash, registrant, salt));
     }
 
     function _checkDatanets(uint256[] calldata datanetIds) private view {
@@ -291,6 +334,27 @@ contract ModelRegistry is IModelRegistry, ERC721, AccessControl {
     /// @inheritdoc IModelRegistry
     function idByContentHash(bytes32 contentHash) external view returns (uint256) {
         return _idByContentHash[contentHash];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registrationCommitment(bytes32 contentHash, address registrant, bytes32 salt)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _commitmentOf(contentHash, registrant, salt);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function commitmentBlock(bytes32 commitment) external view returns (uint256) {
+        return _commitments[commitment];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function datanetIdsOf(uint256 id) external view returns (uint256[] memory) {
+        Record storage r = _records[id];
+        if (r.kind != Kind.Adapter) revert ModelNotAdapter(id);
+        return r.datanetIds;
     }
 
     /// @inheritdoc IModelRegistry

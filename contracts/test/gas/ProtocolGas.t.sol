@@ -3,6 +3,8 @@ pragma solidity ^0.8.28;
 
 import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
 
+import {IDatanetRegistry} from "../../src/registry/IDatanetRegistry.sol";
+import {IModelRegistry} from "../../src/registry/IModelRegistry.sol";
 import {IAttributionSettlement} from "../../src/settlement/IAttributionSettlement.sol";
 import {StandardMerkleTree} from "../settlement/utils/StandardMerkleTree.sol";
 import {ProtocolGasFixture} from "./ProtocolGasFixture.sol";
@@ -111,17 +113,22 @@ contract DatanetRegistryGas is ProtocolGasFixture {
         datanetId = datanets.createDatanet("legal", "ipfs://datanet/legal", validators, 2, BOND);
 
         _fund(contributor, address(datanets), 1_000 ether);
-        vm.startPrank(contributor);
-        halfAccepted = datanets.contribute(datanetId, _nextHash(), "ipfs://contribution/1");
-        halfRejected = datanets.contribute(datanetId, _nextHash(), "ipfs://contribution/2");
-        pending = datanets.contribute(datanetId, _nextHash(), "ipfs://contribution/3");
-        vm.stopPrank();
+        halfAccepted = _contribute(_nextHash(), "ipfs://contribution/1");
+        halfRejected = _contribute(_nextHash(), "ipfs://contribution/2");
+        pending = _contribute(_nextHash(), "ipfs://contribution/3");
         vm.startPrank(validators[0]);
         datanets.vote(halfAccepted, true);
         datanets.vote(halfRejected, false);
         vm.stopPrank();
 
         newContent = _nextHash();
+        _commitContribution(contributor, datanetId, newContent);
+    }
+
+    function _contribute(bytes32 contentHash, string memory uri) internal returns (uint256 id) {
+        _commitContribution(contributor, datanetId, contentHash);
+        vm.prank(contributor);
+        id = datanets.contribute(datanetId, contentHash, uri, BOND, SALT);
     }
 
     function test_createDatanet() public {
@@ -129,9 +136,22 @@ contract DatanetRegistryGas is ProtocolGasFixture {
         datanets.createDatanet("medical", "ipfs://datanet/medical", validators, 2, BOND);
     }
 
+    function test_commitContent() public {
+        vm.prank(contributor);
+        datanets.commitContent(keccak256("another commitment"));
+    }
+
+    /// The reveal of a commitment made a block earlier.
     function test_contribute() public {
         vm.prank(contributor);
-        datanets.contribute(datanetId, newContent, "ipfs://contribution/4");
+        datanets.contribute(datanetId, newContent, "ipfs://contribution/4", BOND, SALT);
+    }
+
+    function test_requestAccess() public {
+        vm.prank(curator);
+        datanets.setAccessPolicy(datanetId, IDatanetRegistry.AccessPolicy.Restricted);
+        vm.prank(contributor);
+        datanets.requestAccess(datanetId, "fine-tune a legal summarizer");
     }
 
     /// A first accepting vote: recorded, quorum not reached yet.
@@ -165,6 +185,7 @@ contract ModelRegistryGas is ProtocolGasFixture {
     uint256 internal baseModelId;
     uint256 internal adapterId;
     bytes32 internal newContent;
+    IModelRegistry.AdapterParams internal newAdapter;
     uint256[] internal trainedOn;
 
     function setUp() public {
@@ -175,22 +196,36 @@ contract ModelRegistryGas is ProtocolGasFixture {
         trainedOn.push(datanets.createDatanet("contracts", "ipfs://datanet/contracts", validators, 1, 0));
         vm.stopPrank();
 
-        vm.startPrank(builder);
-        baseModelId = models.registerBaseModel("llama-3-8b", _nextHash(), "ipfs://model/llama-3-8b");
-        adapterId = models.registerAdapter(_adapterParams(baseModelId, trainedOn));
-        vm.stopPrank();
+        bytes32 baseHash = _nextHash();
+        _commitRegistration(builder, baseHash);
+        vm.prank(builder);
+        baseModelId = models.registerBaseModel("llama-3-8b", baseHash, "ipfs://model/llama-3-8b", SALT);
+        IModelRegistry.AdapterParams memory p = _adapterParams(baseModelId, trainedOn);
+        _commitRegistration(builder, p.contentHash);
+        vm.prank(builder);
+        adapterId = models.registerAdapter(p, SALT);
+
         newContent = _nextHash();
+        _commitRegistration(builder, newContent);
+        newAdapter = _adapterParams(baseModelId, trainedOn);
+        _commitRegistration(builder, newAdapter.contentHash);
     }
 
+    function test_commitRegistration() public {
+        vm.prank(builder);
+        models.commitRegistration(keccak256("another commitment"));
+    }
+
+    /// The reveal of a commitment made a block earlier.
     function test_registerBaseModel() public {
         vm.prank(builder);
-        models.registerBaseModel("mistral-7b", newContent, "ipfs://model/mistral-7b");
+        models.registerBaseModel("mistral-7b", newContent, "ipfs://model/mistral-7b", SALT);
     }
 
-    /// An adapter trained on two Datanets.
+    /// An adapter trained on two Datanets (the reveal of a commitment made a block earlier).
     function test_registerAdapter() public {
         vm.prank(builder);
-        models.registerAdapter(_adapterParams(baseModelId, trainedOn));
+        models.registerAdapter(newAdapter, SALT);
     }
 
     function test_setPrices() public {
@@ -214,9 +249,14 @@ contract ProposalMarketGas is ProtocolGasFixture {
     uint256[] internal datanetIds;
     uint64 internal deadline;
 
+    address internal backer2 = makeAddr("backer2");
+
     uint256 internal funded; // backed to its goal and voted for: ready to fulfil
     uint256 internal open; // fresh, for backing and voting
     uint256 internal cancelled; // backed, then cancelled: refundable
+    uint256 internal judged; // fulfilment pending, one backer approved: open for a vote
+    uint256 internal approved; // fulfilment approved, window over: ready to finalize
+    uint256 internal rejected; // fulfilment rejected by the backers: ready to reject
 
     function setUp() public {
         _deployProtocol();
@@ -233,27 +273,53 @@ contract ProposalMarketGas is ProtocolGasFixture {
         datanetIds.push(datanets.createDatanet("legal", "ipfs://datanet/legal", validators, 1, 0));
         datanetIds.push(datanets.createDatanet("contracts", "ipfs://datanet/contracts", validators, 1, 0));
         vm.stopPrank();
-        vm.startPrank(builder);
-        baseModelId = models.registerBaseModel("llama-3-8b", _nextHash(), "ipfs://model/llama-3-8b");
-        adapterId = models.registerAdapter(_adapterParams(baseModelId, datanetIds));
-        vm.stopPrank();
+        bytes32 baseHash = _nextHash();
+        _commitRegistration(builder, baseHash);
+        vm.prank(builder);
+        baseModelId = models.registerBaseModel("llama-3-8b", baseHash, "ipfs://model/llama-3-8b", SALT);
 
         _fund(backer, address(market), 10 * GOAL);
+        _fund(backer2, address(market), 10 * GOAL);
         deadline = uint64(block.timestamp + 30 days);
         vm.startPrank(proposer);
         funded = market.propose("ipfs://spec/funded", datanetIds, baseModelId, GOAL, deadline);
         open = market.propose("ipfs://spec/open", datanetIds, baseModelId, GOAL, deadline);
         cancelled = market.propose("ipfs://spec/cancelled", datanetIds, baseModelId, GOAL, deadline);
+        judged = market.propose("ipfs://spec/judged", datanetIds, baseModelId, GOAL, deadline);
+        approved = market.propose("ipfs://spec/approved", datanetIds, baseModelId, GOAL, deadline);
+        rejected = market.propose("ipfs://spec/rejected", datanetIds, baseModelId, GOAL, deadline);
         vm.stopPrank();
+        // Adapters must be registered after the proposals they fulfil.
+        IModelRegistry.AdapterParams memory p = _adapterParams(baseModelId, datanetIds);
+        _commitRegistration(builder, p.contentHash);
+        vm.prank(builder);
+        adapterId = models.registerAdapter(p, SALT);
 
         vm.startPrank(backer);
         market.back(funded, GOAL);
         market.back(cancelled, GOAL / 2);
+        market.back(judged, GOAL / 2);
+        market.back(approved, GOAL);
+        market.back(rejected, GOAL);
         vm.stopPrank();
+        vm.prank(backer2);
+        market.back(judged, GOAL / 2);
         vm.prank(voterA);
         market.vote(funded, true);
         vm.prank(proposer);
         market.cancel(cancelled);
+
+        vm.startPrank(proposer);
+        market.fulfil(judged, adapterId);
+        market.fulfil(approved, adapterId);
+        market.fulfil(rejected, adapterId);
+        vm.stopPrank();
+        vm.startPrank(backer);
+        market.voteFulfilment(judged, true);
+        market.voteFulfilment(approved, true);
+        market.voteFulfilment(rejected, false);
+        vm.stopPrank();
+        vm.warp(block.timestamp + MARKET_FULFILMENT_WINDOW);
     }
 
     function test_propose() public {
@@ -272,9 +338,25 @@ contract ProposalMarketGas is ProtocolGasFixture {
         market.vote(open, true);
     }
 
+    /// Submits the fulfilment (phase one): checks the adapter, opens the backers' window.
     function test_fulfil() public {
         vm.prank(proposer);
         market.fulfil(funded, adapterId);
+    }
+
+    function test_voteFulfilment() public {
+        vm.warp(block.timestamp - 1);
+        vm.prank(backer2);
+        market.voteFulfilment(judged, false);
+    }
+
+    /// Phase two: pays the builder.
+    function test_finalizeFulfilment() public {
+        market.finalizeFulfilment(approved);
+    }
+
+    function test_rejectFulfilment() public {
+        market.rejectFulfilment(rejected);
     }
 
     function test_refund() public {

@@ -43,9 +43,11 @@ abstract contract ProtocolGasFixture is Test {
     uint64 internal constant CHALLENGE_DELAY = 3600;
     uint256 internal constant CHALLENGE_BOND = 100 ether;
     uint64 internal constant VETO_LATENCY = 3600;
+    uint64 internal constant MARKET_FULFILMENT_WINDOW = 3600;
 
     bytes32 internal constant DEFAULT_ADMIN_ROLE = 0x00;
     bytes32 internal constant PARAMETER_ROLE = keccak256("PARAMETER_ROLE");
+    bytes32 internal constant REASSIGN_ROLE = keccak256("REASSIGN_ROLE");
 
     TributaryToken internal token;
     ContributionVotes internal votes;
@@ -116,10 +118,12 @@ abstract contract ProtocolGasFixture is Test {
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(governor));
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
 
+        market.setFulfilmentWindow(MARKET_FULFILMENT_WINDOW);
+
         // Handing admin and parameter roles to the timelock.
         address[5] memory governed =
             [address(datanets), address(models), address(market), address(staking), address(settlement)];
-        bytes32[2] memory roles = [PARAMETER_ROLE, DEFAULT_ADMIN_ROLE];
+        bytes32[3] memory roles = [PARAMETER_ROLE, REASSIGN_ROLE, DEFAULT_ADMIN_ROLE];
         for (uint256 i = 0; i < governed.length; ++i) {
             IAccessControl target = IAccessControl(governed[i]);
             for (uint256 j = 0; j < roles.length; ++j) {
@@ -143,6 +147,22 @@ abstract contract ProtocolGasFixture is Test {
         token.mint(who, amount);
         vm.prank(who);
         token.approve(spender, type(uint256).max);
+    }
+
+    bytes32 internal constant SALT = keccak256("gas-salt");
+
+    /// @dev The commit step of a model registration by `who`, then one block.
+    function _commitRegistration(address who, bytes32 contentHash) internal {
+        vm.prank(who);
+        models.commitRegistration(keccak256(abi.encode(contentHash, who, SALT)));
+        vm.roll(block.number + 1);
+    }
+
+    /// @dev The commit step of a contribution by `who`, then one block.
+    function _commitContribution(address who, uint256 datanetId, bytes32 contentHash) internal {
+        vm.prank(who);
+        datanets.commitContent(keccak256(abi.encode(datanetId, contentHash, who, SALT)));
+        vm.roll(block.number + 1);
     }
 
     function _nextHash() internal returns (bytes32) {

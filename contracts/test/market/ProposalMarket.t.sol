@@ -62,12 +62,42 @@ contract ProposalMarketTest is ProposalMarketFixture {
         market.vote(id, support);
     }
 
-    /// @dev A proposal backed to its goal by alice (600) and bob (400), alice voting for.
+    /// @dev A proposal backed to its goal by alice (600) and bob (400), alice voting for, and a
+    /// fresh `adapterId` (registered after it) that can fulfil it.
     function _fundedProposal() internal returns (uint256 id) {
         id = _propose();
         _back(alice, id, 600e18);
         _back(bob, id, 400e18);
         _vote(alice, id, true);
+        adapterId = _freshAdapter();
+    }
+
+    function _freshAdapter() internal returns (uint256) {
+        return _registerAdapter(builder, baseModelId);
+    }
+
+    /// @dev {_fundedProposal} with `adapterId` submitted: Pending.
+    function _pendingProposal() internal returns (uint256 id) {
+        id = _fundedProposal();
+        vm.prank(proposer);
+        market.fulfil(id, adapterId);
+    }
+
+    /// @dev {_pendingProposal} approved by alice and finalized: Fulfilled.
+    function _fulfilledProposal() internal returns (uint256 id) {
+        id = _pendingProposal();
+        _judge(alice, id, true);
+        _endWindow(id);
+        market.finalizeFulfilment(id);
+    }
+
+    function _judge(address backer, uint256 id, bool approve) internal {
+        vm.prank(backer);
+        market.voteFulfilment(id, approve);
+    }
+
+    function _endWindow(uint256 id) internal {
+        vm.warp(market.getProposal(id).fulfilmentEndsAt);
     }
 
     function _pastDeadline(uint256 id) internal {
@@ -357,9 +387,7 @@ contract ProposalMarketTest is ProposalMarketFixture {
     }
 
     function test_Revert_back_WhenFulfilled() public {
-        uint256 id = _fundedProposal();
-        vm.prank(proposer);
-        market.fulfil(id, adapterId);
+        uint256 id = _fulfilledProposal();
         _expectNotOpen(id, IProposalMarket.ProposalStatus.Fulfilled);
         _back(alice, id, 1);
     }
@@ -488,49 +516,55 @@ contract ProposalMarketTest is ProposalMarketFixture {
     }
 
     function test_Revert_vote_WhenFulfilled() public {
-        uint256 id = _fundedProposal();
-        vm.prank(proposer);
-        market.fulfil(id, adapterId);
+        uint256 id = _fulfilledProposal();
         _expectNotOpen(id, IProposalMarket.ProposalStatus.Fulfilled);
         _vote(bob, id, true);
     }
 
     // ---------------------------------------------------------------------------------------------
-    // fulfil
+    // fulfil (phase one: submission)
     // ---------------------------------------------------------------------------------------------
 
-    function test_fulfil_PaysWholeEscrowToAdapterOwner() public {
+    function test_fulfil_SubmitsPendingWithoutPaying() public {
         uint256 id = _fundedProposal();
         _back(carol, id, 5e18); // beyond the goal
         vm.prank(proposer);
         market.fulfil(id, adapterId);
 
-        assertEq(token.balanceOf(builder), GOAL + 5e18);
-        assertEq(token.balanceOf(address(market)), 0);
+        assertEq(token.balanceOf(builder), 0);
+        assertEq(token.balanceOf(address(market)), GOAL + 5e18);
         IProposalMarket.Proposal memory p = market.getProposal(id);
-        assertEq(uint8(p.status), uint8(IProposalMarket.ProposalStatus.Fulfilled));
+        assertEq(uint8(p.status), uint8(IProposalMarket.ProposalStatus.Pending));
         assertEq(p.adapterId, adapterId);
         assertEq(p.builder, builder);
+        assertEq(p.fulfilmentEndsAt, block.timestamp + market.fulfilmentWindow());
+        assertEq(p.eligibleWeight, GOAL + 5e18);
+        assertEq(p.quorumWeight, (GOAL + 5e18) * 3 / 10);
+        assertEq(p.payout, 0);
     }
 
-    function test_fulfil_EmitsProposalFulfilled() public {
+    function test_fulfil_EmitsProposalFulfilmentSubmitted() public {
         uint256 id = _fundedProposal();
         vm.expectEmit(true, true, true, true, address(market));
-        emit IProposalMarket.ProposalFulfilled(id, adapterId, builder, GOAL);
+        emit IProposalMarket.ProposalFulfilmentSubmitted(
+            id, adapterId, builder, uint64(block.timestamp) + market.fulfilmentWindow(), GOAL, GOAL * 3 / 10
+        );
         vm.prank(proposer);
         market.fulfil(id, adapterId);
     }
 
-    function test_fulfil_PaysCurrentOwnerAfterAdapterTransfer() public {
-        uint256 id = _fundedProposal();
-        address buyer = makeAddr("buyer");
-        vm.prank(builder);
-        modelRegistry.transferFrom(builder, buyer, adapterId);
+    function test_fulfil_ExcludesProposerAndBuilderBacking() public {
+        uint256 id = _propose();
+        _fund(proposer, 1e30);
+        _fund(builder, 1e30);
+        _back(alice, id, 100e18);
+        _back(proposer, id, 500e18);
+        _back(builder, id, 400e18);
+        adapterId = _freshAdapter();
         vm.prank(proposer);
         market.fulfil(id, adapterId);
-        assertEq(token.balanceOf(buyer), GOAL);
-        assertEq(token.balanceOf(builder), 0);
-        assertEq(market.getProposal(id).builder, buyer);
+        assertEq(market.getProposal(id).eligibleWeight, 100e18);
+        assertEq(market.getProposal(id).quorumWeight, 30e18);
     }
 
     function test_fulfil_AllowedAtDeadline() public {
@@ -538,15 +572,16 @@ contract ProposalMarketTest is ProposalMarketFixture {
         vm.warp(market.getProposal(id).deadline);
         vm.prank(proposer);
         market.fulfil(id, adapterId);
-        _assertStatus(id, IProposalMarket.ProposalStatus.Fulfilled);
+        _assertStatus(id, IProposalMarket.ProposalStatus.Pending);
     }
 
     function test_fulfil_AllowedWithoutVotes() public {
         uint256 id = _propose();
         _back(alice, id, GOAL);
+        adapterId = _freshAdapter();
         vm.prank(proposer);
         market.fulfil(id, adapterId);
-        _assertStatus(id, IProposalMarket.ProposalStatus.Fulfilled);
+        _assertStatus(id, IProposalMarket.ProposalStatus.Pending);
     }
 
     function test_fulfil_AllowedOnTiedVote() public {
@@ -557,21 +592,22 @@ contract ProposalMarketTest is ProposalMarketFixture {
         _back(alice, id, GOAL);
         _vote(bob, id, true); // 200 for
         _vote(dave, id, false); // 200 against
+        adapterId = _freshAdapter();
         vm.prank(proposer);
         market.fulfil(id, adapterId);
-        _assertStatus(id, IProposalMarket.ProposalStatus.Fulfilled);
+        _assertStatus(id, IProposalMarket.ProposalStatus.Pending);
     }
 
-    function testFuzz_fulfil_PaysExactlyTotalBacked(uint256 a, uint256 b) public {
-        a = bound(a, 1, 1e30);
-        b = bound(b, GOAL, 1e30);
-        uint256 id = _propose();
-        _back(alice, id, a);
-        _back(bob, id, b);
+    function test_fulfil_AcceptsAdapterListingMoreDatanets() public {
+        uint256[] memory one = new uint256[](1);
+        one[0] = datanetA;
+        vm.prank(proposer);
+        uint256 id = market.propose(SPEC, one, baseModelId, GOAL, _deadline());
+        _back(alice, id, GOAL);
+        adapterId = _freshAdapter(); // lists A and B
         vm.prank(proposer);
         market.fulfil(id, adapterId);
-        assertEq(token.balanceOf(builder), a + b);
-        assertEq(token.balanceOf(address(market)), 0);
+        _assertStatus(id, IProposalMarket.ProposalStatus.Pending);
     }
 
     function test_Revert_fulfil_WhenCallerNotProposer() public {
@@ -597,11 +633,11 @@ contract ProposalMarketTest is ProposalMarketFixture {
         market.fulfil(id, adapterId);
     }
 
-    function test_Revert_fulfil_WhenAlreadyFulfilled() public {
+    function test_Revert_fulfil_WhenAlreadyPending() public {
         uint256 id = _fundedProposal();
         vm.prank(proposer);
         market.fulfil(id, adapterId);
-        _expectNotOpen(id, IProposalMarket.ProposalStatus.Fulfilled);
+        _expectNotOpen(id, IProposalMarket.ProposalStatus.Pending);
         vm.prank(proposer);
         market.fulfil(id, adapterId);
     }
@@ -618,6 +654,7 @@ contract ProposalMarketTest is ProposalMarketFixture {
     function test_Revert_fulfil_WhenFundingGoalNotReached() public {
         uint256 id = _propose();
         _back(alice, id, GOAL - 1);
+        adapterId = _freshAdapter();
         vm.expectRevert(
             abi.encodeWithSelector(IProposalMarket.ProposalMarketFundingGoalNotReached.selector, id, GOAL - 1, GOAL)
         );
@@ -630,6 +667,7 @@ contract ProposalMarketTest is ProposalMarketFixture {
         _back(alice, id, GOAL);
         _vote(alice, id, false); // 300 against
         _vote(bob, id, true); // 200 for
+        adapterId = _freshAdapter();
         vm.expectRevert(
             abi.encodeWithSelector(IProposalMarket.ProposalMarketVoteNotPassed.selector, id, 200e18, 300e18)
         );
@@ -667,6 +705,348 @@ contract ProposalMarketTest is ProposalMarketFixture {
         );
         vm.prank(proposer);
         market.fulfil(id, otherAdapter);
+    }
+
+    function test_Revert_fulfil_WhenAdapterRegisteredBeforeProposal() public {
+        uint256 old = _freshAdapter();
+        uint256 id = _propose();
+        _back(alice, id, GOAL);
+        uint256 floor = market.getProposal(id).adapterFloor;
+        assertEq(floor, old);
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketAdapterTooOld.selector, old, floor));
+        vm.prank(proposer);
+        market.fulfil(id, old);
+    }
+
+    function test_Revert_fulfil_WhenAdapterMissesADatanet() public {
+        uint256 id = _propose();
+        _back(alice, id, GOAL);
+        uint256[] memory onlyA = new uint256[](1);
+        onlyA[0] = datanetA;
+        uint256 partialAdapter = _registerAdapterOn(builder, baseModelId, onlyA);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProposalMarket.ProposalMarketAdapterMissingDatanet.selector, partialAdapter, datanetB)
+        );
+        vm.prank(proposer);
+        market.fulfil(id, partialAdapter);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // voteFulfilment
+    // ---------------------------------------------------------------------------------------------
+
+    function test_voteFulfilment_WeighsBacking() public {
+        uint256 id = _pendingProposal();
+        vm.expectEmit(true, true, false, true, address(market));
+        emit IProposalMarket.ProposalFulfilmentVoted(id, alice, true, 600e18, 600e18, 0);
+        _judge(alice, id, true);
+        vm.expectEmit(true, true, false, true, address(market));
+        emit IProposalMarket.ProposalFulfilmentVoted(id, bob, false, 400e18, 600e18, 400e18);
+        _judge(bob, id, false);
+        IProposalMarket.Proposal memory p = market.getProposal(id);
+        assertEq(p.approveWeight, 600e18);
+        assertEq(p.rejectWeight, 400e18);
+        assertEq(uint8(market.fulfilmentVoteOf(id, alice)), uint8(IProposalMarket.FulfilmentVote.Approve));
+        assertEq(uint8(market.fulfilmentVoteOf(id, bob)), uint8(IProposalMarket.FulfilmentVote.Reject));
+    }
+
+    function test_Revert_voteFulfilment_WhenNotPending() public {
+        uint256 id = _fundedProposal();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketNotPending.selector, id, IProposalMarket.ProposalStatus.Open
+            )
+        );
+        _judge(alice, id, true);
+    }
+
+    function test_Revert_voteFulfilment_WhenWindowClosed() public {
+        uint256 id = _pendingProposal();
+        uint64 endsAt = market.getProposal(id).fulfilmentEndsAt;
+        vm.warp(endsAt);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProposalMarket.ProposalMarketFulfilmentWindowClosed.selector, id, endsAt)
+        );
+        _judge(alice, id, true);
+    }
+
+    function test_Revert_voteFulfilment_WhenProposerOrBuilder() public {
+        uint256 id = _propose();
+        _fund(proposer, 1e30);
+        _fund(builder, 1e30);
+        _back(alice, id, GOAL);
+        _back(proposer, id, 1);
+        _back(builder, id, 1);
+        adapterId = _freshAdapter();
+        vm.prank(proposer);
+        market.fulfil(id, adapterId);
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketInterestedParty.selector, id, proposer));
+        _judge(proposer, id, true);
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketInterestedParty.selector, id, builder));
+        _judge(builder, id, true);
+    }
+
+    function test_Revert_voteFulfilment_WhenNotBacker() public {
+        uint256 id = _pendingProposal();
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketNotBacker.selector, id, carol));
+        _judge(carol, id, true);
+    }
+
+    function test_Revert_voteFulfilment_WhenAlreadyJudged() public {
+        uint256 id = _pendingProposal();
+        _judge(alice, id, true);
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketAlreadyJudged.selector, id, alice));
+        _judge(alice, id, false);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // finalizeFulfilment
+    // ---------------------------------------------------------------------------------------------
+
+    function test_finalizeFulfilment_PaysBuilderAfterWindow() public {
+        uint256 id = _pendingProposal();
+        _judge(alice, id, true);
+        _endWindow(id);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IProposalMarket.ProposalFulfilled(id, adapterId, builder, GOAL);
+        vm.prank(stranger);
+        market.finalizeFulfilment(id);
+        assertEq(token.balanceOf(builder), GOAL);
+        assertEq(token.balanceOf(address(market)), 0);
+        IProposalMarket.Proposal memory p = market.getProposal(id);
+        assertEq(uint8(p.status), uint8(IProposalMarket.ProposalStatus.Fulfilled));
+        assertEq(p.payout, GOAL);
+    }
+
+    function test_finalizeFulfilment_DissentersKeepTheirBacking() public {
+        uint256 id = _pendingProposal();
+        _judge(alice, id, true); // 600
+        _judge(bob, id, false); // 400
+        _endWindow(id);
+        market.finalizeFulfilment(id);
+        assertEq(token.balanceOf(builder), 600e18);
+        assertEq(token.balanceOf(address(market)), 400e18);
+
+        uint256 before = token.balanceOf(bob);
+        vm.prank(bob);
+        market.refund(id);
+        assertEq(token.balanceOf(bob) - before, 400e18);
+        assertEq(token.balanceOf(address(market)), 0);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketNotRefundable.selector, id, IProposalMarket.ProposalStatus.Fulfilled
+            )
+        );
+        vm.prank(alice);
+        market.refund(id);
+    }
+
+    function test_finalizeFulfilment_PaysCallerRecordedBuilderAfterAdapterTransfer() public {
+        uint256 id = _pendingProposal();
+        address buyer = makeAddr("buyer");
+        vm.prank(builder);
+        modelRegistry.transferFrom(builder, buyer, adapterId);
+        _judge(alice, id, true);
+        _endWindow(id);
+        market.finalizeFulfilment(id);
+        assertEq(token.balanceOf(builder), GOAL);
+        assertEq(token.balanceOf(buyer), 0);
+    }
+
+    function testFuzz_finalizeFulfilment_PaysBackedLessDissent(uint256 a, uint256 b, bool bobRejects) public {
+        a = bound(a, 1, 1e30);
+        b = bound(b, 1, 1e30);
+        vm.assume(a > b || !bobRejects);
+        vm.assume(a + b >= GOAL);
+        uint256 id = _propose();
+        _back(alice, id, a);
+        _back(bob, id, b);
+        adapterId = _freshAdapter();
+        vm.prank(proposer);
+        market.fulfil(id, adapterId);
+        _judge(alice, id, true);
+        if (bobRejects) _judge(bob, id, false);
+        vm.assume(a >= market.getProposal(id).quorumWeight);
+        _endWindow(id);
+        market.finalizeFulfilment(id);
+        assertEq(token.balanceOf(builder), bobRejects ? a : a + b);
+        assertEq(token.balanceOf(address(market)), bobRejects ? b : 0);
+    }
+
+    function test_Revert_finalizeFulfilment_WhenWindowOpen() public {
+        uint256 id = _pendingProposal();
+        _judge(alice, id, true);
+        uint64 endsAt = market.getProposal(id).fulfilmentEndsAt;
+        vm.warp(endsAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketFulfilmentWindowOpen.selector, id, endsAt));
+        market.finalizeFulfilment(id);
+    }
+
+    function test_Revert_finalizeFulfilment_WhenNobodyApproved() public {
+        uint256 id = _pendingProposal();
+        _endWindow(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketFulfilmentNotApproved.selector, id, 0, 0, GOAL * 3 / 10
+            )
+        );
+        market.finalizeFulfilment(id);
+    }
+
+    function test_Revert_finalizeFulfilment_WhenApprovalsBelowQuorum() public {
+        uint256 id = _propose();
+        _back(alice, id, 200e18);
+        _back(bob, id, 800e18);
+        adapterId = _freshAdapter();
+        vm.prank(proposer);
+        market.fulfil(id, adapterId);
+        _judge(alice, id, true); // 200 < 300 quorum
+        _endWindow(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketFulfilmentNotApproved.selector, id, 200e18, 0, 300e18
+            )
+        );
+        market.finalizeFulfilment(id);
+    }
+
+    function test_Revert_finalizeFulfilment_WhenRejectionsWin() public {
+        uint256 id = _pendingProposal();
+        _judge(bob, id, true); // 400
+        _judge(alice, id, false); // 600
+        _endWindow(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketFulfilmentNotApproved.selector, id, 400e18, 600e18, GOAL * 3 / 10
+            )
+        );
+        market.finalizeFulfilment(id);
+    }
+
+    function test_Revert_finalizeFulfilment_WhenNoEligibleBacker() public {
+        uint256 id = _propose();
+        _fund(proposer, 1e30);
+        _back(proposer, id, GOAL);
+        adapterId = _freshAdapter();
+        vm.prank(proposer);
+        market.fulfil(id, adapterId);
+        assertEq(market.getProposal(id).quorumWeight, 1);
+        _endWindow(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProposalMarket.ProposalMarketFulfilmentNotApproved.selector, id, 0, 0, 1)
+        );
+        market.finalizeFulfilment(id);
+        market.rejectFulfilment(id);
+        vm.prank(proposer);
+        market.refund(id);
+        assertEq(token.balanceOf(address(market)), 0);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // rejectFulfilment
+    // ---------------------------------------------------------------------------------------------
+
+    function test_rejectFulfilment_EarlyOnMajorityRejection() public {
+        uint256 id = _pendingProposal();
+        _judge(alice, id, false); // 600 of 1000
+        vm.expectEmit(true, true, false, true, address(market));
+        emit IProposalMarket.ProposalFulfilmentRejected(id, adapterId, 0, 600e18);
+        vm.prank(stranger);
+        market.rejectFulfilment(id);
+        _assertStatus(id, IProposalMarket.ProposalStatus.Rejected);
+        vm.prank(alice);
+        market.refund(id);
+        vm.prank(bob);
+        market.refund(id);
+        assertEq(token.balanceOf(address(market)), 0);
+        assertEq(token.balanceOf(builder), 0);
+    }
+
+    function test_rejectFulfilment_AfterWindowWithoutQuorum() public {
+        uint256 id = _pendingProposal();
+        _endWindow(id);
+        market.rejectFulfilment(id);
+        _assertStatus(id, IProposalMarket.ProposalStatus.Rejected);
+    }
+
+    function test_Revert_rejectFulfilment_WhenApprovedAfterWindow() public {
+        uint256 id = _pendingProposal();
+        _judge(alice, id, true);
+        _endWindow(id);
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketFulfilmentNotRejectable.selector, id));
+        market.rejectFulfilment(id);
+    }
+
+    function test_Revert_rejectFulfilment_WhenWindowOpenWithoutMajority() public {
+        uint256 id = _pendingProposal();
+        _judge(bob, id, false); // 400 of 1000
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketFulfilmentNotRejectable.selector, id));
+        market.rejectFulfilment(id);
+    }
+
+    function test_Revert_rejectFulfilment_WhenNotPending() public {
+        uint256 id = _fundedProposal();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketNotPending.selector, id, IProposalMarket.ProposalStatus.Open
+            )
+        );
+        market.rejectFulfilment(id);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // fulfilment parameters
+    // ---------------------------------------------------------------------------------------------
+
+    function test_setFulfilmentWindowAndQuorum_UpdateAndEmit() public {
+        vm.expectEmit(false, false, false, true, address(market));
+        emit IProposalMarket.ProposalFulfilmentWindowSet(3 days, 2 hours);
+        vm.prank(admin);
+        market.setFulfilmentWindow(2 hours);
+        vm.expectEmit(false, false, false, true, address(market));
+        emit IProposalMarket.ProposalFulfilmentQuorumSet(3_000, 10_000);
+        vm.prank(admin);
+        market.setFulfilmentQuorum(10_000);
+        assertEq(market.fulfilmentWindow(), 2 hours);
+        assertEq(market.fulfilmentQuorumBps(), 10_000);
+    }
+
+    function test_Revert_setFulfilmentWindowAndQuorum_WhenOutOfBounds() public {
+        vm.startPrank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketInvalidFulfilmentWindow.selector, 1 hours - 1, 1 hours, 30 days
+            )
+        );
+        market.setFulfilmentWindow(1 hours - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProposalMarket.ProposalMarketInvalidFulfilmentWindow.selector, 30 days + 1, 1 hours, 30 days
+            )
+        );
+        market.setFulfilmentWindow(30 days + 1);
+        vm.expectRevert(abi.encodeWithSelector(IProposalMarket.ProposalMarketInvalidFulfilmentQuorum.selector, 0));
+        market.setFulfilmentQuorum(0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProposalMarket.ProposalMarketInvalidFulfilmentQuorum.selector, 10_001)
+        );
+        market.setFulfilmentQuorum(10_001);
+        vm.stopPrank();
+    }
+
+    function test_Revert_setFulfilmentWindowAndQuorum_WhenCallerLacksRole() public {
+        bytes32 role = market.PARAMETER_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
+        vm.prank(stranger);
+        market.setFulfilmentWindow(2 hours);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
+        vm.prank(stranger);
+        market.setFulfilmentQuorum(5_000);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -721,9 +1101,7 @@ contract ProposalMarketTest is ProposalMarketFixture {
     }
 
     function test_Revert_cancel_WhenFulfilled() public {
-        uint256 id = _fundedProposal();
-        vm.prank(proposer);
-        market.fulfil(id, adapterId);
+        uint256 id = _fulfilledProposal();
         _expectNotOpen(id, IProposalMarket.ProposalStatus.Fulfilled);
         vm.prank(proposer);
         market.cancel(id);
@@ -769,9 +1147,7 @@ contract ProposalMarketTest is ProposalMarketFixture {
     }
 
     function test_Revert_expire_WhenFulfilled() public {
-        uint256 id = _fundedProposal();
-        vm.prank(proposer);
-        market.fulfil(id, adapterId);
+        uint256 id = _fulfilledProposal();
         _pastDeadline(id);
         _expectNotOpen(id, IProposalMarket.ProposalStatus.Fulfilled);
         market.expire(id);
@@ -884,9 +1260,7 @@ contract ProposalMarketTest is ProposalMarketFixture {
     }
 
     function test_Revert_refund_WhenFulfilled() public {
-        uint256 id = _fundedProposal();
-        vm.prank(proposer);
-        market.fulfil(id, adapterId);
+        uint256 id = _fulfilledProposal();
         _pastDeadline(id);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -999,6 +1373,10 @@ contract ProposalMarketTest is ProposalMarketFixture {
         uint256 newAdapter = _registerAdapter(makeAddr("newBuilder"), baseModelId);
         vm.prank(proposer);
         market.fulfil(id, newAdapter);
+        _judge(alice, id, true);
+        _judge(carol, id, true);
+        _endWindow(id);
+        market.finalizeFulfilment(id);
         assertEq(token.balanceOf(makeAddr("newBuilder")), GOAL);
         _assertStatus(id, IProposalMarket.ProposalStatus.Fulfilled);
     }

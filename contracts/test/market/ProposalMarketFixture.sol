@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test} from "forge-std/Test.sol";
 
 import {ContributionVotes} from "../../src/governance/ContributionVotes.sol";
 import {ProposalMarket} from "../../src/market/ProposalMarket.sol";
@@ -9,10 +8,11 @@ import {DatanetRegistry} from "../../src/registry/DatanetRegistry.sol";
 import {IModelRegistry} from "../../src/registry/IModelRegistry.sol";
 import {ModelRegistry} from "../../src/registry/ModelRegistry.sol";
 import {TributaryToken} from "../../src/token/TributaryToken.sol";
+import {CommitHelpers} from "../registry/utils/CommitHelpers.sol";
 
 /// @dev Deploys the ProposalMarket against the real token, registries and votes token, with one
 /// base model, two Datanets, and helpers to register adapters and fund accounts.
-abstract contract ProposalMarketFixture is Test {
+abstract contract ProposalMarketFixture is CommitHelpers {
     TributaryToken internal token;
     DatanetRegistry internal datanetRegistry;
     ModelRegistry internal modelRegistry;
@@ -47,15 +47,26 @@ abstract contract ProposalMarketFixture is Test {
         datanetB = datanetRegistry.createDatanet("medical", "ipfs://medical", validators, 1, 0);
         vm.stopPrank();
 
-        vm.startPrank(modelOwner);
-        baseModelId = modelRegistry.registerBaseModel("llama-tiny", _nextHash(), "ipfs://llama-tiny");
-        otherBaseModelId = modelRegistry.registerBaseModel("mistral-tiny", _nextHash(), "ipfs://mistral-tiny");
-        vm.stopPrank();
+        baseModelId = _registerBaseModel("llama-tiny");
+        otherBaseModelId = _registerBaseModel("mistral-tiny");
     }
 
+    function _registerBaseModel(string memory name) internal returns (uint256 id) {
+        bytes32 contentHash = _nextHash();
+        _commitRegistration(modelRegistry, modelOwner, contentHash);
+        vm.prank(modelOwner);
+        id = modelRegistry.registerBaseModel(name, contentHash, string.concat("ipfs://", name), SALT);
+    }
+
+    /// @dev An adapter trained on both Datanets (those {_datanets} proposals list).
     function _registerAdapter(address builder, uint256 onBaseModel) internal returns (uint256 adapterId) {
-        uint256[] memory trainedOn = new uint256[](1);
-        trainedOn[0] = datanetA;
+        adapterId = _registerAdapterOn(builder, onBaseModel, _datanets());
+    }
+
+    function _registerAdapterOn(address builder, uint256 onBaseModel, uint256[] memory trainedOn)
+        internal
+        returns (uint256 adapterId)
+    {
         IModelRegistry.AdapterParams memory p = IModelRegistry.AdapterParams({
             baseModelId: onBaseModel,
             name: "legal-lora",
@@ -68,8 +79,9 @@ abstract contract ProposalMarketFixture is Test {
             trainingManifestHash: keccak256("manifest"),
             supersedes: 0
         });
+        _commitRegistration(modelRegistry, builder, p.contentHash);
         vm.prank(builder);
-        adapterId = modelRegistry.registerAdapter(p);
+        adapterId = modelRegistry.registerAdapter(p, SALT);
     }
 
     /// @dev Mints payment tokens to `account` and approves the market for them.

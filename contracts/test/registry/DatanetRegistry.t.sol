@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test} from "forge-std/Test.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
@@ -9,8 +8,9 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 import {DatanetRegistry} from "../../src/registry/DatanetRegistry.sol";
 import {IDatanetRegistry} from "../../src/registry/IDatanetRegistry.sol";
 import {TributaryToken} from "../../src/token/TributaryToken.sol";
+import {CommitHelpers} from "./utils/CommitHelpers.sol";
 
-contract DatanetRegistryTest is Test {
+contract DatanetRegistryTest is CommitHelpers {
     TributaryToken internal token;
     DatanetRegistry internal registry;
 
@@ -56,8 +56,16 @@ contract DatanetRegistryTest is Test {
     }
 
     function _contribute(address who, bytes32 h) internal returns (uint256) {
+        _commitContribution(registry, who, datanetId, h);
         vm.prank(who);
-        return registry.contribute(datanetId, h, "ipfs://doc");
+        return registry.contribute(datanetId, h, "ipfs://doc", type(uint256).max, SALT);
+    }
+
+    function _expectContribute(address who, bytes32 h, bytes memory err) internal {
+        _commitContribution(registry, who, datanetId, h);
+        vm.expectRevert(err);
+        vm.prank(who);
+        registry.contribute(datanetId, h, "ipfs://doc", type(uint256).max, SALT);
     }
 
     function _vote(address who, uint256 id, bool accept) internal {
@@ -271,18 +279,48 @@ contract DatanetRegistryTest is Test {
 
     // ----------------------------------------------------------------------------- setQuorum
 
-    function test_setQuorum_updatesAndEmits() public {
+    function test_setQuorum_schedulesAndEmits() public {
+        uint64 effectiveAt = uint64(block.timestamp) + registry.PARAMETER_CHANGE_DELAY();
         vm.expectEmit(true, false, false, true, address(registry));
-        emit IDatanetRegistry.QuorumUpdated(datanetId, 2, 3);
+        emit IDatanetRegistry.QuorumChangeScheduled(datanetId, 2, 3, effectiveAt);
         vm.prank(curator);
         registry.setQuorum(datanetId, 3);
+        assertEq(registry.getDatanet(datanetId).quorum, 2);
+        assertEq(registry.pendingParams(datanetId).quorum, 3);
+        assertEq(registry.pendingParams(datanetId).quorumEffectiveAt, effectiveAt);
+
+        vm.warp(effectiveAt - 1);
+        assertEq(registry.getDatanet(datanetId).quorum, 2);
+        vm.warp(effectiveAt);
         assertEq(registry.getDatanet(datanetId).quorum, 3);
+        assertEq(registry.pendingParams(datanetId).quorumEffectiveAt, 0);
+    }
+
+    function test_setQuorum_replacesScheduledChange() public {
+        vm.startPrank(curator);
+        registry.setQuorum(datanetId, 3);
+        vm.warp(block.timestamp + 1 hours);
+        registry.setQuorum(datanetId, 1);
+        vm.stopPrank();
+        vm.warp(block.timestamp + registry.PARAMETER_CHANGE_DELAY() - 1);
+        assertEq(registry.getDatanet(datanetId).quorum, 2);
+        vm.warp(block.timestamp + 1);
+        assertEq(registry.getDatanet(datanetId).quorum, 1);
+    }
+
+    function test_Revert_removeValidator_WhenScheduledQuorumWouldExceedCount() public {
+        vm.startPrank(curator);
+        registry.setQuorum(datanetId, 3);
+        vm.expectRevert(abi.encodeWithSelector(IDatanetRegistry.DatanetInvalidQuorum.selector, 3, 2));
+        registry.removeValidator(datanetId, v3);
+        vm.stopPrank();
     }
 
     function test_setQuorum_appliesToNewContributionsOnly() public {
         uint256 before = _contribute(alice, HASH);
         vm.prank(curator);
         registry.setQuorum(datanetId, 1);
+        vm.warp(block.timestamp + registry.PARAMETER_CHANGE_DELAY());
         uint256 afterId = _contribute(alice, keccak256("doc-2"));
         assertEq(registry.getContribution(before).quorum, 2);
         assertEq(registry.getContribution(afterId).quorum, 1);
@@ -321,10 +359,13 @@ contract DatanetRegistryTest is Test {
 
     function test_setContributionBond_appliesToNewContributionsOnly() public {
         uint256 first = _contribute(alice, HASH);
+        uint64 effectiveAt = uint64(block.timestamp) + registry.PARAMETER_CHANGE_DELAY();
         vm.expectEmit(true, false, false, true, address(registry));
-        emit IDatanetRegistry.ContributionBondUpdated(datanetId, BOND, 3e18);
+        emit IDatanetRegistry.ContributionBondChangeScheduled(datanetId, BOND, 3e18, effectiveAt);
         vm.prank(curator);
         registry.setContributionBond(datanetId, 3e18);
+        assertEq(registry.getDatanet(datanetId).contributionBond, BOND);
+        vm.warp(effectiveAt);
         uint256 second = _contribute(alice, keccak256("doc-2"));
 
         assertEq(registry.getDatanet(datanetId).contributionBond, 3e18);
@@ -424,11 +465,13 @@ contract DatanetRegistryTest is Test {
 
     function test_contribute_pullsBondStoresAndEmits() public {
         vm.warp(7777);
+        _commitContribution(registry, alice, datanetId, HASH);
         vm.expectEmit(true, true, true, true, address(registry));
         emit IDatanetRegistry.ContributionSubmitted(1, datanetId, alice, HASH, "ipfs://doc", BOND, 2);
         vm.expectEmit(true, true, false, true, address(token));
         emit IERC20.Transfer(alice, address(registry), BOND);
-        uint256 id = _contribute(alice, HASH);
+        vm.prank(alice);
+        uint256 id = registry.contribute(datanetId, HASH, "ipfs://doc", BOND, SALT);
 
         assertEq(id, 1);
         assertEq(registry.contributionCount(), 1);
@@ -452,8 +495,9 @@ contract DatanetRegistryTest is Test {
 
     function test_contribute_zeroBondMovesNoTokens() public {
         uint256 id = _create(_validators3(), 1, 0);
+        _commitContribution(registry, stranger, id, HASH);
         vm.prank(stranger); // no tokens, no allowance
-        uint256 cid = registry.contribute(id, HASH, "u");
+        uint256 cid = registry.contribute(id, HASH, "u", type(uint256).max, SALT);
         assertEq(registry.getContribution(cid).bond, 0);
         assertEq(token.balanceOf(address(registry)), 0);
     }
@@ -461,8 +505,9 @@ contract DatanetRegistryTest is Test {
     function test_contribute_sameHashInOtherDatanet() public {
         uint256 other = _create(_validators3(), 1, BOND);
         _contribute(alice, HASH);
+        _commitContribution(registry, bob, other, HASH);
         vm.prank(bob);
-        uint256 id = registry.contribute(other, HASH, "u");
+        uint256 id = registry.contribute(other, HASH, "u", type(uint256).max, SALT);
         assertEq(registry.contributionOf(other, HASH), id);
     }
 
@@ -484,46 +529,42 @@ contract DatanetRegistryTest is Test {
     }
 
     function test_Revert_contribute_WhenDatanetMissing() public {
+        _commitContribution(registry, alice, 9, HASH);
         vm.expectRevert(abi.encodeWithSelector(IDatanetRegistry.DatanetNotFound.selector, 9));
         vm.prank(alice);
-        registry.contribute(9, HASH, "u");
+        registry.contribute(9, HASH, "u", type(uint256).max, SALT);
     }
 
     function test_Revert_contribute_WhenHashZero() public {
-        vm.expectRevert(IDatanetRegistry.DatanetZeroContentHash.selector);
-        _contribute(alice, bytes32(0));
+        _expectContribute(alice, bytes32(0), abi.encodeWithSelector(IDatanetRegistry.DatanetZeroContentHash.selector));
     }
 
     function test_Revert_contribute_WhenHashPending() public {
         uint256 id = _contribute(alice, HASH);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDatanetRegistry.DatanetContentAlreadyContributed.selector, datanetId, HASH, id)
-        );
-        _contribute(bob, HASH);
+        _expectContribute(bob, HASH, abi.encodeWithSelector(IDatanetRegistry.DatanetContentAlreadyContributed.selector, datanetId, HASH, id));
     }
 
     function test_Revert_contribute_WhenHashAccepted() public {
         uint256 id = _contribute(alice, HASH);
         _vote(v1, id, true);
         _vote(v2, id, true);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDatanetRegistry.DatanetContentAlreadyContributed.selector, datanetId, HASH, id)
-        );
-        _contribute(bob, HASH);
+        _expectContribute(bob, HASH, abi.encodeWithSelector(IDatanetRegistry.DatanetContentAlreadyContributed.selector, datanetId, HASH, id));
     }
 
     function test_Revert_contribute_WhenAllowanceTooLow() public {
+        _commitContribution(registry, stranger, datanetId, HASH);
         vm.expectRevert(
             abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(registry), 0, BOND)
         );
         vm.prank(stranger);
-        registry.contribute(datanetId, HASH, "u");
+        registry.contribute(datanetId, HASH, "u", type(uint256).max, SALT);
     }
 
     function testFuzz_contribute_escrowsExactBond(uint256 bond) public {
         bond = bound(bond, 0, 1_000_000e18);
         vm.prank(curator);
         registry.setContributionBond(datanetId, bond);
+        vm.warp(block.timestamp + registry.PARAMETER_CHANGE_DELAY());
         uint256 before = token.balanceOf(alice);
         uint256 id = _contribute(alice, HASH);
         assertEq(token.balanceOf(alice), before - bond);
@@ -686,8 +727,9 @@ contract DatanetRegistryTest is Test {
             vs[i] = address(uint160(0x2000 + i));
         }
         uint256 id = _create(vs, quorum, bond);
+        _commitContribution(registry, alice, id, HASH);
         vm.prank(alice);
-        uint256 cid = registry.contribute(id, HASH, "u");
+        uint256 cid = registry.contribute(id, HASH, "u", type(uint256).max, SALT);
         uint256 aliceAfterBond = token.balanceOf(alice);
 
         uint256 accepts;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test} from "forge-std/Test.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
@@ -13,8 +12,9 @@ import {IDatanetRegistry} from "../../src/registry/IDatanetRegistry.sol";
 import {IModelRegistry} from "../../src/registry/IModelRegistry.sol";
 import {ModelRegistry} from "../../src/registry/ModelRegistry.sol";
 import {TributaryToken} from "../../src/token/TributaryToken.sol";
+import {CommitHelpers} from "./utils/CommitHelpers.sol";
 
-contract ModelRegistryTest is Test {
+contract ModelRegistryTest is CommitHelpers {
     TributaryToken internal token;
     DatanetRegistry internal datanets;
     ModelRegistry internal models;
@@ -42,8 +42,9 @@ contract ModelRegistryTest is Test {
         vs[0] = makeAddr("validator");
         dn1 = datanets.createDatanet("a", "ipfs://a", vs, 1, 0);
         dn2 = datanets.createDatanet("b", "ipfs://b", vs, 1, 0);
+        _commitRegistration(models, alice, BASE_HASH);
         vm.prank(alice);
-        baseId = models.registerBaseModel("Llama tiny", BASE_HASH, "ipfs://base");
+        baseId = models.registerBaseModel("Llama tiny", BASE_HASH, "ipfs://base", SALT);
     }
 
     // ----------------------------------------------------------------------------- helpers
@@ -68,14 +69,16 @@ contract ModelRegistryTest is Test {
 
     function _registerAdapter(address who, bytes32 contentHash, uint256 supersedes) internal returns (uint256) {
         IModelRegistry.AdapterParams memory p = _params(contentHash, supersedes);
+        _commitRegistration(models, who, p.contentHash);
         vm.prank(who);
-        return models.registerAdapter(p);
+        return models.registerAdapter(p, SALT);
     }
 
     function _expectRegister(address who, IModelRegistry.AdapterParams memory p, bytes memory err) internal {
+        _commitRegistration(models, who, p.contentHash);
         vm.expectRevert(err);
         vm.prank(who);
-        models.registerAdapter(p);
+        models.registerAdapter(p, SALT);
     }
 
     // ----------------------------------------------------------------------------- constructor
@@ -108,12 +111,13 @@ contract ModelRegistryTest is Test {
     function test_registerBaseModel_mintsStoresAndEmits() public {
         bytes32 h = keccak256("other-base");
         vm.warp(1234);
+        _commitRegistration(models, bob, h);
         vm.expectEmit(true, true, true, true, address(models));
         emit IModelRegistry.BaseModelRegistered(2, bob, h, "Other", "ipfs://other");
         vm.expectEmit(true, true, true, true, address(models));
         emit IERC721.Transfer(address(0), bob, 2);
         vm.prank(bob);
-        uint256 id = models.registerBaseModel("Other", h, "ipfs://other");
+        uint256 id = models.registerBaseModel("Other", h, "ipfs://other", SALT);
 
         assertEq(id, 2);
         assertEq(models.modelCount(), 2);
@@ -134,20 +138,23 @@ contract ModelRegistryTest is Test {
     }
 
     function test_Revert_registerBaseModel_WhenHashZero() public {
+        _commitRegistration(models, address(this), bytes32(0));
         vm.expectRevert(IModelRegistry.ModelZeroContentHash.selector);
-        models.registerBaseModel("x", bytes32(0), "u");
+        models.registerBaseModel("x", bytes32(0), "u", SALT);
     }
 
     function test_Revert_registerBaseModel_WhenHashTakenByBase() public {
+        _commitRegistration(models, bob, BASE_HASH);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelContentHashTaken.selector, BASE_HASH, baseId));
         vm.prank(bob);
-        models.registerBaseModel("copy", BASE_HASH, "u");
+        models.registerBaseModel("copy", BASE_HASH, "u", SALT);
     }
 
     function test_Revert_registerBaseModel_WhenHashTakenByAdapter() public {
         uint256 a = _registerAdapter(alice, ADAPTER_HASH, 0);
+        _commitRegistration(models, address(this), ADAPTER_HASH);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelContentHashTaken.selector, ADAPTER_HASH, a));
-        models.registerBaseModel("x", ADAPTER_HASH, "u");
+        models.registerBaseModel("x", ADAPTER_HASH, "u", SALT);
     }
 
     // ----------------------------------------------------------------------------- registerAdapter
@@ -155,12 +162,13 @@ contract ModelRegistryTest is Test {
     function test_registerAdapter_mintsStoresAndEmits() public {
         IModelRegistry.AdapterParams memory p = _params(ADAPTER_HASH, 0);
         vm.warp(5555);
+        _commitRegistration(models, bob, p.contentHash);
         vm.expectEmit(true, true, true, true, address(models));
         emit IModelRegistry.AdapterRegistered(2, baseId, bob, p);
         vm.expectEmit(true, true, true, true, address(models));
         emit IERC721.Transfer(address(0), bob, 2);
         vm.prank(bob);
-        uint256 id = models.registerAdapter(p);
+        uint256 id = models.registerAdapter(p, SALT);
 
         assertEq(id, 2);
         assertEq(models.ownerOf(id), bob);
@@ -191,8 +199,9 @@ contract ModelRegistryTest is Test {
     function test_registerAdapter_noDatanets() public {
         IModelRegistry.AdapterParams memory p = _params(ADAPTER_HASH, 0);
         p.datanetIds = new uint256[](0);
+        _commitRegistration(models, bob, p.contentHash);
         vm.prank(bob);
-        uint256 id = models.registerAdapter(p);
+        uint256 id = models.registerAdapter(p, SALT);
         assertEq(models.getAdapter(id).datanetIds.length, 0);
     }
 
@@ -200,12 +209,13 @@ contract ModelRegistryTest is Test {
         uint256 v1 = _registerAdapter(alice, ADAPTER_HASH, 0);
         IModelRegistry.AdapterParams memory p = _params(keccak256("adapter-v2"), v1);
 
+        _commitRegistration(models, alice, p.contentHash);
         vm.expectEmit(true, true, true, true, address(models));
         emit IModelRegistry.AdapterRegistered(v1 + 1, baseId, alice, p);
         vm.expectEmit(true, true, false, true, address(models));
         emit IModelRegistry.AdapterSuperseded(v1, v1 + 1);
         vm.prank(alice);
-        uint256 v2 = models.registerAdapter(p);
+        uint256 v2 = models.registerAdapter(p, SALT);
 
         assertEq(models.getAdapter(v1).supersededBy, v2);
         assertEq(models.getAdapter(v2).supersedes, v1);
@@ -228,8 +238,9 @@ contract ModelRegistryTest is Test {
         uint256 v1 = _registerAdapter(alice, ADAPTER_HASH, 0);
         vm.prank(alice);
         models.transferFrom(alice, bob, v1);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotOwner.selector, v1, alice, bob));
-        _registerAdapter(alice, keccak256("v2"), v1);
+        _expectRegister(
+            alice, _params(keccak256("v2"), v1), abi.encodeWithSelector(IModelRegistry.ModelNotOwner.selector, v1, alice, bob)
+        );
         uint256 v2 = _registerAdapter(bob, keccak256("v2"), v1);
         assertEq(models.getAdapter(v1).supersededBy, v2);
     }
@@ -237,10 +248,12 @@ contract ModelRegistryTest is Test {
     function test_registerAdapter_rankBounds() public {
         IModelRegistry.AdapterParams memory p = _params(keccak256("r1"), 0);
         p.rank = 1;
-        models.registerAdapter(p);
+        _commitRegistration(models, address(this), p.contentHash);
+        models.registerAdapter(p, SALT);
         p = _params(keccak256("r1024"), 0);
         p.rank = 1024;
-        models.registerAdapter(p);
+        _commitRegistration(models, address(this), p.contentHash);
+        models.registerAdapter(p, SALT);
     }
 
     function test_Revert_registerAdapter_WhenBaseMissing() public {
@@ -328,8 +341,9 @@ contract ModelRegistryTest is Test {
         for (uint256 i = 0; i < max; ++i) {
             p.datanetIds[i] = i < 2 ? i + 1 : datanets.createDatanet("d", "u", vs, 1, 0);
         }
+        _commitRegistration(models, bob, p.contentHash);
         vm.prank(bob);
-        uint256 id = models.registerAdapter(p);
+        uint256 id = models.registerAdapter(p, SALT);
         assertEq(models.getAdapter(id).datanetIds.length, max);
     }
 
@@ -351,8 +365,9 @@ contract ModelRegistryTest is Test {
     }
 
     function test_Revert_registerAdapter_WhenSupersedesOtherBase() public {
+        _commitRegistration(models, alice, keccak256("other"));
         vm.prank(alice);
-        uint256 otherBase = models.registerBaseModel("other", keccak256("other"), "u");
+        uint256 otherBase = models.registerBaseModel("other", keccak256("other"), "u", SALT);
         uint256 v1 = _registerAdapter(alice, ADAPTER_HASH, 0);
         IModelRegistry.AdapterParams memory p = _params(keccak256("v2"), v1);
         p.baseModelId = otherBase;
@@ -380,8 +395,9 @@ contract ModelRegistryTest is Test {
         p.pricePerCall = perCall;
         p.pricePer1kTokens = per1k;
         p.rank = rank;
+        _commitRegistration(models, bob, p.contentHash);
         vm.prank(bob);
-        uint256 id = models.registerAdapter(p);
+        uint256 id = models.registerAdapter(p, SALT);
         IModelRegistry.Adapter memory a = models.getAdapter(id);
         assertEq(a.pricePerCall, perCall);
         assertEq(a.pricePer1kTokens, per1k);
@@ -608,5 +624,88 @@ contract ModelRegistryTest is Test {
         assertTrue(models.supportsInterface(type(IERC721Metadata).interfaceId));
         assertTrue(models.supportsInterface(type(IAccessControl).interfaceId));
         assertFalse(models.supportsInterface(0xffffffff));
+    }
+
+    // ----------------------------------------------------------------------------- commit-reveal and reassign
+
+    function test_commitRegistration_recordsBlockOnceAndEmits() public {
+        bytes32 c = models.registrationCommitment(ADAPTER_HASH, bob, SALT);
+        assertEq(c, keccak256(abi.encode(ADAPTER_HASH, bob, SALT)));
+        vm.expectEmit(true, true, false, true, address(models));
+        emit IModelRegistry.RegistrationCommitted(c, bob);
+        vm.prank(bob);
+        models.commitRegistration(c);
+        uint256 at = block.number;
+        vm.roll(at + 3);
+        models.commitRegistration(c);
+        assertEq(models.commitmentBlock(c), at);
+    }
+
+    function test_Revert_registerAdapter_WhenNoCommitment() public {
+        IModelRegistry.AdapterParams memory p = _params(ADAPTER_HASH, 0);
+        bytes32 c = models.registrationCommitment(ADAPTER_HASH, bob, SALT);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNoCommitment.selector, c));
+        vm.prank(bob);
+        models.registerAdapter(p, SALT);
+    }
+
+    function test_Revert_registerBaseModel_WhenCommittedInSameBlock() public {
+        bytes32 h = keccak256("fresh-base");
+        bytes32 c = models.registrationCommitment(h, bob, SALT);
+        vm.prank(bob);
+        models.commitRegistration(c);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelCommitmentTooRecent.selector, c, block.number));
+        vm.prank(bob);
+        models.registerBaseModel("b", h, "u", SALT);
+    }
+
+    function test_Revert_registerAdapter_WhenCommittedByAnother() public {
+        IModelRegistry.AdapterParams memory p = _params(ADAPTER_HASH, 0);
+        _commitRegistration(models, alice, ADAPTER_HASH);
+        bytes32 c = models.registrationCommitment(ADAPTER_HASH, bob, SALT);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNoCommitment.selector, c));
+        vm.prank(bob);
+        models.registerAdapter(p, SALT);
+    }
+
+    function test_reassign_movesTokenAndEmits() public {
+        uint256 a = _registerAdapter(alice, ADAPTER_HASH, 0);
+        vm.prank(alice);
+        models.approve(stranger, a);
+        vm.expectEmit(true, true, true, true, address(models));
+        emit IModelRegistry.ModelReassigned(a, alice, bob);
+        vm.expectEmit(true, true, true, true, address(models));
+        emit IERC721.Transfer(alice, bob, a);
+        vm.prank(admin);
+        models.reassign(a, bob);
+        assertEq(models.ownerOf(a), bob);
+        assertEq(models.getApproved(a), address(0));
+    }
+
+    function test_Revert_reassign_WhenNotRoleUnknownZeroOrSameOwner() public {
+        bytes32 role = models.REASSIGN_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
+        vm.prank(stranger);
+        models.reassign(baseId, bob);
+        vm.startPrank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 99));
+        models.reassign(99, bob);
+        vm.expectRevert(IModelRegistry.ModelZeroAddress.selector);
+        models.reassign(baseId, address(0));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotOwner.selector, baseId, alice, alice));
+        models.reassign(baseId, alice);
+        vm.stopPrank();
+    }
+
+    function test_datanetIdsOf() public {
+        uint256 a = _registerAdapter(alice, ADAPTER_HASH, 0);
+        uint256[] memory ids = models.datanetIdsOf(a);
+        assertEq(ids.length, 2);
+        assertEq(ids[0], dn1);
+        assertEq(ids[1], dn2);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotAdapter.selector, baseId));
+        models.datanetIdsOf(baseId);
     }
 }

@@ -35,6 +35,7 @@ contract DatanetRegistryHandler is Test {
         uint16 rejects;
         IDatanetRegistry.ContributionStatus status;
         bytes32 contentHash;
+        uint64 submittedAt;
     }
 
     Model[] internal _models; // index = contributionId - 1
@@ -43,6 +44,11 @@ contract DatanetRegistryHandler is Test {
     mapping(uint256 datanetId => uint256) internal _validatorCount;
     mapping(uint256 datanetId => uint16) internal _quorum;
     mapping(uint256 datanetId => uint256) internal _bond;
+    // Scheduled curator changes (effective from the timestamp; 0: none).
+    mapping(uint256 datanetId => uint16) internal _pendingQuorum;
+    mapping(uint256 datanetId => uint64) internal _quorumAt;
+    mapping(uint256 datanetId => uint256) internal _pendingBond;
+    mapping(uint256 datanetId => uint64) internal _bondAt;
     mapping(uint256 datanetId => mapping(bytes32 => uint256)) public ghostLatest;
 
     uint256 public ghostDeposited;
@@ -51,6 +57,14 @@ contract DatanetRegistryHandler is Test {
     uint256 public ghostMinted;
     uint256 public ghostMispredictions;
     uint256 public ghostBadTransitions;
+    // Reach: how often the money paths actually moved tokens.
+    uint256 public ghostContributeCalls;
+    uint256 public ghostContributions;
+    uint256 public ghostResolutions;
+    uint256 public ghostWithdrawCalls;
+    uint256 public ghostPendingWithdrawals;
+    uint256 public ghostLockedWithdrawals;
+    bytes32 internal constant SALT = keccak256("handler-salt");
 
     constructor(DatanetRegistry registry_, TributaryToken token_, address treasury_, address admin) {
         registry = registry_;
@@ -98,10 +112,18 @@ contract DatanetRegistryHandler is Test {
         uint256 d = 1 + datanetSeed % DATANETS;
         bytes32 h = keccak256(abi.encode("content", hashSeed % HASHES));
         uint256 latest = ghostLatest[d][h];
-        bool expectOk = latest == 0 || !_models[latest - 1].status.isLive();
+        bool expectOk = latest == 0 || _models[latest - 1].status == IDatanetRegistry.ContributionStatus.Rejected
+            || (_models[latest - 1].status == IDatanetRegistry.ContributionStatus.Withdrawn
+                && _models[latest - 1].contributor == who);
+        _applyDue(d);
+        ++ghostContributeCalls;
 
         vm.prank(who);
-        try registry.contribute(d, h, "uri") returns (uint256 id) {
+        registry.commitContent(keccak256(abi.encode(d, h, who, SALT)));
+        vm.roll(block.number + 1);
+        vm.prank(who);
+        try registry.contribute(d, h, "uri", _bond[d], SALT) returns (uint256 id) {
+            ++ghostContributions;
             if (!expectOk || id != _models.length + 1) ++ghostMispredictions;
             _models.push(
                 Model({
@@ -112,7 +134,8 @@ contract DatanetRegistryHandler is Test {
                     accepts: 0,
                     rejects: 0,
                     status: IDatanetRegistry.ContributionStatus.Pending,
-                    contentHash: h
+                    contentHash: h,
+                    submittedAt: uint64(block.timestamp)
                 })
             );
             ghostLatest[d][h] = id;
@@ -138,9 +161,11 @@ contract DatanetRegistryHandler is Test {
             if (accept && ++m.accepts >= m.quorum) {
                 m.status = IDatanetRegistry.ContributionStatus.Accepted;
                 ghostReturned += m.bond;
+                ++ghostResolutions;
             } else if (!accept && ++m.rejects >= m.quorum) {
                 m.status = IDatanetRegistry.ContributionStatus.Rejected;
                 ghostForfeited += m.bond;
+                ++ghostResolutions;
             }
         } catch {
             if (expectOk) ++ghostMispredictions;
@@ -153,13 +178,21 @@ contract DatanetRegistryHandler is Test {
         uint256 id = 1 + idSeed % _models.length;
         Model storage m = _models[id - 1];
         address caller = asContributor ? m.contributor : _pool[4];
-        bool expectOk = caller == m.contributor && m.status.isLive();
+        // M2: once a validator voted, a Pending contribution is locked until the review timeout.
+        bool locked = m.status == IDatanetRegistry.ContributionStatus.Pending && m.accepts + m.rejects > 0
+            && block.timestamp < m.submittedAt + registry.REVIEW_TIMEOUT();
+        bool expectOk = caller == m.contributor && m.status.isLive() && !locked;
         IDatanetRegistry.ContributionStatus before = registry.getContribution(id).status;
+        ++ghostWithdrawCalls;
+        if (locked && caller == m.contributor) ++ghostLockedWithdrawals;
 
         vm.prank(caller);
         try registry.withdrawContribution(id) {
             if (!expectOk) ++ghostMispredictions;
-            if (m.status == IDatanetRegistry.ContributionStatus.Pending) ghostReturned += m.bond;
+            if (m.status == IDatanetRegistry.ContributionStatus.Pending) {
+                ghostReturned += m.bond;
+                ++ghostPendingWithdrawals;
+            }
             m.status = IDatanetRegistry.ContributionStatus.Withdrawn;
         } catch {
             if (expectOk) ++ghostMispredictions;
@@ -171,8 +204,10 @@ contract DatanetRegistryHandler is Test {
         uint256 d = 1 + datanetSeed % DATANETS;
         address v = _pool[validatorSeed % POOL];
         vm.prank(curator);
+        _applyDue(d);
         if (_isValidator[d][v]) {
-            bool expectOk = _validatorCount[d] - 1 >= _quorum[d];
+            bool expectOk = _validatorCount[d] - 1 >= _quorum[d]
+                && (_quorumAt[d] == 0 || _validatorCount[d] - 1 >= _pendingQuorum[d]);
             try registry.removeValidator(d, v) {
                 if (!expectOk) ++ghostMispredictions;
                 _isValidator[d][v] = false;
@@ -194,10 +229,12 @@ contract DatanetRegistryHandler is Test {
         uint256 d = 1 + datanetSeed % DATANETS;
         quorum = uint16(bound(quorum, 0, POOL + 1));
         bool expectOk = quorum != 0 && quorum <= _validatorCount[d];
+        _applyDue(d);
         vm.prank(curator);
         try registry.setQuorum(d, quorum) {
             if (!expectOk) ++ghostMispredictions;
-            _quorum[d] = quorum;
+            _pendingQuorum[d] = quorum;
+            _quorumAt[d] = uint64(block.timestamp) + registry.PARAMETER_CHANGE_DELAY();
         } catch {
             if (expectOk) ++ghostMispredictions;
         }
@@ -206,13 +243,27 @@ contract DatanetRegistryHandler is Test {
     function setBond(uint256 datanetSeed, uint256 bond) external {
         uint256 d = 1 + datanetSeed % DATANETS;
         bond = bound(bond, 0, 1_000e18);
+        _applyDue(d);
         vm.prank(curator);
         registry.setContributionBond(d, bond);
-        _bond[d] = bond;
+        _pendingBond[d] = bond;
+        _bondAt[d] = uint64(block.timestamp) + registry.PARAMETER_CHANGE_DELAY();
+    }
+
+    /// @dev The model's copy of the registry's lazy application of scheduled changes.
+    function _applyDue(uint256 d) internal {
+        if (_quorumAt[d] != 0 && block.timestamp >= _quorumAt[d]) {
+            _quorum[d] = _pendingQuorum[d];
+            _quorumAt[d] = 0;
+        }
+        if (_bondAt[d] != 0 && block.timestamp >= _bondAt[d]) {
+            _bond[d] = _pendingBond[d];
+            _bondAt[d] = 0;
+        }
     }
 
     function warp(uint256 secondsForward) external {
-        vm.warp(block.timestamp + bound(secondsForward, 0, 30 days));
+        vm.warp(block.timestamp + bound(secondsForward, 0, 10 days));
     }
 
     // ----------------------------------------------------------------------------- ghost views

@@ -32,6 +32,7 @@ contract ModelRegistryHandler is Test {
     mapping(bytes32 contentHash => uint256 id) public ghostIdByHash;
 
     uint256 public ghostMispredictions;
+    bytes32 internal constant SALT = keccak256("handler-salt");
 
     constructor(ModelRegistry models_) {
         models = models_;
@@ -45,9 +46,11 @@ contract ModelRegistryHandler is Test {
     function registerBaseModel(uint256 actorSeed, uint256 hashSeed) external {
         address who = _actor(actorSeed);
         bytes32 h = _hash(hashSeed);
-        bool expectOk = ghostIdByHash[h] == 0;
+        // One call in five reveals without a commitment of its own (a copied transaction).
+        bool committed = _commit(who, h, actorSeed);
+        bool expectOk = ghostIdByHash[h] == 0 && committed;
         vm.prank(who);
-        try models.registerBaseModel("base", h, "uri") returns (uint256 id) {
+        try models.registerBaseModel("base", h, "uri", SALT) returns (uint256 id) {
             if (!expectOk || id != _ghosts.length + 1) ++ghostMispredictions;
             _ghosts.push(Ghost(false, h, 0, 0, 0, false, who));
             _baseIds.push(id);
@@ -73,15 +76,16 @@ contract ModelRegistryHandler is Test {
         // Half the time, try to supersede an existing adapter.
         if (_adapterIds.length != 0 && prevSeed % 2 == 0) p.supersedes = _adapterIds[prevSeed % _adapterIds.length];
 
+        bool committed = _commit(who, p.contentHash, actorSeed);
         bool expectOk = !_ghosts[p.baseModelId - 1].deprecated && ghostIdByHash[p.contentHash] == 0
-            && p.rank >= 1 && p.rank <= 1024;
+            && p.rank >= 1 && p.rank <= 1024 && committed;
         if (p.supersedes != 0) {
             Ghost storage prev = _ghosts[p.supersedes - 1];
             expectOk = expectOk && prev.owner == who && prev.baseModelId == p.baseModelId && prev.supersededBy == 0;
         }
 
         vm.prank(who);
-        try models.registerAdapter(p) returns (uint256 id) {
+        try models.registerAdapter(p, SALT) returns (uint256 id) {
             if (!expectOk || id != _ghosts.length + 1) ++ghostMispredictions;
             _ghosts.push(Ghost(true, p.contentHash, p.baseModelId, p.supersedes, 0, false, who));
             _adapterIds.push(id);
@@ -138,6 +142,15 @@ contract ModelRegistryHandler is Test {
 
     function ghosts() external view returns (Ghost[] memory) {
         return _ghosts;
+    }
+
+    /// @dev Commits `who`'s registration of `h` and moves one block, except one time in five.
+    function _commit(address who, bytes32 h, uint256 seed) internal returns (bool) {
+        if (seed % 5 == 4) return models.commitmentBlock(keccak256(abi.encode(h, who, SALT))) != 0;
+        vm.prank(who);
+        models.commitRegistration(keccak256(abi.encode(h, who, SALT)));
+        vm.roll(block.number + 1);
+        return true;
     }
 
     function _actor(uint256 seed) internal view returns (address) {
