@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -10,25 +9,28 @@ import {IContributionVotes} from "./IContributionVotes.sol";
 
 /// @title ContributionVotes
 /// @notice Non-transferable governance weight, minted to accounts in proportion to their settled
-/// attributed earnings. Capital alone buys no votes: the only way to get units is {mint}.
+/// attributed earnings. Capital alone buys no votes: the only way to get units is {mint}, and the
+/// only account that can mint is the {minter} fixed at construction (the AttributionSettlement
+/// contract, whose address the deploy script predicts).
 /// @dev Built on OpenZeppelin {ERC20Votes} with the default block-number clock, so
 /// `getPastVotes(account, blockNumber)` gives snapshots for the Governor and the ProposalMarket.
+/// There is deliberately no access control: no admin exists that could grant minting to anyone
+/// (a captured governance included), and the minter can never change.
 /// Non-transferability is enforced twice: the public `transfer`, `transferFrom` and `approve`
 /// revert with {ContributionVotesNonTransferable}, and `_update` rejects any movement that is not a
 /// mint, so no inherited or future path can move units between accounts. There is no burn.
 /// An account that has not picked a delegate is self-delegated on its first mint; it can still
 /// delegate to anyone else afterwards (delegation moves voting power, never balances).
-contract ContributionVotes is ERC20, ERC20Votes, AccessControl, IContributionVotes {
-    /// @inheritdoc IContributionVotes
-    bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
+contract ContributionVotes is ERC20, ERC20Votes, IContributionVotes {
+    address private immutable _minter;
 
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (grants MINTER_ROLE to the settlement contract).
-    constructor(address admin)
+    /// @param minter_ The only account that may ever {mint} (the AttributionSettlement contract).
+    constructor(address minter_)
         ERC20("Tributary Contribution Votes", "TCV")
         EIP712("Tributary Contribution Votes", "1")
     {
-        if (admin == address(0)) revert ContributionVotesZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (minter_ == address(0)) revert ContributionVotesZeroAddress();
+        _minter = minter_;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -36,7 +38,8 @@ contract ContributionVotes is ERC20, ERC20Votes, AccessControl, IContributionVot
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IContributionVotes
-    function mint(address to, uint256 amount) external onlyRole(MINTER_ROLE) {
+    function mint(address to, uint256 amount) external {
+        if (msg.sender != _minter) revert ContributionVotesUnauthorizedMinter(msg.sender);
         // A zero balance means the account was never minted to (there are no transfers or burns);
         // an account that already chose a delegate before its first mint keeps that choice.
         if (balanceOf(to) == 0 && delegates(to) == address(0)) {
@@ -73,6 +76,11 @@ contract ContributionVotes is ERC20, ERC20Votes, AccessControl, IContributionVot
     // ---------------------------------------------------------------------------------------------
     // View
     // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IContributionVotes
+    function minter() external view returns (address) {
+        return _minter;
+    }
 
     /// @inheritdoc IContributionVotes
     function balanceOf(address account) public view override(ERC20, IContributionVotes) returns (uint256) {

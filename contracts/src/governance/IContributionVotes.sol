@@ -16,10 +16,13 @@ interface IContributionVotes is IVotes {
     /// @notice Raised by `transfer`, `transferFrom` and `approve`: contribution votes cannot change hands.
     error ContributionVotesNonTransferable();
 
-    /// @notice The constructor's admin was the zero address.
+    /// @notice The constructor's minter was the zero address.
     error ContributionVotesZeroAddress();
 
-    /// @notice Mints `amount` votes units to `to`. Only the minter role (the settlement contract).
+    /// @notice `caller` is not the {minter}.
+    error ContributionVotesUnauthorizedMinter(address caller);
+
+    /// @notice Mints `amount` votes units to `to`. Only the {minter} (the settlement contract).
     /// @dev On the first mint to an account that has not chosen a delegate, the account is
     /// self-delegated so its votes count without an extra transaction.
     /// Emits a {IERC20-Transfer} event (from the zero address), and {IVotes-DelegateChanged} on the
@@ -32,6 +35,7 @@ interface IContributionVotes is IVotes {
     /// @notice Total votes units minted.
     function totalSupply() external view returns (uint256);
 
-    /// @notice The role allowed to {mint} (granted to the AttributionSettlement contract).
-    function MINTER_ROLE() external view returns (bytes32);
+    /// @notice The only account allowed to {mint}, fixed at construction (the AttributionSettlement
+    /// contract); no role or admin can change it.
+    function minter() external view returns (address);
 }

@@ -11,30 +11,36 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IContributionVotes} from "../governance/IContributionVotes.sol";
+import {IAgentRewards} from "./IAgentRewards.sol";
 import {IAttributionSettlement} from "./IAttributionSettlement.sol";
 
 /// @title AttributionSettlement
 /// @notice Proof-of-Attribution payouts. Payers escrow tokens and sign cumulative EIP-712 vouchers
-/// (one-way payment channels); the settler redeems them into a pooled "redeemed" balance and posts
-/// per-epoch Merkle roots of `(account, cumulativeEarned)`; after a challenge delay in which
-/// governance may veto, anyone claims `cumulativeEarned − claimed` for an account against the
-/// latest live root, which also mints the same amount of ContributionVotes to the account.
+/// (one-way payment channels); the settler redeems exactly what receipts charged into a pooled
+/// "redeemed" balance and posts sequential epoch Merkle roots of settlement leaves (earners with
+/// their vote-eligible earnings, and each agent's stakers; `schema/settlement-leaf.md`). A root goes
+/// live after a challenge delay, unless anyone froze it with a bonded {challengeRoot} or the veto role
+/// (the bootstrap guardian: fast; the timelock) vetoed it. Anyone then claims `cumulative − claimed`
+/// against the latest live root: to an earner, or into AgentStaking rewards for an agent's stakers.
+/// Claims record the votes owed; {mintVotes} mints them separately.
 /// @dev Solvency rests on three facts that hold for the contract's whole life:
-/// 1. Tokens held == Σ escrow + totalRedeemed − totalClaimed. Escrow only leaves through
-///    redemption (into the redeemed pool) or the payer's own delayed withdrawal; the pool only
-///    leaves through claims.
-/// 2. A root's `totalCumulative` is at most `totalRedeemed` when proposed (and `totalRedeemed` never
-///    decreases), and at least the previous non-vetoed root's, so the live root's total never
-///    decreases over time (a live root can no longer be vetoed).
+/// 1. Tokens held == Σ escrow + totalRedeemed − totalClaimed + Σ open challenge bonds. Escrow only
+///    leaves through redemption (into the redeemed pool) or the payer's own delayed withdrawal; the
+///    pool only leaves through claims; a bond only leaves when its challenge is resolved.
+/// 2. A root's `totalCumulative` is at least the previous live root's, and above it by at most what
+///    was redeemed since that root was proposed, hence at most `totalRedeemed` (by induction); the
+///    live root's total never decreases over time (a live root can no longer be vetoed).
 /// 3. A claim never lifts `totalClaimed` above the live root's `totalCumulative`, hence never above
-///    `totalRedeemed`: a wrong root can at worst misallocate the redeemed pool, never touch escrow.
-/// Roots are kept in proposal order with non-decreasing `liveAt` (a root never goes live before an
-/// earlier one, even if the challenge delay was shortened), so the live root is found by a binary
-/// search over the roots proposed since a cursor that {proposeRoot} advances: claim gas grows with
-/// the log of the pending roots, not with history. Vetoed roots are skipped by a short backward scan
-/// bounded by the number of vetoes. The receipts behind each root are published (hash + URI) in
-/// {RootProposed}; the URI is not stored. Timestamps gate delays of an hour or more, so the few
-/// seconds a block producer can skew them do not matter (hence the `block-timestamp` lint exemptions).
+///    `totalRedeemed`: a wrong root can at worst misallocate what was redeemed since the last live
+///    root, never touch escrow or what earlier roots attested.
+/// Epochs are sequential and at most one root is open (pending or challenged) at a time, as in
+/// Merkl's distributor: the live root is either the newest root (pending, past its `liveAt`) or the
+/// one recorded when the newest was proposed, so finding it is O(1). A challenged root never goes
+/// live until the veto role resolves the challenge; while it is open the settler cannot propose
+/// (claims keep using the previous live root). The challenge delay can never be shorter than
+/// {vetoLatency}, the time a governance veto needs, fixed at deployment. Timestamps gate delays of
+/// an hour or more, so the few seconds a block producer can skew them do not matter (hence the
+/// `block-timestamp` lint exemptions).
 ///
 /// A withdrawal request is executable only inside `[executableAt, executableAt + withdrawalDelay]`:
 /// a request left to lapse cannot later be used to race the settler's redemption of vouchers signed
@@ -54,6 +60,11 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     /// @inheritdoc IAttributionSettlement
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(address payer,uint256 cumulativeAmount,uint64 expiry)");
+
+    /// @inheritdoc IAttributionSettlement
+    uint8 public constant LEAF_EARNER = 0;
+    /// @inheritdoc IAttributionSettlement
+    uint8 public constant LEAF_AGENT_STAKERS = 1;
 
     /// @inheritdoc IAttributionSettlement
     uint256 public constant ERC1271_GAS_LIMIT = 100_000;
@@ -76,6 +87,9 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
 
     IERC20 private immutable _token;
     IContributionVotes private immutable _votes;
+    IAgentRewards private immutable _staking;
+    address private immutable _treasury;
+    uint64 private immutable _vetoLatency;
 
     Params private _params;
 
@@ -85,31 +99,51 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     uint256 private _totalRedeemed;
 
     mapping(uint256 epoch => RootInfo) private _roots;
-    /// @dev Proposed epochs in proposal (= increasing) order; their `liveAt` never decreases.
-    uint256[] private _epochs;
-    /// @dev The first `_settledCount` entries of `_epochs` are past their `liveAt`, hence final.
-    uint256 private _settledCount;
-    /// @dev The newest non-vetoed epoch among those first `_settledCount` entries (0: none).
+    /// @dev The newest proposed epoch (epochs are 1, 2, 3, …; 0: none).
+    uint256 private _lastEpoch;
+    /// @dev The newest epoch known live when `_lastEpoch` was proposed (0: none).
     uint256 private _settledLiveEpoch;
+    uint256 private _totalBonds;
 
     mapping(address account => uint256) private _claimed;
+    mapping(address account => uint256) private _votesRecorded;
     mapping(address account => uint256) private _votesMinted;
+    mapping(uint256 agentId => uint256) private _stakerClaimed;
     /// @dev Zero means "the account itself".
     mapping(address account => address) private _recipients;
     uint256 private _totalClaimed;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PARAMETER_ROLE (SETTLER_ROLE and VETO_ROLE are granted by it).
     /// @param token_ The escrowed payment token (plain ERC-20: no fee on transfer, no rebasing).
-    /// @param votes_ The ContributionVotes token; this contract needs its MINTER_ROLE.
-    /// @param p The initial delays, within the MIN/MAX bounds.
-    constructor(address admin, IERC20 token_, IContributionVotes votes_, Params memory p)
-        EIP712("Tributary Settlement", "1")
-    {
-        if (admin == address(0) || address(token_) == address(0) || address(votes_) == address(0)) {
+    /// @param votes_ The ContributionVotes token; its fixed minter must be this contract (the deploy
+    /// script predicts this contract's address).
+    /// @param staking_ The AgentStaking contract staker rewards go to.
+    /// @param treasury_ Receives forfeited challenge bonds.
+    /// @param vetoLatency_ The time a governance veto needs, in seconds (voting delay + voting period +
+    /// timelock delay); the floor of the challenge delay.
+    /// @param p The initial parameters, within the bounds.
+    constructor(
+        address admin,
+        IERC20 token_,
+        IContributionVotes votes_,
+        IAgentRewards staking_,
+        address treasury_,
+        uint64 vetoLatency_,
+        Params memory p
+    ) EIP712("Tributary Settlement", "1") {
+        if (
+            admin == address(0) || address(token_) == address(0) || address(votes_) == address(0)
+                || address(staking_) == address(0) || treasury_ == address(0)
+        ) {
             revert SettlementZeroAddress();
         }
+        address votesMinter = votes_.minter();
+        if (votesMinter != address(this)) revert SettlementNotVotesMinter(votesMinter);
         _token = token_;
         _votes = votes_;
+        _staking = staking_;
+        _treasury = treasury_;
+        _vetoLatency = vetoLatency_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PARAMETER_ROLE, admin);
         _setParams(p);
@@ -178,27 +212,26 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IAttributionSettlement
-    function redeemVoucher(Voucher calldata voucher, bytes calldata signature)
+    function redeemVoucher(Voucher calldata voucher, bytes calldata signature, uint256 amount)
         external
         onlyRole(SETTLER_ROLE)
         nonReentrant
-        returns (uint256 amount)
     {
-        amount = _redeem(voucher, signature, true);
+        _redeem(voucher, signature, amount, true);
     }
 
     /// @inheritdoc IAttributionSettlement
-    function redeemVouchers(Voucher[] calldata vouchers, bytes[] calldata signatures)
+    function redeemVouchers(Voucher[] calldata vouchers, bytes[] calldata signatures, uint256[] calldata amounts)
         external
         onlyRole(SETTLER_ROLE)
         nonReentrant
         returns (uint256 total)
     {
-        if (vouchers.length != signatures.length) {
-            revert SettlementLengthMismatch(vouchers.length, signatures.length);
+        if (vouchers.length != signatures.length || vouchers.length != amounts.length) {
+            revert SettlementLengthMismatch(vouchers.length, signatures.length, amounts.length);
         }
         for (uint256 i = 0; i < vouchers.length; ++i) {
-            total += _redeem(vouchers[i], signatures[i], false);
+            total += _redeem(vouchers[i], signatures[i], amounts[i], false);
         }
     }
 
@@ -214,43 +247,103 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         bytes32 dataHash,
         string calldata dataURI
     ) external onlyRole(SETTLER_ROLE) returns (uint64 liveAt) {
-        uint256 count = _epochs.length;
-        uint256 lastEpoch = count == 0 ? 0 : _epochs[count - 1];
-        if (epoch <= lastEpoch) revert SettlementEpochNotIncreasing(epoch, lastEpoch);
-        if (root == bytes32(0)) revert SettlementZeroRoot(epoch);
+        uint256 last = _lastEpoch;
+        if (epoch != last + 1) revert SettlementEpochNotNext(epoch, last + 1);
+        if (root == bytes32(0) || dataHash == bytes32(0)) revert SettlementZeroRoot(epoch);
 
-        _advanceCursor();
-        uint256 previousTotal = _latestValidTotal();
-        if (totalCumulative < previousTotal) revert SettlementRootTotalDecreased(totalCumulative, previousTotal);
-        if (totalCumulative > _totalRedeemed) revert SettlementRootExceedsRedeemed(totalCumulative, _totalRedeemed);
-
-        // Keep liveAt non-decreasing in proposal order (the binary search in {_findLive} relies on it).
-        liveAt = uint64(block.timestamp) + _params.challengeDelay;
-        if (count != 0) {
-            uint64 previousLiveAt = _roots[lastEpoch].liveAt;
-            if (liveAt < previousLiveAt) liveAt = previousLiveAt;
+        // One root open at a time: the previous one must be live (then it is the settled live root) or vetoed.
+        if (last != 0) {
+            RootInfo storage previous = _roots[last];
+            RootStatus status = previous.status;
+            if (status == RootStatus.Challenged) revert SettlementRootStillOpen(last);
+            if (status == RootStatus.Pending) {
+                // forge-lint: disable-next-line(block-timestamp)
+                if (block.timestamp < previous.liveAt) revert SettlementRootStillOpen(last);
+                _settledLiveEpoch = last;
+            }
         }
 
+        uint256 previousTotal;
+        uint256 previousRedeemed;
+        uint256 liveEpoch = _settledLiveEpoch;
+        if (liveEpoch != 0) {
+            RootInfo storage live = _roots[liveEpoch];
+            previousTotal = live.totalCumulative;
+            previousRedeemed = live.redeemedAtProposal;
+        }
+        if (totalCumulative < previousTotal) revert SettlementRootTotalDecreased(totalCumulative, previousTotal);
+        uint256 redeemedNow = _totalRedeemed;
+        // Cannot underflow: totalRedeemed never decreases; totalCumulative >= previousTotal (checked).
+        unchecked {
+            uint256 increase = totalCumulative - previousTotal;
+            uint256 redeemedSince = redeemedNow - previousRedeemed;
+            if (increase > redeemedSince) revert SettlementRootIncreaseExceedsRedeemed(increase, redeemedSince);
+        }
+
+        liveAt = uint64(block.timestamp) + _params.challengeDelay;
         _roots[epoch] = RootInfo({
             root: root,
             totalCumulative: totalCumulative,
             dataHash: dataHash,
+            redeemedAtProposal: redeemedNow,
             proposedAt: uint64(block.timestamp),
             liveAt: liveAt,
-            vetoed: false
+            status: RootStatus.Pending,
+            challenger: address(0),
+            challengeBond: 0
         });
-        _epochs.push(epoch);
+        _lastEpoch = epoch;
         emit RootProposed(epoch, root, totalCumulative, dataHash, dataURI, liveAt);
     }
 
     /// @inheritdoc IAttributionSettlement
-    function vetoRoot(uint256 epoch) external onlyRole(VETO_ROLE) {
+    function challengeRoot(uint256 epoch, string calldata reason) external nonReentrant {
+        RootInfo storage info = _openRoot(epoch);
+        if (info.status != RootStatus.Pending) revert SettlementRootNotPending(epoch, info.status);
+        uint256 bond = _params.challengeBond;
+        info.status = RootStatus.Challenged;
+        info.challenger = msg.sender;
+        info.challengeBond = bond;
+        _totalBonds += bond;
+        emit RootChallenged(epoch, msg.sender, bond, reason);
+        _token.safeTransferFrom(msg.sender, address(this), bond);
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function resolveChallenge(uint256 epoch, bool upheld) external onlyRole(VETO_ROLE) nonReentrant {
         RootInfo storage info = _roots[epoch];
-        if (info.proposedAt == 0) revert SettlementUnknownEpoch(epoch);
-        if (info.vetoed) revert SettlementRootAlreadyVetoed(epoch);
-        // forge-lint: disable-next-line(block-timestamp)
-        if (block.timestamp >= info.liveAt) revert SettlementRootAlreadyLive(epoch, info.liveAt);
-        info.vetoed = true;
+        if (info.status != RootStatus.Challenged) revert SettlementRootNotChallenged(epoch);
+        if (upheld) {
+            _vetoChallenged(epoch, info);
+        } else {
+            address challenger = info.challenger;
+            uint256 bond = info.challengeBond;
+            info.status = RootStatus.Pending;
+            info.challenger = address(0);
+            info.challengeBond = 0;
+            _totalBonds -= bond;
+            uint64 liveAt = info.liveAt;
+            // forge-lint: disable-next-line(block-timestamp)
+            if (liveAt < block.timestamp) {
+                liveAt = uint64(block.timestamp);
+                info.liveAt = liveAt;
+            }
+            emit RootChallengeResolved(epoch, msg.sender, challenger, false, bond, liveAt);
+            if (bond != 0) _token.safeTransfer(_treasury, bond);
+        }
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function vetoRoot(uint256 epoch) external onlyRole(VETO_ROLE) nonReentrant {
+        RootInfo storage info = _roots[epoch];
+        RootStatus status = info.status;
+        if (status == RootStatus.Challenged) {
+            _vetoChallenged(epoch, info);
+            return;
+        }
+        info = _openRoot(epoch);
+        if (status != RootStatus.Pending) revert SettlementRootNotPending(epoch, status);
+        info.status = RootStatus.Vetoed;
         emit RootVetoed(epoch, msg.sender);
     }
 
@@ -259,41 +352,94 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IAttributionSettlement
-    function claim(address account, uint256 cumulativeEarned, bytes32[] calldata proof)
+    function claim(address account, uint256 cumulativeEarned, uint256 cumulativeVoteEligible, bytes32[] calldata proof)
         external
         nonReentrant
         returns (uint256 amount)
     {
-        (, uint256 epoch) = _findLive();
+        uint256 epoch = _liveEpoch();
         if (epoch == 0) revert SettlementNoLiveRoot();
         RootInfo storage info = _roots[epoch];
-
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeEarned))));
-        if (!MerkleProof.verifyCalldata(proof, info.root, leaf)) {
+        if (cumulativeVoteEligible > cumulativeEarned) {
+            revert SettlementVotesExceedEarnings(account, cumulativeVoteEligible, cumulativeEarned);
+        }
+        if (!MerkleProof.verifyCalldata(proof, info.root, _earnerLeaf(account, cumulativeEarned, cumulativeVoteEligible)))
+        {
             revert SettlementInvalidProof(epoch, account, cumulativeEarned);
         }
 
         uint256 alreadyClaimed = _claimed[account];
-        if (cumulativeEarned <= alreadyClaimed) {
+        uint256 newVotes;
+        if (account != _treasury) {
+            uint256 recorded = _votesRecorded[account];
+            if (cumulativeVoteEligible > recorded) {
+                // Cannot underflow: checked just above.
+                unchecked {
+                    newVotes = cumulativeVoteEligible - recorded;
+                }
+            }
+        }
+        if (cumulativeEarned <= alreadyClaimed && newVotes == 0) {
             revert SettlementNothingToClaim(account, cumulativeEarned, alreadyClaimed);
         }
-        // Cannot underflow: cumulativeEarned > alreadyClaimed.
+
+        if (newVotes != 0) {
+            _votesRecorded[account] = cumulativeVoteEligible;
+            emit VotesRecorded(account, newVotes, cumulativeVoteEligible);
+        }
+        if (cumulativeEarned > alreadyClaimed) {
+            // Cannot underflow: cumulativeEarned > alreadyClaimed.
+            unchecked {
+                amount = cumulativeEarned - alreadyClaimed;
+            }
+            _addClaimed(epoch, info.totalCumulative, amount);
+            _claimed[account] = cumulativeEarned;
+            address recipient = claimRecipientOf(account);
+            emit Claimed(account, recipient, amount, cumulativeEarned);
+            _token.safeTransfer(recipient, amount);
+        }
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function claimStakerRewards(uint256 agentId, uint256 cumulativeAmount, bytes32[] calldata proof)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        uint256 epoch = _liveEpoch();
+        if (epoch == 0) revert SettlementNoLiveRoot();
+        RootInfo storage info = _roots[epoch];
+        if (!MerkleProof.verifyCalldata(proof, info.root, _stakersLeaf(agentId, cumulativeAmount))) {
+            revert SettlementInvalidStakersProof(epoch, agentId, cumulativeAmount);
+        }
+        uint256 alreadyClaimed = _stakerClaimed[agentId];
+        if (cumulativeAmount <= alreadyClaimed) {
+            revert SettlementNoStakerRewards(agentId, cumulativeAmount, alreadyClaimed);
+        }
+        // Cannot underflow: cumulativeAmount > alreadyClaimed.
         unchecked {
-            amount = cumulativeEarned - alreadyClaimed;
+            amount = cumulativeAmount - alreadyClaimed;
         }
-        uint256 newTotalClaimed = _totalClaimed + amount;
-        if (newTotalClaimed > info.totalCumulative) {
-            revert SettlementClaimExceedsRoot(epoch, newTotalClaimed, info.totalCumulative);
+        _addClaimed(epoch, info.totalCumulative, amount);
+        _stakerClaimed[agentId] = cumulativeAmount;
+        emit StakerRewardsClaimed(agentId, msg.sender, amount, cumulativeAmount);
+
+        _token.forceApprove(address(_staking), amount);
+        _staking.addRewards(agentId, amount);
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function mintVotes(address account) external nonReentrant returns (uint256 amount) {
+        uint256 recorded = _votesRecorded[account];
+        uint256 minted = _votesMinted[account];
+        if (recorded <= minted) revert SettlementNoVotesOwed(account);
+        // Cannot underflow: recorded > minted.
+        unchecked {
+            amount = recorded - minted;
         }
-
-        _claimed[account] = cumulativeEarned;
-        _totalClaimed = newTotalClaimed;
-        uint256 votesToMint = _recordVotes(account, cumulativeEarned);
-        address recipient = claimRecipientOf(account);
-        emit Claimed(account, recipient, amount, cumulativeEarned);
-
-        if (votesToMint != 0) _votes.mint(account, votesToMint);
-        _token.safeTransfer(recipient, amount);
+        _votesMinted[account] = recorded;
+        emit VotesMinted(account, amount);
+        _votes.mint(account, amount);
     }
 
     /// @inheritdoc IAttributionSettlement
@@ -324,12 +470,12 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @dev Redeems one voucher: the part above what was already redeemed, capped by the escrow. A
-    /// voucher that cannot be redeemed reverts with its typed error when `strict`; otherwise it is
-    /// skipped: a {VoucherSkipped} event carrying that error's selector, and 0 returned.
-    function _redeem(Voucher calldata voucher, bytes calldata signature, bool strict)
+    /// @dev Redeems exactly `amount` under one voucher. A voucher that cannot be redeemed for it
+    /// reverts with its typed error when `strict`; otherwise it is skipped: a {VoucherSkipped} event
+    /// carrying that error's selector, and 0 returned.
+    function _redeem(Voucher calldata voucher, bytes calldata signature, uint256 amount, bool strict)
         internal
-        returns (uint256 amount)
+        returns (uint256)
     {
         address payer = voucher.payer;
         // forge-lint: disable-next-line(block-timestamp)
@@ -341,29 +487,40 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
             if (strict) revert SettlementInvalidSignature(payer);
             return _skip(payer, SettlementInvalidSignature.selector);
         }
+        if (amount == 0) {
+            if (strict) revert SettlementZeroAmount();
+            return _skip(payer, SettlementZeroAmount.selector);
+        }
         uint256 redeemed = _redeemed[payer];
         if (voucher.cumulativeAmount <= redeemed) {
             if (strict) revert SettlementVoucherNotAboveRedeemed(payer, voucher.cumulativeAmount, redeemed);
             return _skip(payer, SettlementVoucherNotAboveRedeemed.selector);
         }
+        uint256 open;
+        // Cannot underflow: cumulativeAmount > redeemed.
+        unchecked {
+            open = voucher.cumulativeAmount - redeemed;
+        }
+        if (amount > open) {
+            if (strict) revert SettlementRedeemExceedsVoucher(payer, amount, open);
+            return _skip(payer, SettlementRedeemExceedsVoucher.selector);
+        }
         uint256 escrow = _escrow[payer];
-        if (escrow == 0) {
-            if (strict) revert SettlementEscrowEmpty(payer);
-            return _skip(payer, SettlementEscrowEmpty.selector);
+        if (amount > escrow) {
+            if (strict) revert SettlementRedeemExceedsEscrow(payer, amount, escrow);
+            return _skip(payer, SettlementRedeemExceedsEscrow.selector);
         }
 
         uint256 newRedeemed;
-        // Cannot overflow or underflow: cumulativeAmount > redeemed, amount <= escrow, and
-        // redeemed + amount <= cumulativeAmount.
+        // Cannot overflow or underflow: amount <= escrow and redeemed + amount <= cumulativeAmount.
         unchecked {
-            uint256 open = voucher.cumulativeAmount - redeemed;
-            amount = open < escrow ? open : escrow;
             _escrow[payer] = escrow - amount;
             newRedeemed = redeemed + amount;
         }
         _redeemed[payer] = newRedeemed;
         _totalRedeemed += amount;
         emit VoucherRedeemed(payer, msg.sender, amount, newRedeemed);
+        return amount;
     }
 
     /// @dev Records a skipped voucher of `payer`; returns the 0 it redeemed.
@@ -420,76 +577,74 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         }
     }
 
-    /// @dev Records `cumulativeEarned` as proven for `account`; returns the votes not yet minted for it.
-    function _recordVotes(address account, uint256 cumulativeEarned) internal returns (uint256 toMint) {
-        uint256 minted = _votesMinted[account];
-        if (cumulativeEarned > minted) {
-            _votesMinted[account] = cumulativeEarned;
-            // Cannot underflow: checked just above.
-            unchecked {
-                toMint = cumulativeEarned - minted;
-            }
-        }
+    /// @dev Adds `amount` to the claimed total, which may never exceed the live root's attested total.
+    function _addClaimed(uint256 epoch, uint256 rootTotal, uint256 amount) internal {
+        uint256 newTotalClaimed = _totalClaimed + amount;
+        if (newTotalClaimed > rootTotal) revert SettlementClaimExceedsRoot(epoch, newTotalClaimed, rootTotal);
+        _totalClaimed = newTotalClaimed;
     }
 
-    /// @dev Moves the settled cursor past every root whose liveAt has passed (final: no veto any more).
-    function _advanceCursor() internal {
-        (uint256 liveCount, uint256 liveEpoch) = _findLive();
-        if (liveCount != _settledCount) {
-            _settledCount = liveCount;
-            _settledLiveEpoch = liveEpoch;
-        }
+    /// @dev The root of `epoch`, which must exist and not be live yet (still challengeable / vetoable).
+    function _openRoot(uint256 epoch) internal view returns (RootInfo storage info) {
+        info = _roots[epoch];
+        if (info.status == RootStatus.None) revert SettlementUnknownEpoch(epoch);
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp >= info.liveAt) revert SettlementRootAlreadyLive(epoch, info.liveAt);
+    }
+
+    /// @dev Vetoes a challenged root (the challenge is upheld): the bond goes back to the challenger.
+    function _vetoChallenged(uint256 epoch, RootInfo storage info) internal {
+        address challenger = info.challenger;
+        uint256 bond = info.challengeBond;
+        info.status = RootStatus.Vetoed;
+        info.challengeBond = 0;
+        _totalBonds -= bond;
+        emit RootChallengeResolved(epoch, msg.sender, challenger, true, bond, info.liveAt);
+        emit RootVetoed(epoch, msg.sender);
+        if (bond != 0) _token.safeTransfer(challenger, bond);
     }
 
     function _setParams(Params memory p) internal {
         if (p.withdrawalDelay < MIN_WITHDRAWAL_DELAY || p.withdrawalDelay > MAX_WITHDRAWAL_DELAY) {
             revert SettlementWithdrawalDelayOutOfBounds(p.withdrawalDelay, MIN_WITHDRAWAL_DELAY, MAX_WITHDRAWAL_DELAY);
         }
-        if (p.challengeDelay < MIN_CHALLENGE_DELAY || p.challengeDelay > MAX_CHALLENGE_DELAY) {
-            revert SettlementChallengeDelayOutOfBounds(p.challengeDelay, MIN_CHALLENGE_DELAY, MAX_CHALLENGE_DELAY);
+        uint64 minChallengeDelay = _vetoLatency > MIN_CHALLENGE_DELAY ? _vetoLatency : MIN_CHALLENGE_DELAY;
+        if (p.challengeDelay < minChallengeDelay || p.challengeDelay > MAX_CHALLENGE_DELAY) {
+            revert SettlementChallengeDelayOutOfBounds(p.challengeDelay, minChallengeDelay, MAX_CHALLENGE_DELAY);
         }
+        if (p.challengeBond == 0) revert SettlementZeroChallengeBond();
         _params = p;
-        emit ParamsUpdated(p.withdrawalDelay, p.challengeDelay);
+        emit ParamsUpdated(p.withdrawalDelay, p.challengeDelay, p.challengeBond);
     }
 
-    /// @dev Returns how many roots (a prefix of `_epochs`) have reached their liveAt, and the newest
-    /// non-vetoed one among them (0: none).
-    function _findLive() internal view returns (uint256 liveCount, uint256 liveEpoch) {
-        uint256 settled = _settledCount;
-        uint256 lo = settled;
-        uint256 hi = _epochs.length;
-        // First index in [settled, length) whose liveAt is still in the future (liveAt is sorted).
-        while (lo < hi) {
-            uint256 mid = (lo + hi) / 2;
+    /// @dev The newest live root: the newest root when it is pending and past its `liveAt`, else the
+    /// one that was live when the newest was proposed (0: none).
+    function _liveEpoch() internal view returns (uint256) {
+        uint256 last = _lastEpoch;
+        if (last != 0) {
+            RootInfo storage info = _roots[last];
             // forge-lint: disable-next-line(block-timestamp)
-            if (_roots[_epochs[mid]].liveAt <= block.timestamp) lo = mid + 1;
-            else hi = mid;
+            if (info.status == RootStatus.Pending && info.liveAt <= block.timestamp) return last;
         }
-        liveCount = lo;
-        for (uint256 i = lo; i > settled;) {
-            // Cannot underflow: i > settled >= 0.
-            unchecked {
-                --i;
-            }
-            uint256 epoch = _epochs[i];
-            if (!_roots[epoch].vetoed) return (liveCount, epoch);
-        }
-        liveEpoch = _settledLiveEpoch;
+        return _settledLiveEpoch;
     }
 
-    /// @dev The total of the newest non-vetoed root (0: none). Call after {_advanceCursor}.
-    function _latestValidTotal() internal view returns (uint256) {
-        uint256 settled = _settledCount;
-        for (uint256 i = _epochs.length; i > settled;) {
-            // Cannot underflow: i > settled >= 0.
-            unchecked {
-                --i;
-            }
-            RootInfo storage info = _roots[_epochs[i]];
-            if (!info.vetoed) return info.totalCumulative;
-        }
-        uint256 epoch = _settledLiveEpoch;
-        return epoch == 0 ? 0 : _roots[epoch].totalCumulative;
+    function _earnerLeaf(address account, uint256 cumulativeEarned, uint256 cumulativeVoteEligible)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            bytes.concat(
+                keccak256(abi.encode(LEAF_EARNER, account, uint256(0), cumulativeEarned, cumulativeVoteEligible))
+            )
+        );
+    }
+
+    function _stakersLeaf(uint256 agentId, uint256 cumulativeAmount) internal pure returns (bytes32) {
+        return keccak256(
+            bytes.concat(keccak256(abi.encode(LEAF_AGENT_STAKERS, address(0), agentId, cumulativeAmount, uint256(0))))
+        );
     }
 
     function _hashVoucher(Voucher calldata voucher) internal view returns (bytes32) {
@@ -510,6 +665,26 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     /// @inheritdoc IAttributionSettlement
     function votes() external view returns (IContributionVotes) {
         return _votes;
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function staking() external view returns (address) {
+        return address(_staking);
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function vetoLatency() external view returns (uint64) {
+        return _vetoLatency;
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function totalChallengeBonds() external view returns (uint256) {
+        return _totalBonds;
     }
 
     /// @inheritdoc IAttributionSettlement
@@ -545,18 +720,17 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
 
     /// @inheritdoc IAttributionSettlement
     function latestProposedEpoch() external view returns (uint256) {
-        uint256 count = _epochs.length;
-        return count == 0 ? 0 : _epochs[count - 1];
+        return _lastEpoch;
     }
 
     /// @inheritdoc IAttributionSettlement
     function rootCount() external view returns (uint256) {
-        return _epochs.length;
+        return _lastEpoch;
     }
 
     /// @inheritdoc IAttributionSettlement
-    function latestLiveEpoch() external view returns (uint256 epoch) {
-        (, epoch) = _findLive();
+    function latestLiveEpoch() external view returns (uint256) {
+        return _liveEpoch();
     }
 
     /// @inheritdoc IAttributionSettlement
@@ -565,8 +739,37 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
     }
 
     /// @inheritdoc IAttributionSettlement
+    function votesRecordedOf(address account) external view returns (uint256) {
+        return _votesRecorded[account];
+    }
+
+    /// @inheritdoc IAttributionSettlement
     function votesMintedOf(address account) external view returns (uint256) {
         return _votesMinted[account];
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function votesOwedOf(address account) external view returns (uint256) {
+        return _votesRecorded[account] - _votesMinted[account];
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function stakerRewardsClaimedOf(uint256 agentId) external view returns (uint256) {
+        return _stakerClaimed[agentId];
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function earnerLeaf(address account, uint256 cumulativeEarned, uint256 cumulativeVoteEligible)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _earnerLeaf(account, cumulativeEarned, cumulativeVoteEligible);
+    }
+
+    /// @inheritdoc IAttributionSettlement
+    function stakersLeaf(uint256 agentId, uint256 cumulativeAmount) external pure returns (bytes32) {
+        return _stakersLeaf(agentId, cumulativeAmount);
     }
 
     /// @inheritdoc IAttributionSettlement

@@ -7,10 +7,14 @@ import {IContributionVotes} from "../governance/IContributionVotes.sol";
 
 /// @title IAttributionSettlement
 /// @notice Proof-of-Attribution payouts: payer escrow, EIP-712 cumulative vouchers (one-way payment
-/// channels), epoch Merkle roots of `(account, cumulativeEarned)` with a challenge delay, and claims.
+/// channels) redeemed for exact amounts, sequential epoch Merkle roots of settlement leaves (see
+/// `schema/settlement-leaf.md`) with a challenge delay, permissionless bonded challenges, a fast
+/// veto, earner claims, staker-reward claims into AgentStaking, and separately minted votes.
 /// @dev Every state change emits an event carrying enough data to rebuild state from logs alone:
-/// escrow = Σ {Deposited} − Σ {VoucherRedeemed} − Σ {WithdrawalExecuted}; roots from {RootProposed}
-/// and {RootVetoed}; claims from {Claimed}; parameters from {ParamsUpdated} (also emitted at deployment).
+/// escrow = Σ {Deposited} − Σ {VoucherRedeemed} − Σ {WithdrawalExecuted}; roots from {RootProposed},
+/// {RootChallenged}, {RootChallengeResolved} and {RootVetoed}; claims from {Claimed} and
+/// {StakerRewardsClaimed}; votes from {VotesRecorded} and {VotesMinted}; parameters from
+/// {ParamsUpdated} (also emitted at deployment).
 interface IAttributionSettlement {
     // ---------------------------------------------------------------------------------------------
     // Types
@@ -19,10 +23,22 @@ interface IAttributionSettlement {
     /// @notice Governance-tunable delays.
     /// @param withdrawalDelay Seconds between {requestWithdrawal} and {executeWithdrawal}; the
     /// settler's window to redeem the payer's outstanding vouchers.
-    /// @param challengeDelay Seconds between {proposeRoot} and the root going live; the veto window.
+    /// @param challengeDelay Seconds between {proposeRoot} and the root going live; the challenge and
+    /// veto window. Never below {vetoLatency} (the time a governance veto needs) nor {MIN_CHALLENGE_DELAY}.
+    /// @param challengeBond Payment tokens a challenger locks in {challengeRoot}; must be > 0.
     struct Params {
         uint64 withdrawalDelay;
         uint64 challengeDelay;
+        uint256 challengeBond;
+    }
+
+    /// @notice Where a root stands. A `Pending` root whose `liveAt` has passed is live (final).
+    /// `Challenged` roots are frozen (never live) until the veto role resolves the challenge.
+    enum RootStatus {
+        None,
+        Pending,
+        Challenged,
+        Vetoed
     }
 
     /// @notice A payer's signed, cumulative spending cap (EIP-712 typed struct
@@ -44,19 +60,27 @@ interface IAttributionSettlement {
     }
 
     /// @notice An epoch root as stored on chain (the data URI is only in {RootProposed}).
-    /// @param root Merkle root over StandardMerkleTree leaves of `(address account, uint256 cumulativeEarned)`.
-    /// @param totalCumulative Σ of all leaves' `cumulativeEarned`, as attested by the settler.
-    /// @param dataHash Hash of the published receipts behind the root, so anyone can recompute it.
+    /// @param root Merkle root over StandardMerkleTree leaves `(uint8 kind, address account, uint256
+    /// agentId, uint256 cumulativeAmount, uint256 cumulativeVoteEligible)` (`schema/settlement-leaf.md`).
+    /// @param totalCumulative Σ of all leaves' `cumulativeAmount` (both kinds), as attested by the settler.
+    /// @param dataHash StandardMerkleTree root (leaf type `bytes32`) of the epoch's receipt digests, so
+    /// anyone can prove a receipt is in the epoch.
+    /// @param redeemedAtProposal {totalRedeemed} when the root was proposed (bounds the next root's increase).
     /// @param proposedAt When the root was proposed (0: no root for this epoch).
-    /// @param liveAt When the root becomes claimable unless vetoed.
-    /// @param vetoed Whether governance vetoed the root during its challenge window.
+    /// @param liveAt When the root becomes claimable unless challenged or vetoed.
+    /// @param status See {RootStatus}.
+    /// @param challenger Who challenged the root (zero: never challenged, or the challenge was rejected).
+    /// @param challengeBond The bond the open challenge locked (0: no open challenge).
     struct RootInfo {
         bytes32 root;
         uint256 totalCumulative;
         bytes32 dataHash;
+        uint256 redeemedAtProposal;
         uint64 proposedAt;
         uint64 liveAt;
-        bool vetoed;
+        RootStatus status;
+        address challenger;
+        uint256 challengeBond;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -75,8 +99,15 @@ interface IAttributionSettlement {
     /// @notice `withdrawalDelay` is outside `[min, max]`.
     error SettlementWithdrawalDelayOutOfBounds(uint64 withdrawalDelay, uint64 min, uint64 max);
 
-    /// @notice `challengeDelay` is outside `[min, max]`.
+    /// @notice `challengeDelay` is outside `[min, max]` (`min` is the larger of {MIN_CHALLENGE_DELAY}
+    /// and {vetoLatency}).
     error SettlementChallengeDelayOutOfBounds(uint64 challengeDelay, uint64 min, uint64 max);
+
+    /// @notice The challenge bond cannot be zero.
+    error SettlementZeroChallengeBond();
+
+    /// @notice The votes token's minter is `minter`, not this contract: claims could never mint votes.
+    error SettlementNotVotesMinter(address minter);
 
     /// @notice `payer` has no pending withdrawal.
     error SettlementNoPendingWithdrawal(address payer);
@@ -104,41 +135,63 @@ interface IAttributionSettlement {
     /// (a replayed or older voucher).
     error SettlementVoucherNotAboveRedeemed(address payer, uint256 cumulativeAmount, uint256 redeemed);
 
-    /// @notice `payer`'s escrow is empty, so the voucher cannot redeem anything.
-    error SettlementEscrowEmpty(address payer);
+    /// @notice `amount` exceeds what the voucher still allows (`open` = its cap − redeemedOf(payer)).
+    error SettlementRedeemExceedsVoucher(address payer, uint256 amount, uint256 open);
+
+    /// @notice `amount` exceeds `payer`'s escrow.
+    error SettlementRedeemExceedsEscrow(address payer, uint256 amount, uint256 escrow);
 
     /// @notice Batch arrays differ in length.
-    error SettlementLengthMismatch(uint256 vouchers, uint256 signatures);
+    error SettlementLengthMismatch(uint256 vouchers, uint256 signatures, uint256 amounts);
 
-    /// @notice Epochs must strictly increase.
-    error SettlementEpochNotIncreasing(uint256 epoch, uint256 lastEpoch);
+    /// @notice Epochs are sequential: the next root must be for `expected` (latest proposed + 1).
+    error SettlementEpochNotNext(uint256 epoch, uint256 expected);
 
-    /// @notice A root cannot be zero.
+    /// @notice A root (or its data hash) cannot be zero.
     error SettlementZeroRoot(uint256 epoch);
 
-    /// @notice A root's total is below the previous non-vetoed root's total.
+    /// @notice The root of `epoch` is still pending or challenged: only one root is open at a time.
+    error SettlementRootStillOpen(uint256 epoch);
+
+    /// @notice A root's total is below the previous live root's total.
     error SettlementRootTotalDecreased(uint256 totalCumulative, uint256 previousTotalCumulative);
 
-    /// @notice A root's total exceeds everything ever redeemed.
-    error SettlementRootExceedsRedeemed(uint256 totalCumulative, uint256 totalRedeemed);
+    /// @notice A root's total grew by more than was redeemed since the previous live root was proposed.
+    error SettlementRootIncreaseExceedsRedeemed(uint256 increase, uint256 redeemedSince);
 
     /// @notice No root was proposed for `epoch`.
     error SettlementUnknownEpoch(uint256 epoch);
 
-    /// @notice The root of `epoch` is already vetoed.
-    error SettlementRootAlreadyVetoed(uint256 epoch);
+    /// @notice The root of `epoch` is not pending (already vetoed, or challenged when a challenge was attempted).
+    error SettlementRootNotPending(uint256 epoch, RootStatus status);
 
-    /// @notice The root of `epoch` went live at `liveAt`; it can no longer be vetoed.
+    /// @notice The root of `epoch` has no open challenge.
+    error SettlementRootNotChallenged(uint256 epoch);
+
+    /// @notice The root of `epoch` went live at `liveAt`; it can no longer be challenged or vetoed.
     error SettlementRootAlreadyLive(uint256 epoch, uint64 liveAt);
 
     /// @notice No root is live yet.
     error SettlementNoLiveRoot();
 
-    /// @notice The proof does not show `(account, cumulativeEarned)` in the live root of `epoch`.
+    /// @notice The proof does not show the earner leaf `(account, cumulativeEarned, cumulativeVoteEligible)`
+    /// in the live root of `epoch`.
     error SettlementInvalidProof(uint256 epoch, address account, uint256 cumulativeEarned);
 
-    /// @notice `cumulativeEarned` is not above what `account` already claimed.
+    /// @notice The proof does not show the stakers leaf `(agentId, cumulativeAmount)` in the live root of `epoch`.
+    error SettlementInvalidStakersProof(uint256 epoch, uint256 agentId, uint256 cumulativeAmount);
+
+    /// @notice A leaf's vote-eligible amount exceeds its earnings.
+    error SettlementVotesExceedEarnings(address account, uint256 cumulativeVoteEligible, uint256 cumulativeEarned);
+
+    /// @notice Neither earnings nor vote-eligible earnings are above what `account` already claimed / recorded.
     error SettlementNothingToClaim(address account, uint256 cumulativeEarned, uint256 claimed);
+
+    /// @notice `cumulativeAmount` is not above what agent `agentId`'s stakers already received.
+    error SettlementNoStakerRewards(uint256 agentId, uint256 cumulativeAmount, uint256 claimed);
+
+    /// @notice `account` is owed no votes.
+    error SettlementNoVotesOwed(address account);
 
     /// @notice The claim would lift `totalClaimed` above the live root's attested total (itself never
     /// above `totalRedeemed`): the hard solvency guard.
@@ -166,12 +219,24 @@ interface IAttributionSettlement {
 
     /// @notice {redeemVouchers} skipped a voucher of `payer` that could not be redeemed; `reason` is the
     /// selector of the error {redeemVoucher} would have reverted with (`SettlementVoucherExpired`,
-    /// `SettlementInvalidSignature`, `SettlementVoucherNotAboveRedeemed` or `SettlementEscrowEmpty`).
+    /// `SettlementInvalidSignature`, `SettlementZeroAmount`, `SettlementVoucherNotAboveRedeemed`,
+    /// `SettlementRedeemExceedsVoucher` or `SettlementRedeemExceedsEscrow`).
     event VoucherSkipped(address indexed payer, bytes4 reason);
 
-    /// @notice The settler proposed `root` for `epoch`; claimable from `liveAt` unless vetoed.
+    /// @notice The settler proposed `root` for `epoch`; claimable from `liveAt` unless challenged or vetoed.
+    /// `dataHash` is the Merkle root of the epoch's receipt digests, `dataURI` where the receipts file lives.
     event RootProposed(
         uint256 indexed epoch, bytes32 root, uint256 totalCumulative, bytes32 dataHash, string dataURI, uint64 liveAt
+    );
+
+    /// @notice `challenger` froze the pending root of `epoch` with `bond`; `reason` says why (free text or a URI).
+    event RootChallenged(uint256 indexed epoch, address indexed challenger, uint256 bond, string reason);
+
+    /// @notice `resolver` resolved the challenge of `epoch`: `upheld` (the root is vetoed and the bond
+    /// returned to `challenger`) or rejected (the bond went to the treasury and the root is pending
+    /// again, live from `liveAt`).
+    event RootChallengeResolved(
+        uint256 indexed epoch, address indexed resolver, address indexed challenger, bool upheld, uint256 bond, uint64 liveAt
     );
 
     /// @notice `vetoer` vetoed the root of `epoch`; it will never be claimable.
@@ -180,11 +245,22 @@ interface IAttributionSettlement {
     /// @notice `amount` was paid to `recipient` for `account`, whose claimed total is now `cumulativeClaimed`.
     event Claimed(address indexed account, address indexed recipient, uint256 amount, uint256 cumulativeClaimed);
 
+    /// @notice A claim recorded `amount` more votes owed to `account` (vote-eligible earnings now
+    /// `cumulativeVoteEligible`); {mintVotes} mints them.
+    event VotesRecorded(address indexed account, uint256 amount, uint256 cumulativeVoteEligible);
+
+    /// @notice `amount` ContributionVotes were minted to `account` (everything owed to it).
+    event VotesMinted(address indexed account, uint256 amount);
+
+    /// @notice `amount` was added to agent `agentId`'s staking rewards; its stakers have now received
+    /// `cumulativeClaimed`.
+    event StakerRewardsClaimed(uint256 indexed agentId, address indexed caller, uint256 amount, uint256 cumulativeClaimed);
+
     /// @notice `account`'s claims now pay `recipient` (the account itself when it reset the choice).
     event ClaimRecipientSet(address indexed account, address indexed recipient);
 
-    /// @notice The delays are now `withdrawalDelay` and `challengeDelay`.
-    event ParamsUpdated(uint64 withdrawalDelay, uint64 challengeDelay);
+    /// @notice The parameters are now `withdrawalDelay`, `challengeDelay` and `challengeBond`.
+    event ParamsUpdated(uint64 withdrawalDelay, uint64 challengeDelay, uint256 challengeBond);
 
     // ---------------------------------------------------------------------------------------------
     // Escrow
@@ -221,31 +297,34 @@ interface IAttributionSettlement {
     // Vouchers
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Redeems the part of `voucher` not redeemed before, capped by the payer's escrow.
-    /// Only the settler.
-    /// @return amount min(voucher.cumulativeAmount − redeemedOf(payer), escrowOf(payer)).
+    /// @notice Redeems exactly `amount` of `payer`'s escrow under `voucher` (what the receipts charged).
+    /// Only the settler. Requires `0 < amount <= voucher.cumulativeAmount − redeemedOf(payer)` and
+    /// `amount <= escrowOf(payer)`.
     /// @dev Emits a {VoucherRedeemed} event.
-    function redeemVoucher(Voucher calldata voucher, bytes calldata signature) external returns (uint256 amount);
+    function redeemVoucher(Voucher calldata voucher, bytes calldata signature, uint256 amount) external;
 
-    /// @notice Redeems several vouchers in order, skipping (instead of reverting on) any that cannot be
-    /// redeemed at its turn: expired, badly signed, not above what was redeemed, or escrow empty.
-    /// Only the settler. A contract payer's ERC-1271 check gets at most {ERC1271_GAS_LIMIT} gas.
+    /// @notice Redeems several vouchers in order, each for exactly its `amounts[i]`, skipping (instead
+    /// of reverting on) any that cannot be redeemed at its turn (see {VoucherSkipped}). Only the
+    /// settler. A contract payer's ERC-1271 check gets at most {ERC1271_GAS_LIMIT} gas.
     /// @return total The sum redeemed (skipped vouchers count 0).
     /// @dev Emits a {VoucherRedeemed} event per redeemed voucher and a {VoucherSkipped} event per
     /// skipped one.
-    function redeemVouchers(Voucher[] calldata vouchers, bytes[] calldata signatures) external returns (uint256 total);
+    function redeemVouchers(Voucher[] calldata vouchers, bytes[] calldata signatures, uint256[] calldata amounts)
+        external
+        returns (uint256 total);
 
     // ---------------------------------------------------------------------------------------------
     // Roots
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Proposes the Merkle root of `epoch`; it becomes claimable after the challenge delay.
-    /// Only the settler. `liveAt` is `now + challengeDelay`, raised to the previous root's `liveAt` if
-    /// that is later, so roots go live in proposal order even after the delay was shortened.
-    /// @param totalCumulative Σ of all leaves' cumulativeEarned; MUST be at least the previous
-    /// non-vetoed root's and at most {totalRedeemed}.
-    /// @param dataHash Hash of the published receipts behind the root.
-    /// @param dataURI Where those receipts are published.
+    /// @notice Proposes the Merkle root of `epoch`; it becomes claimable at `now + challengeDelay`
+    /// unless challenged or vetoed before. Only the settler. Epochs are sequential (`epoch ==
+    /// latestProposedEpoch() + 1`) and one root is open at a time: the previous root must be live or
+    /// vetoed.
+    /// @param totalCumulative Σ of all leaves' cumulativeAmount; at least the previous live root's
+    /// total, and above it by at most what was redeemed since that root was proposed.
+    /// @param dataHash StandardMerkleTree root of the epoch's receipt digests (non-zero).
+    /// @param dataURI Where the epoch's receipts file is published.
     /// @return liveAt When the root becomes claimable.
     /// @dev Emits a {RootProposed} event.
     function proposeRoot(
@@ -256,21 +335,49 @@ interface IAttributionSettlement {
         string calldata dataURI
     ) external returns (uint64 liveAt);
 
-    /// @notice Vetoes the pending root of `epoch` before it goes live. Only the veto role.
-    /// @dev Emits a {RootVetoed} event.
+    /// @notice Freezes the pending root of `epoch` until the veto role resolves the challenge, locking
+    /// `params().challengeBond` payment tokens from the caller. Anyone may call, before the root's `liveAt`.
+    /// @dev Requires an allowance. Emits a {RootChallenged} event.
+    function challengeRoot(uint256 epoch, string calldata reason) external;
+
+    /// @notice Resolves the open challenge of `epoch`. Only the veto role. Upheld: the root is vetoed
+    /// and the bond returned to the challenger. Rejected: the bond goes to the treasury and the root is
+    /// pending again, live at the later of its `liveAt` and now.
+    /// @dev Emits {RootChallengeResolved} (and {RootVetoed} when upheld).
+    function resolveChallenge(uint256 epoch, bool upheld) external;
+
+    /// @notice Vetoes the pending or challenged root of `epoch` before it goes live (an open challenge
+    /// counts as upheld: its bond is returned). Only the veto role (the guardian: fast; the timelock).
+    /// @dev Emits a {RootVetoed} event (and {RootChallengeResolved} when it was challenged).
     function vetoRoot(uint256 epoch) external;
 
     // ---------------------------------------------------------------------------------------------
     // Claims
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Pays `account` (to its claim recipient) `cumulativeEarned − claimedOf(account)`, proven
-    /// against the latest live root, and mints that many ContributionVotes to `account`. Anyone may call.
-    /// @return amount The tokens paid.
-    /// @dev Emits a {Claimed} event.
-    function claim(address account, uint256 cumulativeEarned, bytes32[] calldata proof)
+    /// @notice Pays `account` (to its claim recipient) `cumulativeEarned − claimedOf(account)` and
+    /// records `cumulativeVoteEligible − votesRecordedOf(account)` votes owed to it, for the earner leaf
+    /// proven against the latest live root. Mints nothing ({mintVotes} does), so claims never depend on
+    /// the votes token. Votes are never recorded for the {treasury}. Anyone may call.
+    /// @return amount The tokens paid (may be 0 when only votes were recorded).
+    /// @dev Emits {Claimed} when tokens are paid and {VotesRecorded} when votes are recorded.
+    function claim(address account, uint256 cumulativeEarned, uint256 cumulativeVoteEligible, bytes32[] calldata proof)
         external
         returns (uint256 amount);
+
+    /// @notice Adds `cumulativeAmount − stakerRewardsClaimedOf(agentId)` to agent `agentId`'s staking
+    /// rewards (`AgentStaking.addRewards`), for the stakers leaf proven against the latest live root.
+    /// Anyone may call. Reverts (and the rewards wait) while AgentStaking cannot take them (e.g. no stakers).
+    /// @return amount The tokens moved to AgentStaking.
+    /// @dev Emits a {StakerRewardsClaimed} event.
+    function claimStakerRewards(uint256 agentId, uint256 cumulativeAmount, bytes32[] calldata proof)
+        external
+        returns (uint256 amount);
+
+    /// @notice Mints every vote owed to `account` ({votesOwedOf}). Anyone may call.
+    /// @return amount The votes minted.
+    /// @dev Emits a {VotesMinted} event.
+    function mintVotes(address account) external returns (uint256 amount);
 
     /// @notice Sets where the caller's claims are paid; `address(0)` resets it to the caller itself.
     /// @dev The recipient cannot be this contract. Emits a {ClaimRecipientSet} event.
@@ -280,7 +387,7 @@ interface IAttributionSettlement {
     // Governance
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Updates the delays. Only the parameter role.
+    /// @notice Updates the parameters. Only the parameter role.
     /// @dev Emits a {ParamsUpdated} event.
     function setParams(Params calldata p) external;
 
@@ -294,8 +401,19 @@ interface IAttributionSettlement {
     /// @notice The role allowed to redeem vouchers and propose roots (the pool's settlement service).
     function SETTLER_ROLE() external view returns (bytes32);
 
-    /// @notice The role allowed to veto pending roots (the governance timelock).
+    /// @notice The role allowed to veto pending roots and resolve challenges (the governance timelock
+    /// and the bootstrap guardian).
     function VETO_ROLE() external view returns (bytes32);
+
+    /// @notice Leaf kind of an earner: `(0, account, 0, cumulativeEarned, cumulativeVoteEligible)`.
+    function LEAF_EARNER() external view returns (uint8);
+
+    /// @notice Leaf kind of an agent's stakers: `(1, address(0), agentId, cumulativeAmount, 0)`.
+    function LEAF_AGENT_STAKERS() external view returns (uint8);
+
+    /// @notice The time a governance veto needs (seconds), fixed at deployment: the floor of
+    /// {Params-challengeDelay}.
+    function vetoLatency() external view returns (uint64);
 
     /// @notice Smallest allowed {Params-withdrawalDelay}.
     function MIN_WITHDRAWAL_DELAY() external view returns (uint64);
@@ -318,8 +436,17 @@ interface IAttributionSettlement {
     /// @notice The escrowed payment token.
     function token() external view returns (IERC20);
 
-    /// @notice The votes token minted to earners on claims.
+    /// @notice The votes token {mintVotes} mints (this contract is its only minter).
     function votes() external view returns (IContributionVotes);
+
+    /// @notice The AgentStaking contract staker rewards are added to.
+    function staking() external view returns (address);
+
+    /// @notice Receives forfeited challenge bonds; never earns votes.
+    function treasury() external view returns (address);
+
+    /// @notice Σ bonds of open challenges (held by this contract).
+    function totalChallengeBonds() external view returns (uint256);
 
     /// @notice The current delays.
     function params() external view returns (Params memory);
@@ -340,20 +467,38 @@ interface IAttributionSettlement {
     /// @notice The root proposed for `epoch` (`proposedAt == 0`: none).
     function rootOf(uint256 epoch) external view returns (RootInfo memory);
 
-    /// @notice The highest epoch ever proposed (0: none).
+    /// @notice The highest epoch ever proposed (0: none); epochs are 1, 2, 3, …
     function latestProposedEpoch() external view returns (uint256);
 
-    /// @notice The number of roots ever proposed, vetoed ones included.
+    /// @notice The number of roots ever proposed, vetoed ones included (equals {latestProposedEpoch}).
     function rootCount() external view returns (uint256);
 
-    /// @notice The epoch claims verify against: the newest non-vetoed root whose `liveAt` has passed (0: none).
+    /// @notice The epoch claims verify against: the newest pending root whose `liveAt` has passed (0: none).
     function latestLiveEpoch() external view returns (uint256);
 
     /// @notice `account`'s claimed cumulative earnings.
     function claimedOf(address account) external view returns (uint256);
 
-    /// @notice ContributionVotes ever minted to `account` by claims (equals {claimedOf}).
+    /// @notice `account`'s vote-eligible cumulative earnings recorded by claims.
+    function votesRecordedOf(address account) external view returns (uint256);
+
+    /// @notice ContributionVotes ever minted to `account` by {mintVotes}.
     function votesMintedOf(address account) external view returns (uint256);
+
+    /// @notice Votes recorded for `account` and not minted yet.
+    function votesOwedOf(address account) external view returns (uint256);
+
+    /// @notice What agent `agentId`'s stakers have received through {claimStakerRewards}.
+    function stakerRewardsClaimedOf(uint256 agentId) external view returns (uint256);
+
+    /// @notice The StandardMerkleTree leaf hash of an earner leaf.
+    function earnerLeaf(address account, uint256 cumulativeEarned, uint256 cumulativeVoteEligible)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice The StandardMerkleTree leaf hash of an agent's stakers leaf.
+    function stakersLeaf(uint256 agentId, uint256 cumulativeAmount) external pure returns (bytes32);
 
     /// @notice Where `account`'s claims are paid (the account itself unless it chose otherwise).
     function claimRecipientOf(address account) external view returns (address);

@@ -399,7 +399,7 @@ contract AttributionSettlementGas is ProtocolGasFixture {
         });
         bytes memory firstSignature = _signVoucher(payerKey, first);
         vm.prank(settler);
-        settlement.redeemVoucher(first, firstSignature);
+        settlement.redeemVoucher(first, firstSignature, 200 ether);
 
         // ... and split 180 of it among 8 accounts in the live root of epoch 1.
         uint256 total;
@@ -414,12 +414,16 @@ contract AttributionSettlementGas is ProtocolGasFixture {
         vm.warp(liveAt); // also past the leaver's withdrawal delay
         claimProof = StandardMerkleTree.proof(tree, earners[3], earned[3]);
         assertEq(claimProof.length, 3);
+        settlement.claim(earners[2], 15 ether, 15 ether, StandardMerkleTree.proof(tree, earners[2], 15 ether));
 
         // The payer's next voucher (cumulative 400) and the root of epoch 2 (190 of 200 attributed).
         voucher = IAttributionSettlement.Voucher({
             payer: payer, cumulativeAmount: 400 ether, expiry: uint64(block.timestamp + 1 days)
         });
         voucherSignature = _signVoucher(payerKey, voucher);
+        // 20 more redeemed since epoch 1 was proposed: epoch 2 may grow by up to that.
+        vm.prank(settler);
+        settlement.redeemVoucher(voucher, voucherSignature, 20 ether);
         uint256[] memory nextEarned = new uint256[](LEAVES);
         for (uint256 i = 0; i < LEAVES; ++i) {
             nextEarned[i] = earned[i] + (i == 0 ? 10 ether : 0);
@@ -443,21 +447,34 @@ contract AttributionSettlementGas is ProtocolGasFixture {
         settlement.executeWithdrawal();
     }
 
-    /// A payer's next cumulative voucher (ECDSA, EIP-712), redeemed by the settler.
+    /// A payer's next cumulative voucher (ECDSA, EIP-712), redeemed by the settler for exactly 150 of its 200 open.
     function test_redeemVoucher() public {
         vm.prank(settler);
-        settlement.redeemVoucher(voucher, voucherSignature);
+        settlement.redeemVoucher(voucher, voucherSignature, 150 ether);
     }
 
-    /// Epoch 2's root, while epoch 1's has just gone live (advances the settled cursor).
+    /// Epoch 2's root, while epoch 1's has just gone live (records it as the settled live root).
     function test_proposeRoot() public {
         vm.prank(settler);
         settlement.proposeRoot(2, nextRoot, 190 ether, keccak256("receipts-2"), "ipfs://receipts/2");
     }
 
-    /// A first claim against the live 8-leaf root (3-hash proof); mints and self-delegates votes.
+    /// A first claim against the live 8-leaf root (3-hash proof); records the votes owed.
     function test_claim() public {
-        settlement.claim(earners[3], 20 ether, claimProof);
+        settlement.claim(earners[3], 20 ether, 20 ether, claimProof);
+    }
+
+    /// Minting the votes a claim recorded (first mint: self-delegates).
+    function test_mintVotes() public {
+        settlement.mintVotes(earners[2]);
+    }
+
+    /// The settler proposing epoch 2's root and anyone freezing it with the challenge bond (both counted).
+    function test_proposeRootThenChallengeRoot() public {
+        vm.prank(settler);
+        settlement.proposeRoot(2, nextRoot, 190 ether, keccak256("receipts-2"), "ipfs://receipts/2");
+        vm.prank(payer);
+        settlement.challengeRoot(2, "ipfs://evidence");
     }
 }
 

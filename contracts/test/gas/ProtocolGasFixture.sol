@@ -12,6 +12,7 @@ import {DatanetRegistry} from "../../src/registry/DatanetRegistry.sol";
 import {IModelRegistry} from "../../src/registry/IModelRegistry.sol";
 import {ModelRegistry} from "../../src/registry/ModelRegistry.sol";
 import {AttributionSettlement} from "../../src/settlement/AttributionSettlement.sol";
+import {IAgentRewards} from "../../src/settlement/IAgentRewards.sol";
 import {IAttributionSettlement} from "../../src/settlement/IAttributionSettlement.sol";
 import {AgentStaking} from "../../src/staking/AgentStaking.sol";
 import {IAgentStaking} from "../../src/staking/IAgentStaking.sol";
@@ -27,8 +28,9 @@ abstract contract ProtocolGasFixture is Test {
     // ts/deploy.ts DEVNET_PARAMS.
     uint48 internal constant VOTING_DELAY = 1;
     uint32 internal constant VOTING_PERIOD = 50;
-    uint256 internal constant PROPOSAL_THRESHOLD = 0;
+    uint256 internal constant PROPOSAL_THRESHOLD = 1 ether;
     uint256 internal constant QUORUM_PERCENT = 4;
+    uint256 internal constant MINIMUM_QUORUM = 100 ether;
     uint256 internal constant TIMELOCK_MIN_DELAY = 60;
     uint64 internal constant UNBONDING_DELAY = 7200;
     uint64 internal constant DISPUTE_WINDOW = 3600;
@@ -37,6 +39,8 @@ abstract contract ProtocolGasFixture is Test {
     uint16 internal constant DISPUTER_REWARD_BPS = 1000;
     uint64 internal constant WITHDRAWAL_DELAY = 3600;
     uint64 internal constant CHALLENGE_DELAY = 3600;
+    uint256 internal constant CHALLENGE_BOND = 100 ether;
+    uint64 internal constant VETO_LATENCY = 3600;
 
     bytes32 internal constant DEFAULT_ADMIN_ROLE = 0x00;
     bytes32 internal constant PARAMETER_ROLE = keccak256("PARAMETER_ROLE");
@@ -54,7 +58,6 @@ abstract contract ProtocolGasFixture is Test {
     address internal settler = makeAddr("settler");
     address internal guardian = makeAddr("guardian");
 
-    uint256 private _seedEpoch;
     uint256 private _hashNonce;
 
     /// @dev Same constructor arguments, role wiring and hand-over to the timelock as ts/deploy.ts.
@@ -64,15 +67,9 @@ abstract contract ProtocolGasFixture is Test {
         address deployer = address(this);
 
         token = new TributaryToken(deployer);
-        votes = new ContributionVotes(deployer);
         address[] memory proposers = new address[](0);
         address[] memory executors = new address[](1); // address(0): anyone executes
         timelock = new TimelockController(TIMELOCK_MIN_DELAY, proposers, executors, deployer);
-        governor =
-            new TributaryGovernor(votes, timelock, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, QUORUM_PERCENT);
-        datanets = new DatanetRegistry(deployer, token, address(timelock));
-        models = new ModelRegistry(deployer, datanets);
-        market = new ProposalMarket(deployer, token, models, datanets, votes);
         staking = new AgentStaking(
             deployer,
             token,
@@ -85,15 +82,28 @@ abstract contract ProtocolGasFixture is Test {
                 disputerRewardBps: DISPUTER_REWARD_BPS
             })
         );
+        // The votes minter is fixed at construction: the settlement deployed right after it.
+        address predictedSettlement = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
+        votes = new ContributionVotes(predictedSettlement);
         settlement = new AttributionSettlement(
             deployer,
             token,
             votes,
-            IAttributionSettlement.Params({withdrawalDelay: WITHDRAWAL_DELAY, challengeDelay: CHALLENGE_DELAY})
+            IAgentRewards(address(staking)),
+            address(timelock),
+            VETO_LATENCY,
+            IAttributionSettlement.Params({
+                withdrawalDelay: WITHDRAWAL_DELAY, challengeDelay: CHALLENGE_DELAY, challengeBond: CHALLENGE_BOND
+            })
         );
+        governor = new TributaryGovernor(
+            votes, timelock, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, QUORUM_PERCENT, MINIMUM_QUORUM, guardian
+        );
+        datanets = new DatanetRegistry(deployer, token, address(timelock));
+        models = new ModelRegistry(deployer, datanets);
+        market = new ProposalMarket(deployer, token, models, datanets, votes);
 
         // Wiring roles.
-        votes.grantRole(votes.MINTER_ROLE(), address(settlement));
         settlement.grantRole(settlement.SETTLER_ROLE(), settler);
         settlement.grantRole(settlement.VETO_ROLE(), address(timelock));
         staking.grantRole(staking.ARBITER_ROLE(), address(timelock));
@@ -103,8 +113,8 @@ abstract contract ProtocolGasFixture is Test {
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
 
         // Handing admin and parameter roles to the timelock.
-        address[6] memory governed = [
-            address(votes), address(datanets), address(models), address(market), address(staking), address(settlement)
+        address[5] memory governed = [
+            address(datanets), address(models), address(market), address(staking), address(settlement)
         ];
         bytes32[2] memory roles = [PARAMETER_ROLE, DEFAULT_ADMIN_ROLE];
         for (uint256 i = 0; i < governed.length; ++i) {
@@ -115,7 +125,7 @@ abstract contract ProtocolGasFixture is Test {
                 target.renounceRole(roles[j], deployer);
             }
         }
-        token.grantRole(DEFAULT_ADMIN_ROLE, address(timelock));
+        // TRIB's admin is renounced, not handed over: nobody can ever grant minting again.
         // keepMinter (devnet): the deployer keeps the token's MINTER_ROLE to fund test accounts.
         token.renounceRole(DEFAULT_ADMIN_ROLE, deployer);
         timelock.renounceRole(DEFAULT_ADMIN_ROLE, deployer);
@@ -182,13 +192,15 @@ abstract contract ProtocolGasFixture is Test {
         }
         bytes32[] memory tree = StandardMerkleTree.build(accounts, cumulativeEarned);
         uint256 rootTotal = settlement.totalClaimed() + total; // read before the prank
+        uint256 epoch = settlement.latestProposedEpoch() + 1;
         vm.prank(settler);
         uint64 liveAt =
-            settlement.proposeRoot(++_seedEpoch, tree[0], rootTotal, keccak256("seed-receipts"), "ipfs://seed");
+            settlement.proposeRoot(epoch, tree[0], rootTotal, keccak256("seed-receipts"), "ipfs://seed");
         vm.warp(liveAt);
         for (uint256 i = 0; i < accounts.length; ++i) {
             bytes32[] memory proof = StandardMerkleTree.proof(tree, accounts[i], cumulativeEarned[i]);
-            settlement.claim(accounts[i], cumulativeEarned[i], proof);
+            settlement.claim(accounts[i], cumulativeEarned[i], cumulativeEarned[i], proof);
+            settlement.mintVotes(accounts[i]);
         }
         vm.roll(block.number + 1);
     }
@@ -206,7 +218,7 @@ abstract contract ProtocolGasFixture is Test {
         });
         bytes memory signature = _signVoucher(payerKey, voucher);
         vm.prank(settler);
-        settlement.redeemVoucher(voucher, signature);
+        settlement.redeemVoucher(voucher, signature, amount);
     }
 
     /// @dev An EIP-712 voucher signature computed independently of the contract.

@@ -12,12 +12,8 @@ contract ContributionVotesInvariantTest is StdInvariant, Test {
     ContributionVotesHandler internal handler;
 
     function setUp() public {
-        address admin = makeAddr("admin");
         address minter = makeAddr("minter");
-        votes = new ContributionVotes(admin);
-        bytes32 minterRole = votes.MINTER_ROLE();
-        vm.prank(admin);
-        votes.grantRole(minterRole, minter);
+        votes = new ContributionVotes(minter);
 
         handler = new ContributionVotesHandler(votes, minter);
         targetContract(address(handler));

@@ -21,10 +21,7 @@ contract ContributionVotesTest is Test {
     address internal carol = makeAddr("carol");
 
     function setUp() public {
-        votes = new ContributionVotes(admin);
-        bytes32 minterRole = votes.MINTER_ROLE();
-        vm.prank(admin);
-        votes.grantRole(minterRole, minter);
+        votes = new ContributionVotes(minter);
     }
 
     function _mint(address to, uint256 amount) internal {
@@ -36,19 +33,17 @@ contract ContributionVotesTest is Test {
     // constructor
     // ---------------------------------------------------------------------------------------------
 
-    function test_constructor_SetsMetadataRolesAndClock() public view {
+    function test_constructor_SetsMetadataMinterAndClock() public view {
         assertEq(votes.name(), "Tributary Contribution Votes");
         assertEq(votes.symbol(), "TCV");
         assertEq(votes.decimals(), 18);
         assertEq(votes.totalSupply(), 0);
-        assertTrue(votes.hasRole(votes.DEFAULT_ADMIN_ROLE(), admin));
-        assertFalse(votes.hasRole(votes.MINTER_ROLE(), admin));
-        assertEq(votes.MINTER_ROLE(), keccak256("MINTER_ROLE"));
+        assertEq(votes.minter(), minter);
         assertEq(votes.clock(), uint48(block.number));
         assertEq(votes.CLOCK_MODE(), "mode=blocknumber&from=default");
     }
 
-    function test_Revert_constructor_WhenAdminZero() public {
+    function test_Revert_constructor_WhenMinterZero() public {
         vm.expectRevert(abi.encodeWithSelector(IContributionVotes.ContributionVotesZeroAddress.selector));
         new ContributionVotes(address(0));
     }
@@ -114,21 +109,29 @@ contract ContributionVotesTest is Test {
     }
 
     function test_Revert_mint_WhenCallerNotMinter() public {
-        bytes32 minterRole = votes.MINTER_ROLE();
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, alice, minterRole)
+            abi.encodeWithSelector(IContributionVotes.ContributionVotesUnauthorizedMinter.selector, alice)
         );
         vm.prank(alice);
         votes.mint(alice, 1);
     }
 
-    function test_Revert_mint_WhenAdminNotMinter() public {
-        bytes32 minterRole = votes.MINTER_ROLE();
-        vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, minterRole)
+    /// H1: there is no admin and no role system: nobody (the deployer, a captured timelock) can
+    /// grant minting to anyone, and the minter can never change.
+    function test_attack_H1_nobodyCanGrantVotesMinting() public {
+        bytes32 minterRole = keccak256("MINTER_ROLE");
+        (bool ok,) = address(votes).call(
+            abi.encodeWithSignature("grantRole(bytes32,address)", minterRole, alice)
         );
+        assertFalse(ok, "grantRole exists");
+        (ok,) = address(votes).call(abi.encodeWithSignature("MINTER_ROLE()"));
+        assertFalse(ok, "a minter role exists");
         vm.prank(admin);
-        votes.mint(alice, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IContributionVotes.ContributionVotesUnauthorizedMinter.selector, admin)
+        );
+        votes.mint(admin, 1);
+        assertEq(votes.minter(), minter);
     }
 
     function test_Revert_mint_WhenToZeroAddress() public {

@@ -18,6 +18,7 @@ abstract contract GovernorFixture is Test {
     uint256 internal constant PROPOSAL_THRESHOLD = 10e18;
     uint256 internal constant QUORUM_PERCENT = 10;
     uint256 internal constant MIN_DELAY = 2 days;
+    uint256 internal constant MINIMUM_QUORUM = 50e18;
 
     ContributionVotes internal votes;
     TimelockController internal timelock;
@@ -26,18 +27,17 @@ abstract contract GovernorFixture is Test {
 
     address internal admin = makeAddr("admin");
     address internal minter = makeAddr("minter");
+    address internal guardian = makeAddr("guardian");
 
     function _deployGovernance() internal {
-        votes = new ContributionVotes(admin);
-        bytes32 minterRole = votes.MINTER_ROLE();
-        vm.prank(admin);
-        votes.grantRole(minterRole, minter);
+        votes = new ContributionVotes(minter);
 
         address[] memory none = new address[](0);
         address[] memory anyone = new address[](1); // address(0): open executor role
         timelock = new TimelockController(MIN_DELAY, none, anyone, address(this));
-        governor =
-            new TributaryGovernor(votes, timelock, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, QUORUM_PERCENT);
+        governor = new TributaryGovernor(
+            votes, timelock, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, QUORUM_PERCENT, MINIMUM_QUORUM, guardian
+        );
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(governor));
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
         timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), address(this));

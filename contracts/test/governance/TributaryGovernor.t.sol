@@ -92,14 +92,18 @@ contract TributaryGovernorTest is GovernorFixture {
 
     function test_Revert_constructor_WhenVotingPeriodZero() public {
         vm.expectRevert(abi.encodeWithSelector(IGovernor.GovernorInvalidVotingPeriod.selector, 0));
-        new TributaryGovernor(votes, timelock, VOTING_DELAY, 0, PROPOSAL_THRESHOLD, QUORUM_PERCENT);
+        new TributaryGovernor(
+            votes, timelock, VOTING_DELAY, 0, PROPOSAL_THRESHOLD, QUORUM_PERCENT, MINIMUM_QUORUM, guardian
+        );
     }
 
     function test_Revert_constructor_WhenQuorumAbove100Percent() public {
         vm.expectRevert(
             abi.encodeWithSelector(GovernorVotesQuorumFraction.GovernorInvalidQuorumFraction.selector, 101, 100)
         );
-        new TributaryGovernor(votes, timelock, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, 101);
+        new TributaryGovernor(
+            votes, timelock, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, 101, MINIMUM_QUORUM, guardian
+        );
     }
 
     // ---------------------------------------------------------------------------------------------

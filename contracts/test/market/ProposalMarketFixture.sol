@@ -37,10 +37,7 @@ abstract contract ProposalMarketFixture is Test {
         token = new TributaryToken(admin);
         datanetRegistry = new DatanetRegistry(admin, token, treasury);
         modelRegistry = new ModelRegistry(admin, datanetRegistry);
-        votes = new ContributionVotes(admin);
-        bytes32 minterRole = votes.MINTER_ROLE();
-        vm.prank(admin);
-        votes.grantRole(minterRole, minter);
+        votes = new ContributionVotes(minter);
         market = new ProposalMarket(admin, token, modelRegistry, datanetRegistry, votes);
 
         address[] memory validators = new address[](1);

@@ -7,6 +7,9 @@ import {Test} from "forge-std/Test.sol";
 import {ContributionVotes} from "../../src/governance/ContributionVotes.sol";
 import {AttributionSettlement} from "../../src/settlement/AttributionSettlement.sol";
 import {IAttributionSettlement} from "../../src/settlement/IAttributionSettlement.sol";
+import {IAgentRewards} from "../../src/settlement/IAgentRewards.sol";
+import {AgentStaking} from "../../src/staking/AgentStaking.sol";
+import {IAgentStaking} from "../../src/staking/IAgentStaking.sol";
 import {TributaryToken} from "../../src/token/TributaryToken.sol";
 import {AttributionSettlementHandler} from "./handlers/AttributionSettlementHandler.sol";
 
@@ -15,6 +18,8 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
     ContributionVotes internal votes;
     AttributionSettlement internal settlement;
     AttributionSettlementHandler internal handler;
+    AgentStaking internal staking;
+    address internal treasury = makeAddr("treasury");
 
     function setUp() public {
         vm.warp(1_700_000_000);
@@ -23,20 +28,49 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         address vetoer = makeAddr("vetoer");
 
         token = new TributaryToken(admin);
-        votes = new ContributionVotes(admin);
-        settlement = new AttributionSettlement(
-            admin, token, votes, IAttributionSettlement.Params({withdrawalDelay: 1 days, challengeDelay: 1 days})
+        staking = new AgentStaking(
+            admin,
+            token,
+            treasury,
+            IAgentStaking.Params({
+                unbondingDelay: 7 days,
+                disputeWindow: 3 days,
+                disputeBond: 10 ether,
+                slashCapBps: 3000,
+                disputerRewardBps: 1000
+            })
         );
-        handler = new AttributionSettlementHandler(settlement, token, votes, admin, settler, vetoer);
+        // Agent 1 with one delegator, so its stakers can receive rewards.
+        address operator = makeAddr("operator");
+        vm.prank(admin);
+        token.mint(operator, 100 ether);
+        vm.startPrank(operator);
+        staking.registerAgent(keccak256("spec"), "ipfs://agent", 0);
+        token.approve(address(staking), 100 ether);
+        staking.delegate(1, 100 ether);
+        vm.stopPrank();
+
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        votes = new ContributionVotes(predicted);
+        settlement = new AttributionSettlement(
+            admin,
+            token,
+            votes,
+            IAgentRewards(address(staking)),
+            treasury,
+            1 days,
+            IAttributionSettlement.Params({withdrawalDelay: 1 days, challengeDelay: 1 days, challengeBond: 10 ether})
+        );
+        handler = new AttributionSettlementHandler(settlement, token, votes, staking, admin, settler, vetoer);
 
         vm.startPrank(admin);
-        votes.grantRole(votes.MINTER_ROLE(), address(settlement));
         settlement.grantRole(settlement.SETTLER_ROLE(), settler);
         settlement.grantRole(settlement.VETO_ROLE(), vetoer);
         vm.stopPrank();
 
-        // deposit and redeem are listed twice: money has to flow in for the rest to matter.
-        bytes4[] memory selectors = new bytes4[](17);
+        // The money paths are listed more than once: money has to flow in, roots have to be
+        // proposed and claims made for the properties to bite (see `afterInvariant` for the reach).
+        bytes4[] memory selectors = new bytes4[](26);
         selectors[0] = handler.deposit.selector;
         selectors[1] = handler.deposit.selector;
         selectors[2] = handler.requestWithdrawal.selector;
@@ -47,13 +81,22 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         selectors[7] = handler.redeemBatch.selector;
         selectors[8] = handler.redeemStale.selector;
         selectors[9] = handler.earn.selector;
-        selectors[10] = handler.proposeRoot.selector;
-        selectors[11] = handler.vetoRoot.selector;
-        selectors[12] = handler.setChallengeDelay.selector;
-        selectors[13] = handler.claim.selector;
-        selectors[14] = handler.claimForged.selector;
-        selectors[15] = handler.setClaimRecipient.selector;
-        selectors[16] = handler.warp.selector;
+        selectors[10] = handler.earn.selector;
+        selectors[11] = handler.proposeRoot.selector;
+        selectors[12] = handler.proposeRoot.selector;
+        selectors[13] = handler.vetoRoot.selector;
+        selectors[14] = handler.setChallengeDelay.selector;
+        selectors[15] = handler.claim.selector;
+        selectors[16] = handler.claim.selector;
+        selectors[17] = handler.claim.selector;
+        selectors[18] = handler.claimForged.selector;
+        selectors[19] = handler.setClaimRecipient.selector;
+        selectors[20] = handler.warp.selector;
+        selectors[21] = handler.challengeRoot.selector;
+        selectors[22] = handler.resolveChallenge.selector;
+        selectors[23] = handler.claimStakerRewards.selector;
+        selectors[24] = handler.mintVotes.selector;
+        selectors[25] = handler.settleEpoch.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -71,7 +114,25 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         _checkConservation(escrowSum, totalRedeemed, totalClaimed, deposited, withdrawn, paid);
         _checkRoots(liveEpoch, modelLive, totalClaimed, totalRedeemed, earned);
         _checkClaims(earners, vaults, liveEpoch, totalClaimed, paid);
+        _checkVotesAndBonds(earners, totalClaimed);
         _checkNoViolationObserved();
+    }
+
+    /// @dev Reach: with SETTLEMENT_REACH_LOG=<file> set, appends this run's counters (claims, staker
+    /// claims, vote mints, roots, challenges, redemptions) so the fraction of runs reaching each money
+    /// path can be counted (contracts/README.md, "Invariant suites").
+    function afterInvariant() public {
+        string memory file = vm.envOr("SETTLEMENT_REACH_LOG", string(""));
+        if (bytes(file).length == 0) return;
+        (uint256 claims, uint256 stakerClaims, uint256 voteMints, uint256 roots, uint256 challenges, uint256 redeems) =
+            handler.reach();
+        vm.writeLine(
+            file,
+            string.concat(
+                vm.toString(claims), " ", vm.toString(stakerClaims), " ", vm.toString(voteMints), " ",
+                vm.toString(roots), " ", vm.toString(challenges), " ", vm.toString(redeems)
+            )
+        );
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -96,7 +157,8 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         _assertEq(settlement.totalRedeemed(), redeemedSum, "totalRedeemed");
     }
 
-    /// @dev token balance == Σ escrow + totalRedeemed − totalClaimed, and equals what moved in and out.
+    /// @dev token balance == Σ escrow + totalRedeemed − totalClaimed + open challenge bonds, and equals
+    /// what moved in and out.
     function _checkConservation(
         uint256 escrowSum,
         uint256 totalRedeemed,
@@ -106,8 +168,10 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         uint256 paid
     ) internal view {
         uint256 held = token.balanceOf(address(settlement));
-        _assertEq(held, escrowSum + totalRedeemed - totalClaimed, "balance vs books");
-        _assertEq(held, deposited - withdrawn - paid, "balance vs flows");
+        (uint256 openBonds,,) = handler.bondGhost();
+        _assertEq(settlement.totalChallengeBonds(), openBonds, "open bonds");
+        _assertEq(held, escrowSum + totalRedeemed - totalClaimed + openBonds, "balance vs books");
+        _assertEq(held, deposited - withdrawn - paid + openBonds, "balance vs flows");
     }
 
     /// @dev totalClaimed <= totalCumulative of the latest live root <= totalRedeemed; the live root is
@@ -130,9 +194,10 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         _assertLe(rootTotal, totalRedeemed, "live root above redeemed");
     }
 
-    /// @dev No double claim: Σ paid for each account == its claimed <= its latest proven cumulative;
-    /// every recipient holds exactly what claims paid it. Votes minted == Σ claimed increases, so
-    /// ContributionVotes' supply == Σ proven (claimed) earnings.
+    /// @dev No double claim: what the handler's model says each account was paid (each claim paying
+    /// cumulative − what the model had paid before) == its claimed <= its latest proven cumulative;
+    /// every recipient holds exactly what the model paid it (kills a claim paying the full cumulative);
+    /// Σ earners' claimed + stakers' rewards == totalClaimed == Σ paid.
     function _checkClaims(
         address[4] memory earners,
         address[2] memory vaults,
@@ -148,16 +213,40 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
             _assertEq(paidFor, claimed, "paid vs claimed");
             _assertLe(claimed, proven, "claimed above proven");
             _assertEq(token.balanceOf(a), received, "earner balance");
-            _assertEq(votes.balanceOf(a), claimed, "votes balance");
-            _assertEq(settlement.votesMintedOf(a), claimed, "votesMinted");
             claimedSum += claimed;
         }
+        (,, uint256 stakersPaid) = handler.bondGhost();
+        _assertEq(settlement.stakerRewardsClaimedOf(handler.AGENT_ID()), stakersPaid, "staker rewards claimed");
+        claimedSum += stakersPaid;
         for (uint256 i = 0; i < vaults.length; ++i) {
             _assertEq(token.balanceOf(vaults[i]), handler.receivedBy(vaults[i]), "vault balance");
         }
         _assertEq(totalClaimed, claimedSum, "totalClaimed");
         _assertEq(paid, claimedSum, "total paid");
-        _assertEq(votes.totalSupply(), totalClaimed, "votes supply");
+    }
+
+    /// @dev Votes recorded and minted match the model; recorded <= claimed per account (votes only for
+    /// vote-eligible earnings); supply == Σ minted <= totalClaimed. Challengers hold exactly their
+    /// refunds; the treasury exactly the forfeited bonds.
+    function _checkVotesAndBonds(address[4] memory earners, uint256 totalClaimed) internal view {
+        uint256 mintedSum;
+        for (uint256 i = 0; i < earners.length; ++i) {
+            address a = earners[i];
+            (uint256 recorded, uint256 minted) = handler.voteGhost(i);
+            _assertEq(settlement.votesRecordedOf(a), recorded, "votes recorded");
+            _assertEq(settlement.votesMintedOf(a), minted, "votes minted");
+            _assertEq(votes.balanceOf(a), minted, "votes balance");
+            _assertLe(recorded, settlement.claimedOf(a), "votes above earnings");
+            mintedSum += minted;
+        }
+        _assertEq(votes.totalSupply(), mintedSum, "votes supply");
+        _assertLe(mintedSum, totalClaimed, "votes above claimed");
+        (, uint256 treasuryReceived,) = handler.bondGhost();
+        _assertEq(token.balanceOf(treasury), treasuryReceived, "treasury bonds");
+        for (uint256 i = 0; i < 2; ++i) {
+            (address c, uint256 minted, uint256 out) = handler.challengerGhost(i);
+            _assertEq(token.balanceOf(c), minted - out, "challenger balance");
+        }
     }
 
     /// @dev Violations the handler watches for inside its actions.
@@ -169,6 +258,7 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         _assertFalse(forged, "forged or repeated claim paid");
         _assertFalse(liveAt, "liveAt");
         _assertFalse(amount, "amount mismatch");
+        _assertFalse(handler.validCallFailed(), "a valid claim reverted");
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -5,8 +5,11 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
+import {ContributionVotes} from "../../src/governance/ContributionVotes.sol";
 import {IContributionVotes} from "../../src/governance/IContributionVotes.sol";
+import {IAgentRewards} from "../../src/settlement/IAgentRewards.sol";
 import {AttributionSettlement} from "../../src/settlement/AttributionSettlement.sol";
 import {IAttributionSettlement} from "../../src/settlement/IAttributionSettlement.sol";
 import {ERC1271WalletMock} from "./mocks/ERC1271WalletMock.sol";
@@ -44,41 +47,99 @@ contract AttributionSettlementTest is SettlementTestBase {
 
     function test_constructor_EmitsParamsUpdated() public {
         vm.expectEmit();
-        emit IAttributionSettlement.ParamsUpdated(3 hours, 4 hours);
-        new AttributionSettlement(admin, token, votes, _params(3 hours, 4 hours));
+        emit IAttributionSettlement.ParamsUpdated(3 hours, 14 hours, CHALLENGE_BOND);
+        _deploySettlement(_params(3 hours, 14 hours));
     }
 
-    function test_Revert_constructor_WhenAdminZero() public {
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroAddress.selector));
-        new AttributionSettlement(address(0), token, votes, _params(1 days, 1 days));
+    function _newSettlement(
+        address admin_,
+        IERC20 token_,
+        IContributionVotes votes_,
+        address staking_,
+        address treasury_,
+        uint64 vetoLatency_,
+        IAttributionSettlement.Params memory p
+    ) internal returns (AttributionSettlement) {
+        return new AttributionSettlement(admin_, token_, votes_, IAgentRewards(staking_), treasury_, vetoLatency_, p);
     }
 
-    function test_Revert_constructor_WhenTokenZero() public {
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroAddress.selector));
-        new AttributionSettlement(admin, IERC20(address(0)), votes, _params(1 days, 1 days));
+    /// @dev A votes token whose fixed minter is the next contract this test deploys.
+    function _votesForNext() internal returns (IContributionVotes) {
+        return IContributionVotes(
+            address(new ContributionVotes(vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1)))
+        );
     }
 
-    function test_Revert_constructor_WhenVotesZero() public {
+    function test_Revert_constructor_WhenAddressZero() public {
+        IAttributionSettlement.Params memory p = _params(1 days, 1 days);
         vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroAddress.selector));
-        new AttributionSettlement(admin, token, IContributionVotes(address(0)), _params(1 days, 1 days));
+        _newSettlement(address(0), token, votes, address(staking), treasury, VETO_LATENCY, p);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroAddress.selector));
+        _newSettlement(admin, IERC20(address(0)), votes, address(staking), treasury, VETO_LATENCY, p);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroAddress.selector));
+        _newSettlement(admin, token, IContributionVotes(address(0)), address(staking), treasury, VETO_LATENCY, p);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroAddress.selector));
+        _newSettlement(admin, token, votes, address(0), treasury, VETO_LATENCY, p);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroAddress.selector));
+        _newSettlement(admin, token, votes, address(staking), address(0), VETO_LATENCY, p);
+    }
+
+    /// The votes token must name this very contract as its fixed minter (the deploy script predicts it).
+    function test_Revert_constructor_WhenNotTheVotesMinter() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementNotVotesMinter.selector, address(settlement))
+        );
+        _newSettlement(admin, token, votes, address(staking), treasury, VETO_LATENCY, _params(1 days, 1 days));
     }
 
     function test_Revert_constructor_WhenWithdrawalDelayOutOfBounds() public {
+        IContributionVotes v = _votesForNext();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAttributionSettlement.SettlementWithdrawalDelayOutOfBounds.selector, uint64(0), 1 hours, 30 days
             )
         );
-        new AttributionSettlement(admin, token, votes, _params(0, 1 days));
+        _newSettlement(admin, token, v, address(staking), treasury, VETO_LATENCY, _params(0, 1 days));
     }
 
     function test_Revert_constructor_WhenChallengeDelayOutOfBounds() public {
+        IContributionVotes v = _votesForNext();
         vm.expectRevert(
             abi.encodeWithSelector(
-                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector, uint64(31 days), 1 hours, 30 days
+                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector, uint64(31 days), VETO_LATENCY, 30 days
             )
         );
-        new AttributionSettlement(admin, token, votes, _params(1 days, 31 days));
+        _newSettlement(admin, token, v, address(staking), treasury, VETO_LATENCY, _params(1 days, 31 days));
+    }
+
+    /// H2: the challenge delay can never be shorter than the time a governance veto needs.
+    function test_attack_H2_challengeDelayShorterThanVetoLatency() public {
+        IContributionVotes v = _votesForNext();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector, uint64(1 hours), 3 days, 30 days
+            )
+        );
+        _newSettlement(admin, token, v, address(staking), treasury, 3 days, _params(1 days, 1 hours));
+        IAttributionSettlement.Params memory p = _params(1 days, VETO_LATENCY - 1);
+        vm.prank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector,
+                VETO_LATENCY - 1,
+                VETO_LATENCY,
+                30 days
+            )
+        );
+        settlement.setParams(p);
+    }
+
+    function test_Revert_constructor_WhenChallengeBondZero() public {
+        IContributionVotes v = _votesForNext();
+        IAttributionSettlement.Params memory p = _params(1 days, 1 days);
+        p.challengeBond = 0;
+        vm.expectRevert(IAttributionSettlement.SettlementZeroChallengeBond.selector);
+        _newSettlement(admin, token, v, address(staking), treasury, VETO_LATENCY, p);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -461,7 +522,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         settlement.executeWithdrawal();
 
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 100 ether);
+        settlement.redeemVoucher(v, sig, 100 ether);
     }
 
     function testFuzz_executeWithdrawal_OnlyInsideWindow(uint64 delay, uint256 wait) public {
@@ -513,7 +574,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.VoucherRedeemed(alice, settler, 30 ether, 30 ether);
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 30 ether);
+        settlement.redeemVoucher(v, sig, 30 ether);
 
         assertEq(settlement.escrowOf(alice), 70 ether);
         assertEq(settlement.redeemedOf(alice), 30 ether);
@@ -538,14 +599,14 @@ contract AttributionSettlementTest is SettlementTestBase {
         bytes memory sig = _sign(alicePk, v);
 
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 40 ether);
+        settlement.redeemVoucher(v, sig, 40 ether);
         assertEq(settlement.escrowOf(alice), 0);
         assertEq(settlement.redeemedOf(alice), 40 ether);
 
         // The same voucher redeems the rest once the payer tops up, and never more than its cap.
         _deposit(alice, 100 ether);
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 60 ether);
+        settlement.redeemVoucher(v, sig, 60 ether);
         assertEq(settlement.redeemedOf(alice), 100 ether);
         assertEq(settlement.escrowOf(alice), 40 ether);
     }
@@ -556,7 +617,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         bytes memory sig = _sign(alicePk, v);
         vm.warp(v.expiry);
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 10 ether);
+        settlement.redeemVoucher(v, sig, 10 ether);
     }
 
     function test_redeemVoucher_ERC1271WalletPayer() public {
@@ -569,7 +630,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.VoucherRedeemed(address(wallet), settler, 50 ether, 50 ether);
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 50 ether);
+        settlement.redeemVoucher(v, sig, 50 ether);
         assertEq(settlement.escrowOf(address(wallet)), 30 ether);
     }
 
@@ -583,7 +644,15 @@ contract AttributionSettlementTest is SettlementTestBase {
         vm.chainId(31337);
         deployCodeTo(
             "AttributionSettlement.sol:AttributionSettlement",
-            abi.encode(admin, token, votes, _params(WITHDRAWAL_DELAY, CHALLENGE_DELAY)),
+            abi.encode(
+                admin,
+                token,
+                new ContributionVotes(at),
+                staking,
+                treasury,
+                VETO_LATENCY,
+                _params(WITHDRAWAL_DELAY, CHALLENGE_DELAY)
+            ),
             at
         );
         AttributionSettlement s = AttributionSettlement(at);
@@ -598,7 +667,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         assertEq(s.hashVoucher(v), viemDigest);
         assertEq(ECDSA.recover(viemDigest, viemSig), payer);
         vm.prank(settler);
-        assertEq(s.redeemVoucher(v, viemSig), 1234567890000000000000);
+        s.redeemVoucher(v, viemSig, 1234567890000000000000);
     }
 
     function test_Revert_redeemVoucher_WhenNotSettler() public {
@@ -611,7 +680,7 @@ contract AttributionSettlementTest is SettlementTestBase {
             )
         );
         vm.prank(stranger);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     function test_Revert_redeemVoucher_WhenExpired() public {
@@ -625,7 +694,7 @@ contract AttributionSettlementTest is SettlementTestBase {
             )
         );
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     function test_Revert_redeemVoucher_WhenWrongSigner() public {
@@ -634,7 +703,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         bytes memory sig = _sign(bobPk, v);
         vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, alice));
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     function test_Revert_redeemVoucher_WhenAmountTampered() public {
@@ -644,7 +713,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         v.cumulativeAmount = 100 ether;
         vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, alice));
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     function test_Revert_redeemVoucher_WhenExpiryTampered() public {
@@ -654,18 +723,17 @@ contract AttributionSettlementTest is SettlementTestBase {
         v.expiry += 1;
         vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, alice));
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     function test_Revert_redeemVoucher_WhenSignedForAnotherDeployment() public {
         _deposit(alice, 10 ether);
-        AttributionSettlement other =
-            new AttributionSettlement(admin, token, votes, _params(WITHDRAWAL_DELAY, CHALLENGE_DELAY));
+        (, AttributionSettlement other) = _deploySettlement(_params(WITHDRAWAL_DELAY, CHALLENGE_DELAY));
         IAttributionSettlement.Voucher memory v = _voucher(alice, 10 ether, uint64(block.timestamp + 1 days));
         (uint8 vv, bytes32 r, bytes32 s) = vm.sign(alicePk, other.hashVoucher(v));
         vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, alice));
         vm.prank(settler);
-        settlement.redeemVoucher(v, abi.encodePacked(r, s, vv));
+        settlement.redeemVoucher(v, abi.encodePacked(r, s, vv), 1);
     }
 
     function test_Revert_redeemVoucher_WhenSignatureMalformed() public {
@@ -673,7 +741,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         IAttributionSettlement.Voucher memory v = _voucher(alice, 10 ether, uint64(block.timestamp + 1 days));
         vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, alice));
         vm.prank(settler);
-        settlement.redeemVoucher(v, hex"deadbeef");
+        settlement.redeemVoucher(v, hex"deadbeef", 1);
     }
 
     function test_Revert_redeemVoucher_WhenReplayed() public {
@@ -681,7 +749,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         IAttributionSettlement.Voucher memory v = _voucher(alice, 30 ether, uint64(block.timestamp + 1 days));
         bytes memory sig = _sign(alicePk, v);
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 30 ether);
 
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -689,7 +757,7 @@ contract AttributionSettlementTest is SettlementTestBase {
             )
         );
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     function test_Revert_redeemVoucher_WhenSmallerThanRedeemed() public {
@@ -704,15 +772,67 @@ contract AttributionSettlementTest is SettlementTestBase {
             )
         );
         vm.prank(settler);
-        settlement.redeemVoucher(older, olderSig);
+        settlement.redeemVoucher(older, olderSig, 1);
     }
 
     function test_Revert_redeemVoucher_WhenEscrowEmpty() public {
         IAttributionSettlement.Voucher memory v = _voucher(alice, 10 ether, uint64(block.timestamp + 1 days));
         bytes memory sig = _sign(alicePk, v);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEscrowEmpty.selector, alice));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementRedeemExceedsEscrow.selector, alice, 1, 0)
+        );
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
+    }
+
+    /// New: the settler redeems exactly what receipts charged, never the whole cap.
+    function test_attack_redeemTakesWholeCap() public {
+        _deposit(alice, 1_000 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(alice, 500 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(alicePk, v);
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig, 5 ether);
+        assertEq(settlement.redeemedOf(alice), 5 ether);
+        assertEq(settlement.escrowOf(alice), 995 ether);
+        // The same voucher later covers more charges, up to its cap and no further.
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig, 495 ether);
+        assertEq(settlement.redeemedOf(alice), 500 ether);
+    }
+
+    function test_Revert_redeemVoucher_WhenAmountAboveVoucher() public {
+        _deposit(alice, 1_000 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(alice, 50 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(alicePk, v);
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig, 20 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementRedeemExceedsVoucher.selector, alice, 30 ether + 1, 30 ether
+            )
+        );
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig, 30 ether + 1);
+    }
+
+    function test_Revert_redeemVoucher_WhenAmountAboveEscrow() public {
+        _deposit(alice, 10 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(alice, 50 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(alicePk, v);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementRedeemExceedsEscrow.selector, alice, 11 ether, 10 ether)
+        );
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig, 11 ether);
+    }
+
+    function test_Revert_redeemVoucher_WhenAmountZero() public {
+        _deposit(alice, 10 ether);
+        IAttributionSettlement.Voucher memory v = _voucher(alice, 50 ether, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(alicePk, v);
+        vm.expectRevert(IAttributionSettlement.SettlementZeroAmount.selector);
+        vm.prank(settler);
+        settlement.redeemVoucher(v, sig, 0);
     }
 
     function test_Revert_redeemVoucher_WhenERC1271WalletRejects() public {
@@ -727,7 +847,7 @@ contract AttributionSettlementTest is SettlementTestBase {
             abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, address(wallet))
         );
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
 
         // Signed by the owner, but the wallet revoked it.
         sig = _sign(bobPk, v);
@@ -737,7 +857,7 @@ contract AttributionSettlementTest is SettlementTestBase {
             abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, address(wallet))
         );
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     /// @dev An EOA that signed vouchers with its key and later gained code (an EIP-7702 delegation,
@@ -750,7 +870,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         assertGt(alice.code.length, 0);
 
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 60 ether);
+        settlement.redeemVoucher(v, sig, 60 ether);
         assertEq(settlement.redeemedOf(alice), 60 ether);
     }
 
@@ -761,7 +881,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         vm.etch(alice, type(RejectingERC1271Mock).runtimeCode);
         vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, alice));
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
     }
 
     /// @dev With delegated code that does validate, both the EOA's own key (ECDSA first) and what the
@@ -774,11 +894,11 @@ contract AttributionSettlementTest is SettlementTestBase {
 
         IAttributionSettlement.Voucher memory byKey = _voucher(alice, 30 ether, expiry);
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(byKey, _sign(alicePk, byKey)), 30 ether);
+        settlement.redeemVoucher(byKey, _sign(alicePk, byKey), 30 ether);
 
         IAttributionSettlement.Voucher memory byCode = _voucher(alice, 50 ether, expiry);
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(byCode, _sign(bobPk, byCode)), 20 ether);
+        settlement.redeemVoucher(byCode, _sign(bobPk, byCode), 20 ether);
     }
 
     /// @dev A true contract wallet cannot produce an ECDSA signature for its own address, so only the
@@ -796,12 +916,12 @@ contract AttributionSettlementTest is SettlementTestBase {
             abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, address(wallet))
         );
         vm.prank(settler);
-        settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, 1);
 
         vm.prank(bob);
         wallet.setRevoked(false);
         vm.prank(settler);
-        assertEq(settlement.redeemVoucher(v, sig), 50 ether);
+        settlement.redeemVoucher(v, sig, 50 ether);
     }
 
     function test_Revert_redeemVoucher_WhenERC1271WalletBurnsAllGas() public {
@@ -813,7 +933,7 @@ contract AttributionSettlementTest is SettlementTestBase {
             abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidSignature.selector, address(burner))
         );
         vm.prank(settler);
-        settlement.redeemVoucher{gas: 1_000_000}(v, _sign(bobPk, v));
+        settlement.redeemVoucher{gas: 1_000_000}(v, _sign(bobPk, v), 10 ether);
     }
 
     function test_Revert_redeemVoucher_WhenTooLittleGasForERC1271Check() public {
@@ -824,7 +944,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         bytes memory sig = _sign(bobPk, v);
         vm.expectPartialRevert(IAttributionSettlement.SettlementInsufficientGas.selector);
         vm.prank(settler);
-        settlement.redeemVoucher{gas: 80_000}(v, sig);
+        settlement.redeemVoucher{gas: 80_000}(v, sig, 50 ether);
     }
 
     function testFuzz_redeemVoucher_NeverRedeemsTheSameTokensTwice(
@@ -853,14 +973,17 @@ contract AttributionSettlementTest is SettlementTestBase {
                     IAttributionSettlement.SettlementVoucherNotAboveRedeemed.selector, alice, second, got1
                 )
             );
-            settlement.redeemVoucher(v, sig);
+            settlement.redeemVoucher(v, sig, 1);
         } else if (escrowBefore == 0) {
-            vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEscrowEmpty.selector, alice));
-            settlement.redeemVoucher(v, sig);
+            vm.expectRevert(
+                abi.encodeWithSelector(IAttributionSettlement.SettlementRedeemExceedsEscrow.selector, alice, 1, 0)
+            );
+            settlement.redeemVoucher(v, sig, 1);
         } else {
-            uint256 got2 = settlement.redeemVoucher(v, sig);
             uint256 open = second - got1;
-            assertEq(got2, open < escrowBefore ? open : escrowBefore);
+            uint256 amount = open < escrowBefore ? open : escrowBefore;
+            settlement.redeemVoucher(v, sig, amount);
+            assertEq(settlement.redeemedOf(alice), got1 + amount);
         }
         uint256 redeemed = settlement.redeemedOf(alice);
         assertLe(redeemed, first > second ? first : second, "never above the largest signed cap");
@@ -892,7 +1015,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.VoucherRedeemed(alice, settler, 15 ether, 25 ether);
         vm.prank(settler);
-        assertEq(settlement.redeemVouchers(vs, sigs), 45 ether);
+        assertEq(settlement.redeemVouchers(vs, sigs, _amts(10 ether, 20 ether, 15 ether)), 45 ether);
 
         assertEq(settlement.redeemedOf(alice), 25 ether);
         assertEq(settlement.redeemedOf(bob), 20 ether);
@@ -902,9 +1025,9 @@ contract AttributionSettlementTest is SettlementTestBase {
     function test_Revert_redeemVouchers_WhenLengthMismatch() public {
         IAttributionSettlement.Voucher[] memory vs = new IAttributionSettlement.Voucher[](2);
         bytes[] memory sigs = new bytes[](1);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementLengthMismatch.selector, 2, 1));
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementLengthMismatch.selector, 2, 1, 2));
         vm.prank(settler);
-        settlement.redeemVouchers(vs, sigs);
+        settlement.redeemVouchers(vs, sigs, new uint256[](2));
     }
 
     function test_redeemVouchers_SkipsEachKindOfBadVoucherAndRedeemsTheRest() public {
@@ -928,7 +1051,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.VoucherRedeemed(alice, settler, 10 ether, 10 ether);
         vm.expectEmit(address(settlement));
-        emit IAttributionSettlement.VoucherSkipped(bob, IAttributionSettlement.SettlementEscrowEmpty.selector);
+        emit IAttributionSettlement.VoucherSkipped(bob, IAttributionSettlement.SettlementRedeemExceedsEscrow.selector);
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.VoucherSkipped(alice, IAttributionSettlement.SettlementVoucherExpired.selector);
         vm.expectEmit(address(settlement));
@@ -940,7 +1063,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.VoucherRedeemed(alice, settler, 15 ether, 25 ether);
         vm.prank(settler);
-        assertEq(settlement.redeemVouchers(vs, sigs), 25 ether);
+        assertEq(settlement.redeemVouchers(vs, sigs, _amts6()), 25 ether);
 
         assertEq(settlement.redeemedOf(alice), 25 ether);
         assertEq(settlement.escrowOf(alice), 75 ether);
@@ -967,11 +1090,11 @@ contract AttributionSettlementTest is SettlementTestBase {
         settlement.executeWithdrawal(); // the front-run
 
         vm.expectEmit(address(settlement));
-        emit IAttributionSettlement.VoucherSkipped(alice, IAttributionSettlement.SettlementEscrowEmpty.selector);
+        emit IAttributionSettlement.VoucherSkipped(alice, IAttributionSettlement.SettlementRedeemExceedsEscrow.selector);
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.VoucherRedeemed(bob, settler, 20 ether, 20 ether);
         vm.prank(settler);
-        assertEq(settlement.redeemVouchers(vs, sigs), 20 ether);
+        assertEq(settlement.redeemVouchers(vs, sigs, _amts(50 ether, 20 ether)), 20 ether);
     }
 
     function test_redeemVouchers_AllSkippedReturnsZero() public {
@@ -982,7 +1105,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         sigs[0] = _sign(alicePk, vs[0]);
         sigs[1] = hex"deadbeef";
         vm.prank(settler);
-        assertEq(settlement.redeemVouchers(vs, sigs), 0);
+        assertEq(settlement.redeemVouchers(vs, sigs, _amts(10 ether, 10 ether)), 0);
         assertEq(settlement.totalRedeemed(), 0);
     }
 
@@ -1006,7 +1129,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         );
         vm.prank(settler);
         uint256 gasBefore = gasleft();
-        uint256 total = settlement.redeemVouchers{gas: 1_000_000}(vs, sigs);
+        uint256 total = settlement.redeemVouchers{gas: 1_000_000}(vs, sigs, _amts(10 ether, 30 ether));
         uint256 used = gasBefore - gasleft();
         assertEq(total, 30 ether);
         assertEq(settlement.redeemedOf(alice), 30 ether);
@@ -1025,7 +1148,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         sigs[0] = hex"00";
         vm.prank(settler);
         uint256 gasBefore = gasleft();
-        assertEq(settlement.redeemVouchers(vs, sigs), 10 ether);
+        assertEq(settlement.redeemVouchers(vs, sigs, _amts(10 ether)), 10 ether);
         assertLt(gasBefore - gasleft(), settlement.ERC1271_GAS_LIMIT() + 150_000);
     }
 
@@ -1042,7 +1165,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         sigs[0] = _sign(bobPk, vs[0]);
 
         vm.prank(settler);
-        try settlement.redeemVouchers{gas: gasLimit}(vs, sigs) returns (uint256 total) {
+        try settlement.redeemVouchers{gas: gasLimit}(vs, sigs, _amts(50 ether)) returns (uint256 total) {
             assertEq(total, 50 ether, "valid voucher skipped");
             assertEq(settlement.redeemedOf(address(wallet)), 50 ether);
         } catch {
@@ -1058,7 +1181,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         sigs[0] = _sign(alicePk, vs[0]);
         vm.etch(alice, type(RejectingERC1271Mock).runtimeCode);
         vm.prank(settler);
-        assertEq(settlement.redeemVouchers(vs, sigs), 40 ether);
+        assertEq(settlement.redeemVouchers(vs, sigs, _amts(40 ether)), 40 ether);
     }
 
     function test_Revert_redeemVouchers_WhenNotSettler() public {
@@ -1070,7 +1193,7 @@ contract AttributionSettlementTest is SettlementTestBase {
             )
         );
         vm.prank(stranger);
-        settlement.redeemVouchers(vs, sigs);
+        settlement.redeemVouchers(vs, sigs, new uint256[](0));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1104,77 +1227,41 @@ contract AttributionSettlementTest is SettlementTestBase {
 
     function test_proposeRoot_StoresPendingRoot() public {
         _fundRedeemed(100 ether);
-        uint64 liveAt = uint64(block.timestamp) + CHALLENGE_DELAY;
-        bytes32 dataHash = keccak256("receipts");
-
+        bytes32 dataHash = keccak256(abi.encode("receipts", uint256(1)));
         vm.expectEmit(address(settlement));
-        emit IAttributionSettlement.RootProposed(7, bytes32(uint256(1)), 60 ether, dataHash, "ipfs://r7", liveAt);
-        vm.prank(settler);
-        assertEq(settlement.proposeRoot(7, bytes32(uint256(1)), 60 ether, dataHash, "ipfs://r7"), liveAt);
-
-        IAttributionSettlement.RootInfo memory info = settlement.rootOf(7);
+        emit IAttributionSettlement.RootProposed(
+            1, bytes32(uint256(1)), 60 ether, dataHash, "ipfs://receipts", uint64(block.timestamp) + CHALLENGE_DELAY
+        );
+        uint64 liveAt = _propose(1, bytes32(uint256(1)), 60 ether);
+        IAttributionSettlement.RootInfo memory info = settlement.rootOf(1);
         assertEq(info.root, bytes32(uint256(1)));
         assertEq(info.totalCumulative, 60 ether);
         assertEq(info.dataHash, dataHash);
-        assertEq(info.proposedAt, uint64(block.timestamp));
+        assertEq(info.redeemedAtProposal, 100 ether);
+        assertEq(info.proposedAt, block.timestamp);
         assertEq(info.liveAt, liveAt);
-        assertFalse(info.vetoed);
-        assertEq(settlement.latestProposedEpoch(), 7);
+        assertEq(uint8(info.status), uint8(IAttributionSettlement.RootStatus.Pending));
+        assertEq(settlement.latestProposedEpoch(), 1);
         assertEq(settlement.rootCount(), 1);
-        assertEq(settlement.latestLiveEpoch(), 0, "not live during the challenge window");
-    }
-
-    function test_proposeRoot_AllowsEqualTotalAndEpochGaps() public {
-        _fundRedeemed(100 ether);
-        _propose(1, bytes32(uint256(1)), 50 ether);
-        _propose(5, bytes32(uint256(2)), 50 ether);
-        _propose(100, bytes32(uint256(3)), 100 ether);
-        assertEq(settlement.latestProposedEpoch(), 100);
-        assertEq(settlement.rootCount(), 3);
-    }
-
-    function test_proposeRoot_LiveAtNeverBeforeAnEarlierRoot() public {
-        _fundRedeemed(100 ether);
-        uint64 first = _propose(1, bytes32(uint256(1)), 10 ether);
-        vm.prank(admin);
-        settlement.setParams(_params(WITHDRAWAL_DELAY, 1 hours));
-        vm.warp(block.timestamp + 1);
-        uint64 second = _propose(2, bytes32(uint256(2)), 20 ether);
-        assertEq(second, first, "a shorter delay cannot let a newer root overtake an older one");
-
-        vm.warp(first + 1 hours);
-        uint64 third = _propose(3, bytes32(uint256(3)), 30 ether);
-        assertEq(third, uint64(block.timestamp) + 1 hours);
-    }
-
-    function test_proposeRoot_AfterVetoComparesWithLatestValidRoot() public {
-        _fundRedeemed(100 ether);
-        _propose(1, bytes32(uint256(1)), 10 ether);
-        _propose(2, bytes32(uint256(2)), 90 ether); // inflated
-        vm.prank(vetoer);
-        settlement.vetoRoot(2);
-
-        // The corrected root only has to beat the last non-vetoed root (epoch 1).
-        _propose(3, bytes32(uint256(3)), 40 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementRootTotalDecreased.selector, 5 ether, 40 ether)
-        );
-        _propose(4, bytes32(uint256(4)), 5 ether);
-    }
-
-    function test_proposeRoot_AfterVetoOfEveryPendingRootComparesWithLiveRoot() public {
-        _fundRedeemed(100 ether);
-        uint64 liveAt = _propose(1, bytes32(uint256(1)), 30 ether);
+        assertEq(settlement.latestLiveEpoch(), 0);
         vm.warp(liveAt);
-        _propose(2, bytes32(uint256(2)), 90 ether);
-        vm.prank(vetoer);
-        settlement.vetoRoot(2);
+        assertEq(settlement.latestLiveEpoch(), 1);
+    }
 
+    /// M5: a root for the largest epoch used to brick root posting for ever, even after a veto.
+    function test_attack_M5_maxEpochBricksRoots() public {
+        _fundRedeemed(10 ether);
         vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementRootTotalDecreased.selector, 20 ether, 30 ether)
+            abi.encodeWithSelector(IAttributionSettlement.SettlementEpochNotNext.selector, type(uint256).max, 1)
         );
-        _propose(3, bytes32(uint256(3)), 20 ether);
-        _propose(3, bytes32(uint256(3)), 30 ether);
+        _propose(type(uint256).max, bytes32(uint256(7)), 1);
+        _propose(1, bytes32(uint256(7)), 1);
+        vm.prank(vetoer);
+        settlement.vetoRoot(1);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEpochNotNext.selector, 5, 2));
+        _propose(5, bytes32(uint256(8)), 1);
+        _propose(2, bytes32(uint256(8)), 1);
+        assertEq(settlement.latestProposedEpoch(), 2);
     }
 
     function test_Revert_proposeRoot_WhenNotSettler() public {
@@ -1184,413 +1271,492 @@ contract AttributionSettlementTest is SettlementTestBase {
             )
         );
         vm.prank(stranger);
+        settlement.proposeRoot(1, bytes32(uint256(1)), 0, bytes32(uint256(1)), "");
+    }
+
+    function test_Revert_proposeRoot_WhenZeroRootOrDataHash() public {
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroRoot.selector, 1));
+        _propose(1, bytes32(0), 0);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroRoot.selector, 1));
+        vm.prank(settler);
         settlement.proposeRoot(1, bytes32(uint256(1)), 0, bytes32(0), "");
     }
 
-    function test_Revert_proposeRoot_WhenEpochZero() public {
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEpochNotIncreasing.selector, 0, 0));
-        _propose(0, bytes32(uint256(1)), 0);
-    }
-
-    function test_Revert_proposeRoot_WhenEpochNotIncreasing() public {
-        _propose(5, bytes32(uint256(1)), 0);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEpochNotIncreasing.selector, 5, 5));
-        _propose(5, bytes32(uint256(2)), 0);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEpochNotIncreasing.selector, 4, 5));
-        _propose(4, bytes32(uint256(2)), 0);
-    }
-
-    function test_Revert_proposeRoot_WhenEpochReusedAfterVeto() public {
-        _propose(5, bytes32(uint256(1)), 0);
-        vm.prank(vetoer);
-        settlement.vetoRoot(5);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementEpochNotIncreasing.selector, 5, 5));
-        _propose(5, bytes32(uint256(2)), 0);
-    }
-
-    function test_Revert_proposeRoot_WhenZeroRoot() public {
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementZeroRoot.selector, 1));
-        _propose(1, bytes32(0), 0);
+    /// One root open at a time: the settler cannot pile roots on a pending or challenged one.
+    function test_Revert_proposeRoot_WhenPreviousStillOpen() public {
+        _fundRedeemed(10 ether);
+        uint64 liveAt = _propose(1, bytes32(uint256(1)), 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementRootStillOpen.selector, 1));
+        _propose(2, bytes32(uint256(2)), 1 ether);
+        _challenge(1);
+        vm.warp(liveAt + 1 days);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementRootStillOpen.selector, 1));
+        _propose(2, bytes32(uint256(2)), 1 ether);
+        assertEq(settlement.latestLiveEpoch(), 0, "a challenged root never goes live by itself");
     }
 
     function test_Revert_proposeRoot_WhenTotalDecreased() public {
-        _fundRedeemed(100 ether);
-        _propose(1, bytes32(uint256(1)), 50 ether);
+        _fundRedeemed(10 ether);
+        vm.warp(_propose(1, bytes32(uint256(1)), 5 ether));
         vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementRootTotalDecreased.selector, 49 ether, 50 ether)
+            abi.encodeWithSelector(IAttributionSettlement.SettlementRootTotalDecreased.selector, 4 ether, 5 ether)
         );
-        _propose(2, bytes32(uint256(2)), 49 ether);
+        _propose(2, bytes32(uint256(2)), 4 ether);
     }
 
-    function test_Revert_proposeRoot_WhenTotalExceedsRedeemed() public {
+    /// H2: a root may only grow by what was redeemed since the previous live root was proposed, so a
+    /// settler's self-paying root can at most misallocate the newest redemptions, never older funds.
+    function test_attack_H2_rootIncreaseBoundedByRedeemedSinceLastRoot() public {
         _fundRedeemed(100 ether);
+        vm.warp(_propose(1, bytes32(uint256(1)), 60 ether)); // 40 redeemed but never attributed
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementRootIncreaseExceedsRedeemed.selector, 40 ether, 0)
+        );
+        _propose(2, bytes32(uint256(2)), 100 ether);
+        _fundRedeemed(10 ether);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IAttributionSettlement.SettlementRootExceedsRedeemed.selector, 100 ether + 1, 100 ether
+                IAttributionSettlement.SettlementRootIncreaseExceedsRedeemed.selector, 10 ether + 1, 10 ether
             )
         );
-        _propose(1, bytes32(uint256(1)), 100 ether + 1);
+        _propose(2, bytes32(uint256(2)), 70 ether + 1);
+        _propose(2, bytes32(uint256(2)), 70 ether);
     }
 
-    function testFuzz_proposeRoot_TotalBoundedByRedeemed(uint256 redeemed, uint256 total) public {
-        redeemed = bound(redeemed, 0, INITIAL_BALANCE);
-        total = bound(total, 0, 2 * INITIAL_BALANCE);
-        if (redeemed != 0) _fundRedeemed(redeemed);
-        if (total > redeemed) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IAttributionSettlement.SettlementRootExceedsRedeemed.selector, total, redeemed)
-            );
-        }
-        _propose(1, bytes32(uint256(1)), total);
+    /// H2: the settler posts a root paying itself the whole pool. Anyone freezes it with a bond before
+    /// it goes live; the guardian upholds the challenge at once: the root never pays, the bond returns.
+    function test_attack_H2_settlerRootPaysItselfFrozenByChallenge() public {
+        _fundRedeemed(1_000 ether);
+        address carol = makeAddr("carol");
+        bytes32[] memory honest = _publishLive(1, _pair(carol, bob), _amounts(600 ether, 400 ether));
+        _fundRedeemed(500 ether);
+        bytes32[] memory selfPay = StandardMerkleTree.build(_pair(settler, bob), _amounts(1_100 ether, 400 ether));
+        uint64 liveAt = _propose(2, selfPay[0], 1_500 ether);
+
+        uint256 strangerBefore = token.balanceOf(stranger);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.RootChallenged(2, stranger, CHALLENGE_BOND, "settler pays itself");
+        vm.prank(stranger);
+        settlement.challengeRoot(2, "settler pays itself");
+        assertEq(settlement.totalChallengeBonds(), CHALLENGE_BOND);
+
+        vm.warp(liveAt);
+        assertEq(settlement.latestLiveEpoch(), 1, "frozen: the honest root stays the live one");
+        bytes32[] memory proof = StandardMerkleTree.proof(selfPay, settler, 1_100 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, settler, 1_100 ether)
+        );
+        settlement.claim(settler, 1_100 ether, 1_100 ether, proof);
+
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.RootChallengeResolved(2, vetoer, stranger, true, CHALLENGE_BOND, liveAt);
+        vm.prank(vetoer);
+        settlement.resolveChallenge(2, true);
+        assertEq(uint8(settlement.rootOf(2).status), uint8(IAttributionSettlement.RootStatus.Vetoed));
+        assertEq(token.balanceOf(stranger), strangerBefore);
+        assertEq(settlement.totalChallengeBonds(), 0);
+        assertEq(_claim(honest, carol, 600 ether), 600 ether);
+        assertEq(token.balanceOf(settler), 0);
+    }
+
+    /// H2: the guardian (VETO_ROLE) vetoes in the same block, without a governance cycle.
+    function test_attack_H2_guardianVetoesBeforeAnyGovernanceCycle() public {
+        _fundRedeemed(100 ether);
+        _propose(1, StandardMerkleTree.build(_pair(settler, bob), _amounts(100 ether, 0))[0], 100 ether);
+        vm.prank(vetoer);
+        settlement.vetoRoot(1);
+        vm.warp(block.timestamp + 30 days);
+        assertEq(settlement.latestLiveEpoch(), 0);
+    }
+
+    function test_resolveChallenge_RejectedSendsBondToTreasuryAndRootGoesLive() public {
+        _fundRedeemed(10 ether);
+        uint64 liveAt = _propose(1, bytes32(uint256(1)), 10 ether);
+        _challenge(1);
+        vm.warp(liveAt + 5 days);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.RootChallengeResolved(1, vetoer, stranger, false, CHALLENGE_BOND, liveAt + 5 days);
+        vm.prank(vetoer);
+        settlement.resolveChallenge(1, false);
+        assertEq(token.balanceOf(treasury), CHALLENGE_BOND);
+        assertEq(settlement.latestLiveEpoch(), 1);
+        IAttributionSettlement.RootInfo memory info = settlement.rootOf(1);
+        assertEq(uint8(info.status), uint8(IAttributionSettlement.RootStatus.Pending));
+        assertEq(info.challenger, address(0));
+        assertEq(info.liveAt, liveAt + 5 days);
+    }
+
+    function test_resolveChallenge_RejectedEarlyKeepsLiveAtAndAllowsANewChallenge() public {
+        _fundRedeemed(10 ether);
+        uint64 liveAt = _propose(1, bytes32(uint256(1)), 10 ether);
+        _challenge(1);
+        vm.prank(vetoer);
+        settlement.resolveChallenge(1, false);
+        assertEq(settlement.rootOf(1).liveAt, liveAt);
+        _challenge(1);
+        assertEq(uint8(settlement.rootOf(1).status), uint8(IAttributionSettlement.RootStatus.Challenged));
+    }
+
+    function test_Revert_challengeRoot_WhenNotChallengeable() public {
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementUnknownEpoch.selector, 1));
+        _challenge(1);
+        _fundRedeemed(10 ether);
+        uint64 liveAt = _propose(1, bytes32(uint256(1)), 10 ether);
+        _challenge(1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementRootNotPending.selector, 1, IAttributionSettlement.RootStatus.Challenged
+            )
+        );
+        _challenge(1);
+        vm.prank(vetoer);
+        settlement.resolveChallenge(1, false);
+        vm.warp(liveAt);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementRootAlreadyLive.selector, 1, liveAt));
+        _challenge(1);
+    }
+
+    function test_Revert_challengeRoot_WhenNoAllowance() public {
+        _fundRedeemed(10 ether);
+        _propose(1, bytes32(uint256(1)), 10 ether);
+        address poor = makeAddr("poor");
+        vm.expectRevert();
+        vm.prank(poor);
+        settlement.challengeRoot(1, "");
+        assertEq(uint8(settlement.rootOf(1).status), uint8(IAttributionSettlement.RootStatus.Pending));
+    }
+
+    function test_Revert_resolveChallenge_WhenNotVetoRoleOrNotChallenged() public {
+        _fundRedeemed(10 ether);
+        _propose(1, bytes32(uint256(1)), 10 ether);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementRootNotChallenged.selector, 1));
+        vm.prank(vetoer);
+        settlement.resolveChallenge(1, true);
+        _challenge(1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, settlement.VETO_ROLE()
+            )
+        );
+        vm.prank(stranger);
+        settlement.resolveChallenge(1, true);
     }
 
     // ---------------------------------------------------------------------------------------------
     // vetoRoot
     // ---------------------------------------------------------------------------------------------
 
-    function test_vetoRoot_MarksVetoedAtLastSecond() public {
-        uint64 liveAt = _propose(1, bytes32(uint256(1)), 0);
-        vm.warp(liveAt - 1);
+    function test_vetoRoot_OfChallengedRootRefundsBond() public {
+        _fundRedeemed(10 ether);
+        _propose(1, bytes32(uint256(1)), 10 ether);
+        uint256 before = token.balanceOf(stranger);
+        _challenge(1);
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.RootVetoed(1, vetoer);
         vm.prank(vetoer);
         settlement.vetoRoot(1);
-
-        assertTrue(settlement.rootOf(1).vetoed);
-        vm.warp(liveAt + 365 days);
-        assertEq(settlement.latestLiveEpoch(), 0, "a vetoed root never goes live");
+        assertEq(token.balanceOf(stranger), before);
+        assertEq(uint8(settlement.rootOf(1).status), uint8(IAttributionSettlement.RootStatus.Vetoed));
     }
 
-    function test_vetoRoot_OlderRootStaysClaimable() public {
+    function test_vetoRoot_AtLastSecondAndPreviousRootStaysClaimable() public {
         _fundRedeemed(100 ether);
-        uint64 first = _propose(1, bytes32(uint256(1)), 10 ether);
-        vm.warp(first);
-        uint64 second = _propose(2, bytes32(uint256(2)), 20 ether);
+        address carol = makeAddr("carol");
+        bytes32[] memory tree = _publishLive(1, _pair(carol, bob), _amounts(10 ether, 5 ether));
+        _fundRedeemed(5 ether);
+        uint64 liveAt = _propose(2, bytes32(uint256(2)), 20 ether);
+        vm.warp(liveAt - 1);
         vm.prank(vetoer);
         settlement.vetoRoot(2);
-        vm.warp(second);
+        vm.warp(liveAt);
         assertEq(settlement.latestLiveEpoch(), 1);
+        assertEq(_claim(tree, carol, 10 ether), 10 ether);
     }
 
-    function test_Revert_vetoRoot_WhenNotVetoRole() public {
-        _propose(1, bytes32(uint256(1)), 0);
+    function test_Revert_vetoRoot() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IAccessControl.AccessControlUnauthorizedAccount.selector, settler, settlement.VETO_ROLE()
+                IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, settlement.VETO_ROLE()
             )
         );
-        vm.prank(settler);
+        vm.prank(stranger);
         settlement.vetoRoot(1);
-    }
-
-    function test_Revert_vetoRoot_WhenUnknownEpoch() public {
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementUnknownEpoch.selector, 3));
-        vm.prank(vetoer);
-        settlement.vetoRoot(3);
-    }
-
-    function test_Revert_vetoRoot_WhenAlreadyVetoed() public {
-        _propose(1, bytes32(uint256(1)), 0);
-        vm.startPrank(vetoer);
-        settlement.vetoRoot(1);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementRootAlreadyVetoed.selector, 1));
-        settlement.vetoRoot(1);
-        vm.stopPrank();
-    }
-
-    function test_Revert_vetoRoot_WhenAlreadyLive() public {
-        uint64 liveAt = _propose(1, bytes32(uint256(1)), 0);
-        vm.warp(liveAt);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementRootAlreadyLive.selector, 1, liveAt));
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementUnknownEpoch.selector, 1));
         vm.prank(vetoer);
         settlement.vetoRoot(1);
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // latestLiveEpoch
-    // ---------------------------------------------------------------------------------------------
-
-    function test_latestLiveEpoch_FollowsChallengeDelay() public {
-        _fundRedeemed(100 ether);
-        uint64 liveAt1 = _propose(1, bytes32(uint256(1)), 10 ether);
-        vm.warp(liveAt1 - 1);
-        assertEq(settlement.latestLiveEpoch(), 0);
-        vm.warp(liveAt1);
-        assertEq(settlement.latestLiveEpoch(), 1);
-
-        uint64 liveAt2 = _propose(2, bytes32(uint256(2)), 20 ether);
-        vm.warp(block.timestamp + 1 hours);
-        uint64 liveAt3 = _propose(3, bytes32(uint256(3)), 30 ether);
+        _fundRedeemed(10 ether);
+        uint64 liveAt = _propose(1, bytes32(uint256(1)), 1 ether);
+        vm.prank(vetoer);
+        settlement.vetoRoot(1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementRootNotPending.selector, 1, IAttributionSettlement.RootStatus.Vetoed
+            )
+        );
+        vm.prank(vetoer);
+        settlement.vetoRoot(1);
+        uint64 liveAt2 = _propose(2, bytes32(uint256(2)), 1 ether);
+        assertGe(liveAt2, liveAt);
         vm.warp(liveAt2);
-        assertEq(settlement.latestLiveEpoch(), 2);
-        vm.warp(liveAt3);
-        assertEq(settlement.latestLiveEpoch(), 3);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementRootAlreadyLive.selector, 2, liveAt2));
+        vm.prank(vetoer);
+        settlement.vetoRoot(2);
     }
 
-    /// @dev Random proposals, vetoes, delay changes and warps; the binary search over the pending
-    /// roots must agree with a naive scan of every root.
-    function testFuzz_latestLiveEpoch_MatchesNaiveScan(uint256 seed) public {
-        _fundRedeemed(1000 ether);
-        uint256 epoch;
-        uint256 total;
-        for (uint256 step = 0; step < 40; ++step) {
-            uint256 r = uint256(keccak256(abi.encode(seed, step)));
-            uint256 action = r % 4;
-            if (action == 0 || action == 1) {
-                epoch += 1 + (r >> 8) % 3;
-                total += (r >> 16) % 10;
-                _propose(epoch, bytes32(epoch), total);
-            } else if (action == 2 && epoch != 0) {
-                uint256 target = 1 + (r >> 8) % epoch;
-                IAttributionSettlement.RootInfo memory info = settlement.rootOf(target);
-                if (info.proposedAt != 0 && !info.vetoed && block.timestamp < info.liveAt) {
-                    vm.prank(vetoer);
-                    settlement.vetoRoot(target);
-                }
-            } else {
-                vm.prank(admin);
-                settlement.setParams(_params(WITHDRAWAL_DELAY, uint64(1 hours + (r >> 8) % 3 days)));
-            }
-            vm.warp(block.timestamp + (r >> 32) % 1 days);
-            assertEq(settlement.latestLiveEpoch(), _naiveLiveEpoch(epoch), "live epoch");
+    /// The data hash is the StandardMerkleTree root (leaf type bytes32) of the epoch's receipt digests:
+    /// anyone proves a receipt is in the epoch against `rootOf(epoch).dataHash`.
+    function test_dataHash_ProvesReceiptInclusion() public {
+        bytes32[] memory digests = new bytes32[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            digests[i] = keccak256(abi.encode("receipt", i));
         }
+        bytes32[] memory leaves = new bytes32[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            leaves[i] = keccak256(bytes.concat(keccak256(abi.encode(digests[i]))));
+        }
+        bytes32[] memory tree = StandardMerkleTree.buildFromLeaves(leaves);
+        _fundRedeemed(1 ether);
+        vm.prank(settler);
+        settlement.proposeRoot(1, bytes32(uint256(1)), 1 ether, tree[0], "ipfs://receipts-1.json");
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(digests[1]))));
+        assertTrue(MerkleProof.verify(StandardMerkleTree.proofOf(tree, leaf), settlement.rootOf(1).dataHash, leaf));
     }
 
     // ---------------------------------------------------------------------------------------------
     // claim
     // ---------------------------------------------------------------------------------------------
 
-    function test_claim_AgainstOpenZeppelinMerkleTreeVector() public {
-        // Root and proofs produced by @openzeppelin/merkle-tree `StandardMerkleTree.of(values,
-        // ["address", "uint256"])` (the TypeScript side) for 8 leaves: 3-level proofs.
-        (address[] memory accounts, uint256[] memory amounts) = _vectorLeaves();
-        bytes32 jsRoot = 0xaddf6d629422cd1df9ae7a6009badac67d2629e059fc383c7eea44925e9e29c8;
-        assertEq(StandardMerkleTree.root(accounts, amounts), jsRoot, "Solidity port matches the JS tree");
-
-        uint256 total = 832333333333333333338;
+    /// The leaf encoding pinned in schema/settlement-leaf.md: the root and proofs its vector lists
+    /// (built by the merkle-tree package) verify on chain, earner and stakers leaves alike.
+    function test_claim_AgainstSchemaVector() public {
+        string memory json = vm.readFile("../schema/settlement-leaf-vector.json");
+        bytes32 root = vm.parseJsonBytes32(json, ".root");
+        uint256 total = vm.parseJsonUint(json, ".totalCumulative");
         _fundRedeemed(total);
-        vm.warp(_propose(1, jsRoot, total));
-
-        bytes32[] memory proof = new bytes32[](3);
-        proof[0] = 0x7d1f5dd640d5e0f308a4b363a01db3c5368b7cb22ab2fccfb37ab17857145e70;
-        proof[1] = 0xfdd4379da41e761196861e81354d34a97e37355088a0575768282cadfaa10ef3;
-        proof[2] = 0x26a0971cbfe3baca8cee11a38ddc4d7d237b4a6445ca59132964b9a6763ba4a4;
-        vm.prank(stranger);
-        assertEq(settlement.claim(accounts[1], amounts[1], proof), amounts[1]);
-        assertEq(token.balanceOf(accounts[1]), amounts[1]);
-
-        proof[0] = 0xcdbe3edc72a5659c3537228695cd4ec8f13d2d5713b23b25bfc5496506e6bf1e;
-        proof[1] = 0x209fddf6402f62ba6333f25b2c4281ca10a96c20aec0fc29e69fcbd6fbefdeb4;
-        proof[2] = 0x09e61eae1baff2354dc93cbbe2eba96886c79b47a3d4213347f701f089c4e11b;
-        vm.prank(stranger);
-        assertEq(settlement.claim(accounts[2], 1, proof), 1);
-
-        // Every leaf of the Solidity-built tree claims too, and the pool is exactly drained.
-        bytes32[] memory tree = StandardMerkleTree.build(accounts, amounts);
-        for (uint256 i = 0; i < accounts.length; ++i) {
-            if (i == 1 || i == 2) continue;
-            assertEq(_claim(tree, accounts[i], amounts[i]), amounts[i]);
+        vm.warp(_propose(1, root, total));
+        uint256 count = vm.parseJsonUint(json, ".count");
+        for (uint256 i = 0; i < count; ++i) {
+            string memory at = string.concat(".leaves[", vm.toString(i), "]");
+            uint8 kind = uint8(vm.parseJsonUint(json, string.concat(at, ".kind")));
+            address account = vm.parseJsonAddress(json, string.concat(at, ".account"));
+            uint256 agentId = vm.parseJsonUint(json, string.concat(at, ".agentId"));
+            uint256 amount = vm.parseJsonUint(json, string.concat(at, ".cumulativeAmount"));
+            uint256 eligible = vm.parseJsonUint(json, string.concat(at, ".cumulativeVoteEligible"));
+            bytes32 leafHash = vm.parseJsonBytes32(json, string.concat(at, ".leafHash"));
+            bytes32[] memory proof = vm.parseJsonBytes32Array(json, string.concat(at, ".proof"));
+            if (kind == 0) {
+                assertEq(settlement.earnerLeaf(account, amount, eligible), leafHash);
+                assertEq(settlement.claim(account, amount, eligible, proof), amount);
+                assertEq(settlement.votesOwedOf(account), eligible);
+            } else {
+                assertEq(settlement.stakersLeaf(agentId, amount), leafHash);
+                _stakeOn(agentId);
+                assertEq(settlement.claimStakerRewards(agentId, amount, proof), amount);
+            }
         }
         assertEq(settlement.totalClaimed(), total);
-        assertEq(token.balanceOf(address(settlement)), 0);
-        assertEq(votes.totalSupply(), total);
     }
 
-    function test_claim_PaysIncreaseAcrossEpochsAndMintsVotes() public {
+    function test_claim_PaysIncreaseAcrossEpochsAndRecordsVotes() public {
         address carol = makeAddr("carol");
         address dave = makeAddr("dave");
-        _fundRedeemed(100 ether);
+        _fundRedeemed(15 ether);
 
         bytes32[] memory tree1 = _publishLive(1, _pair(carol, dave), _amounts(10 ether, 5 ether));
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VotesRecorded(carol, 10 ether, 10 ether);
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.Claimed(carol, carol, 10 ether, 10 ether);
         assertEq(_claim(tree1, carol, 10 ether), 10 ether);
 
+        _fundRedeemed(25 ether);
         bytes32[] memory tree2 = _publishLive(2, _pair(carol, dave), _amounts(35 ether, 5 ether));
-        vm.expectEmit(address(settlement));
-        emit IAttributionSettlement.Claimed(carol, carol, 25 ether, 35 ether);
         assertEq(_claim(tree2, carol, 35 ether), 25 ether);
-        // dave never claimed epoch 1; the latest root pays him everything at once.
         assertEq(_claim(tree2, dave, 5 ether), 5 ether);
 
         assertEq(token.balanceOf(carol), 35 ether);
         assertEq(settlement.claimedOf(carol), 35 ether);
-        assertEq(settlement.votesMintedOf(carol), 35 ether);
-        assertEq(votes.balanceOf(carol), 35 ether);
+        assertEq(settlement.votesRecordedOf(carol), 35 ether);
+        assertEq(settlement.votesOwedOf(carol), 35 ether);
+        assertEq(votes.balanceOf(carol), 0, "claims mint nothing");
+
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.VotesMinted(carol, 35 ether);
+        assertEq(settlement.mintVotes(carol), 35 ether);
         assertEq(votes.getVotes(carol), 35 ether, "self-delegated on first mint");
-        assertEq(votes.totalSupply(), 40 ether);
+        assertEq(settlement.votesMintedOf(carol), 35 ether);
+        assertEq(settlement.votesOwedOf(carol), 0);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementNoVotesOwed.selector, carol));
+        settlement.mintVotes(carol);
         assertEq(settlement.totalClaimed(), 40 ether);
-        assertEq(token.balanceOf(address(settlement)), 60 ether);
     }
 
-    function test_claim_PaysRecipientAndMintsVotesToAccount() public {
+    /// M6: a payer that is also an operator/adapter owner/contributor used to get 1:1 votes for fees it
+    /// paid itself. The leaf now carries only vote-eligible earnings (data contributors, adapter
+    /// builders, never payer == payee); the rest pays but mints nothing; the treasury never gets votes.
+    function test_attack_M6_payerBuysVotesWithOwnFees() public {
+        _fundRedeemed(100 ether);
+        address carol = makeAddr("carol");
+        bytes32[] memory leaves = new bytes32[](3);
+        leaves[0] = StandardMerkleTree.earnerLeaf(alice, 60 ether, 0); // alice paid herself: no votes
+        leaves[1] = StandardMerkleTree.earnerLeaf(carol, 30 ether, 20 ether); // 20 of 30 as a contributor
+        leaves[2] = StandardMerkleTree.earnerLeaf(treasury, 10 ether, 10 ether); // protocol share
+        bytes32[] memory tree = StandardMerkleTree.buildFromLeaves(leaves);
+        vm.warp(_propose(1, tree[0], 100 ether));
+
+        settlement.claim(alice, 60 ether, 0, StandardMerkleTree.proofOf(tree, leaves[0]));
+        settlement.claim(carol, 30 ether, 20 ether, StandardMerkleTree.proofOf(tree, leaves[1]));
+        settlement.claim(treasury, 10 ether, 10 ether, StandardMerkleTree.proofOf(tree, leaves[2]));
+        assertEq(token.balanceOf(alice), INITIAL_BALANCE + 60 ether - 0);
+        assertEq(settlement.votesOwedOf(alice), 0);
+        assertEq(settlement.votesOwedOf(carol), 20 ether);
+        assertEq(settlement.votesOwedOf(treasury), 0);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementNoVotesOwed.selector, alice));
+        settlement.mintVotes(alice);
+        settlement.mintVotes(carol);
+        assertEq(votes.totalSupply(), 20 ether);
+    }
+
+    function test_Revert_claim_WhenVotesExceedEarnings() public {
+        _fundRedeemed(10 ether);
+        bytes32[] memory leaves = new bytes32[](1);
+        leaves[0] = StandardMerkleTree.earnerLeaf(bob, 10 ether, 11 ether);
+        bytes32[] memory tree = StandardMerkleTree.buildFromLeaves(leaves);
+        vm.warp(_propose(1, tree[0], 10 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementVotesExceedEarnings.selector, bob, 11 ether, 10 ether)
+        );
+        settlement.claim(bob, 10 ether, 11 ether, new bytes32[](0));
+    }
+
+    /// M7: claims used to revert when the settlement lost the votes-minting role. A claim now never
+    /// touches the votes token; minting is separate and permissionless.
+    function test_attack_M7_claimDependsOnMinting() public {
+        _fundRedeemed(10 ether);
+        address carol = makeAddr("carol");
+        bytes32[] memory tree = _publishLive(1, _pair(carol, bob), _amounts(10 ether, 0));
+        vm.expectCall(address(votes), abi.encodeWithSelector(votes.mint.selector), 0);
+        assertEq(_claim(tree, carol, 10 ether), 10 ether);
+        assertEq(token.balanceOf(carol), 10 ether);
+        assertEq(settlement.votesOwedOf(carol), 10 ether);
+    }
+
+    function test_claim_PaysRecipientAndRecordsVotesForAccount() public {
         address carol = makeAddr("carol");
         address vault = makeAddr("vault");
-        _fundRedeemed(100 ether);
+        _fundRedeemed(15 ether);
         vm.prank(carol);
         settlement.setClaimRecipient(vault);
-
         bytes32[] memory tree = _publishLive(1, _pair(carol, bob), _amounts(10 ether, 5 ether));
         vm.expectEmit(address(settlement));
         emit IAttributionSettlement.Claimed(carol, vault, 10 ether, 10 ether);
         _claim(tree, carol, 10 ether);
-
+        settlement.mintVotes(carol);
         assertEq(token.balanceOf(vault), 10 ether);
         assertEq(token.balanceOf(carol), 0);
         assertEq(votes.balanceOf(carol), 10 ether);
         assertEq(votes.balanceOf(vault), 0);
     }
 
-    function test_claim_IgnoresPendingRoot() public {
+    function test_claim_IgnoresPendingAndChallengedRoots() public {
         address carol = makeAddr("carol");
-        _fundRedeemed(100 ether);
-        bytes32[] memory tree1 = _publishLive(1, _pair(carol, bob), _amounts(10 ether, 5 ether));
-        bytes32[] memory tree2 = StandardMerkleTree.build(_pair(carol, bob), _amounts(30 ether, 5 ether));
-        _propose(2, tree2[0], 35 ether);
-
-        bytes32[] memory proof2 = StandardMerkleTree.proof(tree2, carol, 30 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 30 ether)
-        );
-        settlement.claim(carol, 30 ether, proof2);
-        assertEq(_claim(tree1, carol, 10 ether), 10 ether);
-    }
-
-    function test_Revert_claim_WhenNoLiveRoot() public {
         _fundRedeemed(10 ether);
-        bytes32[] memory tree = StandardMerkleTree.build(_pair(alice, bob), _amounts(1 ether, 1 ether));
-        _propose(1, tree[0], 2 ether);
-        bytes32[] memory proof = StandardMerkleTree.proof(tree, alice, 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementNoLiveRoot.selector));
-        settlement.claim(alice, 1 ether, proof);
-    }
-
-    function test_Revert_claim_WhenInvalidProof() public {
+        bytes32[] memory tree1 = _publishLive(1, _pair(carol, bob), _amounts(4 ether, 0));
         _fundRedeemed(10 ether);
-        bytes32[] memory tree = _publishLive(1, _pair(alice, bob), _amounts(1 ether, 2 ether));
-        bytes32[] memory proof = StandardMerkleTree.proof(tree, alice, 1 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, alice, 2 ether)
-        );
-        settlement.claim(alice, 2 ether, proof);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, bob, 1 ether));
-        settlement.claim(bob, 1 ether, proof);
-    }
-
-    function test_Revert_claim_WhenNothingNew() public {
-        _fundRedeemed(10 ether);
-        bytes32[] memory tree = _publishLive(1, _pair(alice, bob), _amounts(1 ether, 2 ether));
-        _claim(tree, alice, 1 ether);
-        bytes32[] memory proof = StandardMerkleTree.proof(tree, alice, 1 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementNothingToClaim.selector, alice, 1 ether, 1 ether)
-        );
-        settlement.claim(alice, 1 ether, proof);
-    }
-
-    function test_Revert_claim_WhenLeafBelowClaimed() public {
-        // A (buggy) later root lowering an account's cumulative pays nothing more.
-        _fundRedeemed(10 ether);
-        bytes32[] memory tree1 = _publishLive(1, _pair(alice, bob), _amounts(3 ether, 1 ether));
-        _claim(tree1, alice, 3 ether);
-        bytes32[] memory tree2 = _publishLive(2, _pair(alice, bob), _amounts(2 ether, 2 ether));
-        bytes32[] memory proof = StandardMerkleTree.proof(tree2, alice, 2 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementNothingToClaim.selector, alice, 2 ether, 3 ether)
-        );
-        settlement.claim(alice, 2 ether, proof);
-    }
-
-    function test_Revert_claim_WhenProofIsForAnOlderRoot() public {
-        _fundRedeemed(10 ether);
-        bytes32[] memory tree1 = _publishLive(1, _pair(alice, bob), _amounts(1 ether, 1 ether));
-        _publishLive(2, _pair(alice, bob), _amounts(2 ether, 2 ether));
-        bytes32[] memory proof = StandardMerkleTree.proof(tree1, alice, 1 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 2, alice, 1 ether)
-        );
-        settlement.claim(alice, 1 ether, proof);
-    }
-
-    function test_Revert_claim_WhenProofIsForAVetoedRoot() public {
-        _fundRedeemed(10 ether);
-        _publishLive(1, _pair(alice, bob), _amounts(1 ether, 1 ether));
-        bytes32[] memory tree2 = StandardMerkleTree.build(_pair(alice, bob), _amounts(5 ether, 1 ether));
-        uint64 liveAt = _propose(2, tree2[0], 6 ether);
-        vm.prank(vetoer);
-        settlement.vetoRoot(2);
+        bytes32[] memory tree2 = StandardMerkleTree.build(_pair(carol, bob), _amounts(9 ether, 0));
+        uint64 liveAt = _propose(2, tree2[0], 9 ether);
+        bytes32[] memory proof2 = StandardMerkleTree.proof(tree2, carol, 9 ether);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 9 ether));
+        settlement.claim(carol, 9 ether, 9 ether, proof2);
+        _challenge(2);
         vm.warp(liveAt);
-
-        bytes32[] memory proof = StandardMerkleTree.proof(tree2, alice, 5 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, alice, 5 ether)
-        );
-        settlement.claim(alice, 5 ether, proof);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 9 ether));
+        settlement.claim(carol, 9 ether, 9 ether, proof2);
+        assertEq(_claim(tree1, carol, 4 ether), 4 ether);
     }
 
-    function test_Revert_claim_WhenExceedingRootTotal() public {
-        // A root whose leaves sum above its attested total: claims stop at the total (hard guard).
-        _fundRedeemed(100 ether);
-        bytes32[] memory tree = StandardMerkleTree.build(_pair(alice, bob), _amounts(6 ether, 6 ether));
-        vm.warp(_propose(1, tree[0], 10 ether));
-        _claim(tree, alice, 6 ether);
-
-        bytes32[] memory proof = StandardMerkleTree.proof(tree, bob, 6 ether);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementClaimExceedsRoot.selector, 1, 12 ether, 10 ether)
-        );
-        settlement.claim(bob, 6 ether, proof);
-        assertLe(settlement.totalClaimed(), settlement.totalRedeemed());
-    }
-
-    function testFuzz_claim_PaysExactlyTheProvenIncrease(
-        uint256 a1,
-        uint256 b1,
-        uint256 a2,
-        uint256 b2,
-        bool claimFirst
-    ) public {
-        a1 = bound(a1, 1, 1000 ether);
-        b1 = bound(b1, 1, 1000 ether);
-        a2 = bound(a2, a1, 2000 ether);
-        b2 = bound(b2, b1, 2000 ether);
+    function test_Revert_claim_WhenNoLiveRootOrBadProofOrNothingNew() public {
+        vm.expectRevert(IAttributionSettlement.SettlementNoLiveRoot.selector);
+        settlement.claim(bob, 1, 1, new bytes32[](0));
+        _fundRedeemed(10 ether);
         address carol = makeAddr("carol");
-        address dave = makeAddr("dave");
-        _fundRedeemed(a2 + b2);
-
-        bytes32[] memory tree1 = _publishLive(1, _pair(carol, dave), _amounts(a1, b1));
-        if (claimFirst) {
-            assertEq(_claim(tree1, carol, a1), a1);
-            assertEq(_claim(tree1, dave, b1), b1);
-        }
-        bytes32[] memory tree2 = _publishLive(2, _pair(carol, dave), _amounts(a2, b2));
-        uint256 carolOwed = claimFirst ? a2 - a1 : a2;
-        if (carolOwed != 0) assertEq(_claim(tree2, carol, a2), carolOwed);
-        uint256 daveOwed = claimFirst ? b2 - b1 : b2;
-        if (daveOwed != 0) assertEq(_claim(tree2, dave, b2), daveOwed);
-
-        assertEq(token.balanceOf(carol), a2);
-        assertEq(token.balanceOf(dave), b2);
-        assertEq(votes.balanceOf(carol), a2);
-        assertEq(votes.balanceOf(dave), b2);
-        assertEq(settlement.totalClaimed(), a2 + b2);
-        assertEq(token.balanceOf(address(settlement)), 0);
+        bytes32[] memory tree = _publishLive(1, _pair(carol, bob), _amounts(4 ether, 1 ether));
+        bytes32[] memory proof = StandardMerkleTree.proof(tree, carol, 4 ether);
+        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 5 ether));
+        settlement.claim(carol, 5 ether, 4 ether, proof);
+        _claim(tree, carol, 4 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementNothingToClaim.selector, carol, 4 ether, 4 ether)
+        );
+        settlement.claim(carol, 4 ether, 4 ether, proof);
     }
 
-    function test_claim_GasGrowsOnlyLogarithmicallyWithPendingRoots() public {
-        _fundRedeemed(100 ether);
-        bytes32[] memory tree = _publishLive(1, _pair(alice, bob), _amounts(1 ether, 1 ether));
-        uint256 baseline = _coldClaimGas(tree, alice, 1 ether);
+    /// The hard solvency guard: a root whose leaves sum above its attested total pays only up to it.
+    function test_Revert_claim_WhenExceedingRootTotal() public {
+        _fundRedeemed(10 ether);
+        address carol = makeAddr("carol");
+        bytes32[] memory tree = StandardMerkleTree.build(_pair(carol, bob), _amounts(8 ether, 8 ether));
+        vm.warp(_propose(1, tree[0], 10 ether));
+        _claim(tree, carol, 8 ether);
+        bytes32[] memory proof = StandardMerkleTree.proof(tree, bob, 8 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementClaimExceedsRoot.selector, 1, 16 ether, 10 ether)
+        );
+        settlement.claim(bob, 8 ether, 8 ether, proof);
+    }
 
-        // The settler posts a root every minute within a day of challenge delay: 1000 pending roots.
-        for (uint256 e = 2; e < 1002; ++e) {
-            _propose(e, bytes32(e), 2 ether);
-            vm.warp(block.timestamp + 1 minutes);
-        }
-        assertEq(settlement.latestLiveEpoch(), 1);
-        uint256 withPending = _coldClaimGas(tree, bob, 1 ether);
-        // A binary search touches ~10 roots (2 cold slots each); a linear scan would touch 1000.
-        assertLt(withPending, baseline + 50_000, "claim gas grows with log(pending roots)");
+    function testFuzz_claim_PaysExactlyTheProvenIncrease(uint256 a1, uint256 a2) public {
+        a1 = bound(a1, 1, 1_000 ether);
+        a2 = bound(a2, a1, 2_000 ether);
+        address carol = makeAddr("carol");
+        _fundRedeemed(a1);
+        bytes32[] memory tree1 = _publishLive(1, _pair(carol, bob), _amounts(a1, 0));
+        assertEq(_claim(tree1, carol, a1), a1);
+        _fundRedeemed(a2 - a1 + 1);
+        bytes32[] memory tree2 = _publishLive(2, _pair(carol, bob), _amounts(a2, 1));
+        if (a2 > a1) assertEq(_claim(tree2, carol, a2), a2 - a1);
+        assertEq(token.balanceOf(carol), a2);
+        assertEq(settlement.claimedOf(carol), a2);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // claimStakerRewards
+    // ---------------------------------------------------------------------------------------------
+
+    /// Staker rewards: the agent's stakers' share reaches AgentStaking through a per-agent leaf
+    /// anyone can claim into `addRewards`.
+    function test_claimStakerRewards_AddsToAgentStaking() public {
+        uint256 agentId = _stakeOn(1);
+        _fundRedeemed(30 ether);
+        bytes32[] memory leaves = new bytes32[](2);
+        leaves[0] = StandardMerkleTree.stakersLeaf(agentId, 12 ether);
+        leaves[1] = StandardMerkleTree.earnerLeaf(bob, 18 ether, 18 ether);
+        bytes32[] memory tree = StandardMerkleTree.buildFromLeaves(leaves);
+        vm.warp(_propose(1, tree[0], 30 ether));
+        uint256 stakingBefore = token.balanceOf(address(staking));
+        bytes32[] memory proof = StandardMerkleTree.proofOf(tree, leaves[0]);
+        vm.expectEmit(address(settlement));
+        emit IAttributionSettlement.StakerRewardsClaimed(agentId, stranger, 12 ether, 12 ether);
+        vm.prank(stranger);
+        assertEq(settlement.claimStakerRewards(agentId, 12 ether, proof), 12 ether);
+        assertEq(token.balanceOf(address(staking)), stakingBefore + 12 ether);
+        assertEq(settlement.stakerRewardsClaimedOf(agentId), 12 ether);
+        assertEq(settlement.totalClaimed(), 12 ether);
+        assertEq(token.allowance(address(settlement), address(staking)), 0);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementNoStakerRewards.selector, agentId, 12 ether, 12 ether)
+        );
+        settlement.claimStakerRewards(agentId, 12 ether, proof);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidStakersProof.selector, 1, agentId, 13 ether)
+        );
+        settlement.claimStakerRewards(agentId, 13 ether, proof);
+        // An earner leaf never passes as a stakers leaf (the kind byte separates them).
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidStakersProof.selector, 1, 0, 18 ether)
+        );
+        settlement.claimStakerRewards(0, 18 ether, StandardMerkleTree.proofOf(tree, leaves[1]));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1635,18 +1801,21 @@ contract AttributionSettlementTest is SettlementTestBase {
     // ---------------------------------------------------------------------------------------------
 
     function test_setParams_Updates() public {
+        IAttributionSettlement.Params memory p = _params(1 hours, 30 days);
+        p.challengeBond = 7 ether;
         vm.expectEmit(address(settlement));
-        emit IAttributionSettlement.ParamsUpdated(1 hours, 30 days);
+        emit IAttributionSettlement.ParamsUpdated(1 hours, 30 days, 7 ether);
         vm.prank(admin);
-        settlement.setParams(_params(1 hours, 30 days));
-        IAttributionSettlement.Params memory p = settlement.params();
+        settlement.setParams(p);
+        p = settlement.params();
         assertEq(p.withdrawalDelay, 1 hours);
         assertEq(p.challengeDelay, 30 days);
+        assertEq(p.challengeBond, 7 ether);
 
         vm.prank(admin);
-        settlement.setParams(_params(30 days, 1 hours));
+        settlement.setParams(_params(30 days, VETO_LATENCY));
         assertEq(settlement.params().withdrawalDelay, 30 days);
-        assertEq(settlement.params().challengeDelay, 1 hours);
+        assertEq(settlement.params().challengeDelay, VETO_LATENCY);
     }
 
     function test_Revert_setParams_WhenNotParameterRole() public {
@@ -1659,58 +1828,17 @@ contract AttributionSettlementTest is SettlementTestBase {
         settlement.setParams(_params(1 days, 1 days));
     }
 
-    function test_Revert_setParams_WhenWithdrawalDelayTooShort() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAttributionSettlement.SettlementWithdrawalDelayOutOfBounds.selector,
-                uint64(1 hours - 1),
-                1 hours,
-                30 days
-            )
-        );
+    function test_Revert_setParams_WhenChallengeBondZero() public {
+        IAttributionSettlement.Params memory p = _params(1 days, 1 days);
+        p.challengeBond = 0;
+        vm.expectRevert(IAttributionSettlement.SettlementZeroChallengeBond.selector);
         vm.prank(admin);
-        settlement.setParams(_params(1 hours - 1, 1 days));
-    }
-
-    function test_Revert_setParams_WhenWithdrawalDelayTooLong() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAttributionSettlement.SettlementWithdrawalDelayOutOfBounds.selector,
-                uint64(30 days + 1),
-                1 hours,
-                30 days
-            )
-        );
-        vm.prank(admin);
-        settlement.setParams(_params(30 days + 1, 1 days));
-    }
-
-    function test_Revert_setParams_WhenChallengeDelayTooShort() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector, uint64(0), 1 hours, 30 days
-            )
-        );
-        vm.prank(admin);
-        settlement.setParams(_params(1 days, 0));
-    }
-
-    function test_Revert_setParams_WhenChallengeDelayTooLong() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector,
-                uint64(30 days + 1),
-                1 hours,
-                30 days
-            )
-        );
-        vm.prank(admin);
-        settlement.setParams(_params(1 days, 30 days + 1));
+        settlement.setParams(p);
     }
 
     function testFuzz_setParams_AcceptsOnlyBoundedDelays(uint64 w, uint64 c) public {
         bool wOk = w >= 1 hours && w <= 30 days;
-        bool cOk = c >= 1 hours && c <= 30 days;
+        bool cOk = c >= VETO_LATENCY && c <= 30 days;
         if (!wOk) {
             vm.expectRevert(
                 abi.encodeWithSelector(
@@ -1720,7 +1848,7 @@ contract AttributionSettlementTest is SettlementTestBase {
         } else if (!cOk) {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector, c, 1 hours, 30 days
+                    IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector, c, VETO_LATENCY, 30 days
                 )
             );
         }
@@ -1769,6 +1897,8 @@ contract AttributionSettlementTest is SettlementTestBase {
         assertEq(token.balanceOf(carol), 30 ether);
         assertEq(token.balanceOf(dave), 25 ether);
         assertEq(token.balanceOf(address(settlement)), settlement.escrowOf(bob));
+        settlement.mintVotes(carol);
+        settlement.mintVotes(dave);
         assertEq(votes.totalSupply(), 55 ether);
     }
 
@@ -1776,8 +1906,25 @@ contract AttributionSettlementTest is SettlementTestBase {
     // Helpers
     // ---------------------------------------------------------------------------------------------
 
-    function _params(uint64 w, uint64 c) internal pure returns (IAttributionSettlement.Params memory) {
-        return IAttributionSettlement.Params({withdrawalDelay: w, challengeDelay: c});
+
+    function _challenge(uint256 epoch) internal {
+        vm.prank(stranger);
+        settlement.challengeRoot(epoch, "suspect");
+    }
+
+    /// @dev Registers agent `expectedId` with one delegator (so its stakers can receive rewards).
+    function _stakeOn(uint256 expectedId) internal returns (uint256 agentId) {
+        address operator = makeAddr("operator");
+        while (staking.agentCount() < expectedId) {
+            vm.prank(admin);
+            token.mint(operator, 100 ether);
+            vm.startPrank(operator);
+            agentId = staking.registerAgent(keccak256("spec"), "ipfs://agent", 0);
+            token.approve(address(staking), 100 ether);
+            staking.delegate(agentId, 100 ether);
+            vm.stopPrank();
+        }
+        return expectedId;
     }
 
     /// @dev Puts `amount` in the redeemed pool (stranger deposits and signs a voucher as an EOA we control).
@@ -1790,42 +1937,32 @@ contract AttributionSettlementTest is SettlementTestBase {
         _redeem(pk, payer, settlement.redeemedOf(payer) + amount);
     }
 
-    function _coldClaimGas(bytes32[] memory tree, address account, uint256 cumulative) internal returns (uint256) {
-        bytes32[] memory proof = StandardMerkleTree.proof(tree, account, cumulative);
-        vm.cool(address(settlement));
-        vm.cool(address(votes));
-        vm.cool(address(token));
-        uint256 gasBefore = gasleft();
-        settlement.claim(account, cumulative, proof);
-        return gasBefore - gasleft();
+    function _amts(uint256 a) internal pure returns (uint256[] memory r) {
+        r = new uint256[](1);
+        r[0] = a;
     }
 
-    function _naiveLiveEpoch(uint256 maxEpoch) internal view returns (uint256) {
-        for (uint256 e = maxEpoch; e > 0; --e) {
-            IAttributionSettlement.RootInfo memory info = settlement.rootOf(e);
-            if (info.proposedAt != 0 && !info.vetoed && info.liveAt <= block.timestamp) return e;
-        }
-        return 0;
+    function _amts(uint256 a, uint256 b) internal pure returns (uint256[] memory r) {
+        r = new uint256[](2);
+        r[0] = a;
+        r[1] = b;
     }
 
-    function _vectorLeaves() internal pure returns (address[] memory accounts, uint256[] memory amounts) {
-        accounts = new address[](8);
-        amounts = new uint256[](8);
-        accounts[0] = 0x1000000000000000000000000000000000000001;
-        accounts[1] = 0x1000000000000000000000000000000000000002;
-        accounts[2] = 0x1000000000000000000000000000000000000003;
-        accounts[3] = 0x1000000000000000000000000000000000000004;
-        accounts[4] = 0x1000000000000000000000000000000000000005;
-        accounts[5] = 0x1000000000000000000000000000000000000006;
-        accounts[6] = 0x1000000000000000000000000000000000000007;
-        accounts[7] = 0x1000000000000000000000000000000000000008;
-        amounts[0] = 100000000000000000000;
-        amounts[1] = 250000000000000000000;
-        amounts[2] = 1;
-        amounts[3] = 42000000000000000000;
-        amounts[4] = 7000000000000000000;
-        amounts[5] = 333333333333333333333;
-        amounts[6] = 5;
-        amounts[7] = 99999999999999999999;
+    function _amts(uint256 a, uint256 b, uint256 c) internal pure returns (uint256[] memory r) {
+        r = new uint256[](3);
+        r[0] = a;
+        r[1] = b;
+        r[2] = c;
+    }
+
+    /// @dev The amounts of test_redeemVouchers_SkipsEachKindOfBadVoucherAndRedeemsTheRest.
+    function _amts6() internal pure returns (uint256[] memory r) {
+        r = new uint256[](6);
+        r[0] = 10 ether;
+        r[1] = 20 ether;
+        r[2] = 30 ether;
+        r[3] = 30 ether;
+        r[4] = 1;
+        r[5] = 15 ether;
     }
 }

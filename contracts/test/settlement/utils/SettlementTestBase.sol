@@ -6,6 +6,9 @@ import {Test} from "forge-std/Test.sol";
 import {ContributionVotes} from "../../../src/governance/ContributionVotes.sol";
 import {AttributionSettlement} from "../../../src/settlement/AttributionSettlement.sol";
 import {IAttributionSettlement} from "../../../src/settlement/IAttributionSettlement.sol";
+import {AgentStaking} from "../../../src/staking/AgentStaking.sol";
+import {IAgentStaking} from "../../../src/staking/IAgentStaking.sol";
+import {IAgentRewards} from "../../../src/settlement/IAgentRewards.sol";
 import {TributaryToken} from "../../../src/token/TributaryToken.sol";
 import {StandardMerkleTree} from "./StandardMerkleTree.sol";
 
@@ -14,16 +17,20 @@ import {StandardMerkleTree} from "./StandardMerkleTree.sol";
 abstract contract SettlementTestBase is Test {
     uint64 internal constant WITHDRAWAL_DELAY = 2 days;
     uint64 internal constant CHALLENGE_DELAY = 1 days;
+    uint64 internal constant VETO_LATENCY = 12 hours;
+    uint256 internal constant CHALLENGE_BOND = 50 ether;
     uint256 internal constant INITIAL_BALANCE = 1_000_000 ether;
 
     TributaryToken internal token;
     ContributionVotes internal votes;
     AttributionSettlement internal settlement;
+    AgentStaking internal staking;
 
     address internal admin = makeAddr("admin");
     address internal settler = makeAddr("settler");
     address internal vetoer = makeAddr("vetoer");
     address internal stranger = makeAddr("stranger");
+    address internal treasury = makeAddr("treasury");
 
     uint256 internal alicePk;
     address internal alice;
@@ -36,16 +43,21 @@ abstract contract SettlementTestBase is Test {
         (bob, bobPk) = makeAddrAndKey("bob");
 
         token = new TributaryToken(admin);
-        votes = new ContributionVotes(admin);
-        settlement = new AttributionSettlement(
+        staking = new AgentStaking(
             admin,
             token,
-            votes,
-            IAttributionSettlement.Params({withdrawalDelay: WITHDRAWAL_DELAY, challengeDelay: CHALLENGE_DELAY})
+            treasury,
+            IAgentStaking.Params({
+                unbondingDelay: 7 days,
+                disputeWindow: 3 days,
+                disputeBond: 10 ether,
+                slashCapBps: 3000,
+                disputerRewardBps: 1000
+            })
         );
+        (votes, settlement) = _deploySettlement(_params(WITHDRAWAL_DELAY, CHALLENGE_DELAY));
 
         vm.startPrank(admin);
-        votes.grantRole(votes.MINTER_ROLE(), address(settlement));
         settlement.grantRole(settlement.SETTLER_ROLE(), settler);
         settlement.grantRole(settlement.VETO_ROLE(), vetoer);
         vm.stopPrank();
@@ -58,6 +70,30 @@ abstract contract SettlementTestBase is Test {
     // ---------------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------------
+
+    /// @dev Deploys ContributionVotes with the settlement's predicted address as its fixed minter,
+    /// then the settlement (as ts/deploy.ts does).
+    function _deploySettlement(IAttributionSettlement.Params memory p)
+        internal
+        returns (ContributionVotes votes_, AttributionSettlement settlement_)
+    {
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        votes_ = new ContributionVotes(predicted);
+        settlement_ = new AttributionSettlement(
+            admin, token, votes_, IAgentRewards(address(staking)), treasury, VETO_LATENCY, p
+        );
+        assertEq(address(settlement_), predicted);
+    }
+
+    function _params(uint64 withdrawalDelay, uint64 challengeDelay)
+        internal
+        pure
+        returns (IAttributionSettlement.Params memory)
+    {
+        return IAttributionSettlement.Params({
+            withdrawalDelay: withdrawalDelay, challengeDelay: challengeDelay, challengeBond: CHALLENGE_BOND
+        });
+    }
 
     function _fund(address who) internal {
         vm.prank(admin);
@@ -106,17 +142,27 @@ abstract contract SettlementTestBase is Test {
         return abi.encodePacked(r, s, vv);
     }
 
-    /// @dev Signs (with `pk`) and redeems a voucher for `payer` up to `cumulative`, valid for a day.
-    function _redeem(uint256 pk, address payer, uint256 cumulative) internal returns (uint256) {
+    /// @dev Signs (with `pk`) a voucher for `payer` up to `cumulative`, valid for a day, and redeems
+    /// all of it that is still open, capped by the escrow (what a settler charging the whole cap takes).
+    function _redeem(uint256 pk, address payer, uint256 cumulative) internal returns (uint256 amount) {
         IAttributionSettlement.Voucher memory v = _voucher(payer, cumulative, uint64(block.timestamp + 1 days));
         bytes memory sig = _sign(pk, v);
+        uint256 redeemed = settlement.redeemedOf(payer);
+        uint256 open = cumulative > redeemed ? cumulative - redeemed : 0;
+        uint256 escrow = settlement.escrowOf(payer);
+        amount = open < escrow ? open : escrow;
         vm.prank(settler);
-        return settlement.redeemVoucher(v, sig);
+        settlement.redeemVoucher(v, sig, amount);
     }
 
     function _propose(uint256 epoch, bytes32 root, uint256 total) internal returns (uint64) {
         vm.prank(settler);
         return settlement.proposeRoot(epoch, root, total, keccak256(abi.encode("receipts", epoch)), "ipfs://receipts");
+    }
+
+    /// @dev The next epoch to propose.
+    function _nextEpoch() internal view returns (uint256) {
+        return settlement.latestProposedEpoch() + 1;
     }
 
     /// @dev Builds the tree of `(accounts, amounts)`, proposes it for `epoch` and warps until it is live.
@@ -136,7 +182,7 @@ abstract contract SettlementTestBase is Test {
     function _claim(bytes32[] memory tree, address account, uint256 cumulative) internal returns (uint256) {
         bytes32[] memory path = StandardMerkleTree.proof(tree, account, cumulative);
         vm.prank(stranger);
-        return settlement.claim(account, cumulative, path);
+        return settlement.claim(account, cumulative, cumulative, path);
     }
 
     function _pair(address a, address b) internal pure returns (address[] memory accounts) {
