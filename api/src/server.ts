@@ -26,6 +26,8 @@ import {
   createPonderClientReader,
   createPostgresReader,
 } from "./reader/index.ts";
+import { serveEpochFile, settleRoute } from "./settlement/routes.ts";
+import { createSettlementRunner, type SettlementOptions } from "./settlement/runner.ts";
 
 export interface ApiServerOptions {
   /** Ponder's HTTP root (serves `/sql/*`); used unless `viewsSchema` selects the Postgres reader. */
@@ -55,6 +57,8 @@ export interface ApiServerOptions {
   siweDomain?: string | null;
   /** The inference pool agents are invoked through (without it agents cannot be invoked). */
   pool?: PoolConfig | undefined;
+  /** Settles receipts into epoch roots (needs the settler's key); off when unset. */
+  settlement?: SettlementOptions | undefined;
   /** Encrypts agents' receipt signer keys at rest (default: generated beside the embedded store). */
   signerSecret?: string | undefined;
   /** Agent runtime settings (voucher lifetime, span length). */
@@ -138,6 +142,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     runtime: options.agentRuntime,
   });
   const services: Services = { ...base, agents };
+  const settlement = options.settlement
+    ? createSettlementRunner({ db: app.db, chain, log }, options.settlement)
+    : null;
   // Per-IP and per-key counters are global across replicas when they share a Redis.
   const limiter = pubsub.redis
     ? createRedisRateLimiter(pubsub.redis, deploymentKey, log)
@@ -180,7 +187,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         ? path
         : path.startsWith("/content/")
           ? "/content"
-          : "other";
+          : path.startsWith("/epochs/")
+            ? "/epochs"
+            : "other";
     res.on("finish", () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -235,6 +244,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       return reply(refusal.status, JSON.stringify({ errors: [{ message: refusal.message }] }));
     if (path.startsWith("/content/") && req.method === "GET")
       return serveContent(rag, path.slice("/content/".length), res);
+    if (path.startsWith("/epochs/") && req.method === "GET")
+      return serveEpochFile(services.app.db, path.slice("/epochs/".length), res);
+    if (path === "/settle" && req.method === "POST")
+      return settleRoute(settlement, req.headers.authorization, reply);
     const length = Number(req.headers["content-length"] ?? 0);
     // Over the anonymous limit only with a credential that checks out, looked up from the
     // headers alone: a made-up token does not get a large body read.
@@ -351,6 +364,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     close: () =>
       (closing ??= (async () => {
         await feeder.stop();
+        await settlement?.stop();
         await rag.close();
         await disposeWs.dispose();
         wss.close();

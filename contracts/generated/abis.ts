@@ -793,7 +793,7 @@ export const contributionVotesAbi = [
     "type": "constructor",
     "inputs": [
       {
-        "name": "admin",
+        "name": "minter_",
         "type": "address",
         "internalType": "address"
       }
@@ -809,32 +809,6 @@ export const contributionVotesAbi = [
         "name": "",
         "type": "string",
         "internalType": "string"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "DEFAULT_ADMIN_ROLE",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "MINTER_ROLE",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bytes32",
-        "internalType": "bytes32"
       }
     ],
     "stateMutability": "view"
@@ -1126,25 +1100,6 @@ export const contributionVotesAbi = [
   },
   {
     "type": "function",
-    "name": "getRoleAdmin",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "getVotes",
     "inputs": [
       {
@@ -1158,48 +1113,6 @@ export const contributionVotesAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "grantRole",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "account",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "outputs": [],
-    "stateMutability": "nonpayable"
-  },
-  {
-    "type": "function",
-    "name": "hasRole",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "account",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bool",
-        "internalType": "bool"
       }
     ],
     "stateMutability": "view"
@@ -1221,6 +1134,19 @@ export const contributionVotesAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "minter",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -1269,61 +1195,6 @@ export const contributionVotesAbi = [
         "name": "",
         "type": "uint32",
         "internalType": "uint32"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "renounceRole",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "callerConfirmation",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "outputs": [],
-    "stateMutability": "nonpayable"
-  },
-  {
-    "type": "function",
-    "name": "revokeRole",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "account",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "outputs": [],
-    "stateMutability": "nonpayable"
-  },
-  {
-    "type": "function",
-    "name": "supportsInterface",
-    "inputs": [
-      {
-        "name": "interfaceId",
-        "type": "bytes4",
-        "internalType": "bytes4"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bool",
-        "internalType": "bool"
       }
     ],
     "stateMutability": "view"
@@ -1490,81 +1361,6 @@ export const contributionVotesAbi = [
   },
   {
     "type": "event",
-    "name": "RoleAdminChanged",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "indexed": true,
-        "internalType": "bytes32"
-      },
-      {
-        "name": "previousAdminRole",
-        "type": "bytes32",
-        "indexed": true,
-        "internalType": "bytes32"
-      },
-      {
-        "name": "newAdminRole",
-        "type": "bytes32",
-        "indexed": true,
-        "internalType": "bytes32"
-      }
-    ],
-    "anonymous": false
-  },
-  {
-    "type": "event",
-    "name": "RoleGranted",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "indexed": true,
-        "internalType": "bytes32"
-      },
-      {
-        "name": "account",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      },
-      {
-        "name": "sender",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      }
-    ],
-    "anonymous": false
-  },
-  {
-    "type": "event",
-    "name": "RoleRevoked",
-    "inputs": [
-      {
-        "name": "role",
-        "type": "bytes32",
-        "indexed": true,
-        "internalType": "bytes32"
-      },
-      {
-        "name": "account",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      },
-      {
-        "name": "sender",
-        "type": "address",
-        "indexed": true,
-        "internalType": "address"
-      }
-    ],
-    "anonymous": false
-  },
-  {
-    "type": "event",
     "name": "Transfer",
     "inputs": [
       {
@@ -1590,27 +1386,6 @@ export const contributionVotesAbi = [
   },
   {
     "type": "error",
-    "name": "AccessControlBadConfirmation",
-    "inputs": []
-  },
-  {
-    "type": "error",
-    "name": "AccessControlUnauthorizedAccount",
-    "inputs": [
-      {
-        "name": "account",
-        "type": "address",
-        "internalType": "address"
-      },
-      {
-        "name": "neededRole",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      }
-    ]
-  },
-  {
-    "type": "error",
     "name": "CheckpointUnorderedInsertion",
     "inputs": []
   },
@@ -1618,6 +1393,17 @@ export const contributionVotesAbi = [
     "type": "error",
     "name": "ContributionVotesNonTransferable",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ContributionVotesUnauthorizedMinter",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
   },
   {
     "type": "error",
@@ -2867,6 +2653,16 @@ export const tributaryGovernorAbi = [
         "name": "quorumPercent",
         "type": "uint256",
         "internalType": "uint256"
+      },
+      {
+        "name": "minimumQuorum_",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "initialProposalGuardian",
+        "type": "address",
+        "internalType": "address"
       }
     ],
     "stateMutability": "nonpayable"
@@ -3363,6 +3159,19 @@ export const tributaryGovernorAbi = [
   },
   {
     "type": "function",
+    "name": "minimumQuorum",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "name",
     "inputs": [],
     "outputs": [
@@ -3539,6 +3348,19 @@ export const tributaryGovernorAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "proposalGuardian",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
       }
     ],
     "stateMutability": "view"
@@ -3799,6 +3621,19 @@ export const tributaryGovernorAbi = [
   },
   {
     "type": "function",
+    "name": "setProposalGuardian",
+    "inputs": [
+      {
+        "name": "newProposalGuardian",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "setProposalThreshold",
     "inputs": [
       {
@@ -4054,6 +3889,25 @@ export const tributaryGovernorAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProposalGuardianSet",
+    "inputs": [
+      {
+        "name": "oldProposalGuardian",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "newProposalGuardian",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
       }
     ],
     "anonymous": false
@@ -4475,6 +4329,16 @@ export const tributaryGovernorAbi = [
         "internalType": "bytes32"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "GovernorZeroMinimumQuorum",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "GovernorZeroProposalThreshold",
+    "inputs": []
   },
   {
     "type": "error",
@@ -10957,6 +10821,21 @@ export const attributionSettlementAbi = [
         "internalType": "contract IContributionVotes"
       },
       {
+        "name": "staking_",
+        "type": "address",
+        "internalType": "contract IAgentRewards"
+      },
+      {
+        "name": "treasury_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "vetoLatency_",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
         "name": "p",
         "type": "tuple",
         "internalType": "struct IAttributionSettlement.Params",
@@ -10970,6 +10849,11 @@ export const attributionSettlementAbi = [
             "name": "challengeDelay",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "challengeBond",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }
@@ -10998,6 +10882,32 @@ export const attributionSettlementAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "LEAF_AGENT_STAKERS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "LEAF_EARNER",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
       }
     ],
     "stateMutability": "view"
@@ -11115,6 +11025,24 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "function",
+    "name": "challengeRoot",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reason",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "claim",
     "inputs": [
       {
@@ -11124,6 +11052,11 @@ export const attributionSettlementAbi = [
       },
       {
         "name": "cumulativeEarned",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeVoteEligible",
         "type": "uint256",
         "internalType": "uint256"
       },
@@ -11160,6 +11093,35 @@ export const attributionSettlementAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "claimStakerRewards",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "proof",
+        "type": "bytes32[]",
+        "internalType": "bytes32[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -11223,6 +11185,35 @@ export const attributionSettlementAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "earnerLeaf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "cumulativeEarned",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeVoteEligible",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -11402,7 +11393,7 @@ export const attributionSettlementAbi = [
     "inputs": [],
     "outputs": [
       {
-        "name": "epoch",
+        "name": "",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -11424,6 +11415,25 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "function",
+    "name": "mintVotes",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "params",
     "inputs": [],
     "outputs": [
@@ -11441,6 +11451,11 @@ export const attributionSettlementAbi = [
             "name": "challengeDelay",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "challengeBond",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }
@@ -11547,15 +11562,14 @@ export const attributionSettlementAbi = [
         "name": "signature",
         "type": "bytes",
         "internalType": "bytes"
-      }
-    ],
-    "outputs": [
+      },
       {
         "name": "amount",
         "type": "uint256",
         "internalType": "uint256"
       }
     ],
+    "outputs": [],
     "stateMutability": "nonpayable"
   },
   {
@@ -11588,6 +11602,11 @@ export const attributionSettlementAbi = [
         "name": "signatures",
         "type": "bytes[]",
         "internalType": "bytes[]"
+      },
+      {
+        "name": "amounts",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
       }
     ],
     "outputs": [
@@ -11644,6 +11663,24 @@ export const attributionSettlementAbi = [
         "name": "amount",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "resolveChallenge",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "upheld",
+        "type": "bool",
+        "internalType": "bool"
       }
     ],
     "outputs": [],
@@ -11712,6 +11749,11 @@ export const attributionSettlementAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "redeemedAtProposal",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
             "name": "proposedAt",
             "type": "uint64",
             "internalType": "uint64"
@@ -11722,9 +11764,19 @@ export const attributionSettlementAbi = [
             "internalType": "uint64"
           },
           {
-            "name": "vetoed",
-            "type": "bool",
-            "internalType": "bool"
+            "name": "status",
+            "type": "uint8",
+            "internalType": "enum IAttributionSettlement.RootStatus"
+          },
+          {
+            "name": "challenger",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "challengeBond",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }
@@ -11762,12 +11814,73 @@ export const attributionSettlementAbi = [
             "name": "challengeDelay",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "challengeBond",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
       }
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "stakerRewardsClaimedOf",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "stakersLeaf",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "staking",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -11803,6 +11916,19 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "function",
+    "name": "totalChallengeBonds",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "totalClaimed",
     "inputs": [],
     "outputs": [
@@ -11823,6 +11949,32 @@ export const attributionSettlementAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "treasury",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "vetoLatency",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "stateMutability": "view"
@@ -11856,6 +12008,44 @@ export const attributionSettlementAbi = [
   {
     "type": "function",
     "name": "votesMintedOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "votesOwedOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "votesRecordedOf",
     "inputs": [
       {
         "name": "account",
@@ -11987,6 +12177,12 @@ export const attributionSettlementAbi = [
         "type": "uint64",
         "indexed": false,
         "internalType": "uint64"
+      },
+      {
+        "name": "challengeBond",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -12068,6 +12264,80 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "event",
+    "name": "RootChallengeResolved",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "resolver",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "challenger",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "upheld",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "bond",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "liveAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RootChallenged",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "challenger",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "bond",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "reason",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "RootProposed",
     "inputs": [
       {
@@ -12124,6 +12394,81 @@ export const attributionSettlementAbi = [
         "type": "address",
         "indexed": true,
         "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "StakerRewardsClaimed",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeClaimed",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "VotesMinted",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "VotesRecorded",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeVoteEligible",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -12333,7 +12678,7 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "error",
-    "name": "SettlementEpochNotIncreasing",
+    "name": "SettlementEpochNotNext",
     "inputs": [
       {
         "name": "epoch",
@@ -12341,20 +12686,9 @@ export const attributionSettlementAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "lastEpoch",
+        "name": "expected",
         "type": "uint256",
         "internalType": "uint256"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "SettlementEscrowEmpty",
-    "inputs": [
-      {
-        "name": "payer",
-        "type": "address",
-        "internalType": "address"
       }
     ]
   },
@@ -12419,6 +12753,27 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "error",
+    "name": "SettlementInvalidStakersProof",
+    "inputs": [
+      {
+        "name": "epoch",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SettlementLengthMismatch",
     "inputs": [
       {
@@ -12428,6 +12783,11 @@ export const attributionSettlementAbi = [
       },
       {
         "name": "signatures",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amounts",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -12444,6 +12804,49 @@ export const attributionSettlementAbi = [
     "inputs": [
       {
         "name": "payer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SettlementNoStakerRewards",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "claimed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SettlementNoVotesOwed",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SettlementNotVotesMinter",
+    "inputs": [
+      {
+        "name": "minter",
         "type": "address",
         "internalType": "address"
       }
@@ -12472,6 +12875,48 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "error",
+    "name": "SettlementRedeemExceedsEscrow",
+    "inputs": [
+      {
+        "name": "payer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "escrow",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SettlementRedeemExceedsVoucher",
+    "inputs": [
+      {
+        "name": "payer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "open",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SettlementRootAlreadyLive",
     "inputs": [
       {
@@ -12488,7 +12933,23 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "error",
-    "name": "SettlementRootAlreadyVetoed",
+    "name": "SettlementRootIncreaseExceedsRedeemed",
+    "inputs": [
+      {
+        "name": "increase",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "redeemedSince",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SettlementRootNotChallenged",
     "inputs": [
       {
         "name": "epoch",
@@ -12499,15 +12960,26 @@ export const attributionSettlementAbi = [
   },
   {
     "type": "error",
-    "name": "SettlementRootExceedsRedeemed",
+    "name": "SettlementRootNotPending",
     "inputs": [
       {
-        "name": "totalCumulative",
+        "name": "epoch",
         "type": "uint256",
         "internalType": "uint256"
       },
       {
-        "name": "totalRedeemed",
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IAttributionSettlement.RootStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SettlementRootStillOpen",
+    "inputs": [
+      {
+        "name": "epoch",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -12535,6 +13007,27 @@ export const attributionSettlementAbi = [
     "inputs": [
       {
         "name": "epoch",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SettlementVotesExceedEarnings",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "cumulativeVoteEligible",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cumulativeEarned",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -12653,6 +13146,11 @@ export const attributionSettlementAbi = [
   {
     "type": "error",
     "name": "SettlementZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SettlementZeroChallengeBond",
     "inputs": []
   },
   {
