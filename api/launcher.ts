@@ -4,6 +4,7 @@ import { isPortFree } from "@tributary/contracts";
 import pino from "pino";
 import { signerSecretFile } from "./src/agents/index.ts";
 import type { PoolConfig } from "./src/agents/pool-client.ts";
+import { securityConfigFromEnv } from "./src/config.ts";
 import { embeddingConfigFromEnv } from "./src/rag/embeddings/index.ts";
 import { type ApiServer, createApiServer } from "./src/server.ts";
 
@@ -75,6 +76,9 @@ export async function startApi(options: StartApiOptions): Promise<Api> {
     // TRIBUTARY_EMBEDDINGS_URL / _MODEL / _DIMENSIONS / _API_KEY; the offline hashing embedder
     // when unset.
     embeddings: embeddingConfigFromEnv(),
+    // TRIBUTARY_PUBLIC_URL, _ALLOWED_ORIGINS, _TRUSTED_PROXIES, _METRICS_TOKEN, API-key and
+    // WebSocket limits (api/README.md); the local-development defaults when unset.
+    ...securityConfigFromEnv(),
     port,
     host,
     logger,

@@ -105,6 +105,7 @@ try {
     chainId: anvil.chainId,
     demoDir: path.join(root, "demo"),
     datanets: seed.datanets,
+    publicUrl: api.server.services.publicUrl,
     onProgress: (event) => log.info({ service: "seed", ...event }, event.step),
   });
 
@@ -113,6 +114,7 @@ try {
     chainId: anvil.chainId,
     demoDir: path.join(root, "demo"),
     minStake: seed.agentMinStake,
+    publicUrl: api.server.services.publicUrl,
   });
   if (agent.specHash !== seed.agentSpecHash)
     throw new Error(

@@ -36,7 +36,8 @@ const signature = await signVoucher(payer, {
   cumulativeAmount,
   expiry,
 });
-const token = await signIn(apiUrl, chainId, role);
+// SIWE names the API's public URL when one is configured (TRIBUTARY_PUBLIC_URL).
+const token = await signIn(apiUrl, chainId, role, process.env.TRIBUTARY_PUBLIC_URL || undefined);
 
 const query = `mutation Invoke($agentId: BigInt!, $requestId: String!, $input: AgentInput!, $voucher: VoucherInput!) {
   invokeAgent(agentId: $agentId, requestId: $requestId, input: $input, voucher: $voucher) {

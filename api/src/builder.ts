@@ -2,11 +2,12 @@ import SchemaBuilder from "@pothos/core";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
-import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import ScopeAuthPlugin, { ForbiddenError } from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
 import type { Address, Hex } from "viem";
 import type { ApiKeyScope } from "./auth/api-keys.ts";
 import type { Context } from "./context.ts";
+import { AuthenticationError, RateLimitedError } from "./errors.ts";
 
 export type Scalars = {
   /** uint256 token amounts (wei): exact decimal strings on the wire. */
@@ -76,13 +77,23 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     // Subscriptions are authorized once, when they start.
     authorizeOnSubscribe: true,
-    authScopes: async (context) => ({
-      signedIn: context.viewer !== null,
-      session: context.viewer?.via === "session",
-      account: (address) => context.viewer?.address === address,
-      scope: (scope) =>
-        context.viewer?.via === "session" || (context.viewer?.scopes.includes(scope) ?? false),
-    }),
+    // A key over its rate limit holds no scope until its window resets.
+    authScopes: async (context) => {
+      const viewer = context.viewer?.retryAfterSeconds ? null : context.viewer;
+      return {
+        signedIn: viewer !== null,
+        session: viewer?.via === "session",
+        account: (address) => viewer?.address === address,
+        scope: (scope) => viewer?.via === "session" || (viewer?.scopes.includes(scope) ?? false),
+      };
+    },
+    // The error says what would help: signing in, waiting, or another credential.
+    unauthorizedError: (_parent, context, _info, result) => {
+      if (!context.viewer) return new AuthenticationError();
+      if (context.viewer.retryAfterSeconds)
+        return new RateLimitedError(context.viewer.retryAfterSeconds);
+      return new ForbiddenError(result.message, result.failure);
+    },
   },
   errors: {
     defaultTypes: [],

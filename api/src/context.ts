@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import type { AgentsService } from "./agents/index.ts";
-import type { ApiKeyScope } from "./auth/api-keys.ts";
+import type { ApiKeyLimits, ApiKeyScope } from "./auth/api-keys.ts";
 import type { ChainService } from "./chain/index.ts";
 import type { AppDatabase } from "./db/index.ts";
 import type { PubSub } from "./feeder/pubsub.ts";
+import type { ClientIp } from "./http/client-ip.ts";
+import type { OriginPolicy } from "./http/origins.ts";
 import type { Rag } from "./rag/index.ts";
 import type { ChainReader } from "./reader/index.ts";
 
@@ -16,6 +18,11 @@ export interface Viewer {
   sessionId?: string;
   apiKeyId?: string;
   scopes: readonly ApiKeyScope[];
+  /**
+   * Set when an API key is over its per-minute limit: seconds until its window resets. Reads are
+   * then refused with HTTP 429; mutations return RateLimitedError in their result union.
+   */
+  retryAfterSeconds?: number;
 }
 
 /** Services shared by every request of one server. */
@@ -29,9 +36,17 @@ export interface Services {
   agents: AgentsService;
   pubsub: PubSub;
   log: Logger;
-  /** SIWE `domain` this server accepts (its host); any when null (tests). */
-  siweDomain: string | null;
+  /**
+   * The URL users reach Tributary at (the frontend's origin): SIWE messages must name its host
+   * as `domain` and a URI on its origin; the session cookie is `Secure` when it is https.
+   */
+  publicUrl: string;
   cookieSecure: boolean;
+  /** Pages allowed to use the session cookie (CORS with credentials, CSRF checks). */
+  origins: OriginPolicy;
+  /** The client's address (forwarded headers only from trusted proxies). */
+  clientIp: ClientIp;
+  apiKeyLimits: ApiKeyLimits;
   /** Serve repeated anonymous chain reads from memory until the next indexer tick. */
   responseCache: boolean;
 }

@@ -36,6 +36,7 @@ export class SiweError extends TributaryError {
       | "NONCE_USED"
       | "EXPIRED"
       | "WRONG_DOMAIN"
+      | "WRONG_URI"
       | "WRONG_CHAIN",
     message: string,
   ) {
@@ -63,10 +64,16 @@ export class InvalidInputError extends TributaryError {
   }
 }
 
-/** The chain node failed or timed out; retrying may help. */
+/**
+ * The chain node failed or timed out; retrying may help. The node's own error stays in `cause`
+ * (for logs): its message names the RPC URL, and a provider's URL carries its API key.
+ */
 export class ChainUnavailableError extends TributaryError {
   readonly code = "CHAIN_UNAVAILABLE";
   override readonly retryable = true;
+  constructor(cause?: unknown) {
+    super("The chain node is unavailable; retry later", { cause });
+  }
 }
 
 /** The chain rejected a relayed transaction (bad signature, nonce, funds, wrong chain). */

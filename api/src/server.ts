@@ -2,12 +2,10 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import type { execute, subscribe } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
 import pino, { type Logger } from "pino";
-import { WebSocketServer } from "ws";
 import { type AgentsOptions, createAgentsService } from "./agents/index.ts";
 import type { PoolConfig } from "./agents/pool-client.ts";
+import { type ApiKeyLimits, DEFAULT_API_KEY_LIMITS } from "./auth/api-keys.ts";
 import { createRateLimiter, createRedisRateLimiter } from "./auth/rate-limit.ts";
 import { resolveViewer } from "./auth/viewer.ts";
 import { createChainService } from "./chain/index.ts";
@@ -16,7 +14,10 @@ import { createAppDatabase } from "./db/index.ts";
 import { appCursorStore } from "./feeder/cursor.ts";
 import { type Feeder, startFeeder } from "./feeder/index.ts";
 import { createPubSubBus } from "./feeder/pubsub.ts";
-import { createMetrics } from "./http/metrics.ts";
+import { createClientIp } from "./http/client-ip.ts";
+import { createMetrics, metricsRefusal } from "./http/metrics.ts";
+import { createOriginPolicy, LOCAL_ORIGINS } from "./http/origins.ts";
+import { serveWebSockets, type WsLimits } from "./http/ws.ts";
 import { createYogaApp } from "./http/yoga.ts";
 import { serveContent } from "./rag/content-route.ts";
 import type { EmbeddingConfig } from "./rag/embeddings/index.ts";
@@ -53,8 +54,25 @@ export interface ApiServerOptions {
   responseCache?: boolean;
   /** Embedding provider for RAG (the offline hashing embedder by default). */
   embeddings?: EmbeddingConfig;
-  /** The SIWE domain accepted; defaults to the request-independent `host:port` this server binds. */
-  siweDomain?: string | null;
+  /**
+   * The URL users reach Tributary at (a frontend's origin, or this API's behind a proxy): SIWE
+   * messages must name its host and a URI on its origin, its origin may use the session cookie,
+   * and the cookie is `Secure` when it is https. Default: this server's own `http://host:port`.
+   */
+  publicUrl?: string;
+  /**
+   * Origins whose pages may use the session cookie (exact origins, or `scheme://host:*` for any
+   * port), besides the public URL's. Default: localhost and 127.0.0.1 on any port.
+   */
+  allowedOrigins?: readonly string[];
+  /** Proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client. Default: none. */
+  trustedProxies?: readonly string[];
+  /** Bearer token `/metrics` requires; without one it answers only direct loopback clients. */
+  metricsToken?: string | undefined;
+  /** Bounds on what owners may ask of their API keys. */
+  apiKeys?: Partial<ApiKeyLimits>;
+  /** graphql-ws connection, subscription and subscribe-rate limits (see http/ws.ts). */
+  ws?: Partial<WsLimits>;
   /** The inference pool agents are invoked through (without it agents cannot be invoked). */
   pool?: PoolConfig | undefined;
   /** Settles receipts into epoch roots (needs the settler's key); off when unset. */
@@ -124,6 +142,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     embeddings: options.embeddings,
     registry: metrics.registry,
   });
+  const allowedOrigins = options.allowedOrigins ?? LOCAL_ORIGINS;
+  const clientIp = createClientIp(options.trustedProxies ?? []);
   const base = {
     reader,
     app,
@@ -131,8 +151,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     rag,
     pubsub,
     log,
-    siweDomain: options.siweDomain ?? null,
-    cookieSecure: false,
+    // Set once the port is known, unless configured.
+    publicUrl: options.publicUrl ?? "http://127.0.0.1",
+    cookieSecure: options.publicUrl?.startsWith("https:") ?? false,
+    origins: createOriginPolicy(allowedOrigins, options.publicUrl ?? "http://127.0.0.1"),
+    clientIp,
+    apiKeyLimits: { ...DEFAULT_API_KEY_LIMITS, ...options.apiKeys },
     responseCache: options.responseCache ?? true,
   };
   const agents = await createAgentsService(base, {
@@ -210,7 +234,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       res.end(body);
     };
 
-    const retryAfter = await limiter.hit(`ip:${req.socket.remoteAddress}`, ipLimit);
+    const retryAfter = await limiter.hit(`ip:${clientIp(req)}`, ipLimit);
     if (retryAfter > 0) {
       metrics.rateLimited.inc({ by: "ip" });
       res.setHeader("retry-after", String(retryAfter));
@@ -233,8 +257,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         );
       }
     }
-    if (path === "/metrics")
+    if (path === "/metrics") {
+      const refused = metricsRefusal(req, options.metricsToken);
+      if (refused) return reply(refused, JSON.stringify({ errors: [{ message: "Forbidden" }] }));
       return reply(200, await metrics.registry.metrics(), metrics.registry.contentType);
+    }
     if (path === "/" && req.method === "GET") {
       res.writeHead(302, { location: "/graphql" });
       return res.end();
@@ -280,51 +307,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
 
-  // graphql-ws on the same port and path as HTTP; Yoga's envelop (armor limits, context) applies.
-  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: maxBody });
-  const disposeWs = useServer(
-    {
-      execute: (args) => (args.rootValue as { execute: typeof execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof subscribe }).subscribe(args),
-      onConnect: () => {
-        metrics.wsConnections.inc({ event: "open" });
-        return true;
-      },
-      onClose: () => void metrics.wsConnections.inc({ event: "close" }),
-      onSubscribe: async (ctx, _id, params) => {
-        const upgrade = ctx.extra.request;
-        const headers = new Headers();
-        for (const [key, value] of Object.entries(upgrade.headers))
-          if (typeof value === "string") headers.set(key, value);
-        const auth = ctx.connectionParams?.authorization;
-        if (typeof auth === "string") headers.set("authorization", auth);
-        const request = new Request(`http://localhost${upgrade.url ?? "/graphql"}`, { headers });
-        const enveloped = yoga.getEnveloped({
-          req: upgrade,
-          request,
-          requestId: randomUUID(),
-          params,
-        });
-        let document: ReturnType<typeof enveloped.parse>;
-        try {
-          document = enveloped.parse(params.query);
-        } catch (error) {
-          return [error as never];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        return {
-          schema: enveloped.schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-      },
-    },
-    wss,
-  );
+  const ws = serveWebSockets({
+    server,
+    services,
+    yoga,
+    limiter,
+    ipLimitPerMinute: ipLimit,
+    metrics,
+    maxPayload: maxBody,
+    limits: options.ws,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -333,7 +325,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/graphql`;
-  if (options.siweDomain === undefined) services.siweDomain = `${host}:${port}`;
+  if (options.publicUrl === undefined) {
+    services.publicUrl = new URL(url).origin;
+    services.origins = createOriginPolicy(allowedOrigins, services.publicUrl);
+  }
 
   // The cursor persists where one store serves the feeder's whole life: the shared app
   // database behind a Redis-elected leader, or this process's own PGlite. Replicas on one
@@ -366,8 +361,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         await feeder.stop();
         await settlement?.stop();
         await rag.close();
-        await disposeWs.dispose();
-        wss.close();
+        await ws.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await reader.close();

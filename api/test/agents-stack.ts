@@ -162,7 +162,7 @@ export async function startAgentsStack(
     chainId: stack.anvil.chainId,
     demoDir: path.resolve(import.meta.dirname, "..", "..", "demo"),
     datanets: stack.seed.datanets,
-    siweDomain: "tributary.test",
+    publicUrl: "https://tributary.test",
   });
   await stack.api.services.rag.drain();
   await stack.api.services.rag.sync();

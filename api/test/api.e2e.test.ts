@@ -272,7 +272,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     );
     expect(strangerUpdate.data.prepareUpdateAdapter.__typename).toBe("ForbiddenError");
     const anonymous = await s.gql(`mutation { prepareDepositEscrow(amount: "1") { __typename } }`);
-    expect(anonymous.data.prepareDepositEscrow.__typename).toBe("ForbiddenError");
+    expect(anonymous.data.prepareDepositEscrow.__typename).toBe("AuthenticationError");
     const revoked = await s.gql(
       `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on MutationRevokeApiKeySuccess { data { revokedAt } } } }`,
       { id: key.id },

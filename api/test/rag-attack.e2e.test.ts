@@ -716,7 +716,7 @@ describe("RAG attacks on a real indexer (embedded)", () => {
     );
     expect(forged.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect((await upload({ cookie: "tributary_session=forged" }, id, text)).__typename).toBe(
-      "ForbiddenError",
+      "AuthenticationError",
     );
     // Strings whose UTF-8 encoding (lone surrogate → U+FFFD) or normal form collides.
     const surrogate = text.replace("☕", "\ud800");

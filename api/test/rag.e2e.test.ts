@@ -47,7 +47,7 @@ describe.each(MODES)("RAG on a real indexer (%s)", (mode) => {
       chainId: s.anvil.chainId,
       demoDir,
       datanets: s.seed.datanets,
-      siweDomain: "tributary.test",
+      publicUrl: "https://tributary.test",
     });
     for (const [slug, datanet] of Object.entries(s.seed.datanets))
       for (const c of datanet.contributions)
@@ -158,7 +158,7 @@ describe.each(MODES)("RAG on a real indexer (%s)", (mode) => {
     );
     expect(unknown.data.uploadContribution.__typename).toBe("NotFoundError");
     const anonymous = await s.gql(UPLOAD, { id: String(id), c: text, t: "text/plain" });
-    expect(anonymous.data.uploadContribution.__typename).toBe("ForbiddenError");
+    expect(anonymous.data.uploadContribution.__typename).toBe("AuthenticationError");
     // A body too large for any upload is refused from its Content-Length, unread.
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(s.api.url);

@@ -170,7 +170,7 @@ export async function startStack(
       viewsSchema,
       port: 0,
       logger,
-      siweDomain: "tributary.test",
+      publicUrl: "https://tributary.test",
       ...extras?.api,
       ...apiOptions,
       ...extra,

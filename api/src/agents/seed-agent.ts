@@ -12,12 +12,13 @@ export async function publishDemoAgent(options: {
   /** `demo/` (holds `agents/demo-agent.json`). */
   demoDir: string;
   minStake: bigint;
-  siweDomain?: string;
+  /** The API's public URL (default: the API URL). */
+  publicUrl?: string;
 }): Promise<{ specHash: Hex; signer: Hex }> {
   const spec = JSON.parse(
     readFileSync(path.join(options.demoDir, "agents", "demo-agent.json"), "utf8"),
   );
-  const token = await signIn(options.apiUrl, options.chainId, "operator", options.siweDomain);
+  const token = await signIn(options.apiUrl, options.chainId, "operator", options.publicUrl);
   const { createAgent } = await gql(
     options.apiUrl,
     `mutation($spec: JSON!, $min: TokenAmount!) { createAgent(spec: $spec, minStake: $min) {

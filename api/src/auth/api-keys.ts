@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Address } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { apiKey } from "../db/schema.ts";
+import { InvalidInputError } from "../errors.ts";
 import { randomToken, sha256 } from "./tokens.ts";
 
 export const API_KEY_SCOPES = ["READ", "PREPARE", "RELAY", "CONTENT", "AGENTS", "INVOKE"] as const;
@@ -11,11 +12,55 @@ export const API_KEY_PREFIX = "trb_";
 
 export type ApiKeyRow = typeof apiKey.$inferSelect;
 
+/** What an owner may ask for: the server's bounds, not the owner's choice. */
+export interface ApiKeyLimits {
+  /** The highest per-key rate limit an owner may set (requests per minute). */
+  maxRateLimitPerMinute: number;
+  /** Live (unrevoked) keys per owner. */
+  maxPerOwner: number;
+}
+
+export const DEFAULT_API_KEY_LIMITS: ApiKeyLimits = {
+  maxRateLimitPerMinute: 1200,
+  maxPerOwner: 20,
+};
+
+/**
+ * Creates a key for `owner` within `limits`, or throws InvalidInputError. The count and the
+ * insert share one transaction under a per-owner advisory lock, so parallel requests cannot
+ * each see room for one more key.
+ */
 export async function createApiKey(
   db: AppDb,
   input: { owner: Address; name: string; scopes: ApiKeyScope[]; rateLimitPerMinute: number },
+  limits: ApiKeyLimits = DEFAULT_API_KEY_LIMITS,
 ): Promise<{ row: ApiKeyRow; secret: string }> {
+  if (input.rateLimitPerMinute > limits.maxRateLimitPerMinute)
+    throw new InvalidInputError(
+      `rateLimitPerMinute may be at most ${limits.maxRateLimitPerMinute}`,
+      "rateLimitPerMinute",
+    );
   const secret = `${API_KEY_PREFIX}${randomToken(24)}`;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`api-key:${input.owner}`}))`);
+    const [live] = await tx
+      .select({ n: count() })
+      .from(apiKey)
+      .where(and(eq(apiKey.owner, input.owner), isNull(apiKey.revokedAt)));
+    if ((live?.n ?? 0) >= limits.maxPerOwner)
+      throw new InvalidInputError(
+        `An owner may have at most ${limits.maxPerOwner} live API keys; revoke one first`,
+        "name",
+      );
+    return insertKey(tx as unknown as AppDb, input, secret);
+  });
+}
+
+async function insertKey(
+  db: AppDb,
+  input: { owner: Address; name: string; scopes: ApiKeyScope[]; rateLimitPerMinute: number },
+  secret: string,
+): Promise<{ row: ApiKeyRow; secret: string }> {
   const [row] = await db
     .insert(apiKey)
     .values({

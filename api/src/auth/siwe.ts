@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, lt, or } from "drizzle-orm";
 import { type Address, getAddress, type Hex, verifyMessage } from "viem";
 import { generateSiweNonce, parseSiweMessage } from "viem/siwe";
 import type { Context } from "../context.ts";
@@ -11,7 +11,32 @@ export const NONCE_TTL_MS = 10 * 60_000;
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60_000;
 export const SESSION_COOKIE = "tributary_session";
 
+/** Wallet and server clocks differ: issuedAt may be this far ahead, or past the nonce's TTL. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+const SWEEP_EVERY_MS = 60_000;
+const lastSweep = new WeakMap<object, number>();
+
+const originOf = (uri: string) => {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Deletes expired nonces and sessions that ended (expired or revoked), at most once a minute
+ * per database: every nonce request would otherwise add a row nothing removes.
+ */
+export async function sweepExpired(db: Context["app"]["db"], now = new Date()) {
+  if (now.getTime() - (lastSweep.get(db) ?? 0) < SWEEP_EVERY_MS) return;
+  lastSweep.set(db, now.getTime());
+  await db.delete(siweNonce).where(lt(siweNonce.expiresAt, now));
+  await db.delete(session).where(or(lt(session.expiresAt, now), isNotNull(session.revokedAt)));
+}
+
 export async function issueNonce(ctx: Context): Promise<{ nonce: string; expiresAt: Date }> {
+  await sweepExpired(ctx.app.db);
   const nonce = generateSiweNonce();
   const expiresAt = new Date(Date.now() + NONCE_TTL_MS);
   await ctx.app.db.insert(siweNonce).values({ nonce, expiresAt });
@@ -41,11 +66,14 @@ export async function signIn(ctx: Context, message: string, signature: Hex): Pro
   ) {
     throw new SiweError("INVALID_MESSAGE", "Not a well-formed EIP-4361 message");
   }
-  if (ctx.siweDomain && parsed.domain !== ctx.siweDomain) {
-    throw new SiweError(
-      "WRONG_DOMAIN",
-      `The message is for ${parsed.domain}, not ${ctx.siweDomain}`,
-    );
+  // Both from the public URL: a phishing site's message names its own domain, and a wallet
+  // shows the user the domain it signs for.
+  const site = new URL(ctx.publicUrl);
+  if (parsed.domain !== site.host) {
+    throw new SiweError("WRONG_DOMAIN", `The message is for ${parsed.domain}, not ${site.host}`);
+  }
+  if (originOf(parsed.uri) !== site.origin) {
+    throw new SiweError("WRONG_URI", `The message's URI is not on ${site.origin}`);
   }
   if (parsed.chainId !== ctx.chain.chainId) {
     throw new SiweError(
@@ -54,6 +82,13 @@ export async function signIn(ctx: Context, message: string, signature: Hex): Pro
     );
   }
   const now = new Date();
+  // A message signed before its nonce existed, or dated ahead, was not signed for this sign-in.
+  if (
+    !parsed.issuedAt ||
+    parsed.issuedAt.getTime() < now.getTime() - NONCE_TTL_MS - CLOCK_SKEW_MS ||
+    parsed.issuedAt.getTime() > now.getTime() + CLOCK_SKEW_MS
+  )
+    throw new SiweError("EXPIRED", "The message's issuedAt is not within the nonce's lifetime");
   if (parsed.expirationTime && parsed.expirationTime <= now)
     throw new SiweError("EXPIRED", "The message has expired");
   if (parsed.notBefore && parsed.notBefore > now)

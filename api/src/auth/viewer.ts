@@ -3,6 +3,7 @@ import { GraphQLError } from "graphql";
 import { getAddress } from "viem";
 import type { Services, Viewer } from "../context.ts";
 import { apiKey } from "../db/schema.ts";
+import { csrfRefusal } from "../http/origins.ts";
 import { API_KEY_PREFIX, type ApiKeyScope, findApiKey } from "./api-keys.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { findSession, SESSION_COOKIE } from "./siwe.ts";
@@ -19,7 +20,8 @@ function cookie(header: string | null, name: string): string | null {
 /**
  * Who is calling, from `Authorization: Bearer <session token | API key>`, `X-API-Key`, or the
  * session cookie. Unknown credentials are refused (401) rather than silently ignored, so a
- * client with a stale token learns it at once. API keys are rate-limited per key here.
+ * client with a stale token learns it at once. API keys are rate-limited per key here. A
+ * session cookie counts only on requests from an allowed origin (403 otherwise: CSRF).
  */
 export async function resolveViewer(
   services: Services,
@@ -38,16 +40,9 @@ export async function resolveViewer(
   if (credential.startsWith(API_KEY_PREFIX)) {
     const key = await findApiKey(services.app.db, credential);
     if (!key) throw unauthenticated("Unknown or revoked API key");
+    // Over the limit the key still identifies its owner, so that a mutation can answer
+    // RateLimitedError in its result union; everything else is refused with a 429 (yoga.ts).
     const retryAfter = await limiter.hit(`key:${key.id}`, key.rateLimitPerMinute);
-    if (retryAfter > 0) {
-      throw new GraphQLError(`Rate limit exceeded for this API key; retry in ${retryAfter}s`, {
-        extensions: {
-          code: "RATE_LIMITED",
-          retryAfterSeconds: retryAfter,
-          http: { status: 429, headers: { "retry-after": String(retryAfter) } },
-        },
-      });
-    }
     void services.app.db
       .update(apiKey)
       .set({ lastUsedAt: new Date() })
@@ -59,14 +54,21 @@ export async function resolveViewer(
       via: "apiKey",
       apiKeyId: key.id,
       scopes: key.scopes as ApiKeyScope[],
+      ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
     };
   }
   const session = await findSession(services, credential);
+  const byCookie = !bearer && !request.headers.get("x-api-key");
   if (!session) {
     // A stale cookie should not break anonymous reads; a stale bearer token is an error.
-    if (!bearer && !request.headers.get("x-api-key")) return null;
+    if (byCookie) return null;
     throw unauthenticated("Unknown, expired or revoked session");
   }
+  const refusal = byCookie ? csrfRefusal(request, services.origins) : null;
+  if (refusal)
+    throw new GraphQLError(refusal, {
+      extensions: { code: "CSRF_REFUSED", http: { status: 403 } },
+    });
   return {
     address: getAddress(session.address),
     chainId: session.chainId,

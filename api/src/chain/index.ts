@@ -39,6 +39,18 @@ export interface ChainService {
   ): Promise<UnsignedTransaction | null>;
 }
 
+/**
+ * Whether a failed call never got an answer from the node (connection refused, timeout) rather
+ * than an answer that it reverts. viem wraps the transport's error (an estimate's
+ * `EstimateGasExecutionError` around an `HttpRequestError`), so the whole cause chain is looked at.
+ */
+export function isChainUnreachable(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (["HttpRequestError", "TimeoutError", "WebSocketRequestError"].includes(e.name)) return true;
+  }
+  return false;
+}
+
 export interface ChainServiceOptions {
   rpcUrl: string;
   chainId: number;
@@ -68,14 +80,7 @@ export function createChainService(options: ChainServiceOptions): ChainService {
       } catch (error) {
         // A revert is expected for a step that depends on an earlier one (approve first);
         // a transport failure is not.
-        if (
-          (error as Error).name === "HttpRequestError" ||
-          (error as Error).name === "TimeoutError"
-        ) {
-          throw new ChainUnavailableError(
-            `The chain node did not answer: ${(error as Error).message}`,
-          );
-        }
+        if (isChainUnreachable(error)) throw new ChainUnavailableError(error);
       }
       return { ...tx, value, chainId: options.chainId, gas };
     },
@@ -90,9 +95,7 @@ export function createChainService(options: ChainServiceOptions): ChainService {
           args: [owner, spender],
         });
       } catch (error) {
-        throw new ChainUnavailableError(
-          `The chain node did not answer: ${(error as Error).message}`,
-        );
+        throw new ChainUnavailableError(error);
       }
       if (allowance >= amount) return null;
       const { encodeFunctionData } = await import("viem");

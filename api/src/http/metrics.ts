@@ -1,3 +1,6 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 export interface Metrics {
@@ -47,4 +50,24 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+const FORWARDED = ["x-forwarded-for", "forwarded", "x-real-ip"];
+const isLoopback = (ip: string) =>
+  ip === "::1" ||
+  (isIP(ip.replace(/^::ffff:/, "")) === 4 && ip.replace(/^::ffff:/, "").startsWith("127."));
+
+/**
+ * The status refusing a `/metrics` request, or null. With a token: `Authorization: Bearer
+ * <token>`. Without: only a client on this machine talking to the socket directly; a request a
+ * local reverse proxy relays (it adds a forwarding header) comes from anywhere.
+ */
+export function metricsRefusal(req: IncomingMessage, token: string | undefined): number | null {
+  if (token) {
+    const given = Buffer.from(req.headers.authorization ?? "");
+    const wanted = Buffer.from(`Bearer ${token}`);
+    return given.length === wanted.length && timingSafeEqual(given, wanted) ? null : 401;
+  }
+  const direct = FORWARDED.every((name) => req.headers[name] === undefined);
+  return direct && isLoopback(req.socket.remoteAddress ?? "") ? null : 403;
 }

@@ -10,8 +10,8 @@ export interface SeedContentOptions {
   /** `demo/` (holds `datanets/<slug>/<file>`). */
   demoDir: string;
   datanets: SeedResult["datanets"];
-  /** The SIWE domain the API accepts (default: the API URL's host). */
-  siweDomain?: string;
+  /** The API's public URL, whose host and origin SIWE messages name (default: the API URL's). */
+  publicUrl?: string;
   onProgress?: (event: { step: string; [key: string]: unknown }) => void;
 }
 
@@ -34,16 +34,16 @@ export async function signIn(
   apiUrl: string,
   chainId: number,
   role: DevnetRole,
-  domain?: string,
+  publicUrl?: string,
 ): Promise<string> {
   const account = devnetAccount(role);
   const { siweNonce } = await gql(apiUrl, "mutation { siweNonce { nonce } }", {});
-  const url = new URL(apiUrl);
+  const site = new URL(publicUrl ?? apiUrl);
   const message = createSiweMessage({
-    domain: domain ?? url.host,
+    domain: site.host,
     address: account.address,
     statement: "Sign in to Tributary",
-    uri: url.origin,
+    uri: site.origin,
     version: "1",
     chainId,
     nonce: siweNonce.nonce,
@@ -83,7 +83,7 @@ export async function seedDemoContent(options: SeedContentOptions) {
           options.apiUrl,
           options.chainId,
           contribution.contributor,
-          options.siweDomain,
+          options.publicUrl,
         );
         tokens.set(contribution.contributor, token);
       }

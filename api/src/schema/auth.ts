@@ -16,7 +16,7 @@ import {
 import { builder } from "../builder.ts";
 import type { Viewer } from "../context.ts";
 import { session } from "../db/schema.ts";
-import { NotFoundError, SiweError } from "../errors.ts";
+import { InvalidInputError, NotFoundError, SiweError } from "../errors.ts";
 import { authErrors } from "./errors.ts";
 import { AccountRef } from "./refs.ts";
 
@@ -218,8 +218,8 @@ builder.mutationFields((f) => ({
   createApiKey: f.field({
     type: CreatedApiKey,
     description:
-      "Creates an API key owned by the signed-in address. Needs a session (not another key).",
-    errors: { types: authErrors },
+      "Creates an API key owned by the signed-in address. Needs a session (not another key). Errors: InvalidInputError (a rate limit over the server's maximum, or the owner already has the most live keys allowed, 20 unless configured).",
+    errors: { types: [InvalidInputError, ...authErrors] },
     authScopes: { session: true },
     args: {
       name: f.arg.string({
@@ -234,18 +234,23 @@ builder.mutationFields((f) => ({
         validate: { minLength: 1 },
       }),
       rateLimitPerMinute: f.arg.int({
-        defaultValue: 600,
-        description: "Requests per minute (1–6000, default 600).",
-        validate: { min: 1, max: 6000 },
+        description:
+          "Requests per minute: at most the server's maximum (1,200 unless configured); 600 by default, or the maximum when it is lower.",
+        validate: { min: 1 },
       }),
     },
     resolve: (_, args, ctx) =>
-      createApiKey(ctx.app.db, {
-        owner: ctx.viewer!.address,
-        name: args.name,
-        scopes: args.scopes,
-        rateLimitPerMinute: args.rateLimitPerMinute ?? 600,
-      }),
+      createApiKey(
+        ctx.app.db,
+        {
+          owner: ctx.viewer!.address,
+          name: args.name,
+          scopes: args.scopes,
+          rateLimitPerMinute:
+            args.rateLimitPerMinute ?? Math.min(600, ctx.apiKeyLimits.maxRateLimitPerMinute),
+        },
+        ctx.apiKeyLimits,
+      ),
   }),
   revokeApiKey: f.field({
     type: ApiKey,

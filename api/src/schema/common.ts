@@ -39,8 +39,9 @@ export const ID_LIMIT = 2n ** 63n;
 
 /**
  * Batch loader for rows keyed by one column: one `IN (…)` query per request tick, results in
- * key order (DataLoader's contract), a NotFoundError for missing keys (ids of 2^63 and up
- * included, without a query).
+ * key order (DataLoader's contract), null for missing keys (ids of 2^63 and up and malformed
+ * ones included, without a query): a nullable field asked for an unknown id answers a plain
+ * null, not an error (result unions say NotFoundError themselves).
  */
 export function loadByKey<Row extends Record<string, unknown>, K extends string | bigint>(
   entity: string,
@@ -50,8 +51,16 @@ export function loadByKey<Row extends Record<string, unknown>, K extends string 
   parse: (key: string | K) => K,
 ) {
   return async (keys: readonly (string | K)[], ctx: Context): Promise<(Row | Error)[]> => {
-    const parsed = keys.map(parse);
-    const wanted = [...new Set(parsed)].filter((key) => typeof key !== "bigint" || key < ID_LIMIT);
+    const parsed = keys.map((key) => {
+      try {
+        return parse(key);
+      } catch {
+        return null;
+      }
+    });
+    const wanted = [...new Set(parsed)].filter(
+      (key): key is K => key !== null && (typeof key !== "bigint" || key < ID_LIMIT),
+    );
     const rows =
       wanted.length === 0
         ? []
@@ -60,7 +69,8 @@ export function loadByKey<Row extends Record<string, unknown>, K extends string 
             .from(table)
             .where(inArray(column, wanted as never[]))) as unknown as Row[]);
     const byKey = new Map(rows.map((row) => [String(keyOf(row)), row]));
-    return parsed.map((key) => byKey.get(String(key)) ?? new NotFoundError(entity, String(key)));
+    // DataLoader takes null for "none"; the refs' types only admit rows and errors.
+    return parsed.map((key) => (key === null ? null : (byKey.get(String(key)) ?? null)) as Row);
   };
 }
 

@@ -105,8 +105,8 @@ builder.mutationFields((f) => ({
       const staking = ctx.chain.address("AgentStaking");
       const params = (await ctx.chain.publicClient
         .readContract({ address: staking, abi: agentStakingAbi, functionName: "params" })
-        .catch((e: Error) => {
-          throw new ChainUnavailableError(e.message);
+        .catch((e: unknown) => {
+          throw new ChainUnavailableError(e);
         })) as { disputeBond: bigint };
       return action(ctx, [
         ctx.chain.approvalIfNeeded(viewer(ctx), staking, params.disputeBond),

@@ -76,7 +76,8 @@ export const SiweFailure = builder.enumType("SiweFailure", {
     NONCE_UNKNOWN: { description: "The nonce was not issued by this API." },
     NONCE_USED: { description: "The nonce was already used (replay)." },
     EXPIRED: { description: "The nonce or the message has expired." },
-    WRONG_DOMAIN: { description: "The message names another domain." },
+    WRONG_DOMAIN: { description: "The message names another domain than the API's public URL." },
+    WRONG_URI: { description: "The message's URI is not on the API's public URL's origin." },
     WRONG_CHAIN: { description: "The message names another chain." },
   } as const,
 });

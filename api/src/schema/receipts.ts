@@ -14,6 +14,11 @@ import { InvocationResult, Receipt } from "./invocation.ts";
 import { AccountRef, AgentRef } from "./refs.ts";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+/** Private views need the READ scope (sessions hold every scope). */
+const mayRead = (ctx: Context) =>
+  ctx.viewer !== null &&
+  !ctx.viewer.retryAfterSeconds &&
+  (ctx.viewer.via === "session" || ctx.viewer.scopes.includes("READ"));
 const viewerAddress = (ctx: Context): Address => {
   if (!ctx.viewer) throw new AuthenticationError();
   return ctx.viewer.address;
@@ -77,8 +82,7 @@ builder.objectFields(AccountRef, (f) => ({
     nullable: true,
     description:
       "The account's spending on agent calls (its own view only; null before its first call).",
-    authScopes: (account, _, ctx) =>
-      ctx.viewer !== null && same(ctx.viewer.address, account.address),
+    authScopes: (account, _, ctx) => mayRead(ctx) && same(ctx.viewer!.address, account.address),
     unauthorizedResolver: () => null,
     resolve: async (account, _, ctx) => {
       const ledger = await ctx.agents.ledger.spending(account.address);
@@ -97,8 +101,8 @@ builder.objectFields(AccountRef, (f) => ({
     type: Receipt,
     description: "Receipts of the account's calls as payer, newest first (its own view only).",
     resolve: (account, args, ctx) => {
-      if (!ctx.viewer || !same(ctx.viewer.address, account.address))
-        throw new ForbiddenError("Only the payer sees its receipts");
+      if (!mayRead(ctx) || !same(ctx.viewer!.address, account.address))
+        throw new ForbiddenError("Only the payer sees its receipts (with the READ scope)");
       return finishedCalls(ctx, args, eq(invocation.payer, account.address));
     },
   }),
@@ -109,8 +113,10 @@ builder.objectFields(AgentRef, (f) => ({
     type: Receipt,
     description: "Receipts of the agent's calls, newest first (its operator's view only).",
     resolve: (agent, args, ctx) => {
-      if (!ctx.viewer || !same(ctx.viewer.address, agent.operator))
-        throw new ForbiddenError("Only the agent's operator sees its receipts");
+      if (!mayRead(ctx) || !same(ctx.viewer!.address, agent.operator))
+        throw new ForbiddenError(
+          "Only the agent's operator sees its receipts (with the READ scope)",
+        );
       return finishedCalls(ctx, args, eq(invocation.agentId, agent.id.toString()));
     },
   }),
@@ -136,6 +142,7 @@ builder.queryFields((f) => ({
     description:
       "A finished call's whole result (answer, sources, citations, spans, receipt) by payer and request id: how a payer fetches a result whose delivery was lost. Visible to the payer and the agent's operator; null otherwise, or when unknown or not finished.",
     errors: { types: authErrors },
+    authScopes: { scope: "READ" as const },
     args: callArgs(f),
     resolve: async (_, args, ctx) => {
       const row = await visibleCall(ctx, args.payer as Address, args.requestId as string);
@@ -148,6 +155,7 @@ builder.queryFields((f) => ({
     description:
       "A call's receipt by payer and request id: visible to the payer and to the agent's operator; null when unknown, not finished, or not yours to see (alike, so nobody learns which request ids a payer used). Also how a payer fetches a result whose delivery was lost.",
     errors: { types: authErrors },
+    authScopes: { scope: "READ" as const },
     args: callArgs(f),
     resolve: (_, args, ctx) => visibleCall(ctx, args.payer as Address, args.requestId as string),
   }),

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { type Hex, parseTransaction, recoverTransactionAddress } from "viem";
 import { builder } from "../builder.ts";
+import { isChainUnreachable } from "../chain/index.ts";
 import type { Context } from "../context.ts";
 import { relayedTransaction } from "../db/schema.ts";
 import {
@@ -143,9 +144,7 @@ builder.mutationFields((f) => ({
           serializedTransaction: signedTransaction as never,
         });
       } catch (error) {
-        const name = (error as Error).name;
-        if (name === "HttpRequestError" || name === "TimeoutError")
-          throw new ChainUnavailableError((error as Error).message);
+        if (isChainUnreachable(error)) throw new ChainUnavailableError(error);
         throw new TransactionRejectedError(
           ((error as { shortMessage?: string }).shortMessage ?? (error as Error).message).slice(
             0,
