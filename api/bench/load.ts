@@ -217,7 +217,8 @@ export async function loadBulk(options: {
       const data = encodeFunctionData({
         abi: attributionSettlementAbi,
         functionName: "redeemVouchers",
-        args: [batch.map((b) => b.voucher), batch.map((b) => b.signature)],
+        // Each voucher charges exactly the `unit` it added to its payer's cap.
+        args: [batch.map((b) => b.voucher), batch.map((b) => b.signature), batch.map(() => unit)],
       });
       await send("settler", c.AttributionSettlement.address, data, 8_000_000n);
       batch = [];

@@ -594,6 +594,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     await callAs("settler", "AttributionSettlement", attributionSettlementAbi, "redeemVoucher", [
       voucher,
       signature,
+      voucher.cumulativeAmount - (await read<bigint>("redeemedOf", [payer.address])),
     ]);
 
     const leaves: [Address, bigint][] = [
@@ -601,8 +602,8 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       [devnetAccount("builder").address, 20n * ONE],
     ];
     const tree = StandardMerkleTree.of(
-      leaves.map(([a, v]) => [a, v.toString()]),
-      ["address", "uint256"],
+      leaves.map(([a, v]) => [0, a, "0", v.toString(), v.toString()]),
+      ["uint8", "address", "uint256", "uint256", "uint256"],
     );
     const epoch = (await read<bigint>("latestProposedEpoch")) + 1n;
     const dataHash = keccak256(stringToHex(`api-e2e-epoch-${epoch}`));
@@ -639,7 +640,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
 
     const claimed = await relayPrepared(
       "contributorA",
-      `mutation($c: TokenAmount!, $p: [Bytes32!]!) { prepareClaim(cumulativeEarned: $c, proof: $p) { __typename ... on MutationPrepareClaimSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+      `mutation($c: TokenAmount!, $p: [Bytes32!]!) { prepareClaim(cumulativeEarned: $c, cumulativeVoteEligible: $c, proof: $p) { __typename ... on MutationPrepareClaimSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
       { c: earned.toString(), p: tree.getProof(0) },
     );
 

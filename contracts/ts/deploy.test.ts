@@ -82,7 +82,6 @@ describe("deployProtocol", () => {
     const deployer = devnetAccount("deployer").address;
     const { timelock } = deployment.roles;
     for (const name of [
-      "ContributionVotes",
       "DatanetRegistry",
       "ModelRegistry",
       "ProposalMarket",
@@ -97,13 +96,24 @@ describe("deployProtocol", () => {
     expect(
       await hasRole("AttributionSettlement", ROLE("SETTLER_ROLE"), deployment.roles.settler),
     ).toBe(true);
+    // H1: the votes minter is fixed to the settlement (no role system), and TRIB has no admin
+    // left: nobody, the timelock included, can ever grant minting.
     expect(
-      await hasRole(
-        "ContributionVotes",
-        ROLE("MINTER_ROLE"),
-        deployment.contracts.AttributionSettlement.address,
-      ),
-    ).toBe(true);
+      await publicClient.readContract({
+        address: deployment.contracts.ContributionVotes.address,
+        abi: abiOf("ContributionVotes"),
+        functionName: "minter",
+      }),
+    ).toBe(deployment.contracts.AttributionSettlement.address);
+    expect(await hasRole("TributaryToken", DEFAULT_ADMIN_ROLE, timelock)).toBe(false);
+    expect(await hasRole("TributaryToken", DEFAULT_ADMIN_ROLE, deployer)).toBe(false);
+    expect(
+      await publicClient.readContract({
+        address: deployment.contracts.AttributionSettlement.address,
+        abi: abiOf("AttributionSettlement"),
+        functionName: "staking",
+      }),
+    ).toBe(deployment.contracts.AgentStaking.address);
     expect(
       await hasRole("TimelockController", ROLE("PROPOSER_ROLE"), deployment.roles.governor),
     ).toBe(true);

@@ -3,6 +3,7 @@ import {
   type Address,
   type Chain,
   getAddress,
+  getContractAddress,
   type Hex,
   keccak256,
   type PublicClient,
@@ -20,8 +21,11 @@ export interface ProtocolParams {
   governance: {
     votingDelay: number;
     votingPeriod: number;
+    /** Votes needed to propose; must be > 0 (the governor rejects 0). */
     proposalThreshold: bigint;
     quorumPercent: bigint;
+    /** Absolute quorum floor in votes units (> 0): no early handful of earners passes anything. */
+    minimumQuorum: bigint;
     timelockMinDelay: bigint;
   };
   staking: {
@@ -31,7 +35,18 @@ export interface ProtocolParams {
     slashCapBps: number;
     disputerRewardBps: number;
   };
-  settlement: { withdrawalDelay: bigint; challengeDelay: bigint };
+  settlement: {
+    withdrawalDelay: bigint;
+    /** Never below `vetoLatency` (the contract enforces it). */
+    challengeDelay: bigint;
+    /** Payment tokens a root challenger locks. */
+    challengeBond: bigint;
+    /**
+     * Seconds a governance veto needs (voting delay + voting period at ~12 s a block + timelock
+     * delay), fixed in the settlement at deploy as the floor of the challenge delay.
+     */
+    vetoLatency: bigint;
+  };
 }
 
 /** Short delays so a devnet can walk through every flow in minutes. */
@@ -39,8 +54,9 @@ export const DEVNET_PARAMS: ProtocolParams = {
   governance: {
     votingDelay: 1,
     votingPeriod: 50,
-    proposalThreshold: 0n,
+    proposalThreshold: parseEther("1"),
     quorumPercent: 4n,
+    minimumQuorum: parseEther("100"),
     timelockMinDelay: 60n,
   },
   staking: {
@@ -50,8 +66,18 @@ export const DEVNET_PARAMS: ProtocolParams = {
     slashCapBps: 3000,
     disputerRewardBps: 1000,
   },
-  settlement: { withdrawalDelay: 3600n, challengeDelay: 3600n },
+  settlement: {
+    withdrawalDelay: 3600n,
+    challengeDelay: 3600n,
+    challengeBond: parseEther("100"),
+    vetoLatency: 3600n,
+  },
 };
+
+/** Seconds a governance veto needs with these parameters (12 s blocks), the floor of `vetoLatency`. */
+export function governanceVetoSeconds(g: ProtocolParams["governance"]): bigint {
+  return BigInt(g.votingDelay + g.votingPeriod) * 12n + g.timelockMinDelay;
+}
 
 export interface DeployOptions {
   publicClient: PublicClient;
@@ -59,8 +85,9 @@ export interface DeployOptions {
   /** The account allowed to redeem vouchers and propose settlement roots (the pool's settler). */
   settler: Address;
   /**
-   * An extra holder of the arbiter and veto roles beside the timelock, for devnets where
-   * disputes and vetoes must be exercised without a governance vote. Leave null in production.
+   * The bootstrap guardian: the governor's proposal guardian (cancels any proposal) and an extra
+   * holder of the arbiter and veto roles beside the timelock (fast root vetoes and challenge
+   * resolution). Governance removes it later (`setProposalGuardian(0)`, `revokeRole`).
    */
   guardian?: Address | null;
   /** Keep the deployer's token minter role (devnets mint demo balances). */
@@ -154,26 +181,20 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
 
   const g = params.governance;
   const s = params.staking;
+  const st = params.settlement;
+  if (st.vetoLatency < governanceVetoSeconds(g)) {
+    throw new Error(
+      `settlement.vetoLatency ${st.vetoLatency}s is shorter than a governance veto (${governanceVetoSeconds(g)}s)`,
+    );
+  }
   const token = await deploy("TributaryToken", [deployer]);
-  const votes = await deploy("ContributionVotes", [deployer]);
   const timelock = await deploy("TimelockController", [
     g.timelockMinDelay,
     [],
     [zeroAddress],
     deployer,
   ]);
-  const governor = await deploy("TributaryGovernor", [
-    votes,
-    timelock,
-    g.votingDelay,
-    g.votingPeriod,
-    g.proposalThreshold,
-    g.quorumPercent,
-  ]);
-  const datanets = await deploy("DatanetRegistry", [deployer, token, timelock]);
-  const models = await deploy("ModelRegistry", [deployer, datanets]);
-  await deploy("ProposalMarket", [deployer, token, models, datanets, votes]);
-  await deploy("AgentStaking", [
+  const staking = await deploy("AgentStaking", [
     deployer,
     token,
     timelock,
@@ -185,18 +206,42 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
       disputerRewardBps: s.disputerRewardBps,
     },
   ]);
+  // ContributionVotes' minter is fixed at construction: the settlement, deployed by the very next
+  // transaction, whose address follows from the deployer's nonce.
+  const nonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
+  const predictedSettlement = getContractAddress({ from: deployer, nonce: BigInt(nonce + 1) });
+  const votes = await deploy("ContributionVotes", [predictedSettlement]);
   const settlement = await deploy("AttributionSettlement", [
     deployer,
     token,
     votes,
+    staking,
+    timelock,
+    st.vetoLatency,
     {
-      withdrawalDelay: params.settlement.withdrawalDelay,
-      challengeDelay: params.settlement.challengeDelay,
+      withdrawalDelay: st.withdrawalDelay,
+      challengeDelay: st.challengeDelay,
+      challengeBond: st.challengeBond,
     },
   ]);
+  if (settlement !== getAddress(predictedSettlement)) {
+    throw new Error(`AttributionSettlement landed at ${settlement}, not ${predictedSettlement}`);
+  }
+  const governor = await deploy("TributaryGovernor", [
+    votes,
+    timelock,
+    g.votingDelay,
+    g.votingPeriod,
+    g.proposalThreshold,
+    g.quorumPercent,
+    g.minimumQuorum,
+    options.guardian ?? zeroAddress,
+  ]);
+  const datanets = await deploy("DatanetRegistry", [deployer, token, timelock]);
+  const models = await deploy("ModelRegistry", [deployer, datanets]);
+  await deploy("ProposalMarket", [deployer, token, models, datanets, votes]);
 
   progress({ step: "wiring roles" });
-  await call("ContributionVotes", "grantRole", [ROLE("MINTER_ROLE"), settlement]);
   await call("AttributionSettlement", "grantRole", [ROLE("SETTLER_ROLE"), options.settler]);
   await call("AttributionSettlement", "grantRole", [ROLE("VETO_ROLE"), timelock]);
   await call("AgentStaking", "grantRole", [ROLE("ARBITER_ROLE"), timelock]);
@@ -209,7 +254,6 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
 
   progress({ step: "handing admin roles to the timelock" });
   const governed: ProtocolContractName[] = [
-    "ContributionVotes",
     "DatanetRegistry",
     "ModelRegistry",
     "ProposalMarket",
@@ -229,7 +273,8 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
       if (!guardianKeeps) await call(name, "renounceRole", [role, deployer]);
     }
   }
-  await call("TributaryToken", "grantRole", [DEFAULT_ADMIN_ROLE, timelock]);
+  // TRIB's admin is renounced, not handed to the timelock: nobody can ever grant minting again
+  // (with keepMinter, a devnet's deployer keeps minting demo balances; otherwise supply is fixed).
   if (!options.keepMinter)
     await call("TributaryToken", "renounceRole", [ROLE("MINTER_ROLE"), deployer]);
   await call("TributaryToken", "renounceRole", [DEFAULT_ADMIN_ROLE, deployer]);

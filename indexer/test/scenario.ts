@@ -227,12 +227,13 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
   await send("deployer", "settlement", "depositFor", [payer, E(100)]);
   const expiry = (await p.now()) + 86_400n;
   const v1 = await p.signVoucher("payer", E(100), expiry);
-  await send("settler", "settlement", "redeemVoucher", [v1.voucher, v1.signature]);
+  await send("settler", "settlement", "redeemVoucher", [v1.voucher, v1.signature, E(100)]);
   const v2 = await p.signVoucher("payer", E(250), expiry);
   const v3 = await p.signVoucher("payer", E(300), expiry);
   await send("settler", "settlement", "redeemVouchers", [
     [v2.voucher, v3.voucher],
     [v2.signature, v3.signature],
+    [E(150), E(50)],
   ]);
   await send("payer", "settlement", "requestWithdrawal", [E(50)]);
   await send("payer", "settlement", "cancelWithdrawal");
@@ -241,9 +242,10 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
     [addr("contributorA"), E(120)],
     [addr("builder"), E(80)],
   ];
+  // Settlement leaves (schema/settlement-leaf.md): earners with all earnings vote-eligible.
   const tree = StandardMerkleTree.of(
-    leaves.map(([a, v]) => [a, v.toString()]),
-    ["address", "uint256"],
+    leaves.map(([a, v]) => [0, a, "0", v.toString(), v.toString()]),
+    ["uint8", "address", "uint256", "uint256", "uint256"],
   );
   await send("settler", "settlement", "proposeRoot", [
     1n,
@@ -252,22 +254,24 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
     hash("data-1"),
     "ipfs://receipts-1",
   ]);
+  // One root open at a time: epoch 2 once epoch 1 is live; the guardian vetoes it.
+  await p.increaseTime(3601);
   await send("settler", "settlement", "proposeRoot", [
     2n,
     hash("bad-root"),
-    E(250),
+    E(200),
     hash("data-2"),
     "ipfs://receipts-2",
   ]);
   await send("deployer", "settlement", "vetoRoot", [2n]);
-  await p.increaseTime(3601);
   await send("payer", "settlement", "executeWithdrawal");
   await send("builder", "settlement", "setClaimRecipient", [addr("operator")]);
   for (const [i, [account, amount]] of leaves.entries()) {
-    await send("payer", "settlement", "claim", [account, amount, tree.getProof(i)]);
+    await send("payer", "settlement", "claim", [account, amount, amount, tree.getProof(i)]);
+    await send("payer", "settlement", "mintVotes", [account]);
   }
   await p.asTimelock("settlement", "setParams", [
-    { withdrawalDelay: 7200n, challengeDelay: 7200n },
+    { withdrawalDelay: 7200n, challengeDelay: 7200n, challengeBond: E(100) },
   ]);
   // contributorA got votes (self-delegated on mint); builder's go to contributorB.
   await send("builder", "votes", "delegate", [addr("contributorB")]);
