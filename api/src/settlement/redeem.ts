@@ -34,7 +34,8 @@ async function plan(deps: SettlementDeps, epoch: bigint): Promise<Plan> {
     byPayer.set(r.payer as Address, list);
   }
   const settlement = chain.address("AttributionSettlement");
-  const now = BigInt(Math.floor(Date.now() / 1000));
+  // Voucher expiry is judged by the chain's clock, as the contract will.
+  const now = (await chain.publicClient.getBlock()).timestamp;
   const out: Plan = {};
   for (const [payer, calls] of byPayer) {
     const [ledger] = await db.select().from(payerLedger).where(eq(payerLedger.payer, payer));

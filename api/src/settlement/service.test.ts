@@ -136,7 +136,7 @@ describe("settlement service (anvil + PGlite)", () => {
       receiptMessage(body),
     );
     const { adapters, retrieval, citations, spans } = body;
-    const expiry = BigInt(Math.floor(Date.now() / 1000) + 86_400);
+    const expiry = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
     const voucherSignature = await signVoucher(payer, {
       chainId: chain.chainId,
       settlement: chain.address("AttributionSettlement"),
