@@ -207,6 +207,12 @@ builder.mutationFields((f) => ({
         required: true,
         description: "The leaf's cumulative earnings.",
       }),
+      cumulativeVoteEligible: f.arg({
+        type: "TokenAmount",
+        required: true,
+        description:
+          "The leaf's vote-eligible cumulative earnings (data-contributor and adapter-builder earnings; see schema/settlement-leaf.md).",
+      }),
       proof: f.arg({
         type: ["Bytes32"],
         required: true,
@@ -222,6 +228,7 @@ builder.mutationFields((f) => ({
           data: call(attributionSettlementAbi, "claim", [
             args.account ?? viewer(ctx),
             args.cumulativeEarned,
+            args.cumulativeVoteEligible,
             args.proof,
           ]),
           description: `Claim for ${args.account ?? viewer(ctx)}`,

@@ -4,9 +4,7 @@ pragma solidity ^0.8.28;
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
-import {
-    GovernorProposalGuardian
-} from "@openzeppelin/contracts/governance/extensions/GovernorProposalGuardian.sol";
+import {GovernorProposalGuardian} from "@openzeppelin/contracts/governance/extensions/GovernorProposalGuardian.sol";
 import {GovernorSettings} from "@openzeppelin/contracts/governance/extensions/GovernorSettings.sol";
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/GovernorVotes.sol";
@@ -52,7 +50,6 @@ contract TributaryGovernor is
     error GovernorZeroMinimumQuorum();
 
     uint256 private immutable _minimumQuorum;
-
 
     /// @param votes The ContributionVotes token (ERC-5805).
     /// @param timelock The TimelockController that queues and executes successful proposals.

@@ -363,8 +363,9 @@ contract AttributionSettlement is IAttributionSettlement, AccessControl, EIP712,
         if (cumulativeVoteEligible > cumulativeEarned) {
             revert SettlementVotesExceedEarnings(account, cumulativeVoteEligible, cumulativeEarned);
         }
-        if (!MerkleProof.verifyCalldata(proof, info.root, _earnerLeaf(account, cumulativeEarned, cumulativeVoteEligible)))
-        {
+        if (!MerkleProof.verifyCalldata(
+                proof, info.root, _earnerLeaf(account, cumulativeEarned, cumulativeVoteEligible)
+            )) {
             revert SettlementInvalidProof(epoch, account, cumulativeEarned);
         }
 

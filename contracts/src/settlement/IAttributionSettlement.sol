@@ -236,7 +236,12 @@ interface IAttributionSettlement {
     /// returned to `challenger`) or rejected (the bond went to the treasury and the root is pending
     /// again, live from `liveAt`).
     event RootChallengeResolved(
-        uint256 indexed epoch, address indexed resolver, address indexed challenger, bool upheld, uint256 bond, uint64 liveAt
+        uint256 indexed epoch,
+        address indexed resolver,
+        address indexed challenger,
+        bool upheld,
+        uint256 bond,
+        uint64 liveAt
     );
 
     /// @notice `vetoer` vetoed the root of `epoch`; it will never be claimable.
@@ -254,7 +259,9 @@ interface IAttributionSettlement {
 
     /// @notice `amount` was added to agent `agentId`'s staking rewards; its stakers have now received
     /// `cumulativeClaimed`.
-    event StakerRewardsClaimed(uint256 indexed agentId, address indexed caller, uint256 amount, uint256 cumulativeClaimed);
+    event StakerRewardsClaimed(
+        uint256 indexed agentId, address indexed caller, uint256 amount, uint256 cumulativeClaimed
+    );
 
     /// @notice `account`'s claims now pay `recipient` (the account itself when it reset the choice).
     event ClaimRecipientSet(address indexed account, address indexed recipient);

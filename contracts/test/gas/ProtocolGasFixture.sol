@@ -113,9 +113,8 @@ abstract contract ProtocolGasFixture is Test {
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
 
         // Handing admin and parameter roles to the timelock.
-        address[5] memory governed = [
-            address(datanets), address(models), address(market), address(staking), address(settlement)
-        ];
+        address[5] memory governed =
+            [address(datanets), address(models), address(market), address(staking), address(settlement)];
         bytes32[2] memory roles = [PARAMETER_ROLE, DEFAULT_ADMIN_ROLE];
         for (uint256 i = 0; i < governed.length; ++i) {
             IAccessControl target = IAccessControl(governed[i]);
@@ -194,8 +193,7 @@ abstract contract ProtocolGasFixture is Test {
         uint256 rootTotal = settlement.totalClaimed() + total; // read before the prank
         uint256 epoch = settlement.latestProposedEpoch() + 1;
         vm.prank(settler);
-        uint64 liveAt =
-            settlement.proposeRoot(epoch, tree[0], rootTotal, keccak256("seed-receipts"), "ipfs://seed");
+        uint64 liveAt = settlement.proposeRoot(epoch, tree[0], rootTotal, keccak256("seed-receipts"), "ipfs://seed");
         vm.warp(liveAt);
         for (uint256 i = 0; i < accounts.length; ++i) {
             bytes32[] memory proof = StandardMerkleTree.proof(tree, accounts[i], cumulativeEarned[i]);

@@ -109,9 +109,7 @@ contract ContributionVotesTest is Test {
     }
 
     function test_Revert_mint_WhenCallerNotMinter() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(IContributionVotes.ContributionVotesUnauthorizedMinter.selector, alice)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IContributionVotes.ContributionVotesUnauthorizedMinter.selector, alice));
         vm.prank(alice);
         votes.mint(alice, 1);
     }
@@ -120,16 +118,12 @@ contract ContributionVotesTest is Test {
     /// grant minting to anyone, and the minter can never change.
     function test_attack_H1_nobodyCanGrantVotesMinting() public {
         bytes32 minterRole = keccak256("MINTER_ROLE");
-        (bool ok,) = address(votes).call(
-            abi.encodeWithSignature("grantRole(bytes32,address)", minterRole, alice)
-        );
+        (bool ok,) = address(votes).call(abi.encodeWithSignature("grantRole(bytes32,address)", minterRole, alice));
         assertFalse(ok, "grantRole exists");
         (ok,) = address(votes).call(abi.encodeWithSignature("MINTER_ROLE()"));
         assertFalse(ok, "a minter role exists");
         vm.prank(admin);
-        vm.expectRevert(
-            abi.encodeWithSelector(IContributionVotes.ContributionVotesUnauthorizedMinter.selector, admin)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IContributionVotes.ContributionVotesUnauthorizedMinter.selector, admin));
         votes.mint(admin, 1);
         assertEq(votes.minter(), minter);
     }

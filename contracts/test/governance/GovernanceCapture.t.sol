@@ -42,7 +42,9 @@ contract GovernanceCaptureTest is ProtocolGasFixture {
 
         // Below the proposal threshold: cannot even propose.
         vm.expectRevert(
-            abi.encodeWithSelector(IGovernor.GovernorInsufficientProposerVotes.selector, attacker, 1, PROPOSAL_THRESHOLD)
+            abi.encodeWithSelector(
+                IGovernor.GovernorInsufficientProposerVotes.selector, attacker, 1, PROPOSAL_THRESHOLD
+            )
         );
         _proposeAsAttacker();
 

@@ -129,8 +129,17 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
         vm.writeLine(
             file,
             string.concat(
-                vm.toString(claims), " ", vm.toString(stakerClaims), " ", vm.toString(voteMints), " ",
-                vm.toString(roots), " ", vm.toString(challenges), " ", vm.toString(redeems)
+                vm.toString(claims),
+                " ",
+                vm.toString(stakerClaims),
+                " ",
+                vm.toString(voteMints),
+                " ",
+                vm.toString(roots),
+                " ",
+                vm.toString(challenges),
+                " ",
+                vm.toString(redeems)
             )
         );
     }

@@ -106,7 +106,10 @@ contract AttributionSettlementTest is SettlementTestBase {
         IContributionVotes v = _votesForNext();
         vm.expectRevert(
             abi.encodeWithSelector(
-                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector, uint64(31 days), VETO_LATENCY, 30 days
+                IAttributionSettlement.SettlementChallengeDelayOutOfBounds.selector,
+                uint64(31 days),
+                VETO_LATENCY,
+                30 days
             )
         );
         _newSettlement(admin, token, v, address(staking), treasury, VETO_LATENCY, _params(1 days, 31 days));
@@ -820,7 +823,9 @@ contract AttributionSettlementTest is SettlementTestBase {
         IAttributionSettlement.Voucher memory v = _voucher(alice, 50 ether, uint64(block.timestamp + 1 days));
         bytes memory sig = _sign(alicePk, v);
         vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementRedeemExceedsEscrow.selector, alice, 11 ether, 10 ether)
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementRedeemExceedsEscrow.selector, alice, 11 ether, 10 ether
+            )
         );
         vm.prank(settler);
         settlement.redeemVoucher(v, sig, 11 ether);
@@ -1405,7 +1410,9 @@ contract AttributionSettlementTest is SettlementTestBase {
         _challenge(1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IAttributionSettlement.SettlementRootNotPending.selector, 1, IAttributionSettlement.RootStatus.Challenged
+                IAttributionSettlement.SettlementRootNotPending.selector,
+                1,
+                IAttributionSettlement.RootStatus.Challenged
             )
         );
         _challenge(1);
@@ -1624,7 +1631,9 @@ contract AttributionSettlementTest is SettlementTestBase {
         bytes32[] memory tree = StandardMerkleTree.buildFromLeaves(leaves);
         vm.warp(_propose(1, tree[0], 10 ether));
         vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementVotesExceedEarnings.selector, bob, 11 ether, 10 ether)
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementVotesExceedEarnings.selector, bob, 11 ether, 10 ether
+            )
         );
         settlement.claim(bob, 10 ether, 11 ether, new bytes32[](0));
     }
@@ -1666,11 +1675,15 @@ contract AttributionSettlementTest is SettlementTestBase {
         bytes32[] memory tree2 = StandardMerkleTree.build(_pair(carol, bob), _amounts(9 ether, 0));
         uint64 liveAt = _propose(2, tree2[0], 9 ether);
         bytes32[] memory proof2 = StandardMerkleTree.proof(tree2, carol, 9 ether);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 9 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 9 ether)
+        );
         settlement.claim(carol, 9 ether, 9 ether, proof2);
         _challenge(2);
         vm.warp(liveAt);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 9 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 9 ether)
+        );
         settlement.claim(carol, 9 ether, 9 ether, proof2);
         assertEq(_claim(tree1, carol, 4 ether), 4 ether);
     }
@@ -1682,7 +1695,9 @@ contract AttributionSettlementTest is SettlementTestBase {
         address carol = makeAddr("carol");
         bytes32[] memory tree = _publishLive(1, _pair(carol, bob), _amounts(4 ether, 1 ether));
         bytes32[] memory proof = StandardMerkleTree.proof(tree, carol, 4 ether);
-        vm.expectRevert(abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 5 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAttributionSettlement.SettlementInvalidProof.selector, 1, carol, 5 ether)
+        );
         settlement.claim(carol, 5 ether, 4 ether, proof);
         _claim(tree, carol, 4 ether);
         vm.expectRevert(
@@ -1745,7 +1760,9 @@ contract AttributionSettlementTest is SettlementTestBase {
         assertEq(token.allowance(address(settlement), address(staking)), 0);
 
         vm.expectRevert(
-            abi.encodeWithSelector(IAttributionSettlement.SettlementNoStakerRewards.selector, agentId, 12 ether, 12 ether)
+            abi.encodeWithSelector(
+                IAttributionSettlement.SettlementNoStakerRewards.selector, agentId, 12 ether, 12 ether
+            )
         );
         settlement.claimStakerRewards(agentId, 12 ether, proof);
         vm.expectRevert(
@@ -1905,7 +1922,6 @@ contract AttributionSettlementTest is SettlementTestBase {
     // ---------------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------------
-
 
     function _challenge(uint256 epoch) internal {
         vm.prank(stranger);

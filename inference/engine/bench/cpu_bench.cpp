@@ -4,7 +4,7 @@
 //
 //   cpu_bench [--preset tiny|demo] [--requests N] [--prompt N] [--output N] [--rank R]
 //             [--slots S] [--max-seqs N] [--dir DIR]
-//   cpu_bench --gemm 1      the linear kernel alone, at each kernel level (baseline SSE2, AVX2)
+//   cpu_bench --gemm 1      the linear kernel alone, at each kernel level (baseline SSE2, AVX2, AVX-512)
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -88,8 +88,10 @@ void gemmTable() {
   };
   const Shape shapes[] = {{1, 4096, 256, "demo lm_head, 1 row"},         {64, 4096, 256, "demo lm_head, 64 rows"},
                           {64, 256, 256, "demo q_proj, 64 rows"},          {8, 4096, 4096, "8B-wide projection, 8 rows"},
-                          {64, 4096, 4096, "8B-wide projection, 64 rows"}};
-  std::printf("| shape (rows x out x in) | baseline GMAC/s | avx2 GMAC/s | avx2 / baseline |\n| --- | --- | --- | --- |\n");
+                          {64, 4096, 4096, "8B-wide projection, 64 rows"}, {1, 1536, 512, "28M gate_proj, 1 row"},
+                          {8, 1536, 512, "28M gate_proj, 8 rows"},         {512, 1536, 512, "28M gate_proj, 512 rows"}};
+  const cpu::KernelLevel levels[] = {cpu::KernelLevel::kBaseline, cpu::KernelLevel::kAvx2, cpu::KernelLevel::kAvx512};
+  std::printf("| shape (rows x out x in) | baseline GMAC/s | avx2 GMAC/s | avx512 GMAC/s | avx512 / baseline |\n| --- | --- | --- | --- | --- |\n");
   for (const Shape& s : shapes) {
     Rng rng(3);
     Tensor w{{s.out, s.in}, std::vector<float>(size_t(s.out) * size_t(s.in))};
@@ -98,21 +100,27 @@ void gemmTable() {
     for (float& v : x) v = rng.symmetric(1.0f);
     const double macs = double(s.rows) * s.out * s.in;
     const int repeats = std::max(1, int(2e8 / macs));
-    double rate[2] = {0, 0};
+    double rate[3] = {0, 0, 0};
+    bool available[3] = {true, false, false};
     for (int round = 0; round < 3; ++round) {
-      for (int level = 0; level < 2; ++level) {
-        cpu::setKernelLevel(level == 0 ? cpu::KernelLevel::kBaseline : cpu::KernelLevel::kAvx2);
+      for (int level = 0; level < 3; ++level) {
+        cpu::setKernelLevel(levels[level]);
+        available[level] = cpu::kernelLevel() == levels[level];
+        if (!available[level]) continue;
         const auto start = std::chrono::steady_clock::now();
         for (int k = 0; k < repeats; ++k) cpu::linear(x.data(), s.rows, w, nullptr, y.data());
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         rate[level] = std::max(rate[level], macs * repeats / seconds / 1e9);
       }
     }
-    if (cpu::kernelLevel() == cpu::KernelLevel::kAvx2) {
-      std::printf("| %d x %d x %d (%s) | %.1f | %.1f | %.2fx |\n", s.rows, s.out, s.in, s.what, rate[0], rate[1], rate[1] / rate[0]);
-    } else {
-      std::printf("| %d x %d x %d (%s) | %.1f | n/a (no AVX2) | - |\n", s.rows, s.out, s.in, s.what, rate[0]);
-    }
+    auto cell = [&](int level) {
+      char text[16] = "n/a";
+      if (available[level]) std::snprintf(text, sizeof text, "%.1f", rate[level]);
+      return std::string(text);
+    };
+    const int best = available[2] ? 2 : available[1] ? 1 : 0;
+    std::printf("| %d x %d x %d (%s) | %s | %s | %s | %.2fx |\n", s.rows, s.out, s.in, s.what, cell(0).c_str(), cell(1).c_str(),
+                cell(2).c_str(), rate[best] / rate[0]);
   }
 }
 

@@ -235,10 +235,11 @@ TEST(sequenceIsBitIdenticalAloneAndInMixedBatch) {
     }
     return std::make_pair(target.tokens, targetLogits);
   };
-  // And the same bits with either kernel level (AVX2 where the CPU has it: the same lanes).
+  // And the same bits at every kernel level (AVX2 / AVX-512 where the CPU has them: the same
+  // lanes, however rows and outputs are tiled).
   const cpu::KernelLevel initial = cpu::kernelLevel();
   std::vector<std::pair<std::vector<int>, std::vector<std::vector<float>>>> runs;
-  for (cpu::KernelLevel level : {cpu::KernelLevel::kBaseline, cpu::KernelLevel::kAvx2}) {
+  for (cpu::KernelLevel level : {cpu::KernelLevel::kBaseline, cpu::KernelLevel::kAvx2, cpu::KernelLevel::kAvx512}) {
     cpu::setKernelLevel(level);
     runs.push_back(run(false));
     runs.push_back(run(true));
@@ -250,29 +251,75 @@ TEST(sequenceIsBitIdenticalAloneAndInMixedBatch) {
   }
 }
 
-TEST(avx2KernelsAreBitIdenticalToTheBaseline) {
-  if (cpu::kernelLevel() != cpu::KernelLevel::kAvx2) {
-    cpu::setKernelLevel(cpu::KernelLevel::kAvx2);
-    if (cpu::kernelLevel() != cpu::KernelLevel::kAvx2) return;  // no AVX2 here: one level only
+// linear, loraShrink and loraExpand at one level, on the same inputs.
+struct GemmResults {
+  std::vector<float> linear, shrink, expand;
+  float dot;
+  bool operator==(const GemmResults& o) const {
+    return linear == o.linear && shrink == o.shrink && expand == o.expand && dot == o.dot;
   }
+};
+
+GemmResults gemmResults(cpu::KernelLevel level, const std::vector<float>& x, int rows, const Tensor& w,
+                        const std::vector<float>& bias, const Tensor& b) {
+  cpu::setKernelLevel(level);
+  const int out = int(w.dim(0)), in = int(w.dim(1)), expandOut = int(b.dim(0));
+  GemmResults r;
+  r.linear.resize(size_t(rows * out));
+  cpu::linear(x.data(), rows, w, bias.data(), r.linear.data());
+  r.shrink.resize(size_t(rows * out));
+  cpu::loraShrink(x.data(), rows, w, r.shrink.data());  // w as A: [out, in]
+  r.expand.assign(size_t(rows * expandOut), 0.5f);
+  cpu::loraExpand(r.shrink.data(), rows, b, -0.75f, r.expand.data());  // b as B: [expandOut, out]
+  r.dot = cpu::dot(x.data(), w.ptr(), in);
+  return r;
+}
+
+// Every level against the baseline, over widths with and without a tail (n % 8), row counts that
+// exercise every tile shape (odd rows, partial pair groups) and output counts with partial tiles
+// and several chunks.
+TEST(vectorKernelsAreBitIdenticalToTheBaseline) {
+  const cpu::KernelLevel initial = cpu::kernelLevel();
   Rng rng(4);
-  for (int in : {1, 7, 8, 9, 64, 77, 256}) {
-    for (int rows : {1, 3, 4, 5, 8, 13, 21}) {
-      const int out = 19;
-      Tensor w{{out, in}, std::vector<float>(size_t(out * in))};
-      for (float& v : w.data) v = rng.symmetric(1.0f);
-      std::vector<float> x(static_cast<size_t>(rows * in)), bias(static_cast<size_t>(out));
-      for (float& v : x) v = rng.symmetric(3.0f);
-      for (float& v : bias) v = rng.symmetric(1.0f);
-      std::vector<float> fast(size_t(rows * out)), base(fast.size());
-      cpu::setKernelLevel(cpu::KernelLevel::kAvx2);
-      cpu::linear(x.data(), rows, w, bias.data(), fast.data());
-      const float fastDot = cpu::dot(x.data(), w.ptr(), in);
-      cpu::setKernelLevel(cpu::KernelLevel::kBaseline);
-      cpu::linear(x.data(), rows, w, bias.data(), base.data());
-      CHECK(cpu::dot(x.data(), w.ptr(), in) == fastDot);
-      CHECK(fast == base);
-      cpu::setKernelLevel(cpu::KernelLevel::kAvx2);
+  for (int in : {1, 7, 8, 9, 16, 64, 77, 256}) {
+    for (int rows : {1, 2, 3, 4, 5, 8, 9, 13, 21}) {
+      for (int out : {3, 16, 19, 72}) {
+        Tensor w{{out, in}, std::vector<float>(size_t(out * in))}, b{{37, out}, std::vector<float>(size_t(37 * out))};
+        for (float& v : w.data) v = rng.symmetric(1.0f);
+        for (float& v : b.data) v = rng.symmetric(1.0f);
+        std::vector<float> x(static_cast<size_t>(rows * in)), bias(static_cast<size_t>(out));
+        for (float& v : x) v = rng.symmetric(3.0f);
+        for (float& v : bias) v = rng.symmetric(1.0f);
+        const GemmResults base = gemmResults(cpu::KernelLevel::kBaseline, x, rows, w, bias, b);
+        for (cpu::KernelLevel level : {cpu::KernelLevel::kAvx2, cpu::KernelLevel::kAvx512}) {
+          CHECK(gemmResults(level, x, rows, w, bias, b) == base);
+        }
+      }
     }
   }
+  cpu::setKernelLevel(initial);
+}
+
+// A row's results do not depend on the rows beside it: each row alone equals that row in a
+// batch of 21, at every level (the AVX-512 tiles put rows in pairs and groups of 8).
+TEST(gemmRowsAreBitIdenticalAloneAndInABatch) {
+  const cpu::KernelLevel initial = cpu::kernelLevel();
+  Rng rng(5);
+  const int in = 64, out = 72, rows = 21;
+  Tensor w{{out, in}, std::vector<float>(size_t(out * in))}, b{{37, out}, std::vector<float>(size_t(37 * out))};
+  for (float& v : w.data) v = rng.symmetric(1.0f);
+  for (float& v : b.data) v = rng.symmetric(1.0f);
+  std::vector<float> x(static_cast<size_t>(rows * in)), bias(static_cast<size_t>(out));
+  for (float& v : x) v = rng.symmetric(3.0f);
+  for (float& v : bias) v = rng.symmetric(1.0f);
+  for (cpu::KernelLevel level : {cpu::KernelLevel::kBaseline, cpu::KernelLevel::kAvx2, cpu::KernelLevel::kAvx512}) {
+    const GemmResults batch = gemmResults(level, x, rows, w, bias, b);
+    for (int r = 0; r < rows; ++r) {
+      const std::vector<float> row(x.begin() + r * in, x.begin() + (r + 1) * in);
+      const GemmResults alone = gemmResults(level, row, 1, w, bias, b);
+      CHECK(std::equal(alone.linear.begin(), alone.linear.end(), batch.linear.begin() + r * out));
+      CHECK(std::equal(alone.expand.begin(), alone.expand.end(), batch.expand.begin() + r * 37));
+    }
+  }
+  cpu::setKernelLevel(initial);
 }

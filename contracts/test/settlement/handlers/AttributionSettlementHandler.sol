@@ -325,7 +325,9 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
             && _ghostTotalEarned - refTotal <= settlement.totalRedeemed() - refRedeemed;
         if (!valid) {
             vm.prank(_settler);
-            try settlement.proposeRoot(epoch, root, _ghostTotalEarned, keccak256(abi.encode(epoch)), "ipfs://x") returns (
+            try settlement.proposeRoot(
+                epoch, root, _ghostTotalEarned, keccak256(abi.encode(epoch)), "ipfs://x"
+            ) returns (
                 uint64
             ) {
                 _liveAtMismatch = true; // accepted a root the rules forbid
@@ -360,7 +362,10 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
         }
         proposeRoot(0);
         uint256 last = _lastEpoch();
-        if ((seed >> 40) % 2 == 0 && last != 0 && !_vetoed[last] && !_challenged[last] && _liveAts[last] > block.timestamp) {
+        if (
+            (seed >> 40) % 2 == 0 && last != 0 && !_vetoed[last] && !_challenged[last]
+                && _liveAts[last] > block.timestamp
+        ) {
             vm.warp(_liveAts[last]);
         }
     }
@@ -587,7 +592,14 @@ contract AttributionSettlementHandler is CommonBase, StdCheats, StdUtils {
     function reach()
         external
         view
-        returns (uint256 claims, uint256 stakerClaims, uint256 voteMints, uint256 roots, uint256 challenges, uint256 redeems)
+        returns (
+            uint256 claims,
+            uint256 stakerClaims,
+            uint256 voteMints,
+            uint256 roots,
+            uint256 challenges,
+            uint256 redeems
+        )
     {
         return (
             claimsSucceeded, stakerClaimsSucceeded, votesMintsSucceeded, rootsProposed, challengesOpened, redemptions

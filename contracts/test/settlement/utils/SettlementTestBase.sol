@@ -79,9 +79,8 @@ abstract contract SettlementTestBase is Test {
     {
         address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
         votes_ = new ContributionVotes(predicted);
-        settlement_ = new AttributionSettlement(
-            admin, token, votes_, IAgentRewards(address(staking)), treasury, VETO_LATENCY, p
-        );
+        settlement_ =
+            new AttributionSettlement(admin, token, votes_, IAgentRewards(address(staking)), treasury, VETO_LATENCY, p);
         assertEq(address(settlement_), predicted);
     }
 

@@ -26,9 +26,8 @@ library StandardMerkleTree {
     }
 
     function stakersLeaf(uint256 agentId, uint256 cumulativeAmount) internal pure returns (bytes32) {
-        return keccak256(
-            bytes.concat(keccak256(abi.encode(uint8(1), address(0), agentId, cumulativeAmount, uint256(0))))
-        );
+        return
+            keccak256(bytes.concat(keccak256(abi.encode(uint8(1), address(0), agentId, cumulativeAmount, uint256(0)))));
     }
 
     /// @notice Builds the tree array of earner leaves (all vote-eligible); `tree[0]` is the root.

@@ -1,5 +1,7 @@
 #include "cpu/ops.h"
 
+#include "cpu/gemm_avx512.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -157,26 +159,54 @@ bool cpuHasAvx2() {
 #endif
 }
 
+// The best level this CPU can run that is not above `wanted`.
+KernelLevel usableLevel(KernelLevel wanted) {
+  if (wanted == KernelLevel::kAvx512 && !avx512::supported()) wanted = KernelLevel::kAvx2;
+  if (wanted == KernelLevel::kAvx2 && !cpuHasAvx2()) wanted = KernelLevel::kBaseline;
+  return wanted;
+}
+
 std::atomic<int>& levelSetting() {
   static std::atomic<int> level{[] {
     const char* forced = std::getenv("TRIBUTARY_CPU_KERNELS");
-    if (forced && std::string(forced) == "baseline") return int(KernelLevel::kBaseline);
-    return int(cpuHasAvx2() ? KernelLevel::kAvx2 : KernelLevel::kBaseline);
+    const std::string name = forced ? forced : "";
+    KernelLevel wanted = KernelLevel::kAvx512;
+    if (name == "baseline") wanted = KernelLevel::kBaseline;
+    else if (name == "avx2") wanted = KernelLevel::kAvx2;
+    return int(usableLevel(wanted));
   }()};
   return level;
 }
 
-inline bool avx2() { return levelSetting().load(std::memory_order_relaxed) == int(KernelLevel::kAvx2); }
+inline KernelLevel currentLevel() { return KernelLevel(levelSetting().load(std::memory_order_relaxed)); }
+inline bool avx2() { return currentLevel() != KernelLevel::kBaseline; }
+
+// The AVX-512 GEMM needs whole lane groups (no tail); other widths take the AVX2 / baseline path,
+// which computes the same bits.
+inline bool useAvx512(int in) { return currentLevel() == KernelLevel::kAvx512 && in % 8 == 0; }
+
+// y's outputs [0, out) of `rows` rows through the AVX-512 GEMM, in chunks over OpenMP threads.
+void gemmAvx512(const float* x, int rows, const float* w, int in, int out, const avx512::Epilogue& epilogue) {
+  if (rows <= 0) return;
+  thread_local std::vector<float> packed;
+  avx512::packRowPairs(x, rows, in, packed);
+  constexpr int kChunk = 64;
+  const int chunks = (out + kChunk - 1) / kChunk;
+  [[maybe_unused]] const bool parallel = int64_t(rows) * out * in >= kParallelWork;
+  const float* p = packed.data();
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int c = 0; c < chunks; ++c) avx512::gemm(p, rows, w, in, c * kChunk, std::min(out, (c + 1) * kChunk), epilogue);
+}
 
 }  // namespace
 
-KernelLevel kernelLevel() { return KernelLevel(levelSetting().load()); }
+KernelLevel kernelLevel() { return currentLevel(); }
 
-void setKernelLevel(KernelLevel level) {
-  levelSetting().store(int(level == KernelLevel::kAvx2 && !cpuHasAvx2() ? KernelLevel::kBaseline : level));
+void setKernelLevel(KernelLevel level) { levelSetting().store(int(usableLevel(level))); }
+
+const char* kernelLevelName(KernelLevel level) {
+  return level == KernelLevel::kAvx512 ? "avx512" : level == KernelLevel::kAvx2 ? "avx2" : "baseline";
 }
-
-const char* kernelLevelName(KernelLevel level) { return level == KernelLevel::kAvx2 ? "avx2" : "baseline"; }
 
 float dot(const float* a, const float* b, int n) { return avx2() ? dotAvx2(a, b, n) : dotBaseline(a, b, n); }
 
@@ -200,6 +230,7 @@ void linear(const float* x, int rows, const Tensor& w, const float* bias, float*
   const float* wp = w.ptr();
   const int tiles = (out + kOutputTile - 1) / kOutputTile;
   [[maybe_unused]] const bool parallel = int64_t(rows) * out * in >= kParallelWork;
+  if (useAvx512(in)) return gemmAvx512(x, rows, wp, in, out, avx512::Epilogue{y, out, bias, 0.0f, false});
   const bool useAvx2 = avx2();
 #pragma omp parallel for schedule(static) if (parallel)
   for (int tile = 0; tile < tiles; ++tile) {
@@ -226,6 +257,8 @@ void linear(const float* x, int rows, const Tensor& w, const float* bias, float*
 
 void loraShrink(const float* x, int rows, const Tensor& a, float* t) {
   const int rank = int(a.dim(0)), in = int(a.dim(1));
+  // No bias: dot() already ends in "+ tail", so linear's "+ 0" would change no bit either.
+  if (useAvx512(in)) return gemmAvx512(x, rows, a.ptr(), in, rank, avx512::Epilogue{t, rank, nullptr, 0.0f, false});
   for (int r = 0; r < rows; ++r) {
     for (int k = 0; k < rank; ++k) t[int64_t(r) * rank + k] = dot(x + int64_t(r) * in, a.ptr() + int64_t(k) * in, in);
   }
@@ -233,6 +266,7 @@ void loraShrink(const float* x, int rows, const Tensor& a, float* t) {
 
 void loraExpand(const float* t, int rows, const Tensor& b, float coefficient, float* y) {
   const int out = int(b.dim(0)), rank = int(b.dim(1));
+  if (useAvx512(rank)) return gemmAvx512(t, rows, b.ptr(), rank, out, avx512::Epilogue{y, out, nullptr, coefficient, true});
   [[maybe_unused]] const bool parallel = int64_t(rows) * out * rank >= kParallelWork;
 #pragma omp parallel for schedule(static) if (parallel)
   for (int o = 0; o < out; ++o) {

@@ -14,13 +14,15 @@ namespace tributary::cpu {
 // The canonical dot product: 8 interleaved partial sums, combined in a fixed order.
 float dot(const float* a, const float* b, int n);
 
-// Which instructions the dot products use. Both compute the same 8 lanes with the same
-// multiply-then-add (no FMA) in the same order, so their results are bit-identical: AVX2 only
-// does a lane group in one instruction instead of two. Chosen at run time (the best the CPU
-// has), unless TRIBUTARY_CPU_KERNELS=baseline; tests switch it to compare.
-enum class KernelLevel { kBaseline, kAvx2 };
+// Which instructions the dot products use. All levels compute the same 8 lanes with the same
+// multiply-then-add (no FMA) in the same order and combine them with the same tree, so their
+// results are bit-identical: AVX2 does a lane group in one instruction instead of two, AVX-512
+// holds two rows' lane groups in one register and computes 8 rows x 4 outputs per tile. Chosen
+// at run time (the best the CPU has), unless TRIBUTARY_CPU_KERNELS=baseline|avx2 caps it; tests
+// switch it to compare.
+enum class KernelLevel { kBaseline, kAvx2, kAvx512 };
 KernelLevel kernelLevel();
-void setKernelLevel(KernelLevel level);  // kAvx2 falls back to kBaseline on a CPU without it
+void setKernelLevel(KernelLevel level);  // falls back to the best level below it the CPU has
 const char* kernelLevelName(KernelLevel level);
 
 // table [vocab, dim], tokens [rows] -> out [rows, dim]
