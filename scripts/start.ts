@@ -2,8 +2,14 @@
 // order and stopped in reverse on Ctrl-C (SIGINT) or SIGTERM.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { publishDemoAgent, seedDemoContent, startApi } from "@tributary/api";
-import { chainFor, deployDevnet, seedDevnet, startAnvil } from "@tributary/contracts";
+import { publishDemoAgent, seedDemoContent, settleToken, startApi } from "@tributary/api";
+import {
+  chainFor,
+  deployDevnet,
+  devnetAccount,
+  seedDevnet,
+  startAnvil,
+} from "@tributary/contracts";
 import { startIndexer } from "@tributary/indexer/launcher";
 import { startPool } from "@tributary/pool/launcher";
 import pino from "pino";
@@ -97,6 +103,12 @@ try {
     onLog: (entry) => log.debug({ service: "api", ...entry }),
     // The agents runtime reaches the pool as its `agents` caller.
     pool: pool.callerKeys.agents ? { url: pool.url, callerKey: pool.callerKeys.agents } : undefined,
+    // The devnet settler settles every TRIBUTARY_SETTLE_INTERVAL_MS (`npm run settle`: now).
+    settlement: {
+      settler: devnetAccount("settler"),
+      intervalMs: Number(process.env.TRIBUTARY_SETTLE_INTERVAL_MS ?? 60_000),
+      adminToken: settleToken(path.join(dataDir, "api")),
+    },
   });
   stops.push({ name: "api", stop: api.stop });
   // Through GraphQL, signed in as each contributor, as a contributor's client would.

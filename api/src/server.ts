@@ -76,7 +76,7 @@ export interface ApiServerOptions {
   /** The inference pool agents are invoked through (without it agents cannot be invoked). */
   pool?: PoolConfig | undefined;
   /** Settles receipts into epoch roots (needs the settler's key); off when unset. */
-  settlement?: SettlementOptions | undefined;
+  settlement?: Omit<SettlementOptions, "rpcUrl"> | undefined;
   /** Encrypts agents' receipt signer keys at rest (default: generated beside the embedded store). */
   signerSecret?: string | undefined;
   /** Agent runtime settings (voucher lifetime, span length). */
@@ -167,7 +167,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   });
   const services: Services = { ...base, agents };
   const settlement = options.settlement
-    ? createSettlementRunner({ db: app.db, chain, log }, options.settlement)
+    ? createSettlementRunner(
+        { db: app.db, chain, log, publicUrl: () => services.publicUrl },
+        { ...options.settlement, rpcUrl: options.rpcUrl },
+      )
     : null;
   // Per-IP and per-key counters are global across replicas when they share a Redis.
   const limiter = pubsub.redis

@@ -1,20 +1,17 @@
 import type { Logger } from "pino";
-import { createWalletClient, type Hex, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { createWalletClient, http, type LocalAccount } from "viem";
 import type { ChainService } from "../chain/index.ts";
 import type { AppDb } from "../db/index.ts";
 import type { SettlementDeps } from "./deps.ts";
 import { type SettleOutcome, settleOnce } from "./service.ts";
 
 export interface SettlementOptions {
-  /** The key holding AttributionSettlement's SETTLER_ROLE. */
-  settlerKey: Hex;
+  /** The account holding AttributionSettlement's SETTLER_ROLE. */
+  settler: LocalAccount;
   /** Runs an epoch this often (ms); 0 or unset: only when asked (`POST /settle`). */
   intervalMs?: number | undefined;
   /** Bearer token `POST /settle` requires (`npm run settle`); the route is off without one. */
   adminToken?: string | undefined;
-  /** The API's public base URL, where epoch files are served. */
-  publicUrl: string;
   rpcUrl: string;
 }
 
@@ -27,10 +24,16 @@ export interface SettlementRunner {
 
 /** Runs settlement epochs one at a time, on a timer and on request. */
 export function createSettlementRunner(
-  base: { db: AppDb; chain: ChainService; log: Logger },
+  base: {
+    db: AppDb;
+    chain: ChainService;
+    log: Logger;
+    /** The API's public base URL (known once it listens), where epoch files are served. */
+    publicUrl: () => string;
+  },
   options: SettlementOptions,
 ): SettlementRunner {
-  const account = privateKeyToAccount(options.settlerKey);
+  const account = options.settler;
   const deps: SettlementDeps = {
     db: base.db,
     chain: base.chain,
@@ -40,13 +43,13 @@ export function createSettlementRunner(
       chain: base.chain.chain,
       transport: http(options.rpcUrl),
     }),
-    publicUrl: options.publicUrl,
+    publicUrl: "",
     // The protocol's share goes to governance's treasury, the timelock.
     protocolAccount: base.chain.address("TimelockController"),
   };
   let running: Promise<SettleOutcome> | null = null;
   const runOnce = () => {
-    running ??= settleOnce(deps).finally(() => {
+    running ??= settleOnce({ ...deps, publicUrl: base.publicUrl() }).finally(() => {
       running = null;
     });
     return running;
