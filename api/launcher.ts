@@ -6,10 +6,11 @@ import { signerSecretFile } from "./src/agents/index.ts";
 import type { PoolConfig } from "./src/agents/pool-client.ts";
 import { securityConfigFromEnv } from "./src/config.ts";
 import { embeddingConfigFromEnv } from "./src/rag/embeddings/index.ts";
-import { type ApiServer, createApiServer } from "./src/server.ts";
+import { type ApiServer, type ApiServerOptions, createApiServer } from "./src/server.ts";
 
 export { publishDemoAgent } from "./src/agents/seed-agent.ts";
 export { seedDemoContent } from "./src/rag/seed-content.ts";
+export { settleToken } from "./src/settlement/token.ts";
 
 export const DEFAULT_API_PORT = 4000;
 export const API_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -34,6 +35,8 @@ export interface StartApiOptions {
   onLog?: (entry: Record<string, unknown>) => void;
   /** The inference pool agents are invoked through, with this service's caller key. */
   pool?: PoolConfig;
+  /** Settle receipts into epoch roots as AttributionSettlement's settler (off when unset). */
+  settlement?: ApiServerOptions["settlement"];
 }
 
 export interface Api {
@@ -83,6 +86,7 @@ export async function startApi(options: StartApiOptions): Promise<Api> {
     host,
     logger,
     pool: options.pool,
+    settlement: options.settlement,
     // Replicas sharing one Postgres must share TRIBUTARY_SIGNER_SECRET; embedded, the store's own
     // file is used; otherwise one kept under the data directory.
     signerSecret:

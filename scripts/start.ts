@@ -2,11 +2,12 @@
 // order and stopped in reverse on Ctrl-C (SIGINT) or SIGTERM.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { publishDemoAgent, seedDemoContent, startApi } from "@tributary/api";
+import { publishDemoAgent, seedDemoContent, settleToken, startApi } from "@tributary/api";
 import {
   authorizeDemoAgentSigner,
   chainFor,
   deployDevnet,
+  devnetAccount,
   seedDevnet,
   startAnvil,
 } from "@tributary/contracts";
@@ -103,6 +104,12 @@ try {
     onLog: (entry) => log.debug({ service: "api", ...entry }),
     // The agents runtime reaches the pool as its `agents` caller.
     pool: pool.callerKeys.agents ? { url: pool.url, callerKey: pool.callerKeys.agents } : undefined,
+    // The devnet settler settles every TRIBUTARY_SETTLE_INTERVAL_MS (`npm run settle`: now).
+    settlement: {
+      settler: devnetAccount("settler"),
+      intervalMs: Number(process.env.TRIBUTARY_SETTLE_INTERVAL_MS ?? 60_000),
+      adminToken: settleToken(path.join(dataDir, "api")),
+    },
   });
   stops.push({ name: "api", stop: api.stop });
   // Through GraphQL, signed in as each contributor, as a contributor's client would.

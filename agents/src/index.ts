@@ -21,6 +21,7 @@ export {
   encodeEpochFile,
   epochFileHash,
   parseEpochFile,
+  parseEpochReceipt,
   type ReceiptProblem,
   receiptDigest,
   settleEpochFile,

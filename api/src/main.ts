@@ -1,4 +1,6 @@
 // `npm start -w api`: the API alone, against an indexer that is already running.
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { startApi } from "../launcher.ts";
 
 const env = process.env;
@@ -18,6 +20,14 @@ const api = await startApi({
     env.TRIBUTARY_POOL_URL && env.TRIBUTARY_POOL_CALLER_KEY
       ? { url: env.TRIBUTARY_POOL_URL, callerKey: env.TRIBUTARY_POOL_CALLER_KEY }
       : undefined,
+  // Settles receipts into roots when given the settler's key (one replica only).
+  settlement: env.TRIBUTARY_SETTLER_KEY
+    ? {
+        settler: privateKeyToAccount(env.TRIBUTARY_SETTLER_KEY as Hex),
+        intervalMs: Number(env.TRIBUTARY_SETTLE_INTERVAL_MS ?? 60_000),
+        adminToken: env.TRIBUTARY_SETTLE_TOKEN || undefined,
+      }
+    : undefined,
 });
 console.error(`Tributary API: ${api.url} (GraphiQL in a browser)`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

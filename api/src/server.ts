@@ -28,6 +28,8 @@ import {
   createPonderClientReader,
   createPostgresReader,
 } from "./reader/index.ts";
+import { serveEpochFile, settleRoute } from "./settlement/routes.ts";
+import { createSettlementRunner, type SettlementOptions } from "./settlement/runner.ts";
 
 export interface ApiServerOptions {
   /** Ponder's HTTP root (serves `/sql/*`); used unless `viewsSchema` selects the Postgres reader. */
@@ -74,6 +76,8 @@ export interface ApiServerOptions {
   ws?: Partial<WsLimits>;
   /** The inference pool agents are invoked through (without it agents cannot be invoked). */
   pool?: PoolConfig | undefined;
+  /** Settles receipts into epoch roots (needs the settler's key); off when unset. */
+  settlement?: Omit<SettlementOptions, "rpcUrl"> | undefined;
   /** Encrypts agents' receipt signer keys at rest (default: generated beside the embedded store). */
   signerSecret?: string | undefined;
   /** Agent runtime settings (voucher lifetime, span length). */
@@ -164,6 +168,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     runtime: options.agentRuntime,
   });
   const services: Services = { ...base, agents };
+  const settlement = options.settlement
+    ? createSettlementRunner(
+        { db: app.db, chain, log, publicUrl: () => services.publicUrl },
+        { ...options.settlement, rpcUrl: options.rpcUrl },
+      )
+    : null;
   // Per-IP and per-key counters are global across replicas when they share a Redis.
   const limiter = pubsub.redis
     ? createRedisRateLimiter(pubsub.redis, deploymentKey, log)
@@ -206,7 +216,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         ? path
         : path.startsWith("/content/")
           ? "/content"
-          : "other";
+          : path.startsWith("/epochs/")
+            ? "/epochs"
+            : "other";
     res.on("finish", () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -264,6 +276,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       return reply(refusal.status, JSON.stringify({ errors: [{ message: refusal.message }] }));
     if (path.startsWith("/content/") && req.method === "GET")
       return serveContent(rag, path.slice("/content/".length), res);
+    if (path.startsWith("/epochs/") && req.method === "GET")
+      return serveEpochFile(services.app.db, path.slice("/epochs/".length), res);
+    if (path === "/settle" && req.method === "POST")
+      return settleRoute(settlement, req.headers.authorization, reply);
     const length = Number(req.headers["content-length"] ?? 0);
     // Over the anonymous limit only with a credential that checks out, looked up from the
     // headers alone: a made-up token does not get a large body read.
@@ -348,6 +364,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     close: () =>
       (closing ??= (async () => {
         await feeder.stop();
+        await settlement?.stop();
         await rag.close();
         await ws.close();
         server.closeAllConnections();

@@ -120,7 +120,8 @@ const list = (v: unknown, at: string): unknown[] => {
   return v;
 };
 
-function parseReceipt(raw: unknown, at: string): EpochReceipt {
+/** One receipt as stored or published (JSON, integers as strings); `at` names it in errors. */
+export function parseEpochReceipt(raw: unknown, at: string): EpochReceipt {
   const r = record(raw, at);
   const m = record(r.message, `${at}.message`);
   const message: ReceiptMessage = {
@@ -205,7 +206,9 @@ export function parseEpochFile(text: string): EpochFile {
     policies: Object.fromEntries(
       Object.entries(policies).map(([k, v]) => [k, hex(v, `$.policies.${k}`, 32)]),
     ),
-    receipts: list(f.receipts, "$.receipts").map((r, i) => parseReceipt(r, `$.receipts[${i}]`)),
+    receipts: list(f.receipts, "$.receipts").map((r, i) =>
+      parseEpochReceipt(r, `$.receipts[${i}]`),
+    ),
   };
 }
 

@@ -287,10 +287,69 @@ export const invocation = app.table(
     error: text("error"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp("completed_at", { withTimezone: true }),
+    /** The settlement epoch that took this call's receipt (null: not yet settled). */
+    epoch: bigint("epoch", { mode: "bigint" }),
+    /** PENDING once taken by an epoch; PAID when its payer's redemption covered it; UNPAID not. */
+    settlement: text("settlement").$type<"PENDING" | "PAID" | "UNPAID">(),
   },
   (t) => [
     primaryKey({ columns: [t.payer, t.requestId] }),
     index("invocation_agent_idx").on(t.agentId, t.createdAt),
     index("invocation_payer_idx").on(t.payer, t.createdAt),
+    index("invocation_epoch_idx").on(t.epoch, t.settlement),
   ],
+);
+
+/**
+ * Settlement epochs as this service ran them. The steps are recorded so that a crashed run
+ * resumes where it stopped: ASSIGNED (receipts taken) → PLANNED (amounts per payer fixed) →
+ * REDEEMED (vouchers redeemed on chain)
+ * → BUILT (file, tree and leaves stored) → PROPOSED (root posted).
+ */
+export const settlementEpoch = app.table("settlement_epoch", {
+  epoch: bigint("epoch", { mode: "bigint" }).primaryKey(),
+  status: text("status")
+    .notNull()
+    .$type<"ASSIGNED" | "PLANNED" | "REDEEMED" | "BUILT" | "PROPOSED">(),
+  root: text("root"),
+  totalCumulative: amount("total_cumulative"),
+  dataHash: text("data_hash"),
+  /** sha256 of the epoch's receipts file (its content address). */
+  fileHash: text("file_hash"),
+  dataUri: text("data_uri"),
+  /**
+   * JSON: per payer, the amount this epoch redeems and the payer's cumulative redeemed total
+   * once it is (the target a resumed run checks the chain against), with the calls it covers.
+   */
+  redeemPlan: text("redeem_plan"),
+  redeemTx: text("redeem_tx"),
+  proposeTx: text("propose_tx"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Published epoch receipts files, by content address; served at the root's `dataURI`. */
+export const settlementFile = app.table("settlement_file", {
+  hash: text("hash").primaryKey(),
+  epoch: bigint("epoch", { mode: "bigint" }).notNull(),
+  /** The file's exact bytes (canonical JSON). */
+  body: text("body").notNull(),
+});
+
+/** Every leaf of every epoch's tree with its proof: what claims and `Account.claimable` read. */
+export const settlementLeaf = app.table(
+  "settlement_leaf",
+  {
+    epoch: bigint("epoch", { mode: "bigint" }).notNull(),
+    /** 0: an earner (account); 1: an agent's stakers (agentId). */
+    kind: integer("kind").notNull(),
+    /** Checksummed account for earners; the zero address for stakers. */
+    account: text("account").notNull(),
+    agentId: amount("agent_id").notNull(),
+    cumulativeAmount: amount("cumulative_amount").notNull(),
+    cumulativeVoteEligible: amount("cumulative_vote_eligible").notNull(),
+    /** JSON array of the sibling hashes. */
+    proof: text("proof").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.kind, t.account, t.agentId] })],
 );

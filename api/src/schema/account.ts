@@ -1,6 +1,7 @@
 import * as t from "@tributary/indexer/schema";
 import { and, desc, eq, gt } from "drizzle-orm";
 import { builder } from "../builder.ts";
+import { claimable } from "../settlement/claims.ts";
 import { paginate } from "./common.ts";
 import { listContributions } from "./datanet.ts";
 import { Escrow } from "./escrow.ts";
@@ -31,8 +32,8 @@ AccountRef.implement({
       type: "TokenAmount",
       nullable: true,
       description:
-        "Cumulative earnings in the latest live root minus what was claimed. Null until the settlement job serves the tree's leaves (a later release); the chain alone does not hold them.",
-      resolve: () => null,
+        "Cumulative earnings in the latest live settlement root minus what was claimed (what `prepareClaim` would pay now). Null while no root is live.",
+      resolve: (a, _, ctx) => claimable(ctx, a.address, a.claimed),
     }),
     staked: f.field({
       type: "TokenAmount",

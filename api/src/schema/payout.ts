@@ -3,7 +3,8 @@ import * as t from "@tributary/indexer/schema";
 import { asc, desc, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
-import { ChainUnavailableError, InvalidInputError } from "../errors.ts";
+import { ChainUnavailableError, InvalidInputError, NotFoundError } from "../errors.ts";
+import { earnerLeaf, earningsByEpoch, latestLiveEpoch } from "../settlement/claims.ts";
 import { OrderDirection, orderBy, paginate } from "./common.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, NODE_DESCRIPTIONS, SettlementRootRef } from "./refs.ts";
@@ -342,7 +343,7 @@ builder.mutationFields((f) => ({
     type: PreparedAction,
     ...prepareOptions,
     description:
-      "Claim attribution earnings against the latest live root. Until the settlement job serves proofs, the caller supplies the leaf's cumulative amount and its Merkle proof.",
+      "Claim attribution earnings against the latest live root. The leaf and its proof come from the settlement service's records; pass them only to claim with a leaf of your own (all three together).",
     args: {
       account: f.arg({
         type: "Address",
@@ -350,35 +351,90 @@ builder.mutationFields((f) => ({
       }),
       cumulativeEarned: f.arg({
         type: "TokenAmount",
-        required: true,
-        description: "The leaf's cumulative earnings.",
+        description: "The leaf's cumulative earnings (default: the served leaf).",
       }),
       cumulativeVoteEligible: f.arg({
         type: "TokenAmount",
-        required: true,
         description:
           "The leaf's vote-eligible cumulative earnings (data-contributor and adapter-builder earnings; see schema/settlement-leaf.md).",
       }),
       proof: f.arg({
         type: ["Bytes32"],
-        required: true,
         description: "Merkle proof (≤ 64 hashes).",
         validate: { maxLength: 64 },
       }),
     },
-    resolve: (_, args, ctx) =>
-      action(ctx, [
+    resolve: async (_, args, ctx) => {
+      const account = args.account ?? viewer(ctx);
+      const given = [args.cumulativeEarned, args.cumulativeVoteEligible, args.proof];
+      if (given.some((v) => v != null) && given.some((v) => v == null))
+        throw new InvalidInputError(
+          "Give cumulativeEarned, cumulativeVoteEligible and proof together, or none of them",
+          "cumulativeEarned",
+        );
+      let leaf: {
+        cumulativeEarned: bigint;
+        cumulativeVoteEligible: bigint;
+        proof: readonly string[];
+      };
+      if (args.cumulativeEarned != null && args.cumulativeVoteEligible != null && args.proof)
+        leaf = {
+          cumulativeEarned: args.cumulativeEarned,
+          cumulativeVoteEligible: args.cumulativeVoteEligible,
+          proof: args.proof,
+        };
+      else {
+        const epoch = await latestLiveEpoch(ctx);
+        const served = epoch === null ? null : await earnerLeaf(ctx, epoch, account);
+        if (!served) throw new NotFoundError("settlement leaf", account);
+        leaf = served;
+      }
+      return action(ctx, [
         ctx.chain.prepare({
           from: viewer(ctx),
           to: ctx.chain.address("AttributionSettlement"),
           data: call(attributionSettlementAbi, "claim", [
-            args.account ?? viewer(ctx),
-            args.cumulativeEarned,
-            args.cumulativeVoteEligible,
-            args.proof,
+            account,
+            leaf.cumulativeEarned,
+            leaf.cumulativeVoteEligible,
+            leaf.proof,
           ]),
-          description: `Claim for ${args.account ?? viewer(ctx)}`,
+          description: `Claim ${leaf.cumulativeEarned} cumulative for ${account}`,
         }),
-      ]),
+      ]);
+    },
+  }),
+}));
+
+const EpochEarning = builder
+  .objectRef<Awaited<ReturnType<typeof earningsByEpoch>>[number]>("EpochEarning")
+  .implement({
+    description: "An account's settled earnings at one settlement epoch.",
+    fields: (f) => ({
+      epoch: f.field({ type: "BigInt", description: "The epoch.", resolve: (e) => e.epoch }),
+      cumulativeEarned: f.field({
+        type: "TokenAmount",
+        description: "Its leaf: everything earned up to and including this epoch.",
+        resolve: (e) => e.cumulative,
+      }),
+      earned: f.field({
+        type: "TokenAmount",
+        description: "Earned in this epoch (this leaf minus the previous one).",
+        resolve: (e) => e.earned,
+      }),
+      cumulativeVoteEligible: f.field({
+        type: "TokenAmount",
+        description: "The part of `cumulativeEarned` that earns contribution votes.",
+        resolve: (e) => e.voteEligible,
+      }),
+    }),
+  });
+
+builder.objectFields(AccountRef, (f) => ({
+  earningsByEpoch: f.field({
+    type: [EpochEarning],
+    description:
+      "Settled earnings per settlement epoch, oldest first (epochs whose roots are not live yet included: compare with `settlementRoots`). Claims pay cumulatively, so everything above `claimed` is unclaimed.",
+    resolve: (a, _, ctx) => earningsByEpoch(ctx, a.address),
   }),
 }));

@@ -1,0 +1,28 @@
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import type { AppDb } from "../db/index.ts";
+import { invocation, settlementEpoch } from "../db/schema.ts";
+
+/**
+ * Takes every finished call with a receipt that no epoch has yet into `epoch`, in the same
+ * transaction that records the epoch, so a call belongs to exactly one epoch. Returns how many
+ * calls it took (none: nothing to settle, and no epoch row is written).
+ */
+export async function assignReceipts(db: AppDb, epoch: bigint): Promise<number> {
+  return db.transaction(async (tx) => {
+    const taken = await tx
+      .update(invocation)
+      .set({ epoch, settlement: "PENDING" })
+      .where(
+        and(
+          eq(invocation.status, "DONE"),
+          isNotNull(invocation.receipt),
+          isNull(invocation.epoch),
+          sql`${invocation.price} > 0`,
+        ),
+      )
+      .returning({ payer: invocation.payer });
+    if (taken.length === 0) return 0;
+    await tx.insert(settlementEpoch).values({ epoch, status: "ASSIGNED" });
+    return taken.length;
+  });
+}

@@ -1,0 +1,20 @@
+import type { Logger } from "pino";
+import type { Account, Address, WalletClient } from "viem";
+import type { ChainService } from "../chain/index.ts";
+import type { AppDb } from "../db/index.ts";
+
+/** What a settlement run needs: the app database, the chain, and the settler's key. */
+export interface SettlementDeps {
+  db: AppDb;
+  chain: ChainService;
+  /** Signs as the account holding AttributionSettlement's SETTLER_ROLE. */
+  settler: WalletClient & { account: Account };
+  log: Logger;
+  /** Where the API serves epoch files: `<publicUrl>/epochs/<sha256>.json`. */
+  publicUrl: string;
+  /** Receives the protocol's share of every fee (the governance treasury). */
+  protocolAccount: Address;
+}
+
+export const epochFileUri = (publicUrl: string, hash: string) =>
+  `${publicUrl.replace(/\/+$/, "")}/epochs/${hash.replace(/^0x/, "")}.json`;

@@ -1,0 +1,59 @@
+// One settlement epoch, start to end, resumable at every step: take the receipts, redeem what
+// they charged, build the file and tree, post the root. Safe to run twice or after a crash: each
+// step reads what the previous run recorded (and the chain) before acting.
+import { attributionSettlementAbi } from "@tributary/contracts/abis";
+import { desc, ne } from "drizzle-orm";
+import { settlementEpoch } from "../db/schema.ts";
+import { assignReceipts } from "./assign.ts";
+import { buildEpoch } from "./build.ts";
+import type { SettlementDeps } from "./deps.ts";
+import { proposeEpoch } from "./propose.ts";
+import { redeemEpoch } from "./redeem.ts";
+
+export type SettleOutcome =
+  | { kind: "proposed"; epoch: bigint }
+  | { kind: "nothing-to-settle" }
+  | { kind: "waiting"; epoch: bigint; reason: string };
+
+/** Runs (or finishes) one epoch. */
+export async function settleOnce(deps: SettlementDeps): Promise<SettleOutcome> {
+  const { db, chain } = deps;
+  const [unfinished] = await db
+    .select()
+    .from(settlementEpoch)
+    .where(ne(settlementEpoch.status, "PROPOSED"))
+    .orderBy(desc(settlementEpoch.epoch))
+    .limit(1);
+  let epoch: bigint;
+  if (unfinished) epoch = unfinished.epoch;
+  else {
+    const address = chain.address("AttributionSettlement");
+    const read = <T>(functionName: "latestProposedEpoch" | "latestLiveEpoch") =>
+      chain.publicClient.readContract({
+        address,
+        abi: attributionSettlementAbi,
+        functionName,
+      }) as Promise<T>;
+    const [proposed, live] = await Promise.all([
+      read<bigint>("latestProposedEpoch"),
+      read<bigint>("latestLiveEpoch"),
+    ]);
+    // One root open at a time: the next waits until the last one is live (or vetoed).
+    if (proposed > live) {
+      const info = (await chain.publicClient.readContract({
+        address,
+        abi: attributionSettlementAbi,
+        functionName: "rootOf",
+        args: [proposed],
+      })) as { status: number };
+      if (info.status !== 3)
+        return { kind: "waiting", epoch: proposed, reason: "the last root is not live yet" };
+    }
+    epoch = proposed + 1n;
+    if ((await assignReceipts(db, epoch)) === 0) return { kind: "nothing-to-settle" };
+  }
+  await redeemEpoch(deps, epoch);
+  await buildEpoch(deps, epoch);
+  await proposeEpoch(deps, epoch);
+  return { kind: "proposed", epoch };
+}
