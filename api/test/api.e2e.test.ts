@@ -383,10 +383,13 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     await new Promise((r) => setTimeout(r, 500));
     const delegate = async (amount: bigint) => {
       const prepared = await s.gql(
-        `mutation($id: BigInt!, $amt: TokenAmount!) { prepareDelegate(agentId: $id, amount: $amt) { ... on MutationPrepareDelegateSuccess { data { transactions { to data gasEstimate } } } } }`,
+        `mutation($id: BigInt!, $amt: TokenAmount!) { prepareDelegate(agentId: $id, amount: $amt) { __typename ... on MutationPrepareDelegateSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
         { id: agentId, amt: amount.toString() },
         headers,
       );
+      expect(prepared.data?.prepareDelegate, JSON.stringify(prepared)).toMatchObject({
+        __typename: "MutationPrepareDelegateSuccess",
+      });
       await relayAll("payer", headers, prepared.data.prepareDelegate.data.transactions);
     };
     const delegated = () =>
@@ -516,7 +519,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     expect(logs.length).toBe(1);
     return {
       action: "ADDED",
-      id: `${r.blockNumber}-${logs[0]!.logIndex}`,
+      id: `${r.blockNumber}-${logs[0]!.logIndex}@${r.blockHash}`,
       contract,
       name,
       args,

@@ -138,7 +138,8 @@ export function splitReceipt(input: SplitInput, training: TrainingAttribution): 
         trained,
         weights.map((c) => c.weight),
       );
-      weights.forEach((c, j) => out.add(c.contributor, "training", perContributor[j] as bigint));
+      for (const [j, c] of weights.entries())
+        out.add(c.contributor, "training", perContributor[j] as bigint);
     });
   }
 
@@ -152,9 +153,8 @@ export function splitReceipt(input: SplitInput, training: TrainingAttribution): 
         amount,
         signal.items.map((i) => i.w),
       );
-      signal.items.forEach((item, j) =>
-        out.add(item.to, roles[k] as ShareRole, parts[j] as bigint),
-      );
+      for (const [j, item] of signal.items.entries())
+        out.add(item.to, roles[k] as ShareRole, parts[j] as bigint);
     });
   }
 

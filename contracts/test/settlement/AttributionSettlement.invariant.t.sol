@@ -37,16 +37,18 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
                 disputeWindow: 3 days,
                 disputeBond: 10 ether,
                 slashCapBps: 3000,
-                disputerRewardBps: 1000
+                disputerRewardBps: 1000,
+                minSelfBond: 1 ether,
+                maxDelegationRatio: 1000
             })
         );
         // Agent 1 with one delegator, so its stakers can receive rewards.
         address operator = makeAddr("operator");
         vm.prank(admin);
-        token.mint(operator, 100 ether);
+        token.mint(operator, 101 ether);
         vm.startPrank(operator);
-        staking.registerAgent(keccak256("spec"), "ipfs://agent", 0);
-        token.approve(address(staking), 100 ether);
+        token.approve(address(staking), 101 ether);
+        staking.registerAgent(keccak256("spec"), "ipfs://agent", 0, 1 ether);
         staking.delegate(1, 100 ether);
         vm.stopPrank();
 

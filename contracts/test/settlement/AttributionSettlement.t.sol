@@ -1933,10 +1933,10 @@ contract AttributionSettlementTest is SettlementTestBase {
         address operator = makeAddr("operator");
         while (staking.agentCount() < expectedId) {
             vm.prank(admin);
-            token.mint(operator, 100 ether);
+            token.mint(operator, 101 ether);
             vm.startPrank(operator);
-            agentId = staking.registerAgent(keccak256("spec"), "ipfs://agent", 0);
-            token.approve(address(staking), 100 ether);
+            token.approve(address(staking), 101 ether);
+            agentId = staking.registerAgent(keccak256("spec"), "ipfs://agent", 0, 1 ether);
             staking.delegate(agentId, 100 ether);
             vm.stopPrank();
         }

@@ -52,7 +52,9 @@ abstract contract SettlementTestBase is Test {
                 disputeWindow: 3 days,
                 disputeBond: 10 ether,
                 slashCapBps: 3000,
-                disputerRewardBps: 1000
+                disputerRewardBps: 1000,
+                minSelfBond: 1 ether,
+                maxDelegationRatio: 1000
             })
         );
         (votes, settlement) = _deploySettlement(_params(WITHDRAWAL_DELAY, CHALLENGE_DELAY));
