@@ -12,7 +12,7 @@ import {
 import { type DevnetRole, devnetAccount } from "@tributary/contracts";
 import { agentStakingAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { verifyUsageRecord } from "@tributary/pool/usage";
-import { type Hex, verifyTypedData } from "viem";
+import { verifyTypedData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentsStack,
@@ -201,51 +201,6 @@ for (const mode of MODES) {
 
       const after = await spending();
       expect(BigInt(after.charged) - BigInt(before?.charged ?? 0)).toBe(BigInt(first.price));
-    });
-
-    it("disputes a call on chain with its stored receipt once the operator authorizes the signer", async () => {
-      const { signer } = first.receipt;
-      const run = async (txs: { to: Hex; data: Hex }[], role: DevnetRole) => {
-        for (const tx of txs) await s.sendPrepared(role, tx);
-      };
-      const authorized = (
-        await gql(
-          `mutation($s: Address!) { prepareSetAgentSigner(agentId: "1", signer: $s) {
-            ... on MutationPrepareSetAgentSignerSuccess { data { transactions { to data } } } } }`,
-          { s: signer },
-          operator,
-        )
-      ).data.prepareSetAgentSigner.data.transactions;
-      await run(authorized, "operator");
-      const prepared = (
-        await gql(
-          `mutation($p: Address!) { prepareOpenDisputeWithReceipt(payer: $p, requestId: "call-1",
-            fault: Overcharge, evidenceURI: "ipfs://why") {
-            ... on MutationPrepareOpenDisputeWithReceiptSuccess { data { transactions { to data } } } } }`,
-          { p: devnetAccount("payer").address },
-          payer,
-        )
-      ).data.prepareOpenDisputeWithReceipt.data.transactions;
-      // The contract checks the lists, the signature and the signer's history: it goes through.
-      await run(prepared, "payer");
-      await s.synced();
-      const agent = (
-        await gql(
-          `{ agent(agentId: "1") { selfBond signers { signer authorized }
-            disputes(status: Open) { nodes { disputeId selfBondSnapshot receipt { signer fault } } } } }`,
-          {},
-        )
-      ).data.agent;
-      expect(agent.signers).toEqual([{ signer, authorized: true }]);
-      expect(BigInt(agent.selfBond)).toBeGreaterThan(0n);
-      const [dispute] = agent.disputes.nodes;
-      expect(dispute.receipt).toEqual({ signer, fault: "Overcharge" });
-      expect(dispute.selfBondSnapshot).toBe(agent.selfBond);
-      // The guardian draws it (no slash, bond back), so the agent takes delegations again.
-      const staking = s.deployment.contracts.AgentStaking.address;
-      await s.sendAs("deployer", staking, agentStakingAbi, "drawDispute", [
-        BigInt(dispute.disputeId),
-      ]);
     });
 
     it("answers a repeated request id from the first call, charged once", async () => {
