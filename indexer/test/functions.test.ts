@@ -6,6 +6,7 @@ import { type Address, getAddress, parseEther, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Indexer } from "../launcher.ts";
 import * as s from "../ponder.schema.ts";
+import { devnetAccount } from "./accounts.ts";
 import { setupChain, type TestChain } from "./chain.ts";
 import { type Client, dumpTables, rowsOf, sqlClient } from "./dump.ts";
 import { launch, MODES, storage, waitForHead } from "./modes.ts";
@@ -153,7 +154,22 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
       acceptedCount: 1,
       rejectedCount: 1,
       withdrawnCount: 2,
+      accessPolicy: "Restricted",
+      // The scenario's quorum and bond changes were due (and applied) before its contributions.
+      pendingQuorum: null,
+      pendingContributionBond: null,
     });
+    const builder = devnetAccount("builder").address;
+    expect(await p().read<boolean>("datanets", "hasAccess", [id, builder])).toBe(true);
+    expect(await rowsOf(db, s.datanetAccessRequest)).toMatchObject([
+      {
+        datanetId: id,
+        account: builder,
+        status: "Approved",
+        purpose: "train a docs adapter",
+        decidedBy: devnetAccount("curator").address,
+      },
+    ]);
     const validators = (await rowsOf(db, s.datanetValidator))
       .filter((v) => v.active)
       .map((v) => v.validator)
@@ -269,7 +285,32 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
     expect(backers.find((b) => b.proposalId === scenario.ids.fulfilledProposal)).toMatchObject({
       total: parseEther("300"),
       refunded: 0n,
+      judgement: "Approve",
     });
+    // Two-phase fulfilment: submitted (Pending), judged by its backer, finalized.
+    const fulfilled = proposals.find((r) => r.id === scenario.ids.fulfilledProposal);
+    const chainF = await p().read<{
+      fulfilmentEndsAt: bigint;
+      eligibleWeight: bigint;
+      quorumWeight: bigint;
+      approveWeight: bigint;
+      rejectWeight: bigint;
+    }>("market", "getProposal", [scenario.ids.fulfilledProposal]);
+    expect(fulfilled).toMatchObject({
+      storedStatus: "Fulfilled",
+      fulfilmentEndsAt: chainF.fulfilmentEndsAt,
+      eligibleWeight: chainF.eligibleWeight,
+      quorumWeight: chainF.quorumWeight,
+      approveWeight: chainF.approveWeight,
+      rejectWeight: chainF.rejectWeight,
+    });
+    expect(await rowsOf(db, s.proposalFulfilmentVote)).toMatchObject([
+      {
+        proposalId: scenario.ids.fulfilledProposal,
+        judgement: "Approve",
+        weight: parseEther("300"),
+      },
+    ]);
   });
 
   it("mirrors agents, stake positions, unbondings, disputes and slashes", async () => {
