@@ -152,7 +152,9 @@ export function embedderStudy(
         for (const j of nz) s += (matrix[base + j] as number) * (q[j] as number);
         scores[i] = s;
       }
-      const order = [...scores.keys()].sort((a, b) => (scores[b] as number) - (scores[a] as number));
+      const order = [...scores.keys()].sort(
+        (a, b) => (scores[b] as number) - (scores[a] as number),
+      );
       return order.slice(0, DEPTH).map((i) => {
         const c = chunks[i] as ChunkRow;
         return hitOf(c.contributionId, c.startOffset, scores[i] as number);
@@ -184,7 +186,9 @@ export function embedderStudy(
     for (const concepts of conceptSets) {
       for (const concept of concepts ? [0.25, 0.5] : [0]) {
         for (const charGram of [0.3, 0.6]) {
-          const c = concepts ? `${concepts.senses} sense(s)${concepts.hypernyms ? " + hypernyms" : ""}` : "none";
+          const c = concepts
+            ? `${concepts.senses} sense(s)${concepts.hypernyms ? " + hypernyms" : ""}`
+            : "none";
           variants.push({
             label: `${dimensions}-d, concepts ${c}, concept weight ${concept}, char-gram weight ${charGram}`,
             concepts,

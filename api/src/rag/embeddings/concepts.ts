@@ -113,11 +113,11 @@ function loadTables(): Tables {
       if (line === "" || line.startsWith(" ")) continue;
       const bar = line.indexOf(" | ");
       const head = bar < 0 ? line : line.slice(0, bar);
-      let targets: string[] | undefined;
+      const targets: string[] = [];
       for (const m of head.matchAll(upSymbols)) {
-        (targets ??= []).push(`${m[2] === "s" ? "a" : m[2]}${Number(m[1])}`);
+        targets.push(`${m[2] === "s" ? "a" : m[2]}${Number(m[1])}`);
       }
-      if (targets) up.set(`${TAG[pos]}${Number(line.slice(0, 8))}`, targets);
+      if (targets.length > 0) up.set(`${TAG[pos]}${Number(line.slice(0, 8))}`, targets);
     }
   }
   const exceptions = {
