@@ -4,15 +4,21 @@
 // the even ("tuning") half by nDCG@10, and every figure reported is on the odd ("test") half, so
 // no weight is chosen on the queries it is judged by.
 //
-// Rules: the production RRF (k = 60) with the vector list weighted w (w = 1 is production), and
-// score fusion (each list's scores min-max normalised per query, w · vector + (1 − w) · text).
-import { type SearchDeps, type SearchHit, search } from "../src/rag/search.ts";
+// Rules: RRF (k = 60) with the vector list weighted w (w = 1 was production until 2026-12-05),
+// and score fusion (each list's scores min-max normalised per query, w · vector + (1 − w) · text;
+// production HYBRID since, at the w that rag-embedder.ts chose on the tuning half).
+import {
+  HYBRID_VECTOR_WEIGHT,
+  type SearchDeps,
+  type SearchHit,
+  search,
+} from "../src/rag/search.ts";
 import type { CorpusQuery } from "./rag-corpus.ts";
 
 const DEPTH = 40;
 const WEIGHTS = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1];
 
-interface Lists {
+export interface Lists {
   vector: SearchHit[];
   text: SearchHit[];
 }
@@ -25,7 +31,7 @@ interface Measures {
 
 const keyOf = (hit: SearchHit) => `${hit.citation.contributionId}:${hit.citation.startOffset}`;
 
-function measure(ranked: SearchHit[][], queries: CorpusQuery[]): Measures {
+export function measure(ranked: SearchHit[][], queries: CorpusQuery[]): Measures {
   const m = { recall5: 0, mrr10: 0, ndcg10: 0 };
   queries.forEach((q, i) => {
     const rank =
@@ -75,6 +81,9 @@ const scoreFusion: Rule = ({ vector, text }, w) => {
     .map((e) => e.hit);
 };
 
+/** The fusion rules studied, by name (the vector list's weight is their second argument). */
+export const rules = { "weighted RRF": rrf, "min-max score fusion": scoreFusion } as const;
+
 const f3 = (x: number) => x.toFixed(3);
 
 /** The study's Markdown lines. */
@@ -122,9 +131,14 @@ export async function fusionStudy(deps: SearchDeps, queries: CorpusQuery[]): Pro
     on(test, (l) => l.vector),
   );
   row(
-    "HYBRID, production RRF",
+    "equal-weight RRF (k = 60; production HYBRID until 2026-12-05)",
     "1",
     on(test, (l) => rrf(l, 1)),
+  );
+  row(
+    "HYBRID, production (min-max score fusion)",
+    String(HYBRID_VECTOR_WEIGHT),
+    on(test, (l) => scoreFusion(l, HYBRID_VECTOR_WEIGHT)),
   );
   const sweep: string[] = [];
   for (const [label, rule] of [

@@ -12,7 +12,8 @@
 // DATABASE_URL (admin URL of the local tributary_test; "" skips Postgres: a scratch database
 // rag_bench_<pid> is created there and dropped at the end), RAG_PROTOTYPES (1; 0 skips the
 // search variants of rag-variants.ts measured next to the production modes), RAG_FUSION (0; 1
-// runs the held-out fusion study of rag-fusion.ts). The "Findings"
+// runs the held-out fusion study of rag-fusion.ts), RAG_EMBEDDER (0; 1 runs the held-out
+// embedder study of rag-embedder.ts), RAG_MODES (1; 0 skips the timed modes). The "Findings"
 // in rag.results.md are written by hand from a run's figures.
 
 import { createHash } from "node:crypto";
@@ -42,6 +43,7 @@ import {
 } from "../src/rag/search.ts";
 import { ensureVectorIndex, HNSW } from "../src/rag/vector-index.ts";
 import { type Corpus, type CorpusQuery, describe, makeCorpus, SYNONYMS } from "./rag-corpus.ts";
+import { embedderStudy, studyInput, writeStudyInput } from "./rag-embedder.ts";
 import { fusionStudy } from "./rag-fusion.ts";
 import { prototypes } from "./rag-variants.ts";
 
@@ -55,6 +57,10 @@ const PGLITE = env("RAG_PGLITE", "1") !== "0";
 const PROTOTYPES = env("RAG_PROTOTYPES", "1") !== "0";
 /** RAG_FUSION=1: the held-out fusion study of rag-fusion.ts. */
 const FUSION = env("RAG_FUSION", "0") !== "0";
+/** RAG_EMBEDDER=1: the held-out embedder study of rag-embedder.ts (RAG_EMBEDDER_CACHE: its input file). */
+const EMBEDDER = env("RAG_EMBEDDER", "0") !== "0";
+/** RAG_MODES=0 skips the timed production modes (for a study-only run). */
+const RUN_MODES = env("RAG_MODES", "1") !== "0";
 const DATABASE_URL = env(
   "DATABASE_URL",
   "postgres://tributary:tributary@127.0.0.1:5432/tributary_test",
@@ -329,7 +335,7 @@ async function benchDb(
   const plans = await vectorPlans(app, embedder.dimensions, embedder.provider);
   log(`${kind}: vector query plans by LIMIT`, plans);
   const modes: ModeResult[] = [];
-  for (const mode of MODES) {
+  for (const mode of RUN_MODES ? MODES : []) {
     const result = await runMode(mode, corpus.queries, (q) =>
       search(deps, searchQuery(q.text, mode)),
     );
@@ -358,6 +364,13 @@ async function benchDb(
     }
   }
   const fusion = FUSION ? await fusionStudy(deps, corpus.queries) : [];
+  if (EMBEDDER) {
+    const input = await studyInput(deps, corpus.queries);
+    const cache = process.env.RAG_EMBEDDER_CACHE;
+    if (cache) writeStudyInput(cache, input);
+    // RAG_EMBEDDER=2: only write the input file, for `tsx bench/rag-embedder.ts <file>`.
+    if (env("RAG_EMBEDDER", "0") !== "2") fusion.push("", ...embedderStudy(input, log));
+  }
   return { kind, versions, plans, ingest: ingestResult, modes, variants, notes, depth40, fusion };
 }
 

@@ -8,23 +8,19 @@ import { IngestBusyError } from "../errors.ts";
 import type { ChainReader } from "../reader/index.ts";
 import { type DatanetAccessRule, openAccess } from "./access.ts";
 import { hashFeature } from "./embeddings/features.ts";
-import {
-  createDfSketch,
-  createEmbeddingProvider,
-  type DfSketch,
-  dfSketchFromBuffer,
-  type EmbeddingConfig,
-} from "./embeddings/index.ts";
+import { createEmbeddingProvider, type EmbeddingConfig } from "./embeddings/index.ts";
 import { ingestDocument } from "./ingest.ts";
 import { createLifecycle } from "./lifecycle.ts";
 import { createRagMetrics } from "./metrics.ts";
 import { createIngestQueue } from "./queue.ts";
 import { type SearchHit, type SearchQuery, search } from "./search.ts";
+import { loadSketch, SKETCH_KEY } from "./sketch-store.ts";
 import { createSpanIndex } from "./spans/index.ts";
 import { acceptUpload, INT8_LIMIT, type UploadOutcome } from "./upload.ts";
 import { ensureVectorIndex } from "./vector-index.ts";
 
 export type { SearchHit, SearchMode } from "./search.ts";
+
 export { MAX_CONTENT_BYTES } from "./upload.ts";
 
 export interface RagOptions {
@@ -43,8 +39,6 @@ export interface RagOptions {
   inlineBytes?: number;
 }
 
-const SKETCH_KEY = "hashing-df-sketch";
-
 /**
  * Datanet content: uploads checked against the chain, chunking and embedding through a bounded
  * queue, hybrid search, the verbatim-span index, and the lifecycle that follows the chain.
@@ -54,8 +48,9 @@ export async function createRag(options: RagOptions) {
   const db = app.db;
   const access = options.access ?? openAccess;
 
-  const [saved] = await db.select().from(ragState).where(eq(ragState.key, SKETCH_KEY));
-  const sketch: DfSketch = saved ? dfSketchFromBuffer(saved.value) : createDfSketch();
+  const { sketch, rebuilt } = await loadSketch(db);
+  // Saved by an embedder of another feature version: counted again from the stored chunks.
+  if (rebuilt) log.warn("document-frequency sketch rebuilt from the stored chunks");
   const embedder = createEmbeddingProvider(options.embeddings ?? { kind: "hashing" }, {
     dfSketch: sketch,
   });

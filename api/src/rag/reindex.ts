@@ -5,13 +5,13 @@ import path from "node:path";
 import { and, eq, isNotNull, ne, or, sql } from "drizzle-orm";
 import { API_DIR } from "../../launcher.ts";
 import { type AppDb, createAppDatabase } from "../db/index.ts";
-import { chunk, ragState } from "../db/schema.ts";
+import { chunk } from "../db/schema.ts";
 import {
   createEmbeddingProvider,
-  dfSketchFromBuffer,
   type EmbeddingConfig,
   embeddingConfigFromEnv,
 } from "./embeddings/index.ts";
+import { loadSketch } from "./sketch-store.ts";
 import { ensureVectorIndex } from "./vector-index.ts";
 
 const BATCH = 64;
@@ -31,11 +31,9 @@ export async function reindex(
   config: EmbeddingConfig,
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<number> {
-  const [saved] = await db.select().from(ragState).where(eq(ragState.key, "hashing-df-sketch"));
-  const embedder = createEmbeddingProvider(
-    config,
-    saved ? { dfSketch: dfSketchFromBuffer(saved.value) } : {},
-  );
+  // A sketch of an older feature version is rebuilt here (and saved) rather than refused.
+  const { sketch } = await loadSketch(db);
+  const embedder = createEmbeddingProvider(config, { dfSketch: sketch });
   await ensureVectorIndex(db, embedder.dimensions);
   const stale = and(
     isNotNull(chunk.text),

@@ -53,6 +53,22 @@ export const RRF_K = 60;
 export const PGLITE_OVERFETCH = 40;
 /** pgvector's ceiling for `hnsw.ef_search`. */
 const MAX_EF_SEARCH = 1000;
+/**
+ * `hnsw.ef_search` for the hashing embedder's vectors. They are spread nearly uniformly (little
+ * contrast between a query's neighbours and the rest), so HNSW at the production 80 loses much
+ * of their exact-scan recall (`api/bench/rag-variants.ts`: 2000-d recall@5 0.56 against 0.82).
+ * On Postgres, pgvector 0.8 costs the scan by ef_search, so the planner may answer with an
+ * exact scan instead, which is what this asks for anyway.
+ */
+export const HASHING_EF_SEARCH = 400;
+/**
+ * HYBRID's fusion: each ranking's scores min-max normalised over its own top `depth`, then
+ * `w · vector + (1 − w) · fulltext` (a hit missing from a ranking gets 0 from it). w was chosen
+ * on the even half of the benchmark's queries and judged on the odd half (`api/bench/
+ * rag-embedder.ts`, BENCHMARKS.md "RAG"); equal-weight RRF gave a near-random vector ranking
+ * the same say as the text ranking and fell far below FULLTEXT.
+ */
+export const HYBRID_VECTOR_WEIGHT = 0.3;
 
 /** A chunk row as the search queries select it. */
 export interface Row {
@@ -116,7 +132,8 @@ async function vectorSearch(deps: SearchDeps, query: SearchQuery, limit: number)
   const base = sql`embedding_dim = ${dim} AND searchable`;
   const filtered = query.datanets !== null || query.contributor !== null;
   const inner = deps.kind === "pglite" && filtered ? limit * PGLITE_OVERFETCH : limit;
-  const efSearch = Math.min(Math.max(HNSW.efSearch, inner), MAX_EF_SEARCH);
+  const floor = deps.provider.startsWith("hashing") ? HASHING_EF_SEARCH : HNSW.efSearch;
+  const efSearch = Math.min(Math.max(floor, inner), MAX_EF_SEARCH);
   return deps.db.transaction(async (tx) => {
     await tx.execute(sql.raw(`SET LOCAL hnsw.ef_search = ${efSearch}`));
     let result: unknown;
@@ -201,6 +218,35 @@ export function fuse(rankings: SearchHit[][], k: number): SearchHit[] {
   return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, k);
 }
 
+/**
+ * Score fusion: each ranking's scores min-max normalised to [0, 1] over that ranking (all 1
+ * when they are equal), then `w · vector + (1 − w) · text`; a hit absent from a ranking gets 0
+ * from it. Ties keep the text ranking's order, then the vector ranking's.
+ */
+export function fuseScores(
+  vector: SearchHit[],
+  text: SearchHit[],
+  w: number,
+  k: number,
+): SearchHit[] {
+  const normalised = (list: SearchHit[]) => {
+    const scores = list.map((h) => h.score);
+    const lo = Math.min(...scores);
+    const span = Math.max(...scores) - lo;
+    return new Map(list.map((h) => [keyOf(h), span > 0 ? (h.score - lo) / span : 1]));
+  };
+  const v = normalised(vector);
+  const t = normalised(text);
+  const fused = new Map<string, SearchHit>();
+  for (const hit of [...text, ...vector]) {
+    const key = keyOf(hit);
+    if (fused.has(key)) continue;
+    fused.set(key, { ...hit, score: w * (v.get(key) ?? 0) + (1 - w) * (t.get(key) ?? 0) });
+  }
+  // Array.prototype.sort is stable: equal scores keep the insertion (text, then vector) order.
+  return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, k);
+}
+
 /** Runs one search; `minScore` applies to the mode's own score (see `SearchMode`). */
 export async function search(deps: SearchDeps, query: SearchQuery): Promise<SearchHit[]> {
   let hits: SearchHit[];
@@ -212,7 +258,7 @@ export async function search(deps: SearchDeps, query: SearchQuery): Promise<Sear
     // holds a transaction for its SET LOCAL.
     const vector = await vectorSearch(deps, query, depth);
     const text = await fullTextSearch(deps, query, depth);
-    hits = fuse([vector, text], query.k);
+    hits = fuseScores(vector, text, HYBRID_VECTOR_WEIGHT, query.k);
   }
   return query.minScore === null ? hits : hits.filter((h) => h.score >= (query.minScore ?? 0));
 }

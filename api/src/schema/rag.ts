@@ -27,7 +27,7 @@ export const SearchMode = builder.enumType("SearchMode", {
   values: {
     VECTOR: {
       description:
-        "Nearest chunks by embedding. `score` is the cosine similarity (1 − cosine distance), in [−1, 1]. With the offline hashing embedder this is a lexical similarity (shared words and character n-grams), not a semantic one.",
+        "Nearest chunks by embedding. `score` is the cosine similarity (1 − cosine distance), in [−1, 1]. With the offline hashing embedder this is a lexical similarity (shared words, word pairs and character n-grams) plus shared WordNet synonym sets, not a learned semantic one.",
     },
     FULLTEXT: {
       description:
@@ -35,7 +35,7 @@ export const SearchMode = builder.enumType("SearchMode", {
     },
     HYBRID: {
       description:
-        "Both rankings fused by reciprocal rank fusion. `score` is Σ 1/(60 + rank) over the two rankings, in (0, 2/61].",
+        "Both rankings fused by score: each ranking's scores (its top max(4k, 40)) min-max normalised to [0, 1], then 0.3 × vector + 0.7 × full text (a chunk missing from a ranking gets 0 from it). `score` is that sum, in [0, 1]; the weight 0.3 was chosen on half of a benchmark's queries and judged on the other half (BENCHMARKS.md, \"RAG\").",
     },
   } as const,
 });

@@ -1,8 +1,10 @@
 // The lexical features shared by the hashing embedder and the document-frequency sketch: both
 // must agree on them exactly, or query-side IDF would weigh features the documents never had.
 
+import { type ConceptOptions, conceptsOf, DEFAULT_CONCEPT_OPTIONS } from "./concepts.ts";
+
 /** Kinds of feature, so the embedder can weigh each kind separately. */
-export const FeatureKind = { word: 0, bigram: 1, charGram: 2 } as const;
+export const FeatureKind = { word: 0, bigram: 1, charGram: 2, concept: 3 } as const;
 export type FeatureKind = (typeof FeatureKind)[keyof typeof FeatureKind];
 
 /** One distinct feature of a text: its kind and how often it occurs. */
@@ -11,8 +13,11 @@ export interface FeatureCount {
   count: number;
 }
 
-/** Bumped whenever tokenisation or hashing changes: old vectors and sketches stop matching. */
-export const FEATURE_VERSION = 1;
+/**
+ * Bumped whenever tokenisation or hashing changes: old vectors and sketches stop matching.
+ * 2: WordNet concept features (`concepts.ts`).
+ */
+export const FEATURE_VERSION = 2;
 
 const CHAR_GRAM_MIN = 3;
 const CHAR_GRAM_MAX = 5;
@@ -74,6 +79,7 @@ export function hashFeature(s: string): number {
 const WORD_SEED = fnvString(FNV_OFFSET, "w:");
 const BIGRAM_SEED = fnvString(FNV_OFFSET, "b:");
 const GRAM_SEED = fnvString(FNV_OFFSET, "c:");
+const CONCEPT_SEED = fnvString(FNV_OFFSET, "k:");
 const MARK_START = "<".charCodeAt(0);
 const MARK_END = ">".charCodeAt(0);
 
@@ -81,9 +87,14 @@ const MARK_END = ">".charCodeAt(0);
  * The distinct features of `text`, keyed by their 32-bit hash: word unigrams (`hashFeature`
  * of "w:" + word), bigrams ("b:" + word + " " + word) and character 3- to 5-grams of each
  * word with `<` `>` boundary markers ("c:" + gram), so prefixes and suffixes are features of
- * their own. The tag keeps "ab" the word apart from "ab" the char gram.
+ * their own. The tag keeps "ab" the word apart from "ab" the char gram. With `concepts` (on by
+ * default; `false` for none), each word also counts its WordNet concepts ("k:" + synset id, see
+ * `concepts.ts`): the only features that are not spelled out in the text.
  */
-export function extractFeatures(text: string): Map<number, FeatureCount> {
+export function extractFeatures(
+  text: string,
+  concepts: ConceptOptions | false = DEFAULT_CONCEPT_OPTIONS,
+): Map<number, FeatureCount> {
   const features = new Map<number, FeatureCount>();
   const add = (kind: FeatureKind, h: number) => {
     const seen = features.get(h);
@@ -94,6 +105,10 @@ export function extractFeatures(text: string): Map<number, FeatureCount> {
   for (let i = 0; i < list.length; i += 1) {
     const word = list[i] as string;
     add(FeatureKind.word, fmix(fnvString(WORD_SEED, word)));
+    if (concepts) {
+      for (const id of conceptsOf(word, concepts))
+        add(FeatureKind.concept, fmix(fnvString(CONCEPT_SEED, id)));
+    }
     if (i > 0) add(FeatureKind.bigram, fmix(fnvString(BIGRAM_SEED, `${list[i - 1]} ${word}`)));
     // Code points, not UTF-16 units: a gram must never hold half an emoji.
     const marked = [MARK_START];

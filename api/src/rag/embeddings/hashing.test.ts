@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createDfSketch } from "./df-sketch.ts";
-import { embedTextSync, HashingEmbeddings } from "./hashing.ts";
+import { DEFAULT_HASHING_DIMENSIONS, embedTextSync, HashingEmbeddings } from "./hashing.ts";
 
 const dot = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * (b[i] ?? 0), 0);
 const norm = (a: number[]) => Math.sqrt(dot(a, a));
@@ -10,7 +10,7 @@ describe("hashing embeddings", () => {
     const text = "Rivers carry sediment to the delta; café 日本語 😀";
     const [a] = await new HashingEmbeddings().embedDocuments([text]);
     const [b] = await new HashingEmbeddings().embedDocuments([text]);
-    expect(a).toHaveLength(384);
+    expect(a).toHaveLength(DEFAULT_HASHING_DIMENSIONS);
     expect(a).toEqual(b);
     expect(embedTextSync(text)).toEqual(a);
   });

@@ -1,17 +1,19 @@
 import { Embeddings } from "@langchain/core/embeddings";
 import type { DfSketch } from "./df-sketch.ts";
-import { extractFeatures, FEATURE_VERSION, FeatureKind } from "./features.ts";
+import { extractFeatures, FEATURE_VERSION, type FeatureCount, FeatureKind } from "./features.ts";
 
 /** How much each kind of feature counts; char grams are many per word, so they weigh less. */
 export interface FeatureWeights {
   word: number;
   bigram: number;
   charGram: number;
+  /** Each WordNet concept of a word (`concepts.ts`); 0 leaves them out. */
+  concept: number;
 }
 
 /** Options of the hashing embedder. */
 export interface HashingEmbeddingsOptions {
-  /** Vector length (default 384). */
+  /** Vector length (default 2000). */
   dimensions?: number;
   /** Document frequencies for query-side IDF; without one (or with an empty one) IDF is 1. */
   dfSketch?: DfSketch;
@@ -22,20 +24,34 @@ export interface HashingEmbeddingsOptions {
 /**
  * A word gram is worth about one word; a word has ~15 char grams, so 0.3 each gives them
  * roughly the word's own share of the vector's energy: they rescue inflections and typos
- * without drowning exact word matches.
+ * without drowning exact word matches. Concepts (a few per word) at 0.25: chosen with the other
+ * settings on the tuning half of the RAG benchmark's queries (`api/bench/rag-embedder.ts`);
+ * at 0.5 and above they drown a chunk's rare names in the concepts of its common words.
  */
-export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { word: 1, bigram: 0.7, charGram: 0.3 };
+export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = {
+  word: 1,
+  bigram: 0.7,
+  charGram: 0.3,
+  concept: 0.25,
+};
 
-/** Default vector length: small enough for pgvector indexes, large enough to dilute collisions. */
-export const DEFAULT_HASHING_DIMENSIONS = 384;
+/**
+ * Default vector length: pgvector's HNSW ceiling for `vector`. At 384 dimensions a chunk's ~1,300
+ * features left ~3.4 per signed slot and the vectors were mostly collision noise (exact-scan
+ * recall@5 0.20 on the RAG benchmark, 0.82 at 2000); 8 KB a chunk instead of 1.5 KB.
+ */
+export const DEFAULT_HASHING_DIMENSIONS = 2000;
 
 /** What chunks embedded by this embedder record as their provider. */
 export const HASHING_PROVIDER = `hashing-v${FEATURE_VERSION}`;
 
 /**
- * The offline, deterministic default embedder. It is plainly LEXICAL, not semantic: two texts
- * are close when they share words, word pairs and character 3- to 5-grams (see `features.ts`),
- * not when they mean the same thing in different words.
+ * The offline, deterministic default embedder. It is LEXICAL, not a learned semantic model: two
+ * texts are close when they share words, word pairs and character 3- to 5-grams, and, beyond
+ * the spelling, WordNet synonym sets (each word's most frequent sense in each part of speech it
+ * can be a form of, `concepts.ts`): "cars" and "automobile", "woods" and "forest" share a
+ * concept feature. That is all it knows of meaning: no word vectors, no model, nothing learned
+ * from any corpus (see `features.ts`).
  *
  * Each feature is signed-hashed into `dimensions` slots (slot `h % dimensions`, sign from bit
  * 31 of the same 32-bit hash, so collisions cancel out on average instead of piling up).
@@ -85,15 +101,32 @@ function hashEmbed(
   weights: FeatureWeights,
   sketch: DfSketch | undefined,
 ): number[] {
+  const features = extractFeatures(text, weights.concept > 0 ? undefined : false);
+  return embedFeatures(features, dimensions, weights, sketch ? (h) => sketch.idf(h) : undefined);
+}
+
+/**
+ * The vector of already extracted features: each signed-hashed into its slot with weight
+ * `kind weight × (1 + ln count) × idf`, then L2-normalised. Exported for benchmarks that
+ * extract once and embed several ways.
+ */
+export function embedFeatures(
+  features: Map<number, FeatureCount>,
+  dimensions: number,
+  weights: FeatureWeights,
+  idf?: (featureHash: number) => number,
+): number[] {
   const weightOf: Record<FeatureKind, number> = {
     [FeatureKind.word]: weights.word,
     [FeatureKind.bigram]: weights.bigram,
     [FeatureKind.charGram]: weights.charGram,
+    [FeatureKind.concept]: weights.concept,
   };
   const vector = new Float64Array(dimensions);
-  for (const [h, { kind, count }] of extractFeatures(text)) {
+  for (const [h, { kind, count }] of features) {
+    if (weightOf[kind] === 0) continue;
     let value = weightOf[kind] * (1 + Math.log(count));
-    if (sketch) value *= sketch.idf(h);
+    if (idf) value *= idf(h);
     const slot = h % dimensions;
     vector[slot] = (vector[slot] ?? 0) + (h >>> 31 === 1 ? -value : value);
   }

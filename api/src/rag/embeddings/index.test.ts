@@ -46,7 +46,7 @@ describe("embedding provider", () => {
   it("builds the hashing provider with the shared sketch", async () => {
     const dfSketch = createDfSketch(1024);
     const provider = createEmbeddingProvider({ kind: "hashing", dimensions: 32 }, { dfSketch });
-    expect(provider.provider).toBe("hashing-v1");
+    expect(provider.provider).toBe("hashing-v2");
     expect(provider.dimensions).toBe(32);
     expect(provider.embeddings).toBeInstanceOf(HashingEmbeddings);
     expect((provider.embeddings as HashingEmbeddings).dfSketch).toBe(dfSketch);

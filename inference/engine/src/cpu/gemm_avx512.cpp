@@ -75,18 +75,23 @@ TRIBUTARY_AVX512 __m256 combine4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
   return _mm512_castps512_ps256(_mm512_permutexvar_ps(order, r));
 }
 
-// Writes one row's results for outputs first, first + step, ..., first + 3 step that are below
-// `end`. The "+ 0" is dot()'s tail term (no tail when in % 8 == 0): it turns a -0 sum into +0
-// exactly as dot() does.
-TRIBUTARY_AVX512 void finish(__m128 d, int row, int first, int step, int end, const Epilogue& e) {
+// Writes one row's results for outputs o .. o + count - 1. The "+ 0" is dot()'s tail term (no
+// tail when in % 8 == 0): it turns a -0 sum into +0 exactly as dot() does. A whole tile is
+// written with vector loads and stores, elementwise the same multiply and add as the scalar
+// form (the expand, at rank 16, spends much of its time here).
+TRIBUTARY_AVX512 void finish(__m128 d, int row, int o, int count, const Epilogue& e) {
+  d = _mm_add_ps(d, _mm_setzero_ps());
+  float* y = e.y + int64_t(row) * e.ldy + o;
+  if (count == 4) {
+    if (e.accumulate) _mm_storeu_ps(y, _mm_add_ps(_mm_loadu_ps(y), _mm_mul_ps(_mm_set1_ps(e.coefficient), d)));
+    else _mm_storeu_ps(y, _mm_add_ps(d, e.bias ? _mm_loadu_ps(e.bias + o) : _mm_setzero_ps()));
+    return;
+  }
   float v[4];
-  _mm_storeu_ps(v, _mm_add_ps(d, _mm_setzero_ps()));
-  float* y = e.y + int64_t(row) * e.ldy;
-  for (int k = 0; k < 4; ++k) {
-    const int o = first + k * step;
-    if (o >= end) break;
-    if (e.accumulate) y[o] += e.coefficient * v[k];
-    else y[o] = v[k] + (e.bias ? e.bias[o] : 0.0f);
+  _mm_storeu_ps(v, d);
+  for (int k = 0; k < count; ++k) {
+    if (e.accumulate) y[k] += e.coefficient * v[k];
+    else y[k] = v[k] + (e.bias ? e.bias[o + k] : 0.0f);
   }
 }
 
@@ -98,8 +103,8 @@ TRIBUTARY_AVX512 void tile(const float* packed, int firstPair, int rows, const f
   for (int p = 0; p < kPairs; ++p) {
     const __m256 d = combine4(acc[p][0], acc[p][1], acc[p][2], acc[p][3]);
     const int even = 2 * (firstPair + p);
-    finish(_mm256_castps256_ps128(d), even, o, 1, o + count, e);
-    if (even + 1 < rows) finish(_mm256_extractf128_ps(d, 1), even + 1, o, 1, o + count, e);
+    finish(_mm256_castps256_ps128(d), even, o, count, e);
+    if (even + 1 < rows) finish(_mm256_extractf128_ps(d, 1), even + 1, o, count, e);
   }
 }
 
