@@ -15,6 +15,7 @@ import {
   encodeFunctionData,
   type Hex,
   keccak256,
+  parseEventLogs,
   stringToHex,
   type TransactionReceipt,
   toHex,
@@ -515,7 +516,13 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     args: Record<string, unknown>,
   ) {
     const address = s.deployment.contracts[contract].address.toLowerCase();
-    const logs = r.logs.filter((l) => l.address.toLowerCase() === address);
+    const abi = contract === "AttributionSettlement" ? attributionSettlementAbi : proposalMarketAbi;
+    // One log of that name from that contract (a claim also records votes, say).
+    const named = parseEventLogs({ abi: abi as Abi, logs: r.logs, eventName: name }) as {
+      address: string;
+      logIndex: number;
+    }[];
+    const logs = named.filter((l) => l.address.toLowerCase() === address);
     expect(logs.length).toBe(1);
     return {
       action: "ADDED",
@@ -659,6 +666,12 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
         liveAt: liveAt.toString(),
       }),
       statusEvent("AttributionSettlement", "RootLive", { epoch: epoch.toString() }, liveBlock),
+      // The claim records the votes it earned first (minted separately: claims never mint).
+      logEvent(claimed, "AttributionSettlement", "VotesRecorded", {
+        account,
+        amount: earned.toString(),
+        cumulativeVoteEligible: earned.toString(),
+      }),
       logEvent(claimed, "AttributionSettlement", "Claimed", {
         account,
         recipient: account,
@@ -690,6 +703,11 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     const builder = devnetAccount("builder").address;
     const payer = devnetAccount("payer").address;
     const voter = devnetAccount("contributorA").address;
+    // contributorA's claim above recorded votes; minting them gives it the voting power.
+    await relayPrepared(
+      "contributorA",
+      `mutation { prepareMintVotes { __typename ... on MutationPrepareMintVotesSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
+    );
     const datanetId = s.seed.datanets["lora-notes"]!.id;
     const goal = 10n * ONE;
     const { timestamp } = await s.publicClient.getBlock();
