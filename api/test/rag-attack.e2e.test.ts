@@ -6,7 +6,12 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { type DevnetRole, devnetAccount } from "@tributary/contracts";
+import {
+  contributionCommitment,
+  type DevnetRole,
+  devnetAccount,
+  randomSalt,
+} from "@tributary/contracts";
 import { datanetRegistryAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { sql } from "drizzle-orm";
 import { createWalletClient, type Hex, http, parseEther, parseEventLogs } from "viem";
@@ -169,6 +174,24 @@ describe("RAG attacks on a real indexer (embedded)", () => {
         maxPriorityFeePerGas: tip,
       } as never);
     };
+    // Protocol v2 (M4): each registration reveals a commitment made in an earlier block.
+    const salts = items.map(() => randomSalt());
+    for (const [k, item] of items.entries()) {
+      const hash = await send(item.role, 900n * gwei, {
+        abi: datanetRegistryAbi,
+        address: registry,
+        functionName: "commitContent",
+        args: [
+          contributionCommitment(
+            item.datanetId,
+            sha256(item.text),
+            devnetAccount(item.role).address,
+            salts[k] as Hex,
+          ),
+        ],
+      });
+      await s.publicClient.waitForTransactionReceipt({ hash });
+    }
     await chain.rpc("evm_setAutomine", [false]);
     const hashes: Hex[] = [];
     try {
@@ -186,7 +209,13 @@ describe("RAG attacks on a real indexer (embedded)", () => {
             abi: datanetRegistryAbi,
             address: registry,
             functionName: "contribute",
-            args: [item.datanetId, sha256(item.text), "test:attack"],
+            args: [
+              item.datanetId,
+              sha256(item.text),
+              "test:attack",
+              parseEther("10"),
+              salts[k] as Hex,
+            ],
           }),
         );
       await chain.rpc("anvil_mine", ["0x1"]);

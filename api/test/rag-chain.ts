@@ -1,6 +1,11 @@
 // Contributions made straight on the chain (as a contributor's wallet would), for RAG tests.
 import { createHash } from "node:crypto";
-import { type DevnetRole, devnetAccount } from "@tributary/contracts";
+import {
+  contributionCommitment,
+  type DevnetRole,
+  devnetAccount,
+  randomSalt,
+} from "@tributary/contracts";
 import { datanetRegistryAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { createWalletClient, type Hex, http, parseEther, parseEventLogs } from "viem";
 import type { Stack } from "./stack.ts";
@@ -32,10 +37,18 @@ export function chainActions(s: Stack) {
     /** Registers `text` (by its sha256) to a Datanet; returns the contribution id. */
     async contribute(role: DevnetRole, datanetId: bigint, text: string): Promise<bigint> {
       await send(role, tributaryTokenAbi, token, "approve", [registry, parseEther("10")]);
+      // Commit, then reveal in a later block (protocol v2's M4: the commitment binds the sender).
+      const salt = randomSalt();
+      const hash = sha256(text);
+      await send(role, datanetRegistryAbi, registry, "commitContent", [
+        contributionCommitment(datanetId, hash, devnetAccount(role).address, salt),
+      ]);
       const receipt = await send(role, datanetRegistryAbi, registry, "contribute", [
         datanetId,
-        sha256(text),
+        hash,
         "test:content",
+        parseEther("10"),
+        salt,
       ]);
       const [event] = parseEventLogs({
         abi: datanetRegistryAbi,
