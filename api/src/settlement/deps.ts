@@ -1,3 +1,4 @@
+import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import type { Logger } from "pino";
 import type { Account, Address, WalletClient } from "viem";
 import type { ChainService } from "../chain/index.ts";
@@ -18,3 +19,16 @@ export interface SettlementDeps {
 
 export const epochFileUri = (publicUrl: string, hash: string) =>
   `${publicUrl.replace(/\/+$/, "")}/epochs/${hash.replace(/^0x/, "")}.json`;
+
+/** A view of AttributionSettlement: each step reads the chain before it acts. */
+export const readSettlement = <T>(
+  chain: ChainService,
+  functionName: string,
+  args: readonly unknown[] = [],
+): Promise<T> =>
+  chain.publicClient.readContract({
+    address: chain.address("AttributionSettlement"),
+    abi: attributionSettlementAbi,
+    functionName,
+    args,
+  } as never) as Promise<T>;

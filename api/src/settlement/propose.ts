@@ -2,7 +2,7 @@ import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import { settlementEpoch } from "../db/schema.ts";
-import type { SettlementDeps } from "./deps.ts";
+import { readSettlement, type SettlementDeps } from "./deps.ts";
 
 /**
  * Posts the built root. A run that crashed after posting finds the root on chain (same root:
@@ -13,14 +13,9 @@ export async function proposeEpoch(deps: SettlementDeps, epoch: bigint): Promise
   const [row] = await db.select().from(settlementEpoch).where(eq(settlementEpoch.epoch, epoch));
   if (row?.status !== "BUILT") return;
   const address = chain.address("AttributionSettlement");
-  const onChain = (await chain.publicClient.readContract({
-    address,
-    abi: attributionSettlementAbi,
-    functionName: "rootOf",
-    args: [epoch],
-  })) as { root: Hex; proposedAt: bigint };
+  const onChain = await readSettlement<{ root: Hex; proposedAt: bigint }>(chain, "rootOf", [epoch]);
   let tx = row.proposeTx;
-  if (onChain.proposedAt !== 0n && BigInt(onChain.proposedAt) !== 0n) {
+  if (BigInt(onChain.proposedAt) !== 0n) {
     if (onChain.root !== row.root)
       throw new Error(`epoch ${epoch} already has root ${onChain.root} on chain, not ${row.root}`);
   } else {

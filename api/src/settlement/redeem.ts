@@ -5,7 +5,7 @@ import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type Address, type Hex, parseEventLogs } from "viem";
 import { invocation, payerLedger, settlementEpoch } from "../db/schema.ts";
-import type { SettlementDeps } from "./deps.ts";
+import { readSettlement, type SettlementDeps } from "./deps.ts";
 
 interface PayerPlan {
   amount: string;
@@ -33,20 +33,15 @@ async function plan(deps: SettlementDeps, epoch: bigint): Promise<Plan> {
     list.push({ requestId: r.requestId, price: BigInt(r.price ?? 0) });
     byPayer.set(r.payer as Address, list);
   }
-  const settlement = chain.address("AttributionSettlement");
   // Voucher expiry is judged by the chain's clock, as the contract will.
   const now = (await chain.publicClient.getBlock()).timestamp;
   const out: Plan = {};
   for (const [payer, calls] of byPayer) {
     const [ledger] = await db.select().from(payerLedger).where(eq(payerLedger.payer, payer));
-    const read = (functionName: "redeemedOf" | "escrowOf") =>
-      chain.publicClient.readContract({
-        address: settlement,
-        abi: attributionSettlementAbi,
-        functionName,
-        args: [payer],
-      }) as Promise<bigint>;
-    const [redeemed, escrow] = await Promise.all([read("redeemedOf"), read("escrowOf")]);
+    const [redeemed, escrow] = await Promise.all([
+      readSettlement<bigint>(chain, "redeemedOf", [payer]),
+      readSettlement<bigint>(chain, "escrowOf", [payer]),
+    ]);
     const cap = ledger ? BigInt(ledger.voucherCap) : 0n;
     // A stored expiry at the int8 limit was clamped: the signed one is unknown, so unusable.
     const usable = ledger && ledger.voucherExpiry > now && ledger.voucherExpiry < INT8_MAX;
@@ -100,12 +95,7 @@ export async function redeemEpoch(deps: SettlementDeps, epoch: bigint): Promise<
   const pending: Address[] = [];
   for (const [payer, p] of Object.entries(steps) as [Address, PayerPlan][]) {
     if (BigInt(p.amount) === 0n) continue;
-    const redeemed = (await chain.publicClient.readContract({
-      address: settlement,
-      abi: attributionSettlementAbi,
-      functionName: "redeemedOf",
-      args: [payer],
-    })) as bigint;
+    const redeemed = await readSettlement<bigint>(chain, "redeemedOf", [payer]);
     if (redeemed < BigInt(p.target)) pending.push(payer);
   }
   const skipped = new Set<string>();

@@ -1,12 +1,11 @@
 // One settlement epoch, start to end, resumable at every step: take the receipts, redeem what
 // they charged, build the file and tree, post the root. Safe to run twice or after a crash: each
 // step reads what the previous run recorded (and the chain) before acting.
-import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import { desc, ne } from "drizzle-orm";
 import { settlementEpoch } from "../db/schema.ts";
 import { assignReceipts } from "./assign.ts";
 import { buildEpoch } from "./build.ts";
-import type { SettlementDeps } from "./deps.ts";
+import { readSettlement, type SettlementDeps } from "./deps.ts";
 import { proposeEpoch } from "./propose.ts";
 import { redeemEpoch } from "./redeem.ts";
 
@@ -27,25 +26,13 @@ export async function settleOnce(deps: SettlementDeps): Promise<SettleOutcome> {
   let epoch: bigint;
   if (unfinished) epoch = unfinished.epoch;
   else {
-    const address = chain.address("AttributionSettlement");
-    const read = <T>(functionName: "latestProposedEpoch" | "latestLiveEpoch") =>
-      chain.publicClient.readContract({
-        address,
-        abi: attributionSettlementAbi,
-        functionName,
-      }) as Promise<T>;
     const [proposed, live] = await Promise.all([
-      read<bigint>("latestProposedEpoch"),
-      read<bigint>("latestLiveEpoch"),
+      readSettlement<bigint>(chain, "latestProposedEpoch"),
+      readSettlement<bigint>(chain, "latestLiveEpoch"),
     ]);
     // One root open at a time: the next waits until the last one is live (or vetoed).
     if (proposed > live) {
-      const info = (await chain.publicClient.readContract({
-        address,
-        abi: attributionSettlementAbi,
-        functionName: "rootOf",
-        args: [proposed],
-      })) as { status: number };
+      const info = await readSettlement<{ status: number }>(chain, "rootOf", [proposed]);
       if (info.status !== 3)
         return { kind: "waiting", epoch: proposed, reason: "the last root is not live yet" };
     }
