@@ -980,7 +980,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
             (l) =>
               l.address.toLowerCase() === s.deployment.contracts.AgentStaking.address.toLowerCase(),
           );
-          return `${r.blockNumber}-${log?.logIndex}`;
+          return `${r.blockNumber}-${log?.logIndex}@${r.blockHash}`;
         };
         const delegated = () =>
           ws.events
