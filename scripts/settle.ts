@@ -4,15 +4,12 @@
 //   TRIBUTARY_API_URL (default http://127.0.0.1:4000/graphql), TRIBUTARY_SETTLE_TOKEN (default:
 //   the token `npm start` keeps in .data/api/settle-token).
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { settleToken } from "@tributary/api";
+import { localEndpoints } from "./endpoints.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dataDir = path.resolve(process.env.TRIBUTARY_DATA_DIR ?? path.join(root, ".data"));
-const apiUrl = new URL(
-  process.env.TRIBUTARY_API_URL ??
-    `http://127.0.0.1:${process.env.TRIBUTARY_API_PORT ?? 4000}/graphql`,
-);
+const endpoints = localEndpoints();
+const dataDir = endpoints.dataDir;
+const apiUrl = new URL(endpoints.apiUrl);
 const response = await fetch(new URL("/settle", apiUrl), {
   method: "POST",
   headers: { authorization: `Bearer ${settleToken(path.join(dataDir, "api"))}` },

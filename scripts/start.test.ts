@@ -1,13 +1,15 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { abiOf, isPortFree, readDeployment, sha256OfFiles } from "@tributary/contracts";
 import { createPublicClient, type Hex, http } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { ENGINE_BUILD_DIR } from "./build-engine.ts";
 
+const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const work = mkdtempSync(path.join(tmpdir(), "tributary-start-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -182,11 +184,31 @@ describe("npm start", () => {
     );
     expect(BigInt(invoked.data.invokeAgent.data?.price ?? 0)).toBeGreaterThan(0n);
 
+    // The README's walk-through, through GraphQL end to end: contribute, validate, compose,
+    // invoke, settle (anvil's clock advanced past the challenge delay), claim.
+    const demo = await run(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
+      cwd: root,
+      env: {
+        ...process.env,
+        TRIBUTARY_RPC_PORT: String(port),
+        TRIBUTARY_API_PORT: String(port + 3),
+        TRIBUTARY_DATA_DIR: path.join(work, "data"),
+      },
+      timeout: 300_000,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`npm run demo failed: ${e.message}\n${e.stdout}\n${e.stderr}`);
+    });
+    for (const step of ["Contribute", "Validate", "Compose", "Invoke", "Settle", "Claim"])
+      expect(demo.stdout).toContain(`. ${step}`);
+    expect(demo.stdout).toMatch(/# operator claimed [0-9.]+ TRIB/);
+    expect(demo.stdout).toContain("prepareVoteContribution");
+
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(await isPortFree(port, "127.0.0.1")).toBe(true);
     expect(await isPortFree(port + 1, "127.0.0.1")).toBe(true);
     expect(await isPortFree(port + 2, "127.0.0.1")).toBe(true);
     expect(await isPortFree(port + 3, "127.0.0.1")).toBe(true);
-  }, 600_000);
+  }, 900_000);
 });

@@ -7,6 +7,7 @@ import { signVoucher } from "@tributary/agents";
 import { signIn } from "@tributary/api/seed";
 import { type DevnetRole, devnetAccount, readDeployment } from "@tributary/contracts";
 import { createPublicClient, http, parseEther } from "viem";
+import { localEndpoints } from "./endpoints.ts";
 
 const { values } = parseArgs({
   options: {
@@ -18,11 +19,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
-const rpcUrl =
-  process.env.TRIBUTARY_RPC_URL ?? `http://127.0.0.1:${process.env.TRIBUTARY_RPC_PORT ?? 8545}`;
-const apiUrl =
-  process.env.TRIBUTARY_API_URL ??
-  `http://127.0.0.1:${process.env.TRIBUTARY_API_PORT ?? 4000}/graphql`;
+const { rpcUrl, apiUrl } = localEndpoints();
 
 const chainId = await createPublicClient({ transport: http(rpcUrl) }).getChainId();
 const deployment = readDeployment(chainId, process.env.TRIBUTARY_DEPLOYMENTS_DIR);

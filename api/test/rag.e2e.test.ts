@@ -27,6 +27,9 @@ const UPLOAD = `mutation($id: BigInt!, $c: String!, $t: String!) {
     ... on ContentHashMismatchError { expected actual }
     ... on ContributionClosedError { status }
     ... on Error { code message } } }`;
+const VOTE = `mutation($id: BigInt!) { prepareVoteContribution(contributionId: $id, accept: true) {
+  __typename ... on MutationPrepareVoteContributionSuccess { data { transactions { to data gasEstimate } } }
+  ... on Error { code message } } }`;
 const CONTRIBUTION = `query($id: BigInt!) { contribution(contributionId: $id) {
   status content ingestion { status chunks contentHash } } }`;
 
@@ -205,8 +208,27 @@ describe.each(MODES)("RAG on a real indexer (%s)", (mode) => {
     // Pending on chain: stored (validators can read it) but not searchable.
     expect(cited(await search(query))).toBe(false);
     expect((await s.gql(CONTRIBUTION, { id: String(id) })).data.contribution.content).toBe(text);
-    await chain.resolve(id, true);
-    await s.synced();
+    // Validators accept it through GraphQL; nobody else may vote, and nobody votes twice.
+    const vote = async (role: "validatorA" | "validatorB" | "contributorB") =>
+      (await s.gql(VOTE, { id: String(id) }, await sessionFor(s, role))).data
+        .prepareVoteContribution;
+    expect(await vote("contributorB")).toMatchObject({ __typename: "ForbiddenError" });
+    for (const validator of ["validatorA", "validatorB"] as const) {
+      const prepared = await vote(validator);
+      expect(prepared.__typename, JSON.stringify(prepared)).toBe(
+        "MutationPrepareVoteContributionSuccess",
+      );
+      for (const tx of prepared.data.transactions)
+        await s.publicClient.waitForTransactionReceipt({
+          hash: await s.publicClient.sendRawTransaction({
+            serializedTransaction: await s.signRawAs(validator, tx),
+          }),
+        });
+      await s.synced();
+      if (validator === "validatorA")
+        expect(await vote("validatorA")).toMatchObject({ __typename: "InvalidInputError" });
+    }
+    expect(await vote("validatorB")).toMatchObject({ __typename: "InvalidInputError" });
     await until(async () => cited(await search(query)), 10_000, "accepted content searchable");
 
     await chain.withdraw("contributorA", id);

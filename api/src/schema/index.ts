@@ -3,6 +3,7 @@ import "./scalars.ts";
 import "./errors.ts";
 import "./adapter.ts";
 import "./datanet.ts";
+import "./contribution-vote.ts";
 import "./proposal.ts";
 import "./staking.ts";
 import "./payout.ts";
