@@ -5,8 +5,10 @@
 // invokes it, the API settles the calls into an epoch (the challenge delay is passed by
 // advancing anvil's clock), and everyone paid claims.
 //   TRIBUTARY_API_URL, TRIBUTARY_RPC_URL (or the *_PORT variables), TRIBUTARY_DATA_DIR
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { settleToken } from "@tributary/api";
 import { createPublicClient, formatEther, http, parseEther } from "viem";
 import { DemoClient } from "./demo/client.ts";
@@ -14,6 +16,7 @@ import { claim, compose, contribute, invoke, settle, validate, voucher } from ".
 import { localEndpoints, repoRoot } from "./endpoints.ts";
 
 const { rpcUrl, apiUrl, dataDir } = localEndpoints();
+const run = promisify(execFile);
 
 const chainId = await createPublicClient({ transport: http(rpcUrl) }).getChainId();
 const c = new DemoClient(apiUrl, rpcUrl, chainId);
@@ -59,4 +62,17 @@ const paid = await claim(c, ["contributorA", "contributorB", "operator", "builde
 for (const [role, amount] of Object.entries(paid))
   c.say(`# ${role} claimed ${formatEther(amount)} TRIB`);
 if (Object.keys(paid).length === 0) throw new Error("nobody had anything to claim");
-c.say("\nDone: contribute → validate → compose → invoke → settle → claim.");
+
+c.step(7, "Verify: recompute every root up to this epoch from the published receipts");
+c.say(`\n$ npm run verify-root -- --epoch ${epoch}`);
+const verified = await run(
+  process.execPath,
+  ["--import", "tsx", "scripts/verify-root.ts", "--epoch", epoch],
+  {
+    cwd: repoRoot,
+  },
+).catch((e: { stdout?: string; message: string }) => {
+  throw new Error(`verify-root disagreed: ${e.stdout ?? e.message}`);
+});
+c.say(verified.stdout.trimEnd());
+c.say("\nDone: contribute → validate → compose → invoke → settle → claim → verify.");

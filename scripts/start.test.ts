@@ -193,16 +193,18 @@ describe("npm start", () => {
         TRIBUTARY_RPC_PORT: String(port),
         TRIBUTARY_API_PORT: String(port + 3),
         TRIBUTARY_DATA_DIR: path.join(work, "data"),
+        TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
       },
       timeout: 300_000,
       maxBuffer: 64 * 1024 * 1024,
     }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`npm run demo failed: ${e.message}\n${e.stdout}\n${e.stderr}`);
     });
-    for (const step of ["Contribute", "Validate", "Compose", "Invoke", "Settle", "Claim"])
+    for (const step of ["Contribute", "Validate", "Compose", "Invoke", "Settle", "Claim", "Verify"])
       expect(demo.stdout).toContain(`. ${step}`);
     expect(demo.stdout).toMatch(/# operator claimed [0-9.]+ TRIB/);
     expect(demo.stdout).toContain("prepareVoteContribution");
+    expect(demo.stdout).toMatch(/verify-root: epochs 1\.\.[0-9]+ agree with the chain/);
 
     child.kill("SIGINT");
     expect(await exited).toBe(0);

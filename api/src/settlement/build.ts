@@ -10,6 +10,7 @@ import {
   parseEpochReceipt,
   policyHash,
   settleEpochFile,
+  type TrainingAttribution,
   totalOf,
 } from "@tributary/agents";
 import { and, asc, desc, eq, lt } from "drizzle-orm";
@@ -17,6 +18,12 @@ import type { Address, Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { invocation, settlementEpoch, settlementFile, settlementLeaf } from "../db/schema.ts";
 import { epochFileUri, type SettlementDeps } from "./deps.ts";
+
+/**
+ * No adapter has a training manifest yet (Model Factory): owners keep their whole share.
+ * verify-root recomputes with the same rule.
+ */
+export const trainingAttribution: TrainingAttribution = () => null;
 
 /** The totals as of the last epoch this service proposed before `epoch` (leaves are cumulative). */
 export async function previousTotals(db: AppDb, epoch: bigint): Promise<Cumulative> {
@@ -78,8 +85,7 @@ export async function buildEpoch(deps: SettlementDeps, epoch: bigint): Promise<v
   const previous = await previousTotals(db, epoch);
   const settled = await settleEpochFile(file, previous, {
     protocol: deps.protocolAccount,
-    // No adapter has a training manifest yet (Model Factory): owners keep their whole share.
-    training: () => null,
+    training: trainingAttribution,
   });
   if (settled.problems.length > 0)
     throw new Error(

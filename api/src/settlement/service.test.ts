@@ -1,32 +1,21 @@
 // One settlement epoch against a real protocol on anvil and a real app database: receipts taken,
 // redeemed exactly, split, published, posted; a payer short of escrow; a crash after the
 // redemption landed; a second run while the root is open.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   emptyCumulative,
   epochFileHash,
   LEAF_ENCODING,
   parseEpochFile,
-  type ReceiptBody,
-  receiptDomain,
-  receiptMessage,
   settleEpochFile,
-  signReceipt,
-  signVoucher,
 } from "@tributary/agents";
-import { type Anvil, deployDevnet, devnetAccount, startAnvil } from "@tributary/contracts";
-import { attributionSettlementAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
+import { devnetAccount } from "@tributary/contracts";
+import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import { and, eq } from "drizzle-orm";
-import pino from "pino";
-import { type Address, createWalletClient, getAddress, type Hex, http, parseEther } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Address, type Hex, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jsonSafe } from "../agents/receipt-lists.ts";
-import { type ChainService, createChainService } from "../chain/index.ts";
-import { type AppDatabase, createAppDatabase } from "../db/index.ts";
+import type { ChainService } from "../chain/index.ts";
+import type { AppDatabase } from "../db/index.ts";
 import {
   invocation,
   payerLedger,
@@ -35,20 +24,17 @@ import {
   settlementLeaf,
 } from "../db/schema.ts";
 import type { SettlementDeps } from "./deps.ts";
+import { createSettlementFixture, type SettlementFixture } from "./devnet-fixture.ts";
 import { redeemEpoch } from "./redeem.ts";
 import { settleOnce } from "./service.ts";
 
-const ZERO = `0x${"0".repeat(64)}` as Hex;
-const signer = privateKeyToAccount(`0x${"3c".repeat(32)}`);
-const addr = (n: number) => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
-
 describe("settlement service (anvil + PGlite)", () => {
-  let anvil: Anvil;
+  let fixture: SettlementFixture;
   let chain: ChainService;
   let app: AppDatabase;
   let deps: SettlementDeps;
-  const operator = addr(0x0a);
-  let calls = 0;
+  const call: SettlementFixture["call"] = (...args) => fixture.call(...args);
+  const ledgerOf: SettlementFixture["ledgerOf"] = (payer) => fixture.ledgerOf(payer);
 
   const read = (functionName: "redeemedOf" | "escrowOf", payer: Address) =>
     chain.publicClient.readContract({
@@ -58,159 +44,14 @@ describe("settlement service (anvil + PGlite)", () => {
       args: [payer],
     }) as Promise<bigint>;
 
-  async function fund(role: "payer" | "contributorA", amount: bigint) {
-    const deployer = devnetAccount("deployer");
-    const account = devnetAccount(role);
-    const wallet = (a: typeof account) =>
-      createWalletClient({ account: a, chain: chain.chain, transport: http(anvil.rpcUrl) });
-    const token = chain.address("TributaryToken");
-    const settlement = chain.address("AttributionSettlement");
-    const send = async (w: ReturnType<typeof wallet>, hash: Promise<Hex>) =>
-      chain.publicClient.waitForTransactionReceipt({ hash: await hash });
-    await send(
-      wallet(deployer),
-      wallet(deployer).writeContract({
-        address: token,
-        abi: tributaryTokenAbi,
-        functionName: "mint",
-        args: [account.address, amount],
-        chain: chain.chain,
-      }),
-    );
-    await send(
-      wallet(account),
-      wallet(account).writeContract({
-        address: token,
-        abi: tributaryTokenAbi,
-        functionName: "approve",
-        args: [settlement, amount],
-        chain: chain.chain,
-      }),
-    );
-    await send(
-      wallet(account),
-      wallet(account).writeContract({
-        address: settlement,
-        abi: attributionSettlementAbi,
-        functionName: "deposit",
-        args: [amount],
-        chain: chain.chain,
-      }),
-    );
-  }
-
-  /** A finished call with a real signed receipt, and the payer's ledger charged for it. */
-  async function call(role: "payer" | "contributorA", price: bigint, cap: bigint) {
-    const payer = devnetAccount(role);
-    const requestId = `call-${++calls}`;
-    const body: ReceiptBody = {
-      requestId,
-      agentId: 1n,
-      specHash: `0x${"5".repeat(64)}`,
-      payer: payer.address,
-      price,
-      tokensIn: 5,
-      tokensOut: 9,
-      issuedAt: BigInt(Math.floor(Date.now() / 1000)),
-      adapters: [
-        { adapterId: 2n, weightPpm: 1_000_000, owner: addr(0x0b), trainingManifestHash: ZERO },
-      ],
-      retrieval: [
-        {
-          chunkHash: ZERO,
-          contributionId: 1n,
-          contributor: addr(0x0c),
-          scorePpm: 500_000,
-          cited: true,
-        },
-      ],
-      citations: [
-        { chunkHash: ZERO, contributionId: 1n, contributor: addr(0x0c), start: 0, end: 3 },
-      ],
-      spans: [],
-      usageDigest: `0x${"7".repeat(64)}`,
-    };
-    const signed = await signReceipt(
-      signer,
-      receiptDomain(chain.chainId, chain.address("AgentStaking")),
-      receiptMessage(body),
-    );
-    const { adapters, retrieval, citations, spans } = body;
-    const expiry = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
-    const voucherSignature = await signVoucher(payer, {
-      chainId: chain.chainId,
-      settlement: chain.address("AttributionSettlement"),
-      cumulativeAmount: cap,
-      expiry,
-    });
-    await app.db
-      .insert(payerLedger)
-      .values({
-        payer: payer.address,
-        voucherCap: cap.toString(),
-        voucherExpiry: expiry,
-        voucherSignature,
-        charged: price.toString(),
-      })
-      .onConflictDoUpdate({
-        target: payerLedger.payer,
-        set: {
-          voucherCap: cap.toString(),
-          voucherExpiry: expiry,
-          voucherSignature,
-          charged: String(BigInt((await ledgerOf(payer.address)).charged) + price),
-        },
-      });
-    await app.db.insert(invocation).values({
-      payer: payer.address,
-      requestId,
-      agentId: "1",
-      operator,
-      inputHash: requestId,
-      status: "DONE",
-      maxPrice: price.toString(),
-      price: price.toString(),
-      poolRequestId: requestId,
-      tokensIn: 5,
-      tokensOut: 9,
-      receipt: JSON.stringify(
-        jsonSafe({ ...signed, lists: { adapters, retrieval, citations, spans } }),
-      ),
-      completedAt: new Date(Date.now() + calls),
-    });
-    return requestId;
-  }
-
-  const ledgerOf = async (payer: Address) =>
-    (await app.db.select().from(payerLedger).where(eq(payerLedger.payer, payer)))[0] ?? {
-      charged: "0",
-      chargedRedeemed: "0",
-    };
-
   beforeAll(async () => {
-    anvil = await startAnvil({ port: 0 });
-    const deploymentsDir = mkdtempSync(path.join(tmpdir(), "settle-"));
-    await deployDevnet({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deploymentsDir });
-    chain = createChainService({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deploymentsDir });
-    app = await createAppDatabase({});
-    deps = {
-      db: app.db,
-      chain,
-      settler: createWalletClient({
-        account: devnetAccount("settler"),
-        chain: chain.chain,
-        transport: http(anvil.rpcUrl),
-      }),
-      log: pino({ level: "silent" }),
-      publicUrl: "http://api.test",
-      protocolAccount: chain.address("TimelockController"),
-    };
-    await fund("payer", parseEther("10"));
-    await fund("contributorA", parseEther("1"));
+    fixture = await createSettlementFixture();
+    ({ chain, app, deps } = fixture);
+    await fixture.fund("payer", parseEther("10"));
+    await fixture.fund("contributorA", parseEther("1"));
   }, 120_000);
   afterAll(async () => {
-    await app?.close();
-    await anvil?.stop();
+    await fixture?.stop();
   });
 
   it("redeems exactly what the epoch's receipts charged, leaves out what escrow cannot cover, and posts a root anyone can recompute", async () => {
@@ -289,11 +130,7 @@ describe("settlement service (anvil + PGlite)", () => {
 
   it("a run that crashed after its redemption landed finishes the epoch without redeeming again", async () => {
     const payer = devnetAccount("payer").address;
-    await chain.publicClient.request({
-      method: "evm_increaseTime" as never,
-      params: [7 * 86_400] as never,
-    });
-    await chain.publicClient.request({ method: "evm_mine" as never, params: [] as never });
+    await fixture.advance(7 * 86_400);
     // The pending call from the test above, plus one more, go to epoch 2.
     await call("payer", parseEther("0.25"), parseEther("5"));
     const redeemedBefore = await read("redeemedOf", payer);
