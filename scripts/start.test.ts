@@ -149,7 +149,9 @@ describe("npm start", () => {
 
     // The README's way to invoke the demo agent: `npm run voucher` signs a voucher as the devnet
     // payer and prints the request; the answer ends with a receipt signed by the agent's signer.
-    const printed = execFileSync(
+    // Asynchronously: a blocked event loop would keep this test's idle keep-alive sockets to the
+    // API past the server's keep-alive timeout, and the next fetch would reuse a closed one.
+    const { stdout: printed } = await run(
       process.execPath,
       ["--import", "tsx", "scripts/voucher.ts", "--json"],
       {
@@ -161,7 +163,7 @@ describe("npm start", () => {
           TRIBUTARY_DEPLOYMENTS_DIR: path.join(work, "deployments"),
         },
       },
-    ).toString();
+    );
     const request = JSON.parse(printed) as {
       url: string;
       headers: Record<string, string>;

@@ -1075,7 +1075,7 @@ describe("RAG attacks on a real indexer (embedded)", () => {
     const ids = await oneBlock(plan.map((p) => ({ role: p.role, datanetId: dn1, text: p.text })));
     expect(ids).toEqual(plan.map((_, k) => first + BigInt(k)));
     // Not s.synced(): while 64 ingestions run the API's own indexer polls time out.
-    await until(async () => (await contribution(victim))?.ingestion, 150_000, "victim promoted");
+    await until(async () => (await contribution(victim))?.ingestion, 300_000, "victim promoted");
     const stuck = await contribution(victim);
     // Mallory's 64 queued ingestions run out (~0.2 s each here).
     await queueIdle("ingest queue drained");
@@ -1086,7 +1086,7 @@ describe("RAG attacks on a real indexer (embedded)", () => {
         const c = await contribution(victim);
         return c?.ingestion?.status === "READY" && c;
       },
-      20_000,
+      60_000,
       "victim ingested",
     ).catch(async () => contribution(victim));
     expect({

@@ -25,7 +25,8 @@ export async function storage(mode: Mode, label: string) {
     const dataDir = mkdtempSync(path.join(tmpdir(), `tributary-indexer-${label}-`));
     return {
       options: { dataDir } satisfies Partial<StartIndexerOptions>,
-      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+      // Retried: a PGlite file a just-stopped indexer still flushes makes rmdir say ENOTEMPTY.
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10 }),
     };
   }
   const adminUrl = process.env.DATABASE_URL as string;

@@ -28,7 +28,10 @@ describe.each(MODES)("restart mid-sync (%s)", (mode) => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  it("resumes after a kill and ends with the same rows as a fresh index", async () => {
+  // Three syncs of > 6k events: minutes on two shared cores, more while other files run.
+  it("resumes after a kill and ends with the same rows as a fresh index", {
+    timeout: 420_000,
+  }, async () => {
     const store = await storage(mode, "restart");
     cleanups.push(store.cleanup);
     let child: ChildProcess | undefined;
