@@ -82,14 +82,23 @@ export interface VoucherInput {
 
 export async function startAgentsStack(
   mode: Mode,
-  options: { voucherMinLifetimeS?: number } = {},
+  options: {
+    voucherMinLifetimeS?: number;
+    /** Settles on `POST /settle` with this admin token, as the devnet settler. */
+    settleToken?: string;
+  } = {},
 ): Promise<AgentsStack> {
   if (!existsSync(GENERATOR))
     throw new Error(`no engine generator at ${GENERATOR}: run \`npm run build:engine\` first`);
   let pool: Awaited<ReturnType<typeof startPool>> | undefined;
   const stack = await startStack(
     mode,
-    { agentRuntime: { voucherMinLifetimeS: options.voucherMinLifetimeS ?? 600 } },
+    {
+      agentRuntime: { voucherMinLifetimeS: options.voucherMinLifetimeS ?? 600 },
+      ...(options.settleToken
+        ? { settlement: { settler: devnetAccount("settler"), adminToken: options.settleToken } }
+        : {}),
+    },
     {
       async models(workDir) {
         const base = path.join(workDir, "tiny");

@@ -38,6 +38,8 @@ export class DemoClient {
     readonly rpcUrl: string,
     readonly chainId: number,
     private readonly out: (text: string) => void = (t) => process.stdout.write(`${t}\n`),
+    /** The API's public URL, which SIWE messages name (TRIBUTARY_PUBLIC_URL by default). */
+    private readonly publicUrl: string | undefined = process.env.TRIBUTARY_PUBLIC_URL || undefined,
   ) {
     this.publicClient = createPublicClient({ transport: http(rpcUrl) });
   }
@@ -54,7 +56,7 @@ export class DemoClient {
   async session(role: DevnetRole): Promise<string> {
     let token = this.tokens.get(role);
     if (!token) {
-      token = await signIn(this.apiUrl, this.chainId, role, process.env.TRIBUTARY_PUBLIC_URL);
+      token = await signIn(this.apiUrl, this.chainId, role, this.publicUrl);
       this.tokens.set(role, token);
       this.out(`\n# ${role} (${devnetAccount(role).address}) signed in with SIWE`);
     }

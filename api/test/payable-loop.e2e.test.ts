@@ -1,0 +1,169 @@
+// The payable-AI loop end to end, on anvil + the indexer + the pool's real engine + the API:
+// a contributor adds data and validators accept it, an operator composes and stakes an agent,
+// a payer signs a voucher and makes 50 calls (ten at a time), an epoch settles, everyone is
+// claimed for. Every share of every receipt is paid once: each account's payout is the sum of
+// its shares recomputed from the receipts the calls returned, Σ claimed + Σ unclaimed =
+// Σ redeemed, and verify-root agrees with the chain. Embedded and, with DATABASE_URL, Postgres.
+import { parseEpochReceipt, splitReceipt } from "@tributary/agents";
+import { devnetAccount } from "@tributary/contracts";
+import { attributionSettlementAbi } from "@tributary/contracts/abis";
+import { type Address, getAddress } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DemoClient } from "../../scripts/demo/client.ts";
+import { compose, contribute, settle, validate, voucher } from "../../scripts/demo/steps.ts";
+import { verifyRoot } from "../src/settlement/verify-root.ts";
+import { type AgentsStack, demoSpec, startAgentsStack, TRIB } from "./agents-stack.ts";
+import { MODES } from "./stack.ts";
+
+const SETTLE_TOKEN = "payable-loop-settle-token-0123456789";
+const CALLS = 50;
+const AT_ONCE = 10;
+
+const INVOKE = `mutation($agentId: BigInt!, $requestId: String!, $input: AgentInput!, $voucher: VoucherInput!) {
+  invokeAgent(agentId: $agentId, requestId: $requestId, input: $input, voucher: $voucher) {
+    __typename ... on MutationInvokeAgentSuccess { data { requestId price
+      receipt { signer signature lists typedData { message } } } }
+    ... on Error { code message } } }`;
+
+describe.each(MODES)("the payable loop (%s)", (mode) => {
+  let s: AgentsStack;
+  let c: DemoClient;
+
+  beforeAll(async () => {
+    s = await startAgentsStack(mode, { settleToken: SETTLE_TOKEN });
+    c = new DemoClient(
+      s.api.url,
+      s.anvil.rpcUrl,
+      s.anvil.chainId,
+      () => {},
+      "https://tributary.test",
+    );
+  }, 400_000);
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  const settlement = () => s.deployment.contracts.AttributionSettlement.address;
+  const read = (functionName: string, args: unknown[]) =>
+    s.publicClient.readContract({
+      address: settlement(),
+      abi: attributionSettlementAbi,
+      functionName,
+      args,
+    } as never) as Promise<bigint>;
+
+  it(`contribute → compose → ${CALLS} calls → settle → claim: every share paid once`, {
+    timeout: 900_000,
+  }, async () => {
+    const stamp = `loop-${mode}`;
+    await validate(c, await contribute(c, "1", stamp));
+    const operator = devnetAccount("operator").address;
+    const agentId = await compose(c, { ...demoSpec, name: `Payable loop ${mode}` });
+    const payer = devnetAccount("payer").address;
+    const redeemedBefore = await read("redeemedOf", [payer]);
+    const paidWith = await voucher(c, 20n * TRIB);
+
+    type Call = {
+      requestId: string;
+      price: string;
+      receipt: Record<string, unknown> & { typedData: { message: unknown } };
+    };
+    const calls: Call[] = [];
+    for (let round = 0; round < CALLS / AT_ONCE; round++) {
+      const batch = await Promise.all(
+        Array.from({ length: AT_ONCE }, async (_, i) => {
+          const n = round * AT_ONCE + i;
+          const r = await c.gql(
+            INVOKE,
+            {
+              agentId,
+              requestId: `${stamp}-${n}`,
+              input: {
+                messages: [{ role: "user", content: `Question ${n}: how are adapters paid?` }],
+              },
+              voucher: paidWith,
+            },
+            "payer",
+            { quiet: true },
+          );
+          return r.invokeAgent.data;
+        }),
+      );
+      calls.push(...batch);
+    }
+    expect(new Set(calls.map((call) => call.requestId)).size).toBe(CALLS);
+    const charged = calls.reduce((sum, call) => sum + BigInt(call.price), 0n);
+
+    // What every account is owed, recomputed from the receipts the calls returned with the
+    // documented split (a pure function of the receipt and its policy version).
+    const protocol = s.deployment.contracts.TimelockController.address;
+    const owed = new Map<Address, bigint>();
+    let stakers = 0n;
+    for (const call of calls) {
+      const r = parseEpochReceipt(
+        {
+          message: call.receipt.typedData.message,
+          signature: call.receipt.signature,
+          signer: call.receipt.signer,
+          lists: call.receipt.lists,
+          operator,
+        },
+        call.requestId,
+      );
+      const split = splitReceipt({ ...r.message, ...r.lists, protocol, operator }, () => null);
+      const shares = split.shares.reduce((sum, share) => sum + share.amount, 0n);
+      expect(shares + split.stakers.amount).toBe(BigInt(call.price));
+      for (const share of split.shares)
+        owed.set(
+          getAddress(share.account),
+          (owed.get(getAddress(share.account)) ?? 0n) + share.amount,
+        );
+      stakers += split.stakers.amount;
+    }
+
+    const epoch = await settle(c, new URL("/settle", s.api.url).toString(), SETTLE_TOKEN);
+    expect(epoch).toBe("1");
+    expect((await read("redeemedOf", [payer])) - redeemedBefore).toBe(charged);
+
+    // Everyone owed is claimed for (anyone may claim for anyone: the payer's wallet sends all).
+    let claimed = 0n;
+    for (const [account, amount] of owed) {
+      const before = await c.gql(
+        `query($a: Address!) { account(address: $a) { claimable claimed } }`,
+        { a: account },
+        undefined,
+        { quiet: true },
+      );
+      expect(BigInt(before.account.claimable), account).toBe(amount);
+      const prepared = await c.gql(
+        `mutation($a: Address!) { prepareClaim(account: $a) { __typename
+            ... on MutationPrepareClaimSuccess { data { transactions { to data gasEstimate description } } }
+            ... on Error { code message } } }`,
+        { a: account },
+        "payer",
+        { quiet: true },
+      );
+      await c.send("payer", prepared.prepareClaim.data.transactions);
+      const paid = (await read("claimedOf", [account])) as bigint;
+      expect(paid, account).toBe(amount);
+      claimed += paid;
+    }
+    // The stakers' share stays in the root for AgentStaking to collect (claimStakerRewards).
+    const unclaimed = stakers;
+    expect(claimed + unclaimed).toBe(charged);
+
+    const verified = await verifyRoot({
+      client: s.publicClient,
+      settlement: settlement(),
+      staking: s.deployment.contracts.AgentStaking.address,
+      protocol,
+      epoch: 1n,
+      api: new URL(s.api.url).origin,
+      fromBlock: BigInt(s.deployment.startBlock),
+    });
+    expect(
+      verified.ok,
+      JSON.stringify(verified, (_, v) => (typeof v === "bigint" ? String(v) : v)),
+    ).toBe(true);
+  });
+});
