@@ -6,13 +6,18 @@
 // Σ redeemed, and verify-root agrees with the chain. Embedded and, with DATABASE_URL, Postgres.
 import { parseEpochReceipt, splitReceipt } from "@tributary/agents";
 import { devnetAccount } from "@tributary/contracts";
-import { attributionSettlementAbi } from "@tributary/contracts/abis";
+import {
+  agentStakingAbi,
+  attributionSettlementAbi,
+  tributaryTokenAbi,
+} from "@tributary/contracts/abis";
 import { type Address, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DemoClient } from "../../scripts/demo/client.ts";
 import { compose, contribute, settle, validate, voucher } from "../../scripts/demo/steps.ts";
 import { verifyRoot } from "../src/settlement/verify-root.ts";
 import { type AgentsStack, demoSpec, startAgentsStack, TRIB } from "./agents-stack.ts";
+import { AGENT_EVENTS, until, wsSubscribe } from "./helpers.ts";
 import { MODES } from "./stack.ts";
 
 const SETTLE_TOKEN = "payable-loop-settle-token-0123456789";
@@ -28,6 +33,9 @@ const INVOKE = `mutation($agentId: BigInt!, $requestId: String!, $input: AgentIn
 describe.each(MODES)("the payable loop (%s)", (mode) => {
   let s: AgentsStack;
   let c: DemoClient;
+  /** The agent composed by the loop, and one of its paid calls (the dispute's evidence). */
+  let agentId = "";
+  let evidence = "";
 
   beforeAll(async () => {
     s = await startAgentsStack(mode, { settleToken: SETTLE_TOKEN });
@@ -58,7 +66,7 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
     const stamp = `loop-${mode}`;
     await validate(c, await contribute(c, "1", stamp));
     const operator = devnetAccount("operator").address;
-    const agentId = await compose(c, { ...demoSpec, name: `Payable loop ${mode}` });
+    agentId = await compose(c, { ...demoSpec, name: `Payable loop ${mode}` });
     const payer = devnetAccount("payer").address;
     const redeemedBefore = await read("redeemedOf", [payer]);
     const paidWith = await voucher(c, 20n * TRIB);
@@ -92,6 +100,7 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
       calls.push(...batch);
     }
     expect(new Set(calls.map((call) => call.requestId)).size).toBe(CALLS);
+    evidence = calls[0]?.requestId ?? "";
     const charged = calls.reduce((sum, call) => sum + BigInt(call.price), 0n);
 
     // What every account is owed, recomputed from the receipts the calls returned with the
@@ -165,5 +174,88 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
       verified.ok,
       JSON.stringify(verified, (_, v) => (typeof v === "bigint" ? String(v) : v)),
     ).toBe(true);
+  });
+
+  it("slashes on a receipt-backed dispute: the operator's self-bond first, then the delegators, the disputer rewarded", async () => {
+    expect(agentId, "the loop above composed the agent").not.toBe("");
+    const staking = s.deployment.contracts.AgentStaking.address;
+    const token = s.deployment.contracts.TributaryToken.address;
+    const agentInfo = () =>
+      s.publicClient.readContract({
+        address: staking,
+        abi: agentStakingAbi,
+        functionName: "getAgent",
+        args: [BigInt(agentId)],
+      }) as Promise<{ selfBond: bigint; totalActiveAssets: bigint }>;
+    const balance = (a: Address) =>
+      s.publicClient.readContract({
+        address: token,
+        abi: tributaryTokenAbi,
+        functionName: "balanceOf",
+        args: [a],
+      }) as Promise<bigint>;
+    // Enough delegated stake that a capped slash reaches past the self-bond.
+    const delegated = await c.gql(
+      `mutation($id: BigInt!, $amount: TokenAmount!) { prepareDelegate(agentId: $id, amount: $amount) { __typename
+        ... on MutationPrepareDelegateSuccess { data { transactions { to data gasEstimate description } } } ... on Error { code message } } }`,
+      { id: agentId, amount: (1000n * TRIB).toString() },
+      "contributorB",
+      { quiet: true },
+    );
+    await c.send("contributorB", delegated.prepareDelegate.data.transactions);
+    const events = wsSubscribe(s.api.url, AGENT_EVENTS, { id: agentId });
+    await new Promise((r) => setTimeout(r, 500));
+
+    const payer = devnetAccount("payer").address;
+    const opened = await c.gql(
+      `mutation($payer: Address!, $requestId: String!) {
+        prepareOpenDisputeWithReceipt(payer: $payer, requestId: $requestId, fault: Overcharge, evidenceURI: "ipfs://payable-loop-overcharge") {
+          __typename ... on MutationPrepareOpenDisputeWithReceiptSuccess { data { transactions { to data gasEstimate description } } }
+          ... on Error { code message } } }`,
+      { payer, requestId: evidence },
+      "payer",
+      { quiet: true },
+    );
+    await c.send("payer", opened.prepareOpenDisputeWithReceipt.data.transactions);
+    const [disputeId] = (await s.publicClient.readContract({
+      address: staking,
+      abi: agentStakingAbi,
+      functionName: "openDisputeIds",
+      args: [BigInt(agentId)],
+    })) as bigint[];
+    expect(disputeId).toBeDefined();
+
+    const before = await agentInfo();
+    const payerBefore = await balance(payer);
+    // The arbiter decides: on a devnet the guardian (the deployer), in production governance.
+    const slashBps = 3000n;
+    await s.sendAs("deployer", staking, agentStakingAbi, "acceptDispute", [
+      disputeId,
+      Number(slashBps),
+    ]);
+    await s.synced();
+    const after = await agentInfo();
+
+    const { selfBond: bond } = before;
+    const amount = ((bond + before.totalActiveAssets) * slashBps) / 10_000n;
+    expect(amount).toBeGreaterThan(bond);
+    expect(after.selfBond).toBe(0n);
+    expect(before.totalActiveAssets - after.totalActiveAssets).toBe(amount - bond);
+    // The disputer gets its bond back and 10% of the slash, out of the operator's part only.
+    const reward = (amount * 1000n) / 10_000n;
+    const disputeBond = 100n * TRIB;
+    expect((await balance(payer)) - payerBefore).toBe(reward + disputeBond);
+
+    const names = await until(
+      () => {
+        const seen = events.events.map((e) => e.data?.agentEvents?.name as string);
+        return seen.includes("DisputeAccepted") ? seen : undefined;
+      },
+      30_000,
+      "the dispute's events",
+    );
+    const order = ["DisputeOpened", "SelfBondSlashed", "Slashed", "DisputeAccepted"];
+    expect(names.filter((n) => order.includes(n))).toEqual(order);
+    await events.close();
   });
 });
