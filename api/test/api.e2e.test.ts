@@ -1043,6 +1043,73 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     },
   );
 
+  it("prepares Datanet access (restrict, request, approve) and self-bond changes, each relayed and indexed; refuses them to the wrong account", async () => {
+    const datanetId = s.seed.datanets["lora-notes"]?.id.toString() as string;
+    const asker = devnetAccount("builder").address;
+    const DATANET = `query($id: BigInt!) { datanet(datanetId: $id) { accessPolicy
+      accessRequests { account { address } purpose status decidedBy } } }`;
+    const access = async () => {
+      const r = await s.gql(DATANET, { id: datanetId });
+      expect(r.errors).toBeUndefined();
+      return r.data.datanet;
+    };
+    const policy = (p: string) =>
+      `mutation($id: BigInt!) { prepareSetDatanetAccessPolicy(datanetId: $id, policy: ${p}) { __typename ... on MutationPrepareSetDatanetAccessPolicySuccess { data { transactions { to data gasEstimate } } } ... on Error { code message } } }`;
+    const DECIDE = `mutation($id: BigInt!, $a: Address!) { prepareDecideDatanetAccess(datanetId: $id, account: $a, approve: true) { __typename ... on MutationPrepareDecideDatanetAccessSuccess { data { transactions { to data gasEstimate } } } ... on Error { code message } } }`;
+
+    expect(
+      (await s.gql(policy("Restricted"), { id: datanetId }, await session("builder"))).data
+        .prepareSetDatanetAccessPolicy.__typename,
+    ).toBe("ForbiddenError");
+    await relayPrepared("curator", policy("Restricted"), { id: datanetId });
+    await relayPrepared(
+      "builder",
+      `mutation($id: BigInt!) { prepareRequestDatanetAccess(datanetId: $id, purpose: "fine-tune a notes adapter") { __typename ... on MutationPrepareRequestDatanetAccessSuccess { data { transactions { to data gasEstimate } } } ... on Error { code message } } }`,
+      { id: datanetId },
+    );
+    await s.synced();
+    const requested = await access();
+    expect(requested.accessPolicy).toBe("Restricted");
+    type Request = { account: { address: string } };
+    const request = () =>
+      requested.accessRequests.find((n: Request) => n.account.address === asker);
+    expect(request()).toMatchObject({ purpose: "fine-tune a notes adapter", status: "Requested" });
+    expect(
+      (await s.gql(DECIDE, { id: datanetId, a: asker }, await session("builder"))).data
+        .prepareDecideDatanetAccess.__typename,
+    ).toBe("ForbiddenError");
+    await relayPrepared("curator", DECIDE, { id: datanetId, a: asker });
+    await s.synced();
+    const decided = (await access()).accessRequests.find(
+      (n: Request) => n.account.address === asker,
+    );
+    expect(decided).toMatchObject({ status: "Approved" });
+    // Back to Open for the rest of the suite.
+    await relayPrepared("curator", policy("Open"), { id: datanetId });
+
+    const agentId = s.seed.agentId.toString();
+    const AGENT = `query($id: BigInt!) { agent(agentId: $id) { selfBond } }`;
+    const bond = async () => BigInt((await s.gql(AGENT, { id: agentId })).data.agent.selfBond);
+    const selfBond = (m: "prepareAddSelfBond" | "prepareUnbondSelfBond", amount: bigint) =>
+      `mutation($id: BigInt!) { ${m}(agentId: $id, amount: "${amount}") { __typename ... on ${m === "prepareAddSelfBond" ? "MutationPrepareAddSelfBondSuccess" : "MutationPrepareUnbondSelfBondSuccess"} { data { transactions { to data gasEstimate } } } ... on Error { code message } } }`;
+    const start = await bond();
+    expect(
+      (
+        await s.gql(
+          selfBond("prepareUnbondSelfBond", ONE),
+          { id: agentId },
+          await session("builder"),
+        )
+      ).data.prepareUnbondSelfBond.__typename,
+    ).toBe("ForbiddenError");
+    await relayPrepared("operator", selfBond("prepareAddSelfBond", 5n * ONE), { id: agentId });
+    await s.synced();
+    expect(await bond()).toBe(start + 5n * ONE);
+    await relayPrepared("operator", selfBond("prepareUnbondSelfBond", 2n * ONE), { id: agentId });
+    await s.synced();
+    expect(await bond()).toBe(start + 3n * ONE);
+  });
+
   it.runIf(mode === MODES[0])("passes every MUST and SHOULD audit of graphql-http", async () => {
     const results = await auditServer({ url: s.api.url, fetchFn: fetch });
     const failed = results
