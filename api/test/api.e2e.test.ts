@@ -94,6 +94,14 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     expect(page1.data.adapters.pageInfo.hasNextPage).toBe(true);
     const page2 = await s.gql(q, { first: 1, after: page1.data.adapters.pageInfo.endCursor });
     expect(page2.data.adapters.edges[0].node.name).toBe("alpha");
+    // Keyset cursors (issue 15): back from page 2's cursor; a forged one is the caller's error.
+    const back = await s.gql(
+      `query($before: String) { adapters(last: 1, before: $before, orderBy: { field: PRICE_PER_CALL, direction: DESC }) { edges { node { name } } } }`,
+      { before: page2.data.adapters.pageInfo.endCursor },
+    );
+    expect(back.data.adapters.edges.map((e: any) => e.node.name)).toEqual(["beta"]);
+    const forged = await s.gql(q, { first: 1, after: Buffer.from('["1"]').toString("base64url") });
+    expect(forged.errors?.[0]?.extensions).toMatchObject({ code: "INVALID_INPUT" });
     const cheap = await s.gql(q, {
       f: { maxPricePerCall: (ONE / 100n).toString(), search: "ALP" },
     });
@@ -124,6 +132,19 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     expect(r.data.datanets.edges.length).toBe(2);
     expect(r.data.datanets.edges[0].node.contributions.edges.length).toBeGreaterThan(0);
     expect(r.data.agents.edges[0].node.delegators.edges.length).toBeGreaterThan(0);
+    // One account per page, through cursors over (earned DESC, address ASC): the same accounts.
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const page = await s.gql(
+        `query($after: String) { accounts(first: 1, after: $after) { edges { node { address } } pageInfo { endCursor } } }`,
+        { after },
+      );
+      expect(page.errors).toBeUndefined();
+      walked.push(...page.data.accounts.edges.map((e: any) => e.node.address));
+      after = page.data.accounts.pageInfo.endCursor;
+    }
+    expect(walked).toEqual(r.data.accounts.edges.map((e: any) => e.node.address));
     const operator = r.data.agents.edges[0].node.operator.address;
     const account = await s.gql(
       `query($a: Address!) { account(address: $a) { address staked stakePositions { edges { node { agent { agentId } shares } } } claimable } }`,

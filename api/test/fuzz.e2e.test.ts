@@ -62,6 +62,35 @@ function generators(rand: () => number) {
         variables: { t: pick(["-1", "1e18", "0x10", "1".repeat(100), 1.5, ""]) },
       }),
     () => json({ query: `{ model(modelId: "${pick(["-1", "abc", "1".repeat(90)])}") { name } }` }),
+    // Forged keyset cursors (issue 15) on lists keyed by bigints, text and a nullable price.
+    () =>
+      json({
+        query: `query($c: String) { ${pick([
+          "models(first: 2, after: $c)",
+          "accounts(last: 2, before: $c)",
+          "adapters(after: $c, orderBy: { field: PRICE_PER_CALL, direction: ASC })",
+          "adapters(before: $c, last: 1, orderBy: { field: NAME, direction: DESC })",
+        ])} { edges { cursor } } }`,
+        variables: {
+          c: pick([
+            "!!!",
+            "bm9wZQ",
+            ...[
+              ["1"],
+              ["-1"],
+              ["9".repeat(79)],
+              [null, "1"],
+              ["1", null],
+              {},
+              ["1", "2", "3"],
+              [1],
+              ["1e3"],
+              ["x\u0000", "1"],
+              ["0", "0xdead"],
+            ].map((v) => Buffer.from(JSON.stringify(v)).toString("base64url")),
+          ]),
+        },
+      }),
     () =>
       json({
         query: `{ node(id: "${pick(["", "!!!", "TW9kZWw6", "bm9wZTox", "x".repeat(500)])}") { id } }`,

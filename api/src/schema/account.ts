@@ -1,10 +1,11 @@
 import * as t from "@tributary/indexer/schema";
-import { and, desc, eq, gt } from "drizzle-orm";
+import { and, eq, gt } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import { claimable } from "../settlement/claims.ts";
-import { paginate } from "./common.ts";
+import { listRows } from "./common.ts";
 import { listContributions } from "./datanet.ts";
 import { Escrow } from "./escrow.ts";
+import { sortBy } from "./keyset.ts";
 import { Claim, listClaims, listRedemptions, Redemption } from "./payout.ts";
 import { AccountRef, ContributionRef, ModelRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
 import { listUnbondings, StakePosition } from "./staking.ts";
@@ -94,15 +95,7 @@ AccountRef.implement({
       type: ModelRef,
       description: "Models and adapters it owns.",
       resolve: (a, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.model)
-            .where(eq(t.model.owner, a.address))
-            .orderBy(t.model.id)
-            .limit(limit)
-            .offset(offset),
-        ),
+        listRows(ctx, args, t.model, eq(t.model.owner, a.address), sortBy("ASC", t.model.id)),
     }),
     contributions: f.connection({
       type: ContributionRef,
@@ -117,19 +110,15 @@ AccountRef.implement({
         includeEmpty: f.arg.boolean({ description: "Include positions with no shares left." }),
       },
       resolve: (a, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.stakePosition)
-            .where(
-              and(
-                eq(t.stakePosition.delegator, a.address),
-                args.includeEmpty ? undefined : gt(t.stakePosition.shares, 0n),
-              ),
-            )
-            .orderBy(t.stakePosition.agentId)
-            .limit(limit)
-            .offset(offset),
+        listRows(
+          ctx,
+          args,
+          t.stakePosition,
+          and(
+            eq(t.stakePosition.delegator, a.address),
+            args.includeEmpty ? undefined : gt(t.stakePosition.shares, 0n),
+          ),
+          sortBy("ASC", t.stakePosition.agentId, t.stakePosition.delegator),
         ),
     }),
     unbondings: f.connection({
@@ -164,13 +153,9 @@ builder.queryFields((f) => ({
     type: AccountRef,
     description: "Accounts the indexer has seen, by settled earnings, largest first.",
     resolve: (_, args, ctx) =>
-      paginate(args, ({ limit, offset }) =>
-        ctx.reader.db
-          .select()
-          .from(t.account)
-          .orderBy(desc(t.account.earned), t.account.address)
-          .limit(limit)
-          .offset(offset),
-      ),
+      listRows(ctx, args, t.account, undefined, [
+        ...sortBy("DESC", t.account.earned),
+        ...sortBy("ASC", t.account.address),
+      ]),
   }),
 }));

@@ -8,10 +8,10 @@ import { builder } from "../builder.ts";
 import type { UnsignedTransaction } from "../chain/index.ts";
 import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
-import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { listRows, OrderDirection } from "./common.ts";
+import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
-import type { ModelRow } from "./rows.ts";
 
 export const ModelKind = builder.enumType("ModelKind", {
   description: "Whether a registry asset is a base model or a LoRA adapter on one.",
@@ -194,15 +194,7 @@ ModelRef.implement({
       type: ModelRef,
       description: "Adapters registered on this base model.",
       resolve: (m, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.model)
-            .where(eq(t.model.baseModelId, m.id))
-            .orderBy(t.model.id)
-            .limit(limit)
-            .offset(offset),
-        ),
+        listRows(ctx, args, t.model, eq(t.model.baseModelId, m.id), sortBy("ASC", t.model.id)),
     }),
   }),
 });
@@ -212,24 +204,17 @@ export function listModels(
   args: {
     filter?: Filter | null;
     orderBy?: { field: keyof typeof orderColumn; direction?: "ASC" | "DESC" | null } | null;
-  } & Parameters<typeof paginate>[0],
+  } & ConnectionArgs,
   kind?: "Adapter",
 ) {
   const where = and(modelWhere(ctx, args.filter), kind ? eq(t.model.kind, kind) : undefined);
   const order = args.orderBy ?? { field: "ID" as const, direction: "ASC" as const };
-  return paginate(
+  return listRows(
+    ctx,
     args,
-    ({ limit, offset }) =>
-      ctx.reader.db
-        .select()
-        .from(t.model)
-        .where(where)
-        .orderBy(
-          orderBy(orderColumn[order.field], order.direction),
-          orderBy(t.model.id, order.direction),
-        )
-        .limit(limit)
-        .offset(offset) as Promise<ModelRow[]>,
+    t.model,
+    where,
+    sortBy(order.direction ?? "DESC", orderColumn[order.field], t.model.id),
   );
 }
 

@@ -1,9 +1,9 @@
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
-import { asc, type Column, desc, inArray, type SQL } from "drizzle-orm";
+import { and, type Column, inArray, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
+import { type ConnectionArgs, type Direction, paginate, type SortKey, sortBy } from "./keyset.ts";
 
 export const OrderDirection = builder.enumType("OrderDirection", {
   description: "Sort direction.",
@@ -13,23 +13,32 @@ export const OrderDirection = builder.enumType("OrderDirection", {
   } as const,
 });
 
-export interface ConnectionArgs {
-  first?: number | null;
-  last?: number | null;
-  after?: string | null;
-  before?: string | null;
-}
-
-/** Relay pagination over an offset query: 20 per page by default, at most 100. */
-export function paginate<T>(
+/** A connection over the indexer's `table`: its rows matching `where`, in the order of `keys`. */
+export const listRows = <Table extends PgTable>(
+  ctx: Context,
   args: ConnectionArgs,
-  fetch: (page: { limit: number; offset: number }) => Promise<T[]>,
-) {
-  return resolveOffsetConnection({ args, defaultSize: 20, maxSize: 100 }, fetch);
-}
+  table: Table,
+  where: SQL | undefined,
+  keys: SortKey[],
+) =>
+  paginate(
+    args,
+    keys,
+    (page) =>
+      ctx.reader.db
+        .select()
+        .from(table as PgTable)
+        .where(and(where, page.where))
+        .orderBy(...page.orderBy)
+        .limit(page.limit) as Promise<Table["$inferSelect"][]>,
+  );
 
-export const orderBy = (column: Column | SQL, direction: "ASC" | "DESC" | null | undefined) =>
-  direction === "ASC" ? asc(column) : desc(column);
+/** Event rows in chain order: by block, log index, then `id` (the row's own key). */
+export const inChainOrder = (
+  direction: Direction,
+  table: { blockNumber: Column; logIndex: Column },
+  id: Column,
+) => sortBy(direction, table.blockNumber, table.logIndex, id);
 
 /**
  * Ids at or past 2^63 are unknown everywhere: no on-chain counter gets there, and the indexer's

@@ -6,7 +6,8 @@ import { and, arrayContains, desc, eq, ilike, inArray, type SQL } from "drizzle-
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
-import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { listRows, OrderDirection } from "./common.ts";
+import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, ContributionRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
 
@@ -94,19 +95,17 @@ function contributionWhere(
 
 export function listContributions(
   ctx: Context,
-  args: Parameters<typeof paginate>[0] & {
+  args: ConnectionArgs & {
     filter?: typeof ContributionFilter.$inferInput | null;
     direction?: "ASC" | "DESC" | null;
   },
 ) {
-  return paginate(args, ({ limit, offset }) =>
-    ctx.reader.db
-      .select()
-      .from(t.contribution)
-      .where(contributionWhere(args.filter))
-      .orderBy(orderBy(t.contribution.id, args.direction))
-      .limit(limit)
-      .offset(offset),
+  return listRows(
+    ctx,
+    args,
+    t.contribution,
+    contributionWhere(args.filter),
+    sortBy(args.direction ?? "DESC", t.contribution.id),
   );
 }
 
@@ -384,14 +383,12 @@ DatanetRef.implement({
       type: ModelRef,
       description: "Adapters trained on it.",
       resolve: (d, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.model)
-            .where(arrayContains(t.model.datanetIds, [d.id]))
-            .orderBy(t.model.id)
-            .limit(limit)
-            .offset(offset),
+        listRows(
+          ctx,
+          args,
+          t.model,
+          arrayContains(t.model.datanetIds, [d.id]),
+          sortBy("ASC", t.model.id),
         ),
     }),
     createdAt: f.field({
@@ -421,21 +418,17 @@ builder.queryFields((f) => ({
       }),
     },
     resolve: (_, args, ctx) =>
-      paginate(args, ({ limit, offset }) =>
-        ctx.reader.db
-          .select()
-          .from(t.datanet)
-          .where(
-            and(
-              args.curator ? eq(t.datanet.curator, args.curator) : undefined,
-              args.search
-                ? ilike(t.datanet.name, `%${args.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
-                : undefined,
-            ),
-          )
-          .orderBy(t.datanet.id)
-          .limit(limit)
-          .offset(offset),
+      listRows(
+        ctx,
+        args,
+        t.datanet,
+        and(
+          args.curator ? eq(t.datanet.curator, args.curator) : undefined,
+          args.search
+            ? ilike(t.datanet.name, `%${args.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+            : undefined,
+        ),
+        sortBy("ASC", t.datanet.id),
       ),
   }),
   contribution: f.field({

@@ -2,10 +2,10 @@
 // the EIP-712 voucher settlers redeem).
 import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { desc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import { InvalidInputError } from "../errors.ts";
-import { paginate } from "./common.ts";
+import { inChainOrder, listRows } from "./common.ts";
 import { listRedemptions, Redemption } from "./payout.ts";
 import { action, call, PreparedAction, prepareOptions, TypedData, viewer } from "./prepare.ts";
 import { AccountRef } from "./refs.ts";
@@ -60,14 +60,12 @@ export const Escrow = builder.objectRef<EscrowRow>("Escrow").implement({
       type: Deposit,
       description: "Deposits, newest first.",
       resolve: (e, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.escrowDeposit)
-            .where(eq(t.escrowDeposit.payer, e.payer))
-            .orderBy(desc(t.escrowDeposit.blockNumber), desc(t.escrowDeposit.logIndex))
-            .limit(limit)
-            .offset(offset),
+        listRows(
+          ctx,
+          args,
+          t.escrowDeposit,
+          eq(t.escrowDeposit.payer, e.payer),
+          inChainOrder("DESC", t.escrowDeposit, t.escrowDeposit.id),
         ),
     }),
     redemptions: f.connection({

@@ -1,11 +1,12 @@
 import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { asc, desc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { ChainUnavailableError, InvalidInputError, NotFoundError } from "../errors.ts";
 import { earnerLeaf, earningsByEpoch, latestLiveEpoch } from "../settlement/claims.ts";
-import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { inChainOrder, listRows, OrderDirection } from "./common.ts";
+import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, NODE_DESCRIPTIONS, SettlementRootRef } from "./refs.ts";
 
@@ -101,27 +102,23 @@ export const Redemption = builder
     }),
   });
 
-export function listRedemptions(ctx: Context, args: Parameters<typeof paginate>[0], payer: string) {
-  return paginate(args, ({ limit, offset }) =>
-    ctx.reader.db
-      .select()
-      .from(t.voucherRedemption)
-      .where(eq(t.voucherRedemption.payer, payer as `0x${string}`))
-      .orderBy(desc(t.voucherRedemption.blockNumber), desc(t.voucherRedemption.logIndex))
-      .limit(limit)
-      .offset(offset),
+export function listRedemptions(ctx: Context, args: ConnectionArgs, payer: string) {
+  return listRows(
+    ctx,
+    args,
+    t.voucherRedemption,
+    eq(t.voucherRedemption.payer, payer as `0x${string}`),
+    inChainOrder("DESC", t.voucherRedemption, t.voucherRedemption.id),
   );
 }
 
-export function listClaims(ctx: Context, args: Parameters<typeof paginate>[0], account: string) {
-  return paginate(args, ({ limit, offset }) =>
-    ctx.reader.db
-      .select()
-      .from(t.claim)
-      .where(eq(t.claim.account, account as `0x${string}`))
-      .orderBy(desc(t.claim.blockNumber), desc(t.claim.logIndex))
-      .limit(limit)
-      .offset(offset),
+export function listClaims(ctx: Context, args: ConnectionArgs, account: string) {
+  return listRows(
+    ctx,
+    args,
+    t.claim,
+    eq(t.claim.account, account as `0x${string}`),
+    inChainOrder("DESC", t.claim, t.claim.id),
   );
 }
 
@@ -256,14 +253,12 @@ builder.queryFields((f) => ({
       direction: f.arg({ type: OrderDirection, description: "By epoch; DESC by default." }),
     },
     resolve: (_, args, ctx) =>
-      paginate(args, ({ limit, offset }) =>
-        ctx.reader.db
-          .select()
-          .from(t.settlementRoot)
-          .where(args.status ? eq(t.settlementRoot.status, args.status) : undefined)
-          .orderBy(orderBy(t.settlementRoot.epoch, args.direction))
-          .limit(limit)
-          .offset(offset),
+      listRows(
+        ctx,
+        args,
+        t.settlementRoot,
+        args.status ? eq(t.settlementRoot.status, args.status) : undefined,
+        sortBy(args.direction ?? "DESC", t.settlementRoot.epoch),
       ),
   }),
   settlementRoot: f.field({

@@ -5,7 +5,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
-import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { inChainOrder, listRows, OrderDirection } from "./common.ts";
+import { sortBy } from "./keyset.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS, ProposalRef } from "./refs.ts";
 
@@ -251,14 +252,12 @@ ProposalRef.implement({
       type: Backing,
       description: "Backings in order.",
       resolve: (p, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.proposalBacking)
-            .where(eq(t.proposalBacking.proposalId, p.id))
-            .orderBy(t.proposalBacking.blockNumber, t.proposalBacking.logIndex)
-            .limit(limit)
-            .offset(offset),
+        listRows(
+          ctx,
+          args,
+          t.proposalBacking,
+          eq(t.proposalBacking.proposalId, p.id),
+          inChainOrder("ASC", t.proposalBacking, t.proposalBacking.id),
         ),
     }),
     backers: f.loadableGroup({
@@ -277,14 +276,12 @@ ProposalRef.implement({
       type: Vote,
       description: "Votes in order.",
       resolve: (p, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.proposalVote)
-            .where(eq(t.proposalVote.proposalId, p.id))
-            .orderBy(t.proposalVote.blockNumber, t.proposalVote.logIndex)
-            .limit(limit)
-            .offset(offset),
+        listRows(
+          ctx,
+          args,
+          t.proposalVote,
+          eq(t.proposalVote.proposalId, p.id),
+          inChainOrder("ASC", t.proposalVote, t.proposalVote.voter),
         ),
     }),
     createdAt: f.field({
@@ -313,22 +310,16 @@ builder.queryFields((f) => ({
       direction: f.arg({ type: OrderDirection, description: "By id; DESC by default." }),
     },
     resolve: (_, args, ctx) =>
-      paginate(args, ({ limit, offset }) =>
-        ctx.reader.db
-          .select()
-          .from(t.marketProposal)
-          .where(
-            and(
-              args.status ? eq(t.marketProposal.status, args.status) : undefined,
-              args.proposer ? eq(t.marketProposal.proposer, args.proposer) : undefined,
-              args.baseModelId != null
-                ? eq(t.marketProposal.baseModelId, args.baseModelId)
-                : undefined,
-            ),
-          )
-          .orderBy(orderBy(t.marketProposal.id, args.direction))
-          .limit(limit)
-          .offset(offset),
+      listRows(
+        ctx,
+        args,
+        t.marketProposal,
+        and(
+          args.status ? eq(t.marketProposal.status, args.status) : undefined,
+          args.proposer ? eq(t.marketProposal.proposer, args.proposer) : undefined,
+          args.baseModelId != null ? eq(t.marketProposal.baseModelId, args.baseModelId) : undefined,
+        ),
+        sortBy(args.direction ?? "DESC", t.marketProposal.id),
       ),
   }),
 }));

@@ -1,16 +1,16 @@
 // Who sees which receipts, and what a payer has spent. A receipt is visible to its payer and to
 // the agent's operator (settlement will publish them to everyone).
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
-import { and, desc, eq, type SQL } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import type { Address } from "viem";
 import { decodeInvocation } from "../agents/ledger.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { invocation } from "../db/schema.ts";
 import { AuthenticationError } from "../errors.ts";
-import { paginate } from "./common.ts";
 import { authErrors } from "./errors.ts";
 import { InvocationResult, Receipt } from "./invocation.ts";
+import { type ConnectionArgs, paginate, sortBy } from "./keyset.ts";
 import { AccountRef, AgentRef } from "./refs.ts";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -25,16 +25,18 @@ const viewerAddress = (ctx: Context): Address => {
 };
 
 /** A page of finished calls matching `where`, newest first. */
-const finishedCalls = (ctx: Context, args: Parameters<typeof paginate>[0], where: SQL) =>
-  paginate(args, ({ limit, offset }) =>
-    ctx.app.db
-      .select()
-      .from(invocation)
-      .where(and(where, eq(invocation.status, "DONE")))
-      .orderBy(desc(invocation.completedAt))
-      .limit(limit)
-      .offset(offset)
-      .then((rows) => rows.map(decodeInvocation)),
+const finishedCalls = (ctx: Context, args: ConnectionArgs, where: SQL) =>
+  paginate(
+    args,
+    sortBy("DESC", invocation.completedAt, invocation.payer, invocation.requestId),
+    (page) =>
+      ctx.app.db
+        .select()
+        .from(invocation)
+        .where(and(where, eq(invocation.status, "DONE"), page.where))
+        .orderBy(...page.orderBy)
+        .limit(page.limit)
+        .then((rows) => rows.map(decodeInvocation)),
   );
 
 const Spending = builder

@@ -6,8 +6,9 @@ import type { Address, Hex } from "viem";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { ChainUnavailableError } from "../errors.ts";
-import { OrderDirection, orderBy, paginate } from "./common.ts";
+import { inChainOrder, listRows, OrderDirection } from "./common.ts";
 import { DisputeStatus } from "./dispute.ts";
+import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, AgentRef, DisputeRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
 
@@ -287,15 +288,10 @@ AgentRef.implement({
       type: StakePosition,
       description: "Positions in this agent, largest first.",
       resolve: (a, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.stakePosition)
-            .where(eq(t.stakePosition.agentId, a.id))
-            .orderBy(orderBy(t.stakePosition.shares, "DESC"), t.stakePosition.delegator)
-            .limit(limit)
-            .offset(offset),
-        ),
+        listRows(ctx, args, t.stakePosition, eq(t.stakePosition.agentId, a.id), [
+          ...sortBy("DESC", t.stakePosition.shares),
+          ...sortBy("ASC", t.stakePosition.delegator),
+        ]),
     }),
     unbondings: f.connection({
       type: UnbondingRef,
@@ -308,33 +304,27 @@ AgentRef.implement({
       description: "Disputes, newest first.",
       args: { status: f.arg({ type: DisputeStatus, description: "Only in this state." }) },
       resolve: (a, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.dispute)
-            .where(
-              and(
-                eq(t.dispute.agentId, a.id),
-                args.status ? eq(t.dispute.status, args.status) : undefined,
-              ),
-            )
-            .orderBy(orderBy(t.dispute.id, "DESC"))
-            .limit(limit)
-            .offset(offset),
+        listRows(
+          ctx,
+          args,
+          t.dispute,
+          and(
+            eq(t.dispute.agentId, a.id),
+            args.status ? eq(t.dispute.status, args.status) : undefined,
+          ),
+          sortBy("DESC", t.dispute.id),
         ),
     }),
     slashes: f.connection({
       type: Slash,
       description: "Slashes, newest first.",
       resolve: (a, args, ctx) =>
-        paginate(args, ({ limit, offset }) =>
-          ctx.reader.db
-            .select()
-            .from(t.slash)
-            .where(eq(t.slash.agentId, a.id))
-            .orderBy(orderBy(t.slash.blockNumber, "DESC"), orderBy(t.slash.logIndex, "DESC"))
-            .limit(limit)
-            .offset(offset),
+        listRows(
+          ctx,
+          args,
+          t.slash,
+          eq(t.slash.agentId, a.id),
+          inChainOrder("DESC", t.slash, t.slash.id),
         ),
     }),
     createdAt: f.field({
@@ -347,17 +337,15 @@ AgentRef.implement({
 
 export function listUnbondings(
   ctx: Context,
-  args: Parameters<typeof paginate>[0] & { pendingOnly?: boolean | null },
+  args: ConnectionArgs & { pendingOnly?: boolean | null },
   where: ReturnType<typeof eq>,
 ) {
-  return paginate(args, ({ limit, offset }) =>
-    ctx.reader.db
-      .select()
-      .from(t.unbonding)
-      .where(and(where, args.pendingOnly ? eq(t.unbonding.withdrawn, false) : undefined))
-      .orderBy(orderBy(t.unbonding.id, "DESC"))
-      .limit(limit)
-      .offset(offset),
+  return listRows(
+    ctx,
+    args,
+    t.unbonding,
+    and(where, args.pendingOnly ? eq(t.unbonding.withdrawn, false) : undefined),
+    sortBy("DESC", t.unbonding.id),
   );
 }
 
@@ -378,19 +366,18 @@ builder.queryFields((f) => ({
       direction: f.arg({ type: OrderDirection, description: "By active stake; DESC by default." }),
     },
     resolve: (_, args, ctx) =>
-      paginate(args, ({ limit, offset }) =>
-        ctx.reader.db
-          .select()
-          .from(t.agent)
-          .where(
-            and(
-              args.operator ? eq(t.agent.operator, args.operator) : undefined,
-              args.active != null ? eq(t.agent.active, args.active) : undefined,
-            ),
-          )
-          .orderBy(orderBy(t.agent.totalActiveAssets, args.direction), t.agent.id)
-          .limit(limit)
-          .offset(offset),
+      listRows(
+        ctx,
+        args,
+        t.agent,
+        and(
+          args.operator ? eq(t.agent.operator, args.operator) : undefined,
+          args.active != null ? eq(t.agent.active, args.active) : undefined,
+        ),
+        [
+          ...sortBy(args.direction ?? "DESC", t.agent.totalActiveAssets),
+          ...sortBy("ASC", t.agent.id),
+        ],
       ),
   }),
 }));
