@@ -1,8 +1,9 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
+import type { PayoutEvent } from "../payouts/events.ts";
 
-/** A chain event as subscribers see it; `action` REVERTED when a reorg removed it. */
+/** A chain event as `agentEvents` and `proposalUpdates` see it; REVERTED when a reorg removed it. */
 export interface ChainEvent {
   action: "ADDED" | "REVERTED";
   /** `<block>-<logIndex>@<blockHash>` for logs; `<name>:<key>@<block>` for status changes without a log. */
@@ -18,7 +19,7 @@ export interface ChainEvent {
 
 export type Topics = {
   /** Per account (checksummed address) and `*` for events every payout subscriber gets. */
-  payouts: [account: string, event: ChainEvent];
+  payouts: [account: string, event: PayoutEvent];
   agent: [agentId: string, event: ChainEvent];
   proposal: [proposalId: string, event: ChainEvent];
 };
@@ -36,8 +37,8 @@ export interface PubSub {
 /** Redis pub/sub when `redisUrl` is set (every replica sees every event); in-process otherwise. */
 function namespaced(bus: Bus, namespace: string): PubSub["pubsub"] {
   return {
-    publish: ((topic: keyof Topics, key: string, event: ChainEvent) =>
-      bus.publish(topic as "payouts", `${namespace}|${key}`, event)) as Bus["publish"],
+    publish: ((topic: keyof Topics, key: string, event: Topics[keyof Topics][1]) =>
+      bus.publish(topic as "payouts", `${namespace}|${key}`, event as never)) as Bus["publish"],
     subscribe: ((topic: keyof Topics, key: string) =>
       bus.subscribe(topic as "payouts", `${namespace}|${key}`)) as Bus["subscribe"],
   };
