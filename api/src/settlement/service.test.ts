@@ -34,6 +34,8 @@ import {
   settlementFile,
   settlementLeaf,
 } from "../db/schema.ts";
+import { accruedEventsOfCall } from "../payouts/accrued.ts";
+import type { PayoutEvent } from "../payouts/events.ts";
 import type { SettlementDeps } from "./deps.ts";
 import { redeemEpoch } from "./redeem.ts";
 import { settleOnce } from "./service.ts";
@@ -49,6 +51,8 @@ describe("settlement service (anvil + PGlite)", () => {
   let deps: SettlementDeps;
   const operator = addr(0x0a);
   let calls = 0;
+  /** What the settlement published to `payouts` subscribers. */
+  const published: PayoutEvent[] = [];
 
   const read = (functionName: "redeemedOf" | "escrowOf", payer: Address) =>
     chain.publicClient.readContract({
@@ -204,6 +208,7 @@ describe("settlement service (anvil + PGlite)", () => {
       log: pino({ level: "silent" }),
       publicUrl: "http://api.test",
       protocolAccount: chain.address("TimelockController"),
+      payouts: { publish: (event) => published.push(event) },
     };
     await fund("payer", parseEther("10"));
     await fund("contributorA", parseEther("1"));
@@ -235,6 +240,16 @@ describe("settlement service (anvil + PGlite)", () => {
       )[0]?.settlement;
     expect(await status(paidShort)).toBe("PAID");
     expect(await status(unpaidShort)).toBe("UNPAID");
+    // The unpaid call's payees were told of its credit: they are told it is reverted, once.
+    const [unpaidCall] = await app.db
+      .select()
+      .from(invocation)
+      .where(and(eq(invocation.payer, short), eq(invocation.requestId, unpaidShort)));
+    const accrued = accruedEventsOfCall(unpaidCall as never, deps.protocolAccount);
+    expect(accrued.length).toBeGreaterThan(2);
+    expect(published).toEqual(
+      accrued.map((event) => expect.objectContaining({ revertedId: event.id, reason: "UNPAID" })),
+    );
     // What cannot be paid is written off the payer's books; what was redeemed is marked so.
     expect(await ledgerOf(short)).toMatchObject({
       charged: parseEther("0.6").toString(),
@@ -289,6 +304,7 @@ describe("settlement service (anvil + PGlite)", () => {
 
   it("a run that crashed after its redemption landed finishes the epoch without redeeming again", async () => {
     const payer = devnetAccount("payer").address;
+    published.length = 0;
     await chain.publicClient.request({
       method: "evm_increaseTime" as never,
       params: [7 * 86_400] as never,
@@ -318,5 +334,7 @@ describe("settlement service (anvil + PGlite)", () => {
     expect((await ledgerOf(payer)).chargedRedeemed).toBe(ledger.chargedRedeemed);
     const rows = await app.db.select().from(invocation).where(eq(invocation.epoch, 2n));
     expect(rows.map((r) => r.settlement)).toEqual(["PAID", "PAID"]);
+    // Every call of epoch 2 was paid: nothing was reverted.
+    expect(published).toEqual([]);
   });
 });
