@@ -32,8 +32,8 @@ describe("payout events of AttributionSettlement logs", () => {
       recipient: getAddress(recipient),
       amount: "30",
       cumulativeClaimed: "45",
-      epoch: "4",
-      root: `0x${"11".repeat(32)}`,
+      liveEpoch: "4",
+      liveRoot: `0x${"11".repeat(32)}`,
       log: {
         blockNumber: "12",
         logIndex: 3,
@@ -68,8 +68,8 @@ describe("payout events of AttributionSettlement logs", () => {
     const skipped = payoutOfLog(log("VoucherSkipped", { payer: earner, reason }));
     expect(skipped).toMatchObject({
       kind: "EscrowRedemptionSkipped",
-      reason,
-      error: "SettlementZeroAmount",
+      errorSelector: reason,
+      errorName: "SettlementZeroAmount",
     });
   });
 

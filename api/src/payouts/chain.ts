@@ -76,8 +76,8 @@ const MEMBERS: Record<string, Build> = {
   VoucherSkipped: (e, a, log) => ({
     kind: "EscrowRedemptionSkipped",
     ...accountLog(e, log, a.payer),
-    reason: text(a.reason).toLowerCase() as Hex,
-    error: ERRORS.get(text(a.reason).toLowerCase() as Hex) ?? null,
+    errorSelector: text(a.reason).toLowerCase() as Hex,
+    errorName: ERRORS.get(text(a.reason).toLowerCase() as Hex) ?? null,
   }),
   Claimed: (e, a, log, claim) => ({
     kind: "PayoutClaimed",
@@ -85,8 +85,8 @@ const MEMBERS: Record<string, Build> = {
     recipient: address(a.recipient),
     amount: text(a.amount),
     cumulativeClaimed: text(a.cumulativeClaimed),
-    epoch: claim?.epoch.toString() ?? null,
-    root: claim?.root ?? null,
+    liveEpoch: claim?.epoch.toString() ?? null,
+    liveRoot: claim?.root ?? null,
   }),
   VotesRecorded: (e, a, log) => ({
     kind: "VotesRecorded",
@@ -118,7 +118,7 @@ const MEMBERS: Record<string, Build> = {
     ...rootLog(e, log, a.epoch),
     challenger: address(a.challenger),
     bond: text(a.bond),
-    reason: text(a.reason),
+    challengeReason: text(a.reason),
   }),
   RootChallengeResolved: (e, a, log) => ({
     kind: "RootChallengeResolved",

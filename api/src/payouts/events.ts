@@ -66,8 +66,8 @@ export type PayoutClaimed = AccountLog<
     amount: string;
     cumulativeClaimed: string;
     /** The live root the claim was proven against, when the indexer shows it. */
-    epoch: string | null;
-    root: Hex | null;
+    liveEpoch: string | null;
+    liveRoot: Hex | null;
   }
 >;
 export type EscrowDeposited = AccountLog<"EscrowDeposited", { from: Address; amount: string }>;
@@ -83,7 +83,7 @@ export type EscrowRedeemed = AccountLog<
 >;
 export type EscrowRedemptionSkipped = AccountLog<
   "EscrowRedemptionSkipped",
-  { reason: Hex; error: string | null }
+  { errorSelector: Hex; errorName: string | null }
 >;
 export type VotesRecorded = AccountLog<
   "VotesRecorded",
@@ -97,7 +97,7 @@ export type RootProposed = RootLog<
 >;
 export type RootChallenged = RootLog<
   "RootChallenged",
-  { challenger: Address; bond: string; reason: string }
+  { challenger: Address; bond: string; challengeReason: string }
 >;
 export type RootChallengeResolved = RootLog<
   "RootChallengeResolved",

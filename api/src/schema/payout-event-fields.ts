@@ -41,17 +41,12 @@ export const address = <T>(f: Fields<T>, description: string, get: (event: T) =>
 const id = <T extends PayoutEvent>(f: Fields<T>) =>
   f.field({ type: "String", description: "See `PayoutEventBase.id`.", resolve: (e) => e.id });
 
-/** `id` and `account` of an event about one account, with the member's word on which. */
-export const accountBase = <T extends PayoutEvent & { account: string }>(
-  f: Fields<T>,
-  account: string,
-) => ({
-  id: id(f),
-  account: address(f, account, (e) => e.account),
-});
-
-/** `id` and `account` of an event every subscriber receives (`account` null). */
-export const sharedBase = <T extends PayoutEvent>(f: Fields<T>, account: string) => ({
+/**
+ * `id` and `account`, with the member's word on the account. Nullable on every member, as on
+ * the interface: fields of one name must have one type across a union's members, or a client
+ * selecting them on two members fails validation.
+ */
+export const base = <T extends PayoutEvent>(f: Fields<T>, account: string) => ({
   id: id(f),
   account: f.field({
     type: "Address",

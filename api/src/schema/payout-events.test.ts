@@ -1,6 +1,6 @@
 // `payouts(account)` executed against the whole schema: the typed members as a client selects
 // them, from the payloads the feeder, the runtime and the settlement publish.
-import { parse, subscribe } from "graphql";
+import { type GraphQLUnionType, parse, subscribe } from "graphql";
 import { getAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { createPubSubBus } from "../feeder/pubsub.ts";
@@ -43,8 +43,8 @@ const claimed: PayoutClaimed = {
   recipient: account,
   amount: "5",
   cumulativeClaimed: "5",
-  epoch: null,
-  root: null,
+  liveEpoch: null,
+  liveRoot: null,
   log: { blockNumber: "40", logIndex: 1, transactionHash: hash, timestamp: "1700000000" },
 };
 
@@ -53,7 +53,7 @@ const DOCUMENT = parse(`subscription($a: Address!) { payouts(account: $a) {
   ... on PayoutEventBase { id account }
   ... on PayoutAccrued { amount shares { role amount } requestId agentId issuedAt }
   ... on RootLive { epoch blockNumber }
-  ... on PayoutClaimed { recipient amount epoch logIndex timestamp }
+  ... on PayoutClaimed { recipient amount liveEpoch logIndex timestamp }
   ... on PayoutReverted { revertedId reason reverted { __typename ... on PayoutClaimed { amount } } }
 } }`);
 
@@ -106,5 +106,20 @@ describe("payouts(account)", () => {
         reverted: { __typename: "PayoutClaimed", amount: "5" },
       },
     ]);
+  });
+
+  it("lets a client select any field on every member at once: one type per field name", () => {
+    const union = schema.getType("PayoutEvent") as GraphQLUnionType;
+    const types = new Map<string, Set<string>>();
+    for (const member of union.getTypes()) {
+      expect(member.getInterfaces().map((i) => i.name)).toEqual(["PayoutEventBase"]);
+      for (const field of Object.values(member.getFields())) {
+        const seen = types.get(field.name) ?? new Set();
+        seen.add(String(field.type));
+        types.set(field.name, seen);
+      }
+    }
+    const conflicting = [...types].filter(([, seen]) => seen.size > 1);
+    expect(conflicting).toEqual([]);
   });
 });

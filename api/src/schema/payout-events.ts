@@ -4,15 +4,7 @@ import type { UnionRef } from "@pothos/core";
 import { Repeater } from "graphql-yoga";
 import { builder } from "../builder.ts";
 import type * as P from "../payouts/events.ts";
-import {
-  accountBase,
-  address,
-  PayoutEventBase,
-  sharedBase,
-  type Types,
-  tokens,
-  uint,
-} from "./payout-event-fields.ts";
+import { address, base, PayoutEventBase, type Types, tokens, uint } from "./payout-event-fields.ts";
 import * as Log from "./payout-log-events.ts";
 
 const ShareRole = builder.enumType("PayoutShareRole", {
@@ -63,7 +55,7 @@ const PayoutAccrued = builder.objectRef<P.PayoutAccrued>("PayoutAccrued").implem
     "A call's receipt credited the account (off chain, when the receipt was issued): one per payee the receipt's split names, its roles summed. Settled by the epoch that redeems the call (PayoutSettled), or reverted UNPAID. The stakers' part goes to the agent's staking rewards and has no event here. Published by the API replica that served the call; a replayed request id publishes nothing.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, "The payee."),
+    ...base(f, "The payee."),
     amount: tokens(f, "The payee's share of the price (Σ of `shares`).", (e) => e.amount),
     shares: f.field({
       type: [PayoutShare],
@@ -95,7 +87,7 @@ const PayoutSettled = builder.objectRef<P.PayoutSettled>("PayoutSettled").implem
     "A root went live and the account's leaf in it grew: `amount` more is claimable. One per account whose leaf grew over the live root before it. Sent only by an API whose database holds the epoch's leaves (the one that settled it, or replicas sharing its database); elsewhere the root's going live arrives as RootLive alone, and `account.claimable` has the amounts.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, "The earner."),
+    ...base(f, "The earner."),
     epoch: uint(f, "The epoch of the root that went live.", (e) => e.epoch),
     root: f.field({ type: "Bytes32", description: "That root.", resolve: (e) => e.root }),
     amount: tokens(f, "The leaf's growth over the previous live root's.", (e) => e.amount),
@@ -119,7 +111,7 @@ const RootLive = builder.objectRef<P.RootLive>("RootLive").implement({
     "A root went live (its challenge delay passed, or a challenge was rejected after it): claims are proven against it. A status change without a log of its own; PayoutSettled events follow.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...sharedBase(f, "Always null: every subscriber receives it."),
+    ...base(f, "Always null: every subscriber receives it."),
     epoch: uint(f, "The root's epoch.", (e) => e.epoch),
     root: f.field({ type: "Bytes32", description: "The root.", resolve: (e) => e.root }),
     blockNumber: uint(f, "The block in which it was seen going live.", (e) => e.blockNumber),
@@ -131,7 +123,7 @@ const PayoutReverted = builder.objectRef<P.PayoutReverted>("PayoutReverted").imp
     "An event delivered earlier no longer holds: undo it. Delivered to whoever received that event.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...sharedBase(f, "The undone event's account (null for a root's)."),
+    ...base(f, "The undone event's account (null for a root's)."),
     revertedId: f.field({
       type: "String",
       description: "The id of the event it undoes.",

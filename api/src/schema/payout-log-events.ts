@@ -4,11 +4,10 @@
 import { builder } from "../builder.ts";
 import type * as P from "../payouts/events.ts";
 import {
-  accountBase,
   address,
+  base,
   logged,
   PayoutEventBase,
-  sharedBase,
   time,
   tokens,
   uint,
@@ -23,7 +22,7 @@ export const PayoutClaimed = builder.objectRef<P.PayoutClaimed>("PayoutClaimed")
     "Earnings claimed on chain (the `Claimed` log): `amount` paid to `recipient`. Delivered to the earner and, when another, to the recipient.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, "The earner whose leaf was claimed."),
+    ...base(f, "The earner whose leaf was claimed."),
     recipient: address(
       f,
       "Who received the tokens (the earner's claim recipient).",
@@ -35,18 +34,18 @@ export const PayoutClaimed = builder.objectRef<P.PayoutClaimed>("PayoutClaimed")
       "The earner's total claimed after it.",
       (e) => e.cumulativeClaimed,
     ),
-    epoch: f.field({
+    liveEpoch: f.field({
       type: "BigInt",
       nullable: true,
       description:
-        "The live root's epoch the claim was proven against (the newest live when it was mined); null when the indexer does not show it.",
-      resolve: (e) => (e.epoch === null ? null : BigInt(e.epoch)),
+        "The epoch of the live root the claim was proven against (the newest live one when it was mined); null when the indexer does not show it.",
+      resolve: (e) => (e.liveEpoch === null ? null : BigInt(e.liveEpoch)),
     }),
-    root: f.field({
+    liveRoot: f.field({
       type: "Bytes32",
       nullable: true,
-      description: "That root (null with `epoch`).",
-      resolve: (e) => e.root,
+      description: "That root (null with `liveEpoch`).",
+      resolve: (e) => e.liveRoot,
     }),
     ...logged(f),
   }),
@@ -56,7 +55,7 @@ export const EscrowDeposited = builder.objectRef<P.EscrowDeposited>("EscrowDepos
   description: "Tokens deposited into a payer's escrow (`Deposited`).",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, PAYER),
+    ...base(f, PAYER),
     from: address(f, "Who sent the tokens.", (e) => e.from),
     amount: tokens(f, "Deposited.", (e) => e.amount),
     ...logged(f),
@@ -70,7 +69,7 @@ export const EscrowWithdrawalRequested = builder
       "A payer asked to withdraw from escrow after the withdrawal delay (`WithdrawalRequested`); replaces any earlier request.",
     interfaces: [PayoutEventBase],
     fields: (f) => ({
-      ...accountBase(f, PAYER),
+      ...base(f, PAYER),
       amount: tokens(f, "The most it may withdraw.", (e) => e.amount),
       executableAt: time(f, "When it may execute.", (e) => e.executableAt),
       ...logged(f),
@@ -83,7 +82,7 @@ export const EscrowWithdrawalCancelled = builder
     description: "A payer cancelled its pending withdrawal (`WithdrawalCancelled`).",
     interfaces: [PayoutEventBase],
     fields: (f) => ({
-      ...accountBase(f, PAYER),
+      ...base(f, PAYER),
       amount: tokens(f, "The amount the request was for.", (e) => e.amount),
       ...logged(f),
     }),
@@ -93,7 +92,7 @@ export const EscrowWithdrawn = builder.objectRef<P.EscrowWithdrawn>("EscrowWithd
   description: "A withdrawal executed (`WithdrawalExecuted`): at most what the escrow held.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, PAYER),
+    ...base(f, PAYER),
     requested: tokens(f, "What the request asked for.", (e) => e.requested),
     amount: tokens(f, "What was paid out.", (e) => e.amount),
     ...logged(f),
@@ -105,7 +104,7 @@ export const EscrowRedeemed = builder.objectRef<P.EscrowRedeemed>("EscrowRedeeme
     "A settler redeemed the payer's voucher (`VoucherRedeemed`): escrow moved to the pool the roots pay from.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, PAYER),
+    ...base(f, PAYER),
     settler: address(f, "Who redeemed it.", (e) => e.settler),
     amount: tokens(f, "Redeemed now.", (e) => e.amount),
     cumulativeRedeemed: tokens(
@@ -124,17 +123,17 @@ export const EscrowRedemptionSkipped = builder
       "A batch redemption skipped the payer's voucher (`VoucherSkipped`): its calls of the epoch go unpaid (their PayoutAccrued events are reverted, UNPAID).",
     interfaces: [PayoutEventBase],
     fields: (f) => ({
-      ...accountBase(f, PAYER),
-      reason: f.field({
+      ...base(f, PAYER),
+      errorSelector: f.field({
         type: "Bytes",
         description: "The selector of the error redeeming it alone would have reverted with.",
-        resolve: (e) => e.reason,
+        resolve: (e) => e.errorSelector,
       }),
-      error: f.field({
+      errorName: f.field({
         type: "String",
         nullable: true,
         description: "That error's name (e.g. `SettlementVoucherExpired`); null if unknown.",
-        resolve: (e) => e.error,
+        resolve: (e) => e.errorName,
       }),
       ...logged(f),
     }),
@@ -145,7 +144,7 @@ export const VotesRecorded = builder.objectRef<P.VotesRecorded>("VotesRecorded")
     "A claim recorded contribution votes owed to the earner (`VotesRecorded`, before its `Claimed` in the same transaction); `prepareMintVotes` mints them.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, "The earner."),
+    ...base(f, "The earner."),
     amount: tokens(f, "Votes recorded now.", (e) => e.amount),
     cumulativeVoteEligible: tokens(
       f,
@@ -160,7 +159,7 @@ export const VotesMinted = builder.objectRef<P.VotesMinted>("VotesMinted").imple
   description: "Recorded votes minted to the earner (`VotesMinted`).",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...accountBase(f, "The earner."),
+    ...base(f, "The earner."),
     amount: tokens(f, "Votes minted.", (e) => e.amount),
     ...logged(f),
   }),
@@ -173,7 +172,7 @@ export const ClaimRecipientSet = builder
       "An earner chose where its claims pay (`ClaimRecipientSet`). Delivered to the earner and to the recipient.",
     interfaces: [PayoutEventBase],
     fields: (f) => ({
-      ...accountBase(f, "The earner."),
+      ...base(f, "The earner."),
       recipient: address(f, "Where its claims now pay (itself after a reset).", (e) => e.recipient),
       ...logged(f),
     }),
@@ -184,7 +183,7 @@ export const RootProposed = builder.objectRef<P.RootProposed>("RootProposed").im
     "A settlement root posted (`RootProposed`): claimable from `liveAt` unless challenged or vetoed first. RootLive and PayoutSettled follow when it goes live.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...sharedBase(f, ROOT_ACCOUNT),
+    ...base(f, ROOT_ACCOUNT),
     epoch: uint(f, EPOCH, (e) => e.epoch),
     root: f.field({ type: "Bytes32", description: "The Merkle root.", resolve: (e) => e.root }),
     totalCumulative: tokens(f, "Σ of every leaf's cumulative amount.", (e) => e.totalCumulative),
@@ -208,14 +207,14 @@ export const RootChallenged = builder.objectRef<P.RootChallenged>("RootChallenge
     "A pending root frozen by a bonded challenge (`RootChallenged`): not live until resolved.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...sharedBase(f, ROOT_ACCOUNT),
+    ...base(f, ROOT_ACCOUNT),
     epoch: uint(f, EPOCH, (e) => e.epoch),
     challenger: address(f, "Who challenged it.", (e) => e.challenger),
     bond: tokens(f, "The challenger's bond.", (e) => e.bond),
-    reason: f.field({
+    challengeReason: f.field({
       type: "String",
-      description: "Why (free text or a URI).",
-      resolve: (e) => e.reason,
+      description: "Why it was challenged (free text or a URI).",
+      resolve: (e) => e.challengeReason,
     }),
     ...logged(f),
   }),
@@ -228,7 +227,7 @@ export const RootChallengeResolved = builder
       "A challenge resolved (`RootChallengeResolved`): upheld (RootVetoed follows) or rejected (the root is pending again, live from `liveAt`).",
     interfaces: [PayoutEventBase],
     fields: (f) => ({
-      ...sharedBase(f, ROOT_ACCOUNT),
+      ...base(f, ROOT_ACCOUNT),
       epoch: uint(f, EPOCH, (e) => e.epoch),
       resolver: address(f, "Who resolved it (the veto role).", (e) => e.resolver),
       challenger: address(f, "Who had challenged.", (e) => e.challenger),
@@ -247,7 +246,7 @@ export const RootVetoed = builder.objectRef<P.RootVetoed>("RootVetoed").implemen
   description: "A root vetoed (`RootVetoed`): it never becomes claimable.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
-    ...sharedBase(f, ROOT_ACCOUNT),
+    ...base(f, ROOT_ACCOUNT),
     epoch: uint(f, EPOCH, (e) => e.epoch),
     vetoer: address(f, "Who vetoed it.", (e) => e.vetoer),
     ...logged(f),
