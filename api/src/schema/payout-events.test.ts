@@ -108,6 +108,37 @@ describe("payouts(account)", () => {
     ]);
   });
 
+  it("keeps the order of publication across the account's events and root events", async () => {
+    const bus = createPubSubBus(undefined, "order");
+    const stream = (await subscribe({
+      schema,
+      document: parse(
+        `subscription($a: Address!) { payouts(account: $a) { ... on PayoutEventBase { id } } }`,
+      ),
+      variableValues: { a: account },
+      contextValue: { pubsub: bus },
+    })) as AsyncIterableIterator<{ data?: { payouts: { id: string } } }>;
+    const publisher = createPayoutPublisher(bus);
+    const first = stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A root event read: while the client handles it, the next ones are published.
+    publisher.publish({ ...live, id: "RootLive:1@30" });
+    await first;
+    // As the feeder publishes a root going live: RootLive to everyone, then the settled
+    // payouts to each account, several at once.
+    const events = [
+      live,
+      accrued(account),
+      { ...live, id: "RootLive:3@41" },
+      revertPayout(claimed, "REORG"),
+    ];
+    for (const event of events) publisher.publish(event);
+    const ids = [];
+    for (const _ of events) ids.push((await stream.next()).value.data?.payouts.id);
+    await stream.return?.();
+    expect(ids).toEqual(events.map((e) => e.id));
+  });
+
   it("lets a client select any field on every member at once: one type per field name", () => {
     const union = schema.getType("PayoutEvent") as GraphQLUnionType;
     const types = new Map<string, Set<string>>();

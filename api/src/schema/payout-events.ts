@@ -1,7 +1,6 @@
 // `payouts(account)`: the typed events of an account's money, from a call's receipt crediting it
 // (off chain) to its root going live and its claim (on chain), and their reverts.
 import type { UnionRef } from "@pothos/core";
-import { Repeater } from "graphql-yoga";
 import { builder } from "../builder.ts";
 import type * as P from "../payouts/events.ts";
 import { address, base, PayoutEventBase, type Types, tokens, uint } from "./payout-event-fields.ts";
@@ -165,11 +164,6 @@ const PayoutEvent: UnionRef<Types, P.PayoutEvent> = builder.unionType("PayoutEve
   resolveType: (event) => event.kind,
 });
 
-/** Merges several pub/sub topics into one stream, closing them all when the client leaves. */
-function merge<T>(iterables: AsyncIterable<T>[]): AsyncIterable<T> {
-  return Repeater.merge(iterables) as AsyncIterable<T>;
-}
-
 builder.subscriptionFields((f) => ({
   payouts: f.field({
     type: PayoutEvent,
@@ -178,11 +172,8 @@ builder.subscriptionFields((f) => ({
     args: {
       account: f.arg({ type: "Address", required: true, description: "The account to follow." }),
     },
-    subscribe: (_, { account }, ctx) =>
-      merge([
-        ctx.pubsub.pubsub.subscribe("payouts", account),
-        ctx.pubsub.pubsub.subscribe("payouts", "*"),
-      ]),
+    // One stream of both keys, so that the account's events and root events keep their order.
+    subscribe: (_, { account }, ctx) => ctx.pubsub.subscribeMany("payouts", [account, "*"]),
     resolve: (event) => event,
   }),
 }));
