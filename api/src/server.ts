@@ -19,6 +19,8 @@ import { createMetrics, metricsRefusal } from "./http/metrics.ts";
 import { createOriginPolicy, LOCAL_ORIGINS } from "./http/origins.ts";
 import { serveWebSockets, type WsLimits } from "./http/ws.ts";
 import { createYogaApp } from "./http/yoga.ts";
+import { createPayoutPublisher } from "./payouts/publisher.ts";
+import { loadSettledEvents } from "./payouts/settled.ts";
 import { registryAccess } from "./rag/access.ts";
 import { serveContent } from "./rag/content-route.ts";
 import type { EmbeddingConfig } from "./rag/embeddings/index.ts";
@@ -170,7 +172,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const services: Services = { ...base, agents };
   const settlement = options.settlement
     ? createSettlementRunner(
-        { db: app.db, chain, log, publicUrl: () => services.publicUrl },
+        {
+          db: app.db,
+          chain,
+          log,
+          publicUrl: () => services.publicUrl,
+          payouts: createPayoutPublisher(pubsub),
+        },
         { ...options.settlement, rpcUrl: options.rpcUrl },
       )
     : null;
@@ -348,6 +356,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     log,
     deploymentKey,
     cursor,
+    // Settled payouts need the leaves this API stored when it settled (none: RootLive alone).
+    settled: (live) => loadSettledEvents({ db: app.db, reader }, live),
   });
   log.info(
     { url, reader: reader.kind, app: app.kind, pubsub: options.redisUrl ? "redis" : "memory" },

@@ -6,13 +6,16 @@ import {
   hashCitations,
   hashRetrieval,
   hashSpans,
+  parseEpochReceipt,
   RECEIPT_TYPES,
+  receiptRequestId,
   specHash,
+  splitReceipt,
 } from "@tributary/agents";
-import { type DevnetRole, devnetAccount } from "@tributary/contracts";
+import { DEVNET_ROLES, type DevnetRole, devnetAccount } from "@tributary/contracts";
 import { agentStakingAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { verifyUsageRecord } from "@tributary/pool/usage";
-import { verifyTypedData } from "viem";
+import { getAddress, verifyTypedData } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentsStack,
@@ -23,7 +26,7 @@ import {
   TRIB,
   type VoucherOptions,
 } from "./agents-stack.ts";
-import { sessionFor, sseSubscribe, until, wsSubscribe } from "./helpers.ts";
+import { PAYOUTS, sessionFor, sseSubscribe, until, wsSubscribe } from "./helpers.ts";
 import { MODES } from "./stack.ts";
 
 const CREATE = `mutation($spec: JSON!, $min: TokenAmount!) { createAgent(spec: $spec, minStake: $min) {
@@ -233,6 +236,82 @@ for (const mode of MODES) {
       const outsider = await sessionFor(s, "contributorB");
       const hidden = await gql(LOST, { p: devnetAccount("payer").address }, outsider);
       expect(hidden.data.invocation).toBeNull();
+    });
+
+    it("payouts(account): each payee of a call sees PayoutAccrued for its share once; a replayed call publishes nothing", async () => {
+      // Every account a call of the demo agent can pay: the devnet's roles and the treasury.
+      const accounts = [
+        ...(Object.keys(DEVNET_ROLES) as DevnetRole[]).map((role) => devnetAccount(role).address),
+        getAddress(s.deployment.contracts.TimelockController.address),
+      ];
+      const subscribers = accounts.map((a) => ({
+        a,
+        sub: sseSubscribe(s.api.url, PAYOUTS, { a }),
+      }));
+      await new Promise((r) => setTimeout(r, 500));
+      const v = await voucher(10n * TRIB);
+      const call = (await invoke("payout-1", v)).data.invokeAgent.data;
+      const { typedData, signature, signer, lists } = call.receipt;
+      const receipt = parseEpochReceipt(
+        {
+          message: typedData.message,
+          signature,
+          signer,
+          lists,
+          operator: devnetAccount("operator").address,
+        },
+        "payout-1",
+      );
+      const split = splitReceipt(
+        {
+          ...receipt.message,
+          ...receipt.lists,
+          protocol: s.deployment.contracts.TimelockController.address,
+          operator: receipt.operator,
+        },
+        () => null,
+      );
+      const accrued = (a: string) =>
+        subscribers
+          .find((x) => x.a === a)
+          ?.sub.events.map((e) => e.data?.payouts)
+          .filter(
+            (p) =>
+              p?.__typename === "PayoutAccrued" && p.requestId === receiptRequestId("payout-1"),
+          ) ?? [];
+      const payees = [...new Set(split.shares.map((share) => share.account))];
+      expect(payees.every((a) => accounts.includes(a))).toBe(true);
+      await until(
+        () => payees.every((a) => accrued(a).length > 0),
+        30_000,
+        "every payee's PayoutAccrued",
+      );
+      // A replayed request id is answered from the stored call and tells nobody again.
+      expect((await invoke("payout-1", v)).data.invokeAgent.data.replayed).toBe(true);
+      await new Promise((r) => setTimeout(r, 1000));
+      let total = 0n;
+      for (const a of accounts) {
+        const shares = split.shares.filter((share) => share.account === a);
+        const events = accrued(a);
+        expect(events.length, a).toBe(shares.length > 0 ? 1 : 0);
+        if (shares.length === 0) continue;
+        expect(events[0]).toMatchObject({
+          account: a,
+          agentId,
+          amount: shares.reduce((sum, share) => sum + share.amount, 0n).toString(),
+          shares: shares.map((share) => ({
+            role: share.role.toUpperCase(),
+            amount: share.amount.toString(),
+          })),
+        });
+        total += BigInt(events[0].amount);
+      }
+      // The stakers' part goes to the agent's staking rewards, not to an account.
+      expect(total + split.stakers.amount).toBe(BigInt(call.price));
+      for (const { sub } of subscribers) {
+        expect(sub.errors).toEqual([]);
+        sub.close();
+      }
     });
 
     it("streams tokens then the result over graphql-sse and graphql-ws", async () => {

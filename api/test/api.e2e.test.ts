@@ -21,6 +21,7 @@ import {
   toHex,
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { settlementEpoch, settlementLeaf } from "../src/db/schema.ts";
 import { hasChromium, launchChromium } from "./browser.ts";
 import {
   AGENT_EVENTS,
@@ -36,7 +37,16 @@ import { MODES, type Stack, startStack } from "./stack.ts";
 
 const ONE = 10n ** 18n;
 const EVENT = "action id contract name args blockNumber logIndex transactionHash";
-const PAYOUTS_FULL = `subscription($a: Address!) { payouts(account: $a) { ${EVENT} } }`;
+const LOGGED = "blockNumber logIndex transactionHash";
+const PAYOUTS_FULL = `subscription($a: Address!) { payouts(account: $a) { __typename
+  ... on PayoutEventBase { id account }
+  ... on RootProposed { epoch root totalCumulative dataHash dataURI liveAt ${LOGGED} }
+  ... on RootLive { epoch root blockNumber }
+  ... on PayoutSettled { epoch root amount cumulativeAmount previousEpoch blockNumber }
+  ... on VotesRecorded { amount cumulativeVoteEligible ${LOGGED} }
+  ... on PayoutClaimed { recipient amount cumulativeClaimed liveEpoch liveRoot ${LOGGED} }
+  ... on PayoutReverted { revertedId reason reverted { __typename ... on PayoutEventBase { id } } }
+} }`;
 const PROPOSAL_UPDATES = `subscription($id: BigInt!) { proposalUpdates(proposalId: $id) { ${EVENT} } }`;
 
 describe.each(MODES)("API on a real indexer (%s)", (mode) => {
@@ -357,11 +367,15 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     );
     await relayAll("payer", headers, deposit.data.prepareDepositEscrow.data.transactions);
     const payout = await until(
-      () => sse.events.find((e) => e.data?.payouts.name === "Deposited"),
+      () => sse.events.find((e) => e.data?.payouts.__typename === "EscrowDeposited"),
       30_000,
-      "Deposited over SSE",
+      "EscrowDeposited over SSE",
     );
-    expect(payout.data.payouts.action).toBe("ADDED");
+    expect(payout.data.payouts).toMatchObject({
+      account: payer,
+      from: payer,
+      amount: ONE.toString(),
+    });
 
     // Reorg: delegate again in a block that anvil then drops and replaces.
     const snapshot = await s.publicClient.request({ method: "evm_snapshot" as never });
@@ -529,12 +543,11 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     return r;
   }
 
-  /** The subscription payload of the receipt's log emitted by `contract` (the indexer's shape). */
-  function logEvent(
+  /** Where the receipt's one log of `name` from `contract` sits, and its feeder id. */
+  function logPosition(
     r: TransactionReceipt,
     contract: "AttributionSettlement" | "ProposalMarket",
     name: string,
-    args: Record<string, unknown>,
   ) {
     const address = s.deployment.contracts[contract].address.toLowerCase();
     const abi = contract === "AttributionSettlement" ? attributionSettlementAbi : proposalMarketAbi;
@@ -546,15 +559,22 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     const logs = named.filter((l) => l.address.toLowerCase() === address);
     expect(logs.length).toBe(1);
     return {
-      action: "ADDED",
       id: `${r.blockNumber}-${logs[0]!.logIndex}@${r.blockHash}`,
-      contract,
-      name,
-      args,
       blockNumber: r.blockNumber.toString(),
       logIndex: logs[0]!.logIndex,
       transactionHash: r.transactionHash,
     };
+  }
+
+  /** The subscription payload of the receipt's log emitted by `contract` (the indexer's shape). */
+  function logEvent(
+    r: TransactionReceipt,
+    contract: "AttributionSettlement" | "ProposalMarket",
+    name: string,
+    args: Record<string, unknown>,
+  ) {
+    const { id, ...position } = logPosition(r, contract, name);
+    return { action: "ADDED", id, contract, name, args, ...position };
   }
 
   /** A status change without a log of its own (RootLive, ProposalStatusFulfilled). */
@@ -587,7 +607,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     return clients.map((c) => c.events.map((e) => e.data?.[field] ?? e));
   }
 
-  it("payouts(account): a root proposed, going live after the challenge delay and a claim reach graphql-ws and SSE clients once each", async () => {
+  it("payouts(account): a root proposed, going live (settling the account's leaf) and a claim, reorged out and made again, reach graphql-ws and SSE clients once each", async () => {
     const settlement = s.deployment.contracts.AttributionSettlement.address;
     const read = <T>(functionName: string, args: readonly unknown[] = []) =>
       s.publicClient.readContract({
@@ -639,6 +659,8 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       ["uint8", "address", "uint256", "uint256", "uint256"],
     );
     const epoch = (await read<bigint>("latestProposedEpoch")) + 1n;
+    // The first root of this chain: its leaves settle whole (no live root before it).
+    expect(epoch).toBe(1n);
     const dataHash = keccak256(stringToHex(`api-e2e-epoch-${epoch}`));
     const proposed = await callAs(
       "settler",
@@ -647,18 +669,20 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       "proposeRoot",
       [epoch, tree.root, 50n * ONE, dataHash, `ipfs://receipts-${epoch}`],
     );
+    // The leaves as the settlement service stores them: what PayoutSettled reads.
+    await storeLeaves(epoch, tree.root, leaves, tree);
     const { timestamp } = await s.publicClient.getBlock({ blockNumber: proposed.blockNumber });
     const liveAt = timestamp + 3600n;
     // The feeder must have seen the root Proposed before it goes Live to report the change.
     await until(
-      () => ws.events.some((e) => e.data?.payouts.name === "RootProposed"),
+      () => ws.events.some((e) => e.data?.payouts.__typename === "RootProposed"),
       30_000,
       "RootProposed",
     );
 
     await s.publicClient.request({ method: "evm_increaseTime" as never, params: [3601] as never });
     await s.publicClient.request({ method: "evm_mine" as never });
-    const liveBlock = (await s.publicClient.getBlock()).number;
+    const liveBlock = (await s.publicClient.getBlock()).number.toString();
     // Ponder's /status can run ahead of what its SQL endpoint serves: ask until Live.
     await until(
       async () => {
@@ -671,34 +695,103 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       "the root Live",
     );
 
-    const claimed = await relayPrepared(
-      "contributorA",
-      `mutation($c: TokenAmount!, $p: [Bytes32!]!) { prepareClaim(cumulativeEarned: $c, cumulativeVoteEligible: $c, proof: $p) { __typename ... on MutationPrepareClaimSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`,
-      { c: earned.toString(), p: tree.getProof(0) },
+    const CLAIM = `mutation($c: TokenAmount!, $p: [Bytes32!]!) { prepareClaim(cumulativeEarned: $c, cumulativeVoteEligible: $c, proof: $p) { __typename ... on MutationPrepareClaimSuccess { data { transactions { to data gasEstimate } } } ... on Error { message } } }`;
+    const claim = () =>
+      relayPrepared("contributorA", CLAIM, { c: earned.toString(), p: tree.getProof(0) });
+    // The claim is reorged out (anvil drops its block for a longer chain), then made again.
+    const snapshot = await s.publicClient.request({ method: "evm_snapshot" as never });
+    const doomed = await claim();
+    const doomedClaim = logPosition(doomed, "AttributionSettlement", "Claimed");
+    const doomedVotes = logPosition(doomed, "AttributionSettlement", "VotesRecorded");
+    await until(
+      () => ws.events.some((e) => e.data?.payouts.id === doomedClaim.id),
+      30_000,
+      "the doomed claim",
     );
+    await s.publicClient.request({ method: "evm_revert" as never, params: [snapshot] as never });
+    await s.publicClient.request({ method: "anvil_mine" as never, params: ["0x5"] as never });
+    await until(
+      () => ws.events.some((e) => e.data?.payouts.revertedId === doomedVotes.id),
+      60_000,
+      "the claim reverted",
+    );
+    const claimed = await claim();
 
+    const root = { epoch: epoch.toString(), root: tree.root };
+    const claimEvents = (r: TransactionReceipt) => {
+      const { id: votesId, ...votesAt } = logPosition(r, "AttributionSettlement", "VotesRecorded");
+      const { id: claimId, ...claimAt } = logPosition(r, "AttributionSettlement", "Claimed");
+      return [
+        // The claim records the votes it earned first (minted separately: claims never mint).
+        {
+          __typename: "VotesRecorded",
+          id: votesId,
+          account,
+          amount: earned.toString(),
+          cumulativeVoteEligible: earned.toString(),
+          ...votesAt,
+        },
+        {
+          __typename: "PayoutClaimed",
+          id: claimId,
+          account,
+          recipient: account,
+          amount: earned.toString(),
+          cumulativeClaimed: earned.toString(),
+          liveEpoch: root.epoch,
+          liveRoot: root.root,
+          ...claimAt,
+        },
+      ];
+    };
+    const reverted = (id: string, typename: string) => ({
+      __typename: "PayoutReverted",
+      id: `PayoutReverted:${id}`,
+      account,
+      revertedId: id,
+      reason: "REORG",
+      reverted: { __typename: typename, id },
+    });
+    const { id: proposedId, ...proposedAt } = logPosition(
+      proposed,
+      "AttributionSettlement",
+      "RootProposed",
+    );
     const expected = [
-      logEvent(proposed, "AttributionSettlement", "RootProposed", {
-        epoch: epoch.toString(),
-        root: tree.root,
+      {
+        __typename: "RootProposed",
+        id: proposedId,
+        account: null,
+        ...root,
         totalCumulative: (50n * ONE).toString(),
         dataHash,
         dataURI: `ipfs://receipts-${epoch}`,
-        liveAt: liveAt.toString(),
-      }),
-      statusEvent("AttributionSettlement", "RootLive", { epoch: epoch.toString() }, liveBlock),
-      // The claim records the votes it earned first (minted separately: claims never mint).
-      logEvent(claimed, "AttributionSettlement", "VotesRecorded", {
+        liveAt: new Date(Number(liveAt) * 1000).toISOString(),
+        ...proposedAt,
+      },
+      {
+        __typename: "RootLive",
+        id: `RootLive:${epoch}@${liveBlock}`,
+        account: null,
+        ...root,
+        blockNumber: liveBlock,
+      },
+      // Only the subscriber's own leaf: the builder's goes to the builder.
+      {
+        __typename: "PayoutSettled",
+        id: `PayoutSettled:${epoch}:${account}@${liveBlock}`,
         account,
+        ...root,
         amount: earned.toString(),
-        cumulativeVoteEligible: earned.toString(),
-      }),
-      logEvent(claimed, "AttributionSettlement", "Claimed", {
-        account,
-        recipient: account,
-        amount: earned.toString(),
-        cumulativeClaimed: earned.toString(),
-      }),
+        cumulativeAmount: earned.toString(),
+        previousEpoch: null,
+        blockNumber: liveBlock,
+      },
+      ...claimEvents(doomed),
+      // Undone newest first.
+      reverted(doomedClaim.id, "PayoutClaimed"),
+      reverted(doomedVotes.id, "VotesRecorded"),
+      ...claimEvents(claimed),
     ];
     const [overWs, overSse] = await received([ws, sse], "payouts", expected.length);
     expect(overWs).toEqual(expected);
@@ -706,6 +799,28 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     await ws.close();
     sse.close();
   });
+
+  /** Stores an epoch's earner leaves as the settlement service does when it settles one. */
+  async function storeLeaves(
+    epoch: bigint,
+    root: string,
+    leaves: [Address, bigint][],
+    tree: StandardMerkleTree<unknown[]>,
+  ) {
+    const db = s.api.services.app.db;
+    await db.insert(settlementEpoch).values({ epoch, status: "PROPOSED", root });
+    await db.insert(settlementLeaf).values(
+      leaves.map(([account, amount], i) => ({
+        epoch,
+        kind: 0,
+        account,
+        agentId: "0",
+        cumulativeAmount: amount.toString(),
+        cumulativeVoteEligible: amount.toString(),
+        proof: JSON.stringify(tree.getProof(i)),
+      })),
+    );
+  }
 
   it("proposalUpdates(id): creation, backing, a vote, fulfilment (then cancel and refund) reach graphql-ws and SSE clients once each", async () => {
     const market = s.deployment.contracts.ProposalMarket.address;

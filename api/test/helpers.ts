@@ -77,7 +77,11 @@ export async function until<T>(
 }
 
 export const AGENT_EVENTS = `subscription($id: BigInt!) { agentEvents(agentId: $id) { action id name args blockNumber } }`;
-export const PAYOUTS = `subscription($a: Address!) { payouts(account: $a) { action id name args } }`;
+export const PAYOUTS = `subscription($a: Address!) { payouts(account: $a) { __typename
+  ... on PayoutEventBase { id account }
+  ... on EscrowDeposited { from amount }
+  ... on PayoutAccrued { amount requestId agentId shares { role amount } }
+  ... on PayoutReverted { revertedId reason } } }`;
 
 /** Subscribes through either client and keeps every event and error it delivers. */
 function collect(

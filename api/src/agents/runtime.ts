@@ -18,7 +18,10 @@ import { eq, inArray } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { Services } from "../context.ts";
 import { InvalidInputError, NotFoundError, TributaryError } from "../errors.ts";
+import { publishAccrued } from "../payouts/accrued.ts";
+import { createPayoutPublisher } from "../payouts/publisher.ts";
 import { INT8_LIMIT } from "../rag/upload.ts";
+import { protocolAccount } from "../settlement/deps.ts";
 import { createChainFacts } from "./chain-facts.ts";
 import { checkAnswerCitations } from "./citations.ts";
 import {
@@ -215,12 +218,20 @@ export function createAgentRuntime(deps: {
     return nowS + BigInt(options.voucherMinLifetimeS);
   }
 
+  const payouts = createPayoutPublisher(services.pubsub);
+  const protocol = protocolAccount(chain);
+  /** Issues the receipt, then tells its payees (once: a replayed request id never gets here). */
   const issue = (
     call: CallFacts,
     state: InvocationStateType,
     usage: SignedUsage,
     cancelled = false,
-  ) => timed("settle", () => issueReceipt({ ledger, chain }, call, state, usage, cancelled));
+  ) =>
+    timed("settle", async () => {
+      const row = await issueReceipt({ ledger, chain }, call, state, usage, cancelled);
+      publishAccrued(payouts, row, protocol, services.log);
+      return row;
+    });
 
   /**
    * Charges a call the client left after tokens reached it: the answer as delivered, priced by

@@ -2,10 +2,16 @@ import { randomUUID } from "node:crypto";
 import * as t from "@tributary/indexer/schema";
 import { and, asc, eq, gt, gte, inArray, lte, or } from "drizzle-orm";
 import type { Logger } from "pino";
+import { payoutOfChainEvent } from "../payouts/chain.ts";
+import { revertPayout } from "../payouts/events.ts";
+import { createPayoutPublisher } from "../payouts/publisher.ts";
 import type { ChainReader } from "../reader/index.ts";
 import type { CursorStore, FeederCursor } from "./cursor.ts";
 import { holdLease, releaseLease } from "./lease.ts";
+import { chainEventOf, chainOrder, type Publication } from "./publication.ts";
 import type { ChainEvent, PubSub } from "./pubsub.ts";
+import { createLiveRoots, type SettledSource } from "./roots.ts";
+import { STATUS_LOGS, type StatusState, statusPublications } from "./statuses.ts";
 import { EventWindow, type Seen, type TopicKeys } from "./window.ts";
 
 /** Blocks behind the indexed head watched for reorgs: deeper reorgs are not reported. */
@@ -34,6 +40,8 @@ export interface Feeder {
  * another log at the same position yields both. Logs are identified by block hash and log
  * index. Statuses that change with time rather than by a log (a root going Live, a proposal
  * Expiring) are diffed too. With Redis, one replica per deployment holds a lease and feeds.
+ * `payouts` gets typed events instead (src/payouts/): a reorg reverts them as PayoutReverted, and
+ * a root going live is RootLive with the settled payouts of its leaves (`settled`).
  */
 export function startFeeder(options: {
   reader: ChainReader;
@@ -42,12 +50,17 @@ export function startFeeder(options: {
   deploymentKey: string;
   /** Where the cursor persists; without one a new leader starts from the head, silently. */
   cursor?: CursorStore | undefined;
+  /** The settled payouts of a root that went live; without it RootLive goes out alone. */
+  settled?: SettledSource | undefined;
 }): Feeder & { leaseKey: string; owner: string } {
   const { reader, bus, log } = options;
+  const payouts = createPayoutPublisher(bus);
+  const liveRoots = createLiveRoots({ settled: options.settled, log });
   const window = new EventWindow();
   const statuses = new Map<string, string>();
   /** Status changes dated by the log that made them (`<key>:<status>` → block). */
   const explained = new Map<string, bigint>();
+  const statusState: StatusState = { reader, liveRoots, statuses, explained };
   let initialised = false;
   /** The last log read (all of a block when its log index is WHOLE_BLOCK). */
   let position: Position | null = null;
@@ -69,24 +82,18 @@ export function startFeeder(options: {
     window.clear();
     statuses.clear();
     explained.clear();
+    liveRoots.clear();
     return false;
   }
 
-  const publish = (topics: TopicKeys, event: ChainEvent) => {
-    for (const [topic, key] of topics) bus.pubsub.publish(topic as "payouts", key, event);
+  const publish = ({ topics, event, payouts: events }: Publication) => {
+    for (const [topic, key] of topics) bus.pubsub.publish(topic as "agent", key, event);
+    for (const payout of events) payouts.publish(payout);
   };
 
   async function topicsFor(event: ChainEvent): Promise<TopicKeys> {
     const a = event.args;
     const topics: TopicKeys = [];
-    if (event.contract === "AttributionSettlement") {
-      if (event.name.startsWith("Root")) topics.push(["payouts", "*"]);
-      // A claim paying the account itself names it twice: one delivery per subscriber.
-      const accounts = new Set(
-        ["account", "payer", "recipient"].map((key) => a[key]).filter((v) => typeof v === "string"),
-      );
-      for (const account of accounts) topics.push(["payouts", account as string]);
-    }
     if (event.contract === "AgentStaking") {
       let agentId = a.agentId as string | undefined;
       if (agentId === undefined && a.unbondingId !== undefined) {
@@ -103,66 +110,6 @@ export function startFeeder(options: {
       if (id !== undefined) topics.push(["proposal", String(id)]);
     }
     return topics;
-  }
-
-  /**
-   * Status rows changed within [from, to]. A row's block is its last touch, which a later log
-   * can move (a refund touches a Cancelled proposal): the change is dated by the log that made
-   * it when there is one (`explained`), by the row otherwise (time alone: RootLive, lazily
-   * Expired, where the Clock handler's touch is the change). Rows touched after `to` wait for
-   * the next poll, which reads their logs too.
-   */
-  async function readStatuses(from: bigint, to: bigint, explained: Map<string, bigint>) {
-    const [roots, proposals] = await Promise.all([
-      reader.db
-        .select({
-          epoch: t.settlementRoot.epoch,
-          status: t.settlementRoot.status,
-          blockNumber: t.settlementRoot.blockNumber,
-        })
-        .from(t.settlementRoot)
-        .where(gte(t.settlementRoot.blockNumber, from)),
-      reader.db
-        .select({
-          id: t.marketProposal.id,
-          status: t.marketProposal.status,
-          blockNumber: t.marketProposal.blockNumber,
-        })
-        .from(t.marketProposal)
-        .where(gte(t.marketProposal.blockNumber, from)),
-    ]);
-    const changes: { key: string; status: string; event: ChainEvent; topics: TopicKeys }[] = [];
-    for (const r of roots) {
-      if (r.blockNumber > to) continue;
-      const key = `root:${r.epoch}`;
-      changes.push({
-        key,
-        status: r.status,
-        event: synthetic(
-          "AttributionSettlement",
-          `Root${r.status}`,
-          { epoch: r.epoch.toString() },
-          explained.get(`${key}:${r.status}`) ?? r.blockNumber,
-        ),
-        topics: [["payouts", "*"]],
-      });
-    }
-    for (const p of proposals) {
-      if (p.blockNumber > to) continue;
-      const key = `proposal:${p.id}`;
-      changes.push({
-        key,
-        status: p.status,
-        event: synthetic(
-          "ProposalMarket",
-          `ProposalStatus${p.status}`,
-          { id: p.id.toString(), status: p.status },
-          explained.get(`${key}:${p.status}`) ?? p.blockNumber,
-        ),
-        topics: [["proposal", p.id.toString()]],
-      });
-    }
-    return changes;
   }
 
   async function pollOnce() {
@@ -192,53 +139,47 @@ export function startFeeder(options: {
       (row.blockNumber < resuming.blockNumber ||
         (row.blockNumber === resuming.blockNumber && row.logIndex <= resuming.logIndex));
 
-    const added: { topics: TopicKeys; event: ChainEvent }[] = [];
+    const added: Publication[] = [];
     for await (const row of logsAfter(position as Position, to)) {
-      const event: ChainEvent = {
-        action: "ADDED",
-        id: `${row.blockNumber}-${row.logIndex}@${row.blockHash}`,
-        contract: row.contract,
-        name: row.name,
-        args: row.args as Record<string, unknown>,
-        blockNumber: row.blockNumber.toString(),
-        logIndex: row.logIndex,
-        transactionHash: row.transactionHash,
-        timestamp: row.timestamp.toString(),
-      };
+      const event = chainEventOf(row);
       const status = STATUS_LOGS[`${row.contract}.${row.name}`];
       if (status) {
         const key = `${status.key}:${event.args[status.arg]}:${status.status}`;
         explained.set(key, row.blockNumber);
       }
-      const topics = await topicsFor(event);
-      const seen: Seen = { event, blockNumber: row.blockNumber, blockHash: row.blockHash, topics };
+      const seen: Seen = {
+        event,
+        blockNumber: row.blockNumber,
+        blockHash: row.blockHash,
+        topics: await topicsFor(event),
+        payout: await payoutOfChainEvent(reader, event),
+      };
       // Only logs inside the window can be reorged and need remembering.
       if (row.blockNumber >= from) {
         const { known, superseded } = window.add(seen);
         reverted.push(...superseded);
         if (known) continue;
       }
-      if (!published(row)) added.push({ topics, event });
+      if (!published(row))
+        added.push({ event, topics: seen.topics, payouts: seen.payout ? [seen.payout] : [] });
     }
     position = { blockNumber: to, logIndex: WHOLE_BLOCK };
     window.prune(from);
     for (const [key, block] of explained) if (block < from) explained.delete(key);
 
-    for (const change of await readStatuses(from, to, explained)) {
-      const previous = statuses.get(change.key);
-      statuses.set(change.key, change.status);
-      if (previous !== change.status && previous !== undefined)
-        added.push({ topics: change.topics, event: change.event });
-    }
+    added.push(...(await statusPublications(statusState, from, to)));
     if (publishing) {
       // Undo newest first, then add oldest first; a status change follows its block's logs.
-      const undo = reverted.map(({ topics, event }) => ({
-        topics,
-        event: { ...event, action: "REVERTED" as const },
-      }));
+      const undo = reverted.map(
+        ({ topics, event, payout }): Publication => ({
+          topics,
+          event: { ...event, action: "REVERTED" },
+          payouts: payout ? [revertPayout(payout, "REORG")] : [],
+        }),
+      );
       undo.sort((a, b) => -chainOrder(a.event, b.event));
       added.sort((a, b) => chainOrder(a.event, b.event));
-      for (const { topics, event } of [...undo, ...added]) publish(topics, event);
+      for (const publication of [...undo, ...added]) publish(publication);
     }
     await saveCursor(to);
     initialised = true;
@@ -348,42 +289,5 @@ export function startFeeder(options: {
       await running;
       if (bus.redis) await releaseLease(bus.redis, leaseKey, owner).catch(() => {});
     },
-  };
-}
-
-/** Logs that change a status row, so its change is dated by the log rather than the row. */
-const STATUS_LOGS: Record<string, { key: string; arg: string; status: string }> = {
-  "ProposalMarket.ProposalFulfilmentSubmitted": { key: "proposal", arg: "id", status: "Pending" },
-  "ProposalMarket.ProposalFulfilmentRejected": { key: "proposal", arg: "id", status: "Rejected" },
-  "ProposalMarket.ProposalFulfilled": { key: "proposal", arg: "id", status: "Fulfilled" },
-  "ProposalMarket.ProposalCancelled": { key: "proposal", arg: "id", status: "Cancelled" },
-  "ProposalMarket.ProposalExpired": { key: "proposal", arg: "id", status: "Expired" },
-  "AttributionSettlement.RootVetoed": { key: "root", arg: "epoch", status: "Vetoed" },
-  "AttributionSettlement.RootChallenged": { key: "root", arg: "epoch", status: "Challenged" },
-};
-
-/** Block, then log index; status changes (no log index) after the logs of their block. */
-function chainOrder(a: ChainEvent, b: ChainEvent): number {
-  const block = BigInt(a.blockNumber) - BigInt(b.blockNumber);
-  if (block !== 0n) return block < 0n ? -1 : 1;
-  return (a.logIndex ?? Number.MAX_SAFE_INTEGER) - (b.logIndex ?? Number.MAX_SAFE_INTEGER);
-}
-
-function synthetic(
-  contract: string,
-  name: string,
-  args: Record<string, unknown>,
-  blockNumber: bigint,
-): ChainEvent {
-  return {
-    action: "ADDED",
-    id: `${name}:${Object.values(args)[0]}@${blockNumber}`,
-    contract,
-    name,
-    args,
-    blockNumber: blockNumber.toString(),
-    logIndex: null,
-    transactionHash: null,
-    timestamp: null,
   };
 }

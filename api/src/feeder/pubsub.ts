@@ -1,8 +1,9 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
-import { createPubSub } from "graphql-yoga";
+import { createPubSub, Repeater } from "graphql-yoga";
 import { Redis } from "ioredis";
+import type { PayoutEvent } from "../payouts/events.ts";
 
-/** A chain event as subscribers see it; `action` REVERTED when a reorg removed it. */
+/** A chain event as `agentEvents` and `proposalUpdates` see it; REVERTED when a reorg removed it. */
 export interface ChainEvent {
   action: "ADDED" | "REVERTED";
   /** `<block>-<logIndex>@<blockHash>` for logs; `<name>:<key>@<block>` for status changes without a log. */
@@ -18,7 +19,7 @@ export interface ChainEvent {
 
 export type Topics = {
   /** Per account (checksummed address) and `*` for events every payout subscriber gets. */
-  payouts: [account: string, event: ChainEvent];
+  payouts: [account: string, event: PayoutEvent];
   agent: [agentId: string, event: ChainEvent];
   proposal: [proposalId: string, event: ChainEvent];
 };
@@ -28,28 +29,50 @@ type Bus = ReturnType<typeof createPubSub<Topics>>;
 export interface PubSub {
   /** Keys are namespaced by deployment, so stacks sharing one Redis do not hear each other. */
   pubsub: Pick<Bus, "publish" | "subscribe">;
+  /**
+   * One stream of several keys of a topic, in the order their events were published: merging
+   * one subscription per key would not keep it (a root going live and the settled payouts that
+   * follow it go to different keys).
+   */
+  subscribeMany<T extends keyof Topics>(topic: T, keys: string[]): AsyncIterable<Topics[T][1]>;
   /** Redis clients when shared across replicas (for leadership of the feeder), null in-process. */
   redis: Redis | null;
   close(): Promise<void>;
 }
 
-/** Redis pub/sub when `redisUrl` is set (every replica sees every event); in-process otherwise. */
-function namespaced(bus: Bus, namespace: string): PubSub["pubsub"] {
+/**
+ * The bus over `target`, keys namespaced. Events are named as graphql-yoga's `createPubSub`
+ * names them (`<topic>:<namespace>|<key>`), so `subscribeMany` listens on the same target.
+ */
+function namespaced(
+  target: EventTarget,
+  namespace: string,
+): Pick<PubSub, "pubsub" | "subscribeMany"> {
+  const bus = createPubSub<Topics>({ eventTarget: target as never });
+  const name = (topic: keyof Topics, key: string) => `${topic}:${namespace}|${key}`;
   return {
-    publish: ((topic: keyof Topics, key: string, event: ChainEvent) =>
-      bus.publish(topic as "payouts", `${namespace}|${key}`, event)) as Bus["publish"],
-    subscribe: ((topic: keyof Topics, key: string) =>
-      bus.subscribe(topic as "payouts", `${namespace}|${key}`)) as Bus["subscribe"],
+    pubsub: {
+      publish: ((topic: keyof Topics, key: string, event: Topics[keyof Topics][1]) =>
+        bus.publish(topic as "payouts", `${namespace}|${key}`, event as never)) as Bus["publish"],
+      subscribe: ((topic: keyof Topics, key: string) =>
+        bus.subscribe(topic as "payouts", `${namespace}|${key}`)) as Bus["subscribe"],
+    },
+    // One listener per key pushing into one stream: the target dispatches in publish order.
+    subscribeMany: (topic, keys) =>
+      new Repeater((push, stop) => {
+        const listener = (event: Event) => void push((event as CustomEvent).detail);
+        for (const key of keys) target.addEventListener(name(topic, key), listener);
+        stop.then(() => {
+          for (const key of keys) target.removeEventListener(name(topic, key), listener);
+        });
+      }),
   };
 }
 
+/** Redis pub/sub when `redisUrl` is set (every replica sees every event); in-process otherwise. */
 export function createPubSubBus(redisUrl: string | undefined, namespace: string): PubSub {
   if (!redisUrl) {
-    return {
-      pubsub: namespaced(createPubSub<Topics>(), namespace),
-      redis: null,
-      close: async () => {},
-    };
+    return { ...namespaced(new EventTarget(), namespace), redis: null, close: async () => {} };
   }
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
@@ -58,7 +81,7 @@ export function createPubSubBus(redisUrl: string | undefined, namespace: string)
     subscribeClient,
   });
   return {
-    pubsub: namespaced(createPubSub<Topics>({ eventTarget }), namespace),
+    ...namespaced(eventTarget as unknown as EventTarget, namespace),
     redis: publishClient,
     close: async () => {
       publishClient.disconnect();

@@ -17,6 +17,7 @@ const log = (block: bigint, index: number, hash: string): Seen => ({
   blockNumber: block,
   blockHash: hash,
   topics: [],
+  payout: null,
 });
 
 describe("feeder event window", () => {

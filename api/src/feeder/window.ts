@@ -1,6 +1,8 @@
+import type { RevertiblePayoutEvent } from "../payouts/events.ts";
 import type { ChainEvent, Topics } from "./pubsub.ts";
 
-export type TopicKeys = [keyof Topics, string][];
+/** The `agentEvents` and `proposalUpdates` topics a chain event goes to. */
+export type TopicKeys = [Exclude<keyof Topics, "payouts">, string][];
 
 /** A log the feeder has read, with where it was published. */
 export interface Seen {
@@ -8,6 +10,8 @@ export interface Seen {
   blockNumber: bigint;
   blockHash: string;
   topics: TopicKeys;
+  /** Its `payouts` event (null: not a payout log). */
+  payout: RevertiblePayoutEvent | null;
 }
 
 /**

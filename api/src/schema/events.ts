@@ -1,4 +1,3 @@
-import { Repeater } from "graphql-yoga";
 import { builder } from "../builder.ts";
 import type { ChainEvent } from "../feeder/pubsub.ts";
 import { JSONScalar } from "./json.ts";
@@ -13,7 +12,7 @@ const EventAction = builder.enumType("EventAction", {
 
 const ChainEventType = builder.objectRef<ChainEvent>("ChainEvent").implement({
   description:
-    "A protocol event as the indexer saw it, or a status change with no log of its own (RootLive, ProposalStatusExpired).",
+    "A protocol event of `agentEvents` or `proposalUpdates` as the indexer saw it, or a status change with no log of its own (ProposalStatusExpired). `payouts` has typed events instead (PayoutEvent).",
   fields: (f) => ({
     action: f.field({
       type: EventAction,
@@ -51,26 +50,7 @@ const ChainEventType = builder.objectRef<ChainEvent>("ChainEvent").implement({
   }),
 });
 
-/** Merges several pub/sub topics into one stream, closing them all when the client leaves. */
-function merge<T>(iterables: AsyncIterable<T>[]): AsyncIterable<T> {
-  return Repeater.merge(iterables) as AsyncIterable<T>;
-}
-
 builder.subscriptionFields((f) => ({
-  payouts: f.field({
-    type: ChainEventType,
-    description:
-      "Live payout events for an account: claims, escrow redemptions and withdrawals touching it, and roots proposed, going live or vetoed (claimable changes). REVERTED when a reorg removes one.",
-    args: {
-      account: f.arg({ type: "Address", required: true, description: "The account to follow." }),
-    },
-    subscribe: (_, { account }, ctx) =>
-      merge([
-        ctx.pubsub.pubsub.subscribe("payouts", account),
-        ctx.pubsub.pubsub.subscribe("payouts", "*"),
-      ]),
-    resolve: (event) => event,
-  }),
   agentEvents: f.field({
     type: ChainEventType,
     description:

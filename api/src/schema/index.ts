@@ -13,6 +13,7 @@ import "./dispute.ts";
 import "./escrow.ts";
 import "./relay.ts";
 import "./events.ts";
+import "./payout-events.ts";
 import "./rag.ts";
 import "./agent-errors.ts";
 import "./agent.ts";

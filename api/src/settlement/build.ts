@@ -10,20 +10,22 @@ import {
   parseEpochReceipt,
   policyHash,
   settleEpochFile,
-  type TrainingAttribution,
   totalOf,
 } from "@tributary/agents";
 import { and, asc, desc, eq, lt } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { invocation, settlementEpoch, settlementFile, settlementLeaf } from "../db/schema.ts";
-import { epochFileUri, type SettlementDeps } from "./deps.ts";
+import { epochFileUri, type SettlementDeps, TRAINING_ATTRIBUTION } from "./deps.ts";
 
 /**
- * No adapter has a training manifest yet (Model Factory): owners keep their whole share.
- * verify-root recomputes with the same rule.
+ * A call's receipt as stored (JSON text, or as the ledger decoded it) with its operator at call
+ * time: the one payee a receipt does not name. `at` names it in errors.
  */
-export const trainingAttribution: TrainingAttribution = () => null;
+export function storedReceipt(call: { receipt: unknown; operator: string }, at: string) {
+  const stored = typeof call.receipt === "string" ? JSON.parse(call.receipt) : call.receipt;
+  return parseEpochReceipt({ ...(stored as object | null), operator: call.operator }, at);
+}
 
 /** The totals as of the last epoch this service proposed before `epoch` (leaves are cumulative). */
 export async function previousTotals(db: AppDb, epoch: bigint): Promise<Cumulative> {
@@ -59,13 +61,7 @@ export async function buildEpoch(deps: SettlementDeps, epoch: bigint): Promise<v
     .from(invocation)
     .where(and(eq(invocation.epoch, epoch), eq(invocation.settlement, "PAID")))
     .orderBy(asc(invocation.completedAt), asc(invocation.payer), asc(invocation.requestId));
-  const receipts = calls.map((call, i) => {
-    const stored = JSON.parse(call.receipt ?? "null") as Record<string, unknown> | null;
-    return parseEpochReceipt(
-      { ...stored, operator: call.operator },
-      `receipt ${call.requestId} (${i})`,
-    );
-  });
+  const receipts = calls.map((call, i) => storedReceipt(call, `receipt ${call.requestId} (${i})`));
   const file: EpochFile = {
     format: EPOCH_FILE_FORMAT,
     chainId: chain.chainId,
@@ -85,7 +81,7 @@ export async function buildEpoch(deps: SettlementDeps, epoch: bigint): Promise<v
   const previous = await previousTotals(db, epoch);
   const settled = await settleEpochFile(file, previous, {
     protocol: deps.protocolAccount,
-    training: trainingAttribution,
+    training: TRAINING_ATTRIBUTION,
   });
   if (settled.problems.length > 0)
     throw new Error(

@@ -1,8 +1,10 @@
+import type { TrainingAttribution } from "@tributary/agents";
 import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import type { Logger } from "pino";
 import type { Account, Address, WalletClient } from "viem";
 import type { ChainService } from "../chain/index.ts";
 import type { AppDb } from "../db/index.ts";
+import type { PayoutPublisher } from "../payouts/publisher.ts";
 
 /** What a settlement run needs: the app database, the chain, and the settler's key. */
 export interface SettlementDeps {
@@ -15,7 +17,19 @@ export interface SettlementDeps {
   publicUrl: string;
   /** Receives the protocol's share of every fee (the governance treasury). */
   protocolAccount: Address;
+  /** Where the reverts of unpaid calls' accrued payouts go (none in tests that do not listen). */
+  payouts?: PayoutPublisher | undefined;
 }
+
+/** The protocol's share of every fee goes to governance's treasury, the timelock. */
+export const protocolAccount = (chain: ChainService): Address =>
+  chain.address("TimelockController");
+
+/**
+ * No adapter has a training manifest yet (Model Factory): owners keep their whole share. One
+ * definition for the settlement and the accrued payouts, so that both split receipts alike.
+ */
+export const TRAINING_ATTRIBUTION: TrainingAttribution = () => null;
 
 export const epochFileUri = (publicUrl: string, hash: string) =>
   `${publicUrl.replace(/\/+$/, "")}/epochs/${hash.replace(/^0x/, "")}.json`;

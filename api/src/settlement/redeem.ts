@@ -6,6 +6,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type Address, type Hex, parseEventLogs } from "viem";
 import { invocation, payerLedger, settlementEpoch } from "../db/schema.ts";
 import { readSettlement, type SettlementDeps } from "./deps.ts";
+import { revertUnpaidPayouts } from "./unpaid.ts";
 
 interface PayerPlan {
   amount: string;
@@ -134,6 +135,7 @@ export async function redeemEpoch(deps: SettlementDeps, epoch: bigint): Promise<
     );
   }
   await recordOutcome(deps, epoch, steps, skipped);
+  await revertUnpaidPayouts(deps, epoch);
 }
 
 async function recordOutcome(

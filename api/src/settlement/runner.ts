@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import { createWalletClient, http, type LocalAccount } from "viem";
 import type { ChainService } from "../chain/index.ts";
 import type { AppDb } from "../db/index.ts";
-import type { SettlementDeps } from "./deps.ts";
+import type { PayoutPublisher } from "../payouts/publisher.ts";
+import { protocolAccount, type SettlementDeps } from "./deps.ts";
 import { type SettleOutcome, settleOnce } from "./service.ts";
 
 export interface SettlementOptions {
@@ -30,6 +31,7 @@ export function createSettlementRunner(
     log: Logger;
     /** The API's public base URL (known once it listens), where epoch files are served. */
     publicUrl: () => string;
+    payouts?: PayoutPublisher;
   },
   options: SettlementOptions,
 ): SettlementRunner {
@@ -44,8 +46,8 @@ export function createSettlementRunner(
       transport: http(options.rpcUrl),
     }),
     publicUrl: "",
-    // The protocol's share goes to governance's treasury, the timelock.
-    protocolAccount: base.chain.address("TimelockController"),
+    protocolAccount: protocolAccount(base.chain),
+    payouts: base.payouts,
   };
   let running: Promise<SettleOutcome> | null = null;
   const runOnce = () => {

@@ -23,6 +23,8 @@ import {
   settlementFile,
   settlementLeaf,
 } from "../db/schema.ts";
+import { accruedEventsOfCall } from "../payouts/accrued.ts";
+import type { PayoutEvent } from "../payouts/events.ts";
 import type { SettlementDeps } from "./deps.ts";
 import { createSettlementFixture, type SettlementFixture } from "./devnet-fixture.ts";
 import { redeemEpoch } from "./redeem.ts";
@@ -35,6 +37,8 @@ describe("settlement service (anvil + PGlite)", () => {
   let deps: SettlementDeps;
   const call: SettlementFixture["call"] = (...args) => fixture.call(...args);
   const ledgerOf: SettlementFixture["ledgerOf"] = (payer) => fixture.ledgerOf(payer);
+  /** What the settlement published to `payouts` subscribers. */
+  const published: PayoutEvent[] = [];
 
   const read = (functionName: "redeemedOf" | "escrowOf", payer: Address) =>
     chain.publicClient.readContract({
@@ -49,6 +53,7 @@ describe("settlement service (anvil + PGlite)", () => {
     ({ chain, app, deps } = fixture);
     await fixture.fund("payer", parseEther("10"));
     await fixture.fund("contributorA", parseEther("1"));
+    deps = { ...deps, payouts: { publish: (event) => published.push(event) } };
   }, 120_000);
   afterAll(async () => {
     await fixture?.stop();
@@ -76,6 +81,16 @@ describe("settlement service (anvil + PGlite)", () => {
       )[0]?.settlement;
     expect(await status(paidShort)).toBe("PAID");
     expect(await status(unpaidShort)).toBe("UNPAID");
+    // The unpaid call's payees were told of its credit: they are told it is reverted, once.
+    const [unpaidCall] = await app.db
+      .select()
+      .from(invocation)
+      .where(and(eq(invocation.payer, short), eq(invocation.requestId, unpaidShort)));
+    const accrued = accruedEventsOfCall(unpaidCall as never, deps.protocolAccount);
+    expect(accrued.length).toBeGreaterThan(2);
+    expect(published).toEqual(
+      accrued.map((event) => expect.objectContaining({ revertedId: event.id, reason: "UNPAID" })),
+    );
     // What cannot be paid is written off the payer's books; what was redeemed is marked so.
     expect(await ledgerOf(short)).toMatchObject({
       charged: parseEther("0.6").toString(),
@@ -130,6 +145,7 @@ describe("settlement service (anvil + PGlite)", () => {
 
   it("a run that crashed after its redemption landed finishes the epoch without redeeming again", async () => {
     const payer = devnetAccount("payer").address;
+    published.length = 0;
     await fixture.advance(7 * 86_400);
     // The pending call from the test above, plus one more, go to epoch 2.
     await call("payer", parseEther("0.25"), parseEther("5"));
@@ -155,5 +171,7 @@ describe("settlement service (anvil + PGlite)", () => {
     expect((await ledgerOf(payer)).chargedRedeemed).toBe(ledger.chargedRedeemed);
     const rows = await app.db.select().from(invocation).where(eq(invocation.epoch, 2n));
     expect(rows.map((r) => r.settlement)).toEqual(["PAID", "PAID"]);
+    // Every call of epoch 2 was paid: nothing was reverted.
+    expect(published).toEqual([]);
   });
 });

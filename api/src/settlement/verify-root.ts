@@ -12,8 +12,7 @@ import {
   totalOf,
 } from "@tributary/agents";
 import { type Address, type Hex, isAddressEqual, type PublicClient, sha256 } from "viem";
-import { trainingAttribution } from "./build.ts";
-import { epochFileUri } from "./deps.ts";
+import { epochFileUri, TRAINING_ATTRIBUTION } from "./deps.ts";
 import {
   type ChainFacts,
   type ChainRoot,
@@ -142,7 +141,7 @@ async function verifyEpoch(
   checkDeployment(file, root.epoch, options, await options.client.getChainId());
   const settled = await settleEpochFile(file, previous, {
     protocol: options.protocol,
-    training: trainingAttribution,
+    training: TRAINING_ATTRIBUTION,
     authorized: facts.signerAuthorized,
   });
   const problems = [...settled.problems, ...(await operatorProblems(file, facts))].sort(

@@ -1,0 +1,119 @@
+import {
+  type ReceiptBody,
+  receiptDomain,
+  receiptMessage,
+  signReceipt,
+  splitReceipt,
+} from "@tributary/agents";
+import { type Address, getAddress, type Hex, parseEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { describe, expect, it } from "vitest";
+import { jsonSafe } from "../agents/receipt-lists.ts";
+import { storedReceipt } from "../settlement/build.ts";
+import { accruedEvents, accruedEventsOfCall } from "./accrued.ts";
+import { revertPayout } from "./events.ts";
+
+const ZERO = `0x${"0".repeat(64)}` as Hex;
+const addr = (n: number) => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+const signer = privateKeyToAccount(`0x${"3c".repeat(32)}`);
+const payer = addr(0x9);
+const operator = addr(0xa);
+const protocol = addr(0xf);
+// The operator also owns the second adapter; contributor 0xc is cited, retrieved and quoted.
+const owner = addr(0xb);
+const contributor = addr(0xc);
+const other = addr(0xd);
+
+async function storedCall(requestId: string, price: bigint) {
+  const body: ReceiptBody = {
+    requestId,
+    agentId: 1n,
+    specHash: `0x${"5".repeat(64)}`,
+    payer,
+    price,
+    tokensIn: 5,
+    tokensOut: 9,
+    issuedAt: 1_700_000_000n,
+    adapters: [
+      { adapterId: 2n, weightPpm: 700_000, owner, trainingManifestHash: ZERO },
+      { adapterId: 3n, weightPpm: 300_000, owner: operator, trainingManifestHash: ZERO },
+    ],
+    retrieval: [
+      { chunkHash: ZERO, contributionId: 1n, contributor, scorePpm: 900_001, cited: true },
+      { chunkHash: ZERO, contributionId: 2n, contributor: other, scorePpm: 333_333, cited: false },
+    ],
+    citations: [{ chunkHash: ZERO, contributionId: 1n, contributor, start: 0, end: 3 }],
+    spans: [{ contributionId: 1n, contributor, start: 4, end: 40 }],
+    usageDigest: `0x${"7".repeat(64)}`,
+  };
+  const signed = await signReceipt(signer, receiptDomain(31337, addr(0x5)), receiptMessage(body));
+  const { adapters, retrieval, citations, spans } = body;
+  const receipt = JSON.stringify(
+    jsonSafe({ ...signed, lists: { adapters, retrieval, citations, spans } }),
+  );
+  return { receipt, operator, requestId };
+}
+
+describe("accrued payouts of a receipt", () => {
+  it("one event per payee account, its roles summed; with the stakers' part they sum to the price", async () => {
+    const price = parseEther("1.234567890123456789");
+    const call = await storedCall("call-1", price);
+    const receipt = storedReceipt(call, "call-1");
+    const events = accruedEvents(receipt, protocol);
+    const split = splitReceipt(
+      { ...receipt.message, ...receipt.lists, protocol, operator },
+      () => null,
+    );
+
+    const accounts = events.map((e) => e.account);
+    expect(new Set(accounts).size).toBe(accounts.length);
+    expect(new Set(accounts)).toEqual(new Set([protocol, operator, owner, contributor, other]));
+    const total = events.reduce((sum, e) => sum + BigInt(e.amount), 0n);
+    expect(split.stakers.amount).toBeGreaterThan(0n);
+    expect(total + split.stakers.amount).toBe(price);
+    for (const e of events) {
+      expect(BigInt(e.amount)).toBe(e.shares.reduce((sum, s) => sum + BigInt(s.amount), 0n));
+      const fromSplit = split.shares.filter((s) => getAddress(s.account) === e.account);
+      expect(e.shares).toEqual(
+        fromSplit.map((s) => ({ role: s.role, amount: s.amount.toString() })),
+      );
+    }
+    const byAccount = (a: Address) => events.find((e) => e.account === a);
+    expect(byAccount(operator)?.shares.map((s) => s.role)).toEqual(["operator", "adapter"]);
+    expect(
+      byAccount(contributor)
+        ?.shares.map((s) => s.role)
+        .sort(),
+    ).toEqual(["citation", "retrieval", "span"]);
+    expect(byAccount(owner)).toMatchObject({
+      kind: "PayoutAccrued",
+      payer,
+      requestId: receipt.message.requestId,
+      agentId: "1",
+      policyVersion: 1,
+      issuedAt: "1700000000",
+    });
+  });
+
+  it("names each event alike wherever it is computed, and apart across payers and request ids", async () => {
+    const call = await storedCall("call-2", parseEther("0.5"));
+    const fromText = accruedEventsOfCall(call, protocol);
+    const fromDecoded = accruedEventsOfCall(
+      { ...call, receipt: JSON.parse(call.receipt) },
+      protocol,
+    );
+    expect(fromDecoded).toEqual(fromText);
+    const ids = fromText.map((e) => e.id);
+    expect(ids.every((id) => id.startsWith(`PayoutAccrued:${payer}:`))).toBe(true);
+    const another = accruedEventsOfCall(await storedCall("call-3", parseEther("0.5")), protocol);
+    expect(another.map((e) => e.id).filter((id) => ids.includes(id))).toEqual([]);
+    // An UNPAID revert computed later names the accrued event it undoes.
+    const revert = revertPayout(fromText[0] as (typeof fromText)[number], "UNPAID");
+    expect(revert).toMatchObject({ revertedId: ids[0], account: fromText[0]?.account });
+    expect(revert.id).toBe(`PayoutReverted:${ids[0]}`);
+  });
+
+  it("a free call credits nobody", async () => {
+    expect(accruedEventsOfCall(await storedCall("free", 0n), protocol)).toEqual([]);
+  });
+});
