@@ -32,8 +32,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_DIR } from "../../launcher.ts";
 import { settlementEpoch, settlementFile } from "../db/schema.ts";
 import { assignReceipts } from "./assign.ts";
-import { buildEpoch, previousTotals, trainingAttribution } from "./build.ts";
-import { epochFileUri, type SettlementDeps } from "./deps.ts";
+import { buildEpoch, previousTotals } from "./build.ts";
+import { epochFileUri, type SettlementDeps, TRAINING_ATTRIBUTION } from "./deps.ts";
 import { addr, createSettlementFixture, type SettlementFixture } from "./devnet-fixture.ts";
 import { proposeEpoch } from "./propose.ts";
 import { redeemEpoch } from "./redeem.ts";
@@ -245,7 +245,7 @@ describe("verify-root (anvil + PGlite + the epoch file route)", () => {
     const splits = receipts.map((r) =>
       splitReceipt(
         { ...r.message, ...r.lists, protocol: deps.protocolAccount, operator: r.operator },
-        trainingAttribution,
+        TRAINING_ATTRIBUTION,
       ),
     );
     const cumulative = accumulate(await previousTotals(deps.db, 4n), splits);
