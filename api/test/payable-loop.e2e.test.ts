@@ -20,6 +20,12 @@ import { type AgentsStack, demoSpec, startAgentsStack, TRIB } from "./agents-sta
 import { AGENT_EVENTS, until, wsSubscribe } from "./helpers.ts";
 import { MODES } from "./stack.ts";
 
+const OPERATOR_PAYOUTS = `subscription($a: Address!) { payouts(account: $a) { __typename
+  ... on PayoutEventBase { id account }
+  ... on PayoutAccrued { amount requestId }
+  ... on PayoutSettled { amount epoch }
+  ... on PayoutClaimed { amount }
+  ... on PayoutReverted { revertedId reason } } }`;
 const SETTLE_TOKEN = "payable-loop-settle-token-0123456789";
 const CALLS = 50;
 const AT_ONCE = 10;
@@ -69,6 +75,9 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
     agentId = await compose(c, { ...demoSpec, name: `Payable loop ${mode}` });
     const payer = devnetAccount("payer").address;
     const redeemedBefore = await read("redeemedOf", [payer]);
+    // The operator is paid by every call: its payouts feed must tell each step exactly once.
+    const feed = wsSubscribe(s.api.url, OPERATOR_PAYOUTS, { a: operator });
+    await new Promise((r) => setTimeout(r, 500));
     const paidWith = await voucher(c, 20n * TRIB);
 
     type Call = {
@@ -160,6 +169,32 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
     // The stakers' share stays in the root for AgentStaking to collect (claimStakerRewards).
     const unclaimed = stakers;
     expect(claimed + unclaimed).toBe(charged);
+
+    type Event = { __typename: string; id: string; amount?: string; epoch?: string };
+    const seen = await until(
+      () => {
+        const events = feed.events.map((e) => e.data?.payouts as Event);
+        return events.some((e) => e.__typename === "PayoutClaimed") ? events : undefined;
+      },
+      30_000,
+      "the operator's claim on its payouts feed",
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const events = feed.events.map((e) => e.data?.payouts as Event);
+    expect(feed.errors).toEqual([]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const of = (type: string) => events.filter((e) => e.__typename === type);
+    const sum = (list: Event[]) => list.reduce((total, e) => total + BigInt(e.amount ?? 0), 0n);
+    const own = owed.get(getAddress(operator)) ?? 0n;
+    expect(of("PayoutAccrued")).toHaveLength(CALLS);
+    expect(sum(of("PayoutAccrued"))).toBe(own);
+    expect(of("PayoutSettled")).toEqual([
+      expect.objectContaining({ epoch: "1", amount: String(own) }),
+    ]);
+    expect(of("PayoutClaimed")).toEqual([expect.objectContaining({ amount: String(own) })]);
+    expect(of("PayoutReverted")).toEqual([]);
+    expect(seen.length).toBeGreaterThan(0);
+    await feed.close();
 
     const verified = await verifyRoot({
       client: s.publicClient,
