@@ -13,6 +13,8 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   healthcheck?: { test: string[] };
+  environment?: Record<string, string>;
+  deploy?: { replicas?: number };
 }
 
 const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8")) as {
@@ -65,5 +67,13 @@ describe("docker-compose.yml", () => {
       ) as { scripts: Record<string, string> };
       expect(Object.keys(manifest.scripts)).toContain(command[run + 1]);
     }
+  });
+
+  it("settles from exactly one process: one service holds the settler key, unreplicated", () => {
+    const settlers = Object.entries(compose.services).filter(
+      ([, service]) => (service.environment ?? {}).TRIBUTARY_SETTLER_KEY !== undefined,
+    );
+    expect(settlers.map(([name]) => name)).toEqual(["settler"]);
+    expect(settlers[0]?.[1].deploy?.replicas ?? 1).toBe(1);
   });
 });
