@@ -3,9 +3,10 @@ import { defineConfig } from "vitest/config";
 // One vitest run covers every workspace; each package keeps its tests beside its code.
 export default defineConfig({
   test: {
-    // Two files at once, never two of one project (each sets fileParallelism: false): on two
-    // cores the default is one worker, and the end-to-end files spend most of their time
-    // waiting on anvil, the indexer and the engine, so an indexer file and an API file overlap.
+    // Two workers (the default on two cores is one) for the projects whose files may overlap:
+    // contracts, agents, root. The end-to-end projects (pool, indexer, api) set
+    // fileParallelism: false, and vitest 4 runs all such files in one sequential group, so they
+    // never overlap each other, even across projects.
     maxWorkers: 2,
     projects: [
       "contracts",
