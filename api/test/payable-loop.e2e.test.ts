@@ -162,7 +162,7 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
         { quiet: true },
       );
       await c.send("payer", prepared.prepareClaim.data.transactions);
-      const paid = (await read("claimedOf", [account])) as bigint;
+      const paid = await read("claimedOf", [account]);
       expect(paid, account).toBe(amount);
       claimed += paid;
     }
@@ -171,11 +171,11 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
     expect(claimed + unclaimed).toBe(charged);
 
     type Event = { __typename: string; id: string; amount?: string; epoch?: string };
-    const seen = await until(
-      () => {
-        const events = feed.events.map((e) => e.data?.payouts as Event);
-        return events.some((e) => e.__typename === "PayoutClaimed") ? events : undefined;
-      },
+    await until(
+      () =>
+        feed.events.some(
+          (e) => (e.data?.payouts as Event | undefined)?.__typename === "PayoutClaimed",
+        ),
       30_000,
       "the operator's claim on its payouts feed",
     );
@@ -193,7 +193,6 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
     ]);
     expect(of("PayoutClaimed")).toEqual([expect.objectContaining({ amount: String(own) })]);
     expect(of("PayoutReverted")).toEqual([]);
-    expect(seen.length).toBeGreaterThan(0);
     await feed.close();
 
     const verified = await verifyRoot({
