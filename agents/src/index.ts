@@ -1,5 +1,7 @@
 export { actualPrice, maxPrice } from "./pricing.ts";
+export { receiptDigestOf } from "./receipt/digest.ts";
 export * from "./receipt/receipt.ts";
+export { evidenceSigner } from "./receipt/signature.ts";
 export type { InvocationContext } from "./runtime/graph.ts";
 export { createInvocationGraph } from "./runtime/graph.ts";
 export { PromptTooLongError } from "./runtime/nodes.ts";
@@ -22,14 +24,23 @@ export {
   epochFileHash,
   parseEpochFile,
   parseEpochReceipt,
-  type ReceiptProblem,
-  receiptDigest,
-  settleEpochFile,
 } from "./settlement/epoch-file.ts";
 export {
+  type CheckedEpoch,
+  checkEpochReceipts,
+  type ReceiptProblem,
+  receiptDigest,
+  type SettledEpoch,
+  type SettleOptions,
+  settleEpochFile,
+  splitEpochReceipts,
+} from "./settlement/settle.ts";
+export {
   EARNER,
+  type HashedTree,
   LEAF_ENCODING,
   type LeafValue,
+  leafHash,
   leavesOf,
   receiptsTree,
   STAKERS,

@@ -24,9 +24,15 @@ export function accumulate(previous: Cumulative, splits: Iterable<ReceiptSplit>)
   const earners = new Map<Address, EarnerTotal>();
   for (const [account, total] of previous.earners) earners.set(account, { ...total });
   const stakers = new Map(previous.stakers);
+  // Checksumming hashes the address: do it once per account, not once per share.
+  const checksummed = new Map<string, Address>();
   for (const split of splits) {
     for (const share of split.shares) {
-      const account = getAddress(share.account);
+      let account = checksummed.get(share.account);
+      if (!account) {
+        account = getAddress(share.account);
+        checksummed.set(share.account, account);
+      }
       const total = earners.get(account) ?? { earned: 0n, voteEligible: 0n };
       total.earned += share.amount;
       if (share.voteEligible) total.voteEligible += share.amount;

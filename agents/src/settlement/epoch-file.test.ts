@@ -1,7 +1,18 @@
-import { getAddress, type Hex, zeroAddress } from "viem";
+import {
+  concat,
+  getAddress,
+  type Hex,
+  hexToBigInt,
+  parseSignature,
+  recoverTypedDataAddress,
+  serializeSignature,
+  toHex,
+  zeroAddress,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import {
+  RECEIPT_TYPES,
   type ReceiptBody,
   receiptDomain,
   receiptMessage,
@@ -16,14 +27,16 @@ import {
   encodeEpochFile,
   epochFileHash,
   parseEpochFile,
-  settleEpochFile,
 } from "./epoch-file.ts";
+import { settleEpochFile } from "./settle.ts";
 
 const signer = privateKeyToAccount(`0x${"42".repeat(32)}`);
 const STAKING = getAddress("0x00000000000000000000000000000000000000a1");
 const SETTLEMENT = getAddress("0x00000000000000000000000000000000000000a2");
 const addr = (n: number) => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 const ZERO = `0x${"0".repeat(64)}` as Hex;
+/** The order of secp256k1's group: `n - s` is the other, high, s of a signature. */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 async function signedReceipt(requestId: string, price: bigint) {
   const body: ReceiptBody = {
@@ -117,6 +130,39 @@ describe("epoch receipts file", () => {
       authorized: async () => false,
     });
     expect(unauthorized.problems[0]?.problem).toMatch(/not authorized/);
+  });
+
+  it("settles only signatures the chain accepts as dispute evidence: high s, v 0/1 and 64 bytes are refused", async () => {
+    // Each form recovers to the signer under viem, but OpenZeppelin's ECDSA (AgentStaking's
+    // receipt check) refuses it: an operator signing so would be paid for calls no dispute reaches.
+    const file = await epochFile();
+    const { r, s, yParity } = parseSignature(at(file, 0).signature);
+    const highS = toHex(SECP256K1_N - hexToBigInt(s), { size: 32 });
+    const forms: Hex[] = [
+      serializeSignature({ r, s: highS, yParity: 1 - (yParity ?? 0) }),
+      concat([r, s, toHex(yParity ?? 0, { size: 1 })]),
+      concat([r, s]),
+    ];
+    for (const [i, signature] of forms.entries()) {
+      // viem recovers the signer from the first two (it reads no 64-byte form here).
+      if (i < 2)
+        expect(
+          await recoverTypedDataAddress({
+            domain: receiptDomain(31337, STAKING),
+            types: RECEIPT_TYPES,
+            primaryType: "Receipt",
+            message: at(file, 0).message,
+            signature,
+          }).catch(() => null),
+          signature,
+        ).toBe(signer.address);
+      const bent = structuredClone(file);
+      at(bent, 0).signature = signature;
+      const settled = await settleEpochFile(bent, emptyCumulative(), options);
+      expect(settled.problems.map((p) => [p.index, p.problem])).toEqual([
+        [0, "signature is not the named signer's"],
+      ]);
+    }
   });
 
   it("refuses a malformed file with the JSON path at fault", () => {

@@ -1,33 +1,12 @@
 import canonicalize from "canonicalize";
-import {
-  type Address,
-  getAddress,
-  type Hex,
-  hashTypedData,
-  isAddress,
-  isAddressEqual,
-  isHex,
-  recoverTypedDataAddress,
-  sha256,
-  stringToBytes,
-} from "viem";
-import {
-  hashAdapters,
-  hashCitations,
-  hashRetrieval,
-  hashSpans,
-  RECEIPT_TYPES,
-  type ReceiptAdapter,
-  type ReceiptCitation,
-  type ReceiptMessage,
-  type ReceiptRetrieval,
-  type ReceiptSpan,
-  receiptDomain,
+import { type Address, getAddress, type Hex, isAddress, isHex, sha256, stringToBytes } from "viem";
+import type {
+  ReceiptAdapter,
+  ReceiptCitation,
+  ReceiptMessage,
+  ReceiptRetrieval,
+  ReceiptSpan,
 } from "../receipt/receipt.ts";
-import { policyHash } from "../split/policy.ts";
-import { splitReceipt, type TrainingAttribution } from "../split/split.ts";
-import { accumulate, type Cumulative } from "./cumulative.ts";
-import { leavesOf, receiptsTree, settlementTree } from "./tree.ts";
 
 export const EPOCH_FILE_FORMAT = "tributary-epoch/1";
 
@@ -209,93 +188,5 @@ export function parseEpochFile(text: string): EpochFile {
     receipts: list(f.receipts, "$.receipts").map((r, i) =>
       parseEpochReceipt(r, `$.receipts[${i}]`),
     ),
-  };
-}
-
-/** A receipt that does not check out, named by its index and request id. */
-export interface ReceiptProblem {
-  index: number;
-  requestId: Hex;
-  problem: string;
-}
-
-/** The EIP-712 digest of a receipt: its leaf in the epoch's receipts tree. */
-export function receiptDigest(
-  file: Pick<EpochFile, "chainId" | "agentStaking">,
-  r: EpochReceipt,
-): Hex {
-  return hashTypedData({
-    domain: receiptDomain(file.chainId, file.agentStaking),
-    types: RECEIPT_TYPES,
-    primaryType: "Receipt",
-    message: r.message,
-  });
-}
-
-/**
- * Checks every receipt of an epoch (lists against their hashes, signature against the named
- * signer, policy known and published) and, where all check out, adds their splits to the
- * previous epoch's totals. What the root and data hash of this epoch must then be follows.
- */
-export async function settleEpochFile(
-  file: EpochFile,
-  previous: Cumulative,
-  options: {
-    protocol: Address;
-    training: TrainingAttribution;
-    /** Whether `signer` could sign for `agentId` at `issuedAt` (the chain's signer history). */
-    authorized?: (agentId: bigint, signer: Address, issuedAt: bigint) => Promise<boolean>;
-  },
-) {
-  const problems: ReceiptProblem[] = [];
-  const splits = [];
-  const digests: Hex[] = [];
-  for (const [index, r] of file.receipts.entries()) {
-    const fail = (problem: string) =>
-      problems.push({ index, requestId: r.message.requestId, problem });
-    const m = r.message;
-    if (hashAdapters(r.lists.adapters) !== m.adaptersHash)
-      fail("adapters do not match adaptersHash");
-    if (hashRetrieval(r.lists.retrieval) !== m.retrievalHash)
-      fail("retrieval does not match retrievalHash");
-    if (hashCitations(r.lists.citations) !== m.citationsHash)
-      fail("citations do not match citationsHash");
-    if (hashSpans(r.lists.spans) !== m.spansHash) fail("spans do not match spansHash");
-    const published = file.policies[String(m.policyVersion)];
-    let policyOk = false;
-    try {
-      policyOk = published === policyHash(m.policyVersion);
-    } catch {}
-    if (!policyOk)
-      fail(`policy version ${m.policyVersion} is unknown or published with another hash`);
-    let signer: Address | null = null;
-    try {
-      signer = await recoverTypedDataAddress({
-        domain: receiptDomain(file.chainId, file.agentStaking),
-        types: RECEIPT_TYPES,
-        primaryType: "Receipt",
-        message: m,
-        signature: r.signature,
-      });
-    } catch {}
-    if (!signer || !isAddressEqual(signer, r.signer)) fail("signature is not the named signer's");
-    else if (options.authorized && !(await options.authorized(m.agentId, signer, m.issuedAt)))
-      fail("signer was not authorized for the agent when the receipt was issued");
-    digests.push(receiptDigest(file, r));
-    if (problems.at(-1)?.index === index) continue;
-    splits.push(
-      splitReceipt(
-        { ...m, ...r.lists, protocol: options.protocol, operator: r.operator },
-        options.training,
-      ),
-    );
-  }
-  const cumulative = accumulate(previous, splits);
-  return {
-    problems,
-    cumulative,
-    /** Null while nothing was ever earned (a tree needs a leaf). */
-    tree: leavesOf(cumulative).length > 0 ? settlementTree(cumulative) : null,
-    dataHash: digests.length > 0 ? receiptsTree(digests).root : null,
   };
 }

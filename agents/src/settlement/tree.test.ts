@@ -75,7 +75,7 @@ describe("settlement leaves", () => {
     const tree = settlementTree(state);
     const leaves = leavesOf(state);
     expect(leaves[0]).toEqual([EARNER, addr(1), 0n, 7n, 7n]);
-    for (const [i, leaf] of tree.entries()) {
+    for (const [i, leaf] of tree.values.entries()) {
       expect(StandardMerkleTree.verify(tree.root, [...LEAF_ENCODING], leaf, tree.getProof(i))).toBe(
         true,
       );
@@ -85,5 +85,32 @@ describe("settlement leaves", () => {
     expect(
       StandardMerkleTree.verify(receipts.root, ["bytes32"], [digests[1]], receipts.getProof(1)),
     ).toBe(true);
+  });
+
+  it("roots and proofs equal StandardMerkleTree's over the same values, for any number of leaves", () => {
+    for (const n of [1, 2, 3, 5, 8, 13, 100]) {
+      const splits = Array.from({ length: n }, (_, i) =>
+        split(
+          [[(i * 7919) % 1000, BigInt(1 + ((i * 31) % 97)), i % 2 === 0]],
+          [BigInt(i % 3), 1n],
+          1n,
+        ),
+      );
+      const state = accumulate(emptyCumulative(), splits);
+      const ours = settlementTree(state);
+      const standard = StandardMerkleTree.of(leavesOf(state), [...LEAF_ENCODING]);
+      expect(ours.root).toBe(standard.root);
+      for (let i = 0; i < ours.values.length; i++)
+        expect(ours.getProof(i)).toEqual(standard.getProof(i));
+      const digests = splits.map((_, i) => `0x${(i + 1).toString(16).padStart(64, "0")}` as Hex);
+      const receipts = receiptsTree(digests);
+      const receiptsStandard = StandardMerkleTree.of(
+        digests.map((d) => [d]),
+        ["bytes32"],
+      );
+      expect(receipts.root).toBe(receiptsStandard.root);
+      for (let i = 0; i < digests.length; i++)
+        expect(receipts.getProof(i)).toEqual(receiptsStandard.getProof(i));
+    }
   });
 });

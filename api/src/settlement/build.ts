@@ -92,15 +92,17 @@ export async function buildEpoch(deps: SettlementDeps, epoch: bigint): Promise<v
     await tx.insert(settlementFile).values({ hash, epoch, body }).onConflictDoNothing();
     await tx.delete(settlementLeaf).where(eq(settlementLeaf.epoch, epoch));
     if (tree) {
-      const rows = [...tree.entries()].map(([i, [kind, account, agentId, amount, votes]]) => ({
-        epoch,
-        kind: Number(kind),
-        account: account as string,
-        agentId: (agentId as bigint).toString(),
-        cumulativeAmount: (amount as bigint).toString(),
-        cumulativeVoteEligible: (votes as bigint).toString(),
-        proof: JSON.stringify(tree.getProof(i)),
-      }));
+      const rows = [...tree.values.entries()].map(
+        ([i, [kind, account, agentId, amount, votes]]) => ({
+          epoch,
+          kind: Number(kind),
+          account: account as string,
+          agentId: (agentId as bigint).toString(),
+          cumulativeAmount: (amount as bigint).toString(),
+          cumulativeVoteEligible: (votes as bigint).toString(),
+          proof: JSON.stringify(tree.getProof(i)),
+        }),
+      );
       for (let i = 0; i < rows.length; i += 500)
         await tx.insert(settlementLeaf).values(rows.slice(i, i + 500));
     }

@@ -1,0 +1,89 @@
+// `npm run bench:settlement [-- --receipts 100000 --accounts 10000 --agents 8 --adapters 500]`:
+// settles one synthetic epoch with the code the settlement service and verify-root run, phase by
+// phase, and prints a JSON line per phase (wall time, heap) and the process's peak RSS.
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { accumulate, emptyCumulative, totalOf } from "../src/settlement/cumulative.ts";
+import { encodeEpochFile, epochFileHash, parseEpochFile } from "../src/settlement/epoch-file.ts";
+import { checkEpochReceipts, splitEpochReceipts } from "../src/settlement/settle.ts";
+import { leavesOf, receiptsTree, settlementTree } from "../src/settlement/tree.ts";
+import { generateEpoch } from "./settlement-epoch.ts";
+
+const { values } = parseArgs({
+  options: {
+    receipts: { type: "string", default: "100000" },
+    accounts: { type: "string", default: "10000" },
+    agents: { type: "string", default: "8" },
+    adapters: { type: "string", default: "500" },
+    seed: { type: "string", default: "1" },
+  },
+});
+const shape = {
+  receipts: Number(values.receipts),
+  accounts: Number(values.accounts),
+  agents: Number(values.agents),
+  adapters: Number(values.adapters),
+  seed: Number(values.seed),
+};
+
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+const log = (fields: Record<string, unknown>) => console.log(JSON.stringify(fields));
+/** Wall and CPU seconds since `start`: on a shared machine the CPU time is the steadier figure. */
+function since(start: { wall: number; cpu: NodeJS.CpuUsage }) {
+  const cpu = process.cpuUsage(start.cpu);
+  return {
+    seconds: +((performance.now() - start.wall) / 1000).toFixed(3),
+    cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(3),
+  };
+}
+const now = () => ({ wall: performance.now(), cpu: process.cpuUsage() });
+async function phase<T>(name: string, run: () => T | Promise<T>): Promise<T> {
+  const start = now();
+  const result = await run();
+  log({ phase: name, ...since(start), heapMiB: mib(process.memoryUsage().heapUsed) });
+  return result;
+}
+
+log({
+  bench: "settlement",
+  ...shape,
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  loadavg: loadavg().map((l) => +l.toFixed(2)),
+});
+const generated = await phase("generate (setup, signs every receipt)", () =>
+  generateEpoch(shape, (done) => process.stderr.write(`\rgenerated ${done}/${shape.receipts}`)),
+);
+process.stderr.write("\n");
+const text = await phase("encode file (RFC 8785) + sha256", () => {
+  const body = encodeEpochFile(generated);
+  epochFileHash(body);
+  return body;
+});
+log({ fileMiB: mib(Buffer.byteLength(text)) });
+const file = await phase("parse file", () => parseEpochFile(text));
+const checked = await phase("check receipts (lists, policy, digest, signature)", () =>
+  checkEpochReceipts(file, {}),
+);
+if (checked.problems.length > 0) throw new Error(`${checked.problems.length} receipts failed`);
+const protocol = file.settlement;
+const splitStart = now();
+const splits = await phase("split", () =>
+  splitEpochReceipts(checked.good, { protocol, training: () => null }),
+);
+const cumulative = await phase("accumulate", () => accumulate(emptyCumulative(), splits));
+const tree = await phase("settlement tree", () => settlementTree(cumulative));
+await phase("proof of every leaf", () => {
+  for (let i = 0; i < tree.values.length; i++) tree.getProof(i);
+});
+await phase("receipts tree (dataHash)", () => receiptsTree(checked.digests).root);
+log({
+  result: "split + settlement tree + every proof + receipts tree",
+  ...since(splitStart),
+  leaves: leavesOf(cumulative).length,
+  earners: cumulative.earners.size,
+  total: totalOf(cumulative).toString(),
+  peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  loadavg: loadavg().map((l) => +l.toFixed(2)),
+});
