@@ -80,6 +80,14 @@ class EngineProcess {
     in_ = -1;
   }
 
+  // A crash as the supervisor sees one: no chance to finish anything.
+  void killNow() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
   int wait(int timeoutMs = 30000) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     while (std::chrono::steady_clock::now() < deadline) {

@@ -7,17 +7,15 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "runtime/forward_model.h"
 #include "server/frame.h"
+#include "server/inbox.h"
 #include "server/protocol_server.h"
 #include "util/error.h"
 
@@ -32,64 +30,12 @@ const char* kUsage = R"(usage: tributary-engine [--model DIR] [--options JSON] [
   --backend NAME  cpu (default) or cuda, for models whose options name no "backend"
 )";
 
-struct Inbound {
-  enum class Kind { kFrame, kFramingError, kEnd } kind;
-  std::string payload;
-};
-
-// Frames are read on their own thread so a cancel or a new request is seen between engine
-// steps, not after a whole generation.
-class Inbox {
- public:
-  void push(Inbound message) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(message));
-    ready_.notify_one();
-  }
-  // wait: block until a message comes; otherwise wait at most `idleWait` for one.
-  std::deque<Inbound> take(bool wait, std::chrono::microseconds idleWait = std::chrono::microseconds(0)) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (wait) ready_.wait(lock, [&] { return !queue_.empty(); });
-    else if (idleWait.count() > 0) ready_.wait_for(lock, idleWait, [&] { return !queue_.empty(); });
-    std::deque<Inbound> out;
-    out.swap(queue_);
-    return out;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Inbound> queue_;
-};
-
-// The inbox is shared with the reader thread, which may outlive serve() (it is detached and
-// only notices a closed stream on its next read).
-void readLoop(int fd, std::shared_ptr<Inbox> inboxPointer) {
-  Inbox& inbox = *inboxPointer;
-  std::string payload;
-  uint32_t declared = 0;
-  while (true) {
-    FrameStatus status = readFrame(fd, payload, declared);
-    if (status == FrameStatus::kFrame) {
-      inbox.push({Inbound::Kind::kFrame, std::move(payload)});
-      payload.clear();
-    } else if (status == FrameStatus::kTooLarge) {
-      inbox.push({Inbound::Kind::kFramingError, "frame of " + std::to_string(declared) + " bytes exceeds the " +
-                                                    std::to_string(kMaxFrameBytes) + "-byte limit; its bytes were skipped"});
-    } else {
-      if (status == FrameStatus::kTruncated) inbox.push({Inbound::Kind::kFramingError, "stream ended inside a frame"});
-      inbox.push({Inbound::Kind::kEnd, ""});
-      return;
-    }
-  }
-}
-
 // Serves one connection until its input ends (then finishes the work in flight) or shutdown.
 // Returns false when the peer is gone for writing.
 bool serve(ProtocolServer& server, int inFd, int outFd, bool& writable) {
   auto inboxPointer = std::make_shared<Inbox>();
   Inbox& inbox = *inboxPointer;
-  std::thread reader(readLoop, inFd, inboxPointer);
+  std::thread reader(readFramesInto, inFd, inboxPointer);
   reader.detach();  // blocked in read() on exit; the process ends with it
   bool inputOpen = true;
   // A step that could run nothing (every request waits for an adapter copy or load) is retried

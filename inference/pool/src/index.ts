@@ -17,3 +17,4 @@ export {
 export { DEFAULT_ENGINE_BINARY, startPoolService } from "./service.ts";
 export { writeDemoTokenizer } from "./tokenizer/demo-tokenizer.ts";
 export { loadTokenizer } from "./tokenizer/index.ts";
+export * from "./train/index.ts";

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "runtime/fault_injection.h"
+#include "server/request_fields.h"
 #include "util/error.h"
 
 namespace tributary {
@@ -13,55 +14,6 @@ namespace {
 
 double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
-const std::string& requireString(const Json& request, const char* key) {
-  const Json* value = request.find(key);
-  if (!value || !value->isString() || value->asString().empty()) {
-    fail(ErrorCode::kInvalidRequest, std::string("\"") + key + "\" must be a non-empty string");
-  }
-  return value->asString();
-}
-
-int intField(const Json& request, const char* key, int fallback, int minimum, int maximum) {
-  const Json* value = request.find(key);
-  if (!value || value->isNull()) return fallback;
-  if (!value->isInteger() || value->asInt() < minimum || value->asInt() > maximum) {
-    fail(ErrorCode::kInvalidRequest, std::string("\"") + key + "\" must be an integer in " + std::to_string(minimum) + ".." +
-                                         std::to_string(maximum));
-  }
-  return int(value->asInt());
-}
-
-double numberField(const Json& request, const char* key, double fallback) {
-  const Json* value = request.find(key);
-  if (!value || value->isNull()) return fallback;
-  if (!value->isNumber()) fail(ErrorCode::kInvalidRequest, std::string("\"") + key + "\" must be a number");
-  return value->asNumber();
-}
-
-bool boolField(const Json& request, const char* key, bool fallback) {
-  const Json* value = request.find(key);
-  if (!value || value->isNull()) return fallback;
-  if (!value->isBool()) fail(ErrorCode::kInvalidRequest, std::string("\"") + key + "\" must be a boolean");
-  return value->asBool();
-}
-
-std::vector<int> tokenList(const Json& request, const char* key, bool required) {
-  const Json* value = request.find(key);
-  std::vector<int> tokens;
-  if (!value || value->isNull()) {
-    if (required) fail(ErrorCode::kInvalidRequest, std::string("\"") + key + "\" is required");
-    return tokens;
-  }
-  if (!value->isArray()) fail(ErrorCode::kInvalidRequest, std::string("\"") + key + "\" must be an array of token ids");
-  for (const Json& token : value->asArray()) {
-    if (!token.isInteger() || token.asInt() < 0 || token.asInt() > INT_MAX) {
-      fail(ErrorCode::kInvalidRequest, std::string("\"") + key + "\" must hold non-negative integer token ids");
-    }
-    tokens.push_back(int(token.asInt()));
-  }
-  return tokens;
 }
 
 Json targetModules(const LoraAdapter& adapter) {
@@ -81,12 +33,7 @@ ProtocolServer::ProtocolServer(Emit emit) : emit_(std::move(emit)) {
 
 void ProtocolServer::emitError(const Json& id, const std::string& op, ErrorCode code, const std::string& message) {
   errorsOut_++;
-  emit_(Json::object({{"id", id},
-                      {"event", Json("error")},
-                      {"op", op.empty() ? Json() : Json(op)},
-                      {"error", Json::object({{"code", Json(errorCodeName(code))},
-                                              {"message", Json(message)},
-                                              {"retryable", Json(isRetryable(code))}})}}));
+  emit_(errorFrame(id, op, code, message));
 }
 
 void ProtocolServer::handleFramingError(const std::string& message) {
@@ -95,40 +42,11 @@ void ProtocolServer::handleFramingError(const std::string& message) {
 
 void ProtocolServer::handleFrame(const std::string& payload) {
   framesIn_++;
-  Json request;
-  try {
-    request = Json::parse(payload);
-  } catch (const Error& error) {
-    emitError(Json(), "", ErrorCode::kInvalidFrame, std::string("frame is not valid JSON: ") + error.what());
-    return;
-  }
-  if (!request.isObject()) {
-    emitError(Json(), "", ErrorCode::kInvalidFrame, "frame must hold a JSON object");
-    return;
-  }
-  Json id;
-  const Json* idField = request.find("id");
-  if (idField && (idField->isString() || idField->isInteger())) id = *idField;
-  const Json* opField = request.find("op");
-  const std::string op = opField && opField->isString() ? opField->asString() : "";
-  if (id.isNull()) {
-    emitError(Json(), op, ErrorCode::kInvalidRequest, "\"id\" must be a string or an integer");
-    return;
-  }
-  if (op.empty()) {
-    emitError(id, "", ErrorCode::kInvalidRequest, "\"op\" must be a string");
-    return;
-  }
-  try {
-    dispatch(op, id, request);
-  } catch (const Error& error) {
-    // Accessor type errors on the request's fields are the client's fault, not a JSON syntax error.
-    emitError(id, op, error.code() == ErrorCode::kInvalidJson ? ErrorCode::kInvalidRequest : error.code(), error.what());
-  } catch (const std::bad_alloc&) {
-    emitError(id, op, ErrorCode::kBusy, "out of memory while handling the request");
-  } catch (const std::exception& error) {
-    emitError(id, op, ErrorCode::kInternal, error.what());
-  }
+  const ErrorSink onError = [this](const Json& id, const std::string& op, ErrorCode code, const std::string& message) {
+    emitError(id, op, code, message);
+  };
+  std::optional<ParsedRequest> parsed = parseRequest(payload, onError);
+  if (parsed) runRequest(*parsed, [&] { dispatch(parsed->op, parsed->id, parsed->request); }, onError);
 }
 
 void ProtocolServer::dispatch(const std::string& op, const Json& id, const Json& request) {

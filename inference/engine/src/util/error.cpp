@@ -23,6 +23,8 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::kDuplicateRequest: return "duplicate_request";
     case ErrorCode::kUnknownRequest: return "unknown_request";
     case ErrorCode::kTrainingDiverged: return "training_diverged";
+    case ErrorCode::kInvalidDataset: return "invalid_dataset";
+    case ErrorCode::kEmptyDataset: return "empty_dataset";
     case ErrorCode::kAdapterPoolFull: return "adapter_pool_full";
     case ErrorCode::kAdapterCacheFull: return "adapter_cache_full";
     case ErrorCode::kAdapterInUse: return "adapter_in_use";

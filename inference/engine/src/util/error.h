@@ -28,6 +28,8 @@ enum class ErrorCode {
   kDuplicateRequest,
   kUnknownRequest,
   kTrainingDiverged,  // a training step's loss or gradient is not finite: the run stops
+  kInvalidDataset,    // a training data set's line is not a valid example for the model
+  kEmptyDataset,      // a training data set holds no example
   // Capacity or environment: the same request may succeed later.
   kAdapterPoolFull,
   kAdapterCacheFull,

@@ -13,9 +13,10 @@ import type {
   TokenEvent,
 } from "./protocol.ts";
 
-type Reply = Record<string, unknown> & { id: number | null; event: string };
+export type Reply = Record<string, unknown> & { id: number | null; event: string };
 
-interface Pending {
+/** A request's frames as they come; `onFrame` returns true on the last one. */
+export interface Pending {
   onFrame(frame: Reply): boolean; // true when the request is finished
   onExit(error: Error): void;
 }
@@ -42,6 +43,8 @@ export interface EngineWorker {
   readonly alive: boolean;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   request<T = Reply>(op: string, fields?: object, timeoutMs?: number): Promise<T>;
+  /** Sends a request whose replies stream (generate, train); returns its id. Throws when the worker is gone. */
+  stream(op: string, fields: object, handlers: Pending): number;
   loadModel(path: string, options?: EngineOptions): Promise<ModelLoaded>;
   health(timeoutMs?: number): Promise<HealthReply>;
   generate(params: GenerateParams, onToken: (token: TokenEvent) => void): Generation;
@@ -142,31 +145,41 @@ export function spawnEngineWorker(options: WorkerOptions): EngineWorker {
     });
   }
 
-  function generate(params: GenerateParams, onToken: (token: TokenEvent) => void): Generation {
+  function stream(op: string, fields: object, handlers: Pending): number {
     const id = nextId++;
+    pending.set(id, handlers);
+    try {
+      send({ id, op, ...fields });
+    } catch (error) {
+      pending.delete(id);
+      throw error;
+    }
+    return id;
+  }
+
+  function generate(params: GenerateParams, onToken: (token: TokenEvent) => void): Generation {
+    let id = 0;
     let finished = false;
     const done = new Promise<DoneEvent>((resolve, reject) => {
-      pending.set(id, {
-        onFrame(frame) {
-          if (frame.event === "token") {
-            onToken(frame as unknown as TokenEvent);
-            return false;
-          }
-          finished = true;
-          if (frame.event === "done") resolve(frame as unknown as DoneEvent);
-          else if (frame.event === "error") reject(errorOf(frame));
-          else reject(new EngineError("internal", `unexpected event ${frame.event}`, false));
-          return true;
-        },
-        onExit(error) {
-          finished = true;
-          reject(error);
-        },
-      });
       try {
-        send({ id, op: "generate", ...params });
+        id = stream("generate", params, {
+          onFrame(frame) {
+            if (frame.event === "token") {
+              onToken(frame as unknown as TokenEvent);
+              return false;
+            }
+            finished = true;
+            if (frame.event === "done") resolve(frame as unknown as DoneEvent);
+            else if (frame.event === "error") reject(errorOf(frame));
+            else reject(new EngineError("internal", `unexpected event ${frame.event}`, false));
+            return true;
+          },
+          onExit(error) {
+            finished = true;
+            reject(error);
+          },
+        });
       } catch (error) {
-        pending.delete(id);
         finished = true;
         reject(error);
       }
@@ -190,6 +203,7 @@ export function spawnEngineWorker(options: WorkerOptions): EngineWorker {
     },
     exited,
     request,
+    stream,
     loadModel: (path, engineOptions = {}) =>
       request<ModelLoaded>("load_model", { path, options: engineOptions }),
     health: (timeoutMs = 0) => request<HealthReply>("health", {}, timeoutMs),

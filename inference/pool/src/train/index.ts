@@ -1,0 +1,8 @@
+export {
+  DEFAULT_TRAIN_BINARY,
+  spawnTrainingWorker,
+  startTrainingJob,
+  TrainingError,
+  type TrainingJob,
+} from "./client.ts";
+export type * from "./protocol.ts";

@@ -1,0 +1,74 @@
+// Typed frames of the training worker, `tributary-train` (inference/engine/PROTOCOL.md,
+// "Training worker").
+export type TargetModule = "q" | "k" | "v" | "o" | "gate" | "up" | "down";
+
+export interface TrainJobSpec {
+  model: string;
+  /** JSON lines: {"tokens": [ids], "loss_mask": [0|1 per token]} (PROTOCOL.md, "Data set format"). */
+  dataset: string;
+  eval_dataset?: string;
+  output_dir: string;
+  lora: { r?: number; lora_alpha?: number; use_rslora?: boolean; target_modules: TargetModule[] };
+  optimizer?: {
+    learning_rate?: number;
+    weight_decay?: number;
+    beta1?: number;
+    beta2?: number;
+    epsilon?: number;
+    max_grad_norm?: number;
+    warmup_steps?: number;
+  };
+  total_steps: number;
+  micro_batch_size?: number;
+  gradient_accumulation_steps?: number;
+  checkpoint_every?: number;
+  eval_every?: number;
+  seed?: number;
+  threads?: number;
+}
+
+export interface TrainStarted {
+  event: "train_started";
+  resumed_from_step: number;
+  total_steps: number;
+  examples: number;
+  trained_tokens: number;
+  eval_examples: number;
+  trainable_parameters: number;
+  output_dir: string;
+  threads: number;
+}
+
+export interface TrainProgress {
+  event: "progress";
+  step: number;
+  total_steps: number;
+  loss: number;
+  eval_loss: number | null;
+  learning_rate: number;
+  grad_norm: number;
+  trained_tokens: number;
+  tokens: number;
+  tokens_per_s: number;
+  eta_s: number;
+}
+
+export interface CheckpointRef {
+  path: string;
+  step: number;
+  adapter_id: string;
+}
+
+export interface TrainCheckpoint extends CheckpointRef {
+  event: "checkpoint";
+}
+
+export interface TrainDone {
+  event: "done";
+  finish_reason: "completed" | "cancelled";
+  step: number;
+  checkpoint: CheckpointRef | null;
+}
+
+/** What a job's iterator yields, in order: train_started, then progress and checkpoint events. */
+export type TrainEvent = TrainStarted | TrainProgress | TrainCheckpoint;
