@@ -1,6 +1,9 @@
-import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
-import { type Address, encodeAbiParameters, type Hex, keccak256, zeroAddress } from "viem";
+import { getProof, makeMerkleTree } from "@openzeppelin/merkle-tree/dist/core.js";
+import type { NodeHash } from "@openzeppelin/merkle-tree/dist/hashes.js";
+import { type Address, concat, encodeAbiParameters, type Hex, keccak256, zeroAddress } from "viem";
+
 import type { Cumulative } from "./cumulative.ts";
+import { keccakOfHex } from "./keccak.ts";
 
 /**
  * A settlement leaf as AttributionSettlement verifies it (`schema/settlement-leaf.md`):
@@ -36,7 +39,7 @@ const LEAF_PARAMETERS = LEAF_ENCODING.map((type) => ({ type }));
  * encoder takes most of the time of a 10k-leaf tree.
  */
 export const leafHash = (leaf: LeafValue): Hex =>
-  keccak256(keccak256(encodeAbiParameters(LEAF_PARAMETERS, leaf)));
+  keccakOfHex(keccakOfHex(encodeAbiParameters(LEAF_PARAMETERS, leaf)));
 
 /** A tree over the standard hashes of `values`, with a proof per value by its index. */
 export interface HashedTree<V> {
@@ -46,12 +49,38 @@ export interface HashedTree<V> {
 }
 
 /**
- * The same tree as `StandardMerkleTree.of(values, encoding)` (leaves sorted by hash, sorted
- * pairs), built as a `SimpleMerkleTree` over leaf hashes computed once.
+ * `standardNodeHash` over the tree's nodes, which are lowercase hex of 32 bytes: such strings
+ * sort as the numbers they spell.
+ */
+const sortedPairHash = (a: string, b: string): Hex =>
+  a < b ? keccakOfHex(a, b) : keccakOfHex(b, a);
+
+/**
+ * The same tree as `StandardMerkleTree.of(values, encoding)`: leaves sorted by hash, pairs
+ * sorted, laid out by the library's own `makeMerkleTree`. The leaf hashes are computed once and
+ * sorted here, and nodes hashed with WebAssembly keccak: the library's classes compare and hash
+ * through BigInt and byte conversions, and re-verify every proof they hand out, which took most
+ * of the time of a 100k-receipt epoch. The tests check roots and proofs against theirs.
  */
 function hashedTree<V>(values: readonly V[], hash: (value: V) => Hex): HashedTree<V> {
-  const tree = SimpleMerkleTree.of(values.map(hash));
-  return { root: tree.root as Hex, values, getProof: (i) => tree.getProof(i) as Hex[] };
+  const hashes = values.map((v) => hash(v).toLowerCase());
+  const order = hashes.map((_, i) => i);
+  order.sort((i, j) => {
+    const [x, y] = [hashes[i] as string, hashes[j] as string];
+    return x < y ? -1 : x === y ? 0 : 1;
+  });
+  const tree = makeMerkleTree(
+    order.map((i) => hashes[i] as string),
+    sortedPairHash as NodeHash,
+  );
+  // Leaf k of the sorted order sits at tree index length - 1 - k.
+  const treeIndex: number[] = [];
+  for (const [k, i] of order.entries()) treeIndex[i] = tree.length - 1 - k;
+  return {
+    root: tree[0] as Hex,
+    values,
+    getProof: (i) => getProof(tree, treeIndex[i] as number) as Hex[],
+  };
 }
 
 export function settlementTree(c: Cumulative): HashedTree<LeafValue> {
@@ -64,5 +93,5 @@ export function settlementTree(c: Cumulative): HashedTree<LeafValue> {
  */
 export function receiptsTree(digests: readonly Hex[]): HashedTree<Hex> {
   // abi.encode of one bytes32 is the word itself.
-  return hashedTree(digests, (digest) => keccak256(keccak256(digest)));
+  return hashedTree(digests, (digest) => keccakOfHex(keccakOfHex(digest)));
 }
