@@ -114,7 +114,17 @@ describe("agents under attack (embedded)", () => {
       logs: receipt.logs,
       eventName: "AgentRegistered",
     }) as unknown as { args: { agentId: bigint } }[];
-    return String(event?.args.agentId);
+    // Its receipt key authorized by the operator, or the runtime refuses to serve it.
+    const agentId = event?.args.agentId;
+    await send(
+      role,
+      s.deployment.contracts.AgentStaking.address,
+      agentStakingAbi,
+      "setAgentSigner",
+      [agentId, created.data.signer, true],
+    );
+    await s.synced();
+    return String(agentId);
   }
   /** A cheap agent with no tools: the prompt is the system prompt and the user's turns. */
   const plainSpec = (name: string, perCall: string, perOutputToken: string) => ({

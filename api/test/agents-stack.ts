@@ -7,7 +7,12 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { signVoucher } from "@tributary/agents";
-import { type DevnetRole, devnetAccount } from "@tributary/contracts";
+import {
+  authorizeDemoAgentSigner,
+  chainFor,
+  type DevnetRole,
+  devnetAccount,
+} from "@tributary/contracts";
 import { attributionSettlementAbi, tributaryTokenAbi } from "@tributary/contracts/abis";
 import { DEFAULT_ENGINE_BINARY, writeDemoTokenizer } from "@tributary/pool";
 import { startPool } from "@tributary/pool/launcher";
@@ -175,6 +180,22 @@ export async function startAgentsStack(
   });
   await stack.api.services.rag.drain();
   await stack.api.services.rag.sync();
+  // The demo agent's receipt key, authorized on chain by its operator as `npm start` does: the
+  // runtime serves no agent whose signer the chain does not authorize.
+  const signer = await stack.api.services.agents.vault.forAgent({
+    id: stack.seed.agentId,
+    operator: devnetAccount("operator").address,
+    specHash: stack.seed.agentSpecHash,
+  });
+  await authorizeDemoAgentSigner({
+    publicClient: stack.publicClient,
+    rpcUrl: stack.anvil.rpcUrl,
+    chain: chainFor(stack.anvil.chainId, stack.anvil.rpcUrl),
+    deployment: stack.deployment,
+    agentId: stack.seed.agentId,
+    signer: signer.address,
+  });
+  await stack.synced();
   const poolUrl = pool?.url ?? "";
   const usageFile = path.join(path.dirname(stack.deploymentsDir), "usage.jsonl");
   const sendAs: AgentsStack["sendAs"] = async (role, address, abi, functionName, args) => {

@@ -41,7 +41,8 @@ const RESULT_FIELDS = `requestId answer finishReason price tokensIn tokensOut re
   spans { start end } toolCalls { tool calledBy results }
   receipt { signer signature lists usage typedData { domain types primaryType message } }`;
 const ERRORS = `... on VoucherRefusedError { reason needed message } ... on RequestIdConflictError { conflict }
-  ... on AgentInactiveError { message } ... on InferenceFailedError { message } ... on Error { code message }`;
+  ... on AgentInactiveError { message } ... on InferenceFailedError { message }
+  ... on AgentSignerUnauthorizedError { agentId signer } ... on Error { code message }`;
 const INVOKE = `mutation($agentId: BigInt!, $requestId: String!, $input: AgentInput!, $voucher: VoucherInput!) {
   invokeAgent(agentId: $agentId, requestId: $requestId, input: $input, voucher: $voucher) {
     __typename ... on MutationInvokeAgentSuccess { data { ${RESULT_FIELDS} } } ${ERRORS} } }`;
@@ -411,6 +412,27 @@ for (const mode of MODES) {
       expect(after.capRemaining).toBe((cap - spent).toString());
     });
 
+    it("refuses an agent whose receipt signer the chain does not authorize, charging nothing", async () => {
+      const staking = s.deployment.contracts.AgentStaking.address;
+      const signer = await s.api.services.agents.vault.addressOf(1n);
+      const setSigner = (authorized: boolean) =>
+        s.sendAs("operator", staking, agentStakingAbi, "setAgentSigner", [1n, signer, authorized]);
+      await setSigner(false);
+      await s.synced();
+      const before = await spending();
+      const outcome = (await invoke("unsigned", await voucher(10n * TRIB))).data.invokeAgent;
+      expect(outcome).toMatchObject({
+        __typename: "AgentSignerUnauthorizedError",
+        agentId: "1",
+        signer,
+      });
+      expect(await spending()).toEqual(before);
+      await setSigner(true);
+      await s.synced();
+      const served = (await invoke("signed-again", await voucher(10n * TRIB))).data.invokeAgent;
+      expect(served.__typename).toBe("MutationInvokeAgentSuccess");
+    });
+
     it("refuses an inactive agent, charging nothing", async () => {
       const spec = { ...structuredClone(demoSpec), name: "Unstaked" };
       const created = (await gql(CREATE, { spec, min: (1000n * TRIB).toString() }, operator)).data
@@ -449,6 +471,11 @@ for (const mode of MODES) {
         const token = s.deployment.contracts.TributaryToken.address;
         await s.sendAs("operator", token, tributaryTokenAbi, "approve", [staking, TRIB]);
         await s.sendAs("operator", staking, agentStakingAbi, "delegate", [BigInt(longAgent), TRIB]);
+        await s.sendAs("operator", staking, agentStakingAbi, "setAgentSigner", [
+          BigInt(longAgent),
+          created.signer,
+          true,
+        ]);
         await s.synced();
       });
 

@@ -166,9 +166,18 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
       expect(paid, account).toBe(amount);
       claimed += paid;
     }
-    // The stakers' share stays in the root for AgentStaking to collect (claimStakerRewards).
-    const unclaimed = stakers;
-    expect(claimed + unclaimed).toBe(charged);
+    // The stakers' share goes to the agent's AgentStaking rewards through their own leaf.
+    const movedStakers = await c.gql(
+      `mutation($id: BigInt!) { prepareClaimStakerRewards(agentId: $id) { __typename
+          ... on MutationPrepareClaimStakerRewardsSuccess { data { transactions { to data gasEstimate description } } }
+          ... on Error { code message } } }`,
+      { id: agentId },
+      "payer",
+      { quiet: true },
+    );
+    await c.send("payer", movedStakers.prepareClaimStakerRewards.data.transactions);
+    expect(await read("stakerRewardsClaimedOf", [BigInt(agentId)])).toBe(stakers);
+    expect(claimed + stakers).toBe(charged);
 
     type Event = { __typename: string; id: string; amount?: string; epoch?: string };
     await until(

@@ -24,6 +24,23 @@ export class AgentInactiveError extends TributaryError {
   }
 }
 
+/**
+ * The agent's receipt signer (held by this service) is not authorized on chain, as the indexer
+ * last saw it: its receipts would be refused by settlement and as dispute evidence, so the agent
+ * is not served until its operator authorizes the signer (`prepareSetAgentSigner`).
+ */
+export class AgentSignerUnauthorizedError extends TributaryError {
+  readonly code = "AGENT_SIGNER_UNAUTHORIZED";
+  constructor(
+    readonly agentId: bigint,
+    readonly signer: string,
+  ) {
+    super(
+      `Agent ${agentId}'s receipt signer ${signer} is not authorized on chain: its operator must authorize it (prepareSetAgentSigner) before the agent can be invoked`,
+    );
+  }
+}
+
 /** This service holds no spec whose hash is the one the chain records for the agent. */
 export class AgentSpecUnavailableError extends TributaryError {
   readonly code = "AGENT_SPEC_UNAVAILABLE";

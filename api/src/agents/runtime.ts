@@ -14,7 +14,7 @@ import {
 } from "@tributary/agents";
 import { canonicalJsonHash } from "@tributary/contracts";
 import * as t from "@tributary/indexer/schema";
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { Services } from "../context.ts";
 import { InvalidInputError, NotFoundError, TributaryError } from "../errors.ts";
@@ -26,6 +26,7 @@ import { createChainFacts } from "./chain-facts.ts";
 import { checkAnswerCitations } from "./citations.ts";
 import {
   AgentInactiveError,
+  AgentSignerUnauthorizedError,
   AgentSpecUnavailableError,
   InferenceFailedError,
   VoucherRefusedError,
@@ -158,6 +159,17 @@ export function createAgentRuntime(deps: {
     const spec = await specs.get(agent.specHash);
     if (!spec) throw new AgentSpecUnavailableError(agentId, agent.specHash);
     return { agent, spec };
+  }
+
+  /** The agent's signing key, refused unless the chain (as indexed) authorizes it now. */
+  async function authorizedSigner(agent: { id: bigint; operator: Address; specHash: Hex }) {
+    const signer = await vault.forAgent(agent);
+    const [row] = await reader.db
+      .select({ authorized: t.agentSigner.authorized })
+      .from(t.agentSigner)
+      .where(and(eq(t.agentSigner.agentId, agent.id), eq(t.agentSigner.signer, signer.address)));
+    if (!row?.authorized) throw new AgentSignerUnauthorizedError(agent.id, signer.address);
+    return signer;
   }
 
   async function ensembleOf(spec: { ensemble: { adapter: string; weight: number }[] }) {
@@ -309,8 +321,9 @@ export function createAgentRuntime(deps: {
       const poolRequestId = `inv-${randomUUID()}`;
       // What the call needs next, read while the reservation commits.
       const ensembleRead = timed("ensemble", () => ensembleOf(spec));
-      const signerRead = timed("signerKey", () => vault.forAgent(agent));
-      for (const pending of [ensembleRead, signerRead]) pending.catch(() => {});
+      ensembleRead.catch(() => {});
+      // Before anything is reserved: a receipt from an unauthorized signer could not be settled.
+      const signer = await timed("signerKey", () => authorizedSigner(agent));
       const outcome = await timed("reserve", () =>
         ledger.reserve({
           ...key,
@@ -332,7 +345,7 @@ export function createAgentRuntime(deps: {
 
       const progress: CallProgress = { call: null, state: null, delivered: "", settled: null };
       try {
-        const [ensemble, signer] = await Promise.all([ensembleRead, signerRead]);
+        const ensemble = await ensembleRead;
         progress.call = { key, agent, spec, maxTokens, ensemble, signer };
         const spanDatanets = [
           ...new Set([

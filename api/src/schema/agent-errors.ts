@@ -2,6 +2,7 @@
 
 import {
   AgentInactiveError,
+  AgentSignerUnauthorizedError,
   AgentSpecUnavailableError,
   InferenceFailedError,
   InvalidAgentSpecError,
@@ -47,6 +48,18 @@ export const AgentInactiveErrorRef = builder.objectType(AgentInactiveError, {
   isTypeOf: (e) => e instanceof AgentInactiveError,
   fields: (f) => ({
     agentId: f.field({ type: "BigInt", description: "The agent.", resolve: (e) => e.agentId }),
+  }),
+});
+
+export const AgentSignerUnauthorizedErrorRef = builder.objectType(AgentSignerUnauthorizedError, {
+  name: "AgentSignerUnauthorizedError",
+  description:
+    "The agent's receipt signer is not authorized on chain (as indexed): its receipts could be neither settled nor used as dispute evidence. Its operator authorizes it with `prepareSetAgentSigner`. Nothing was charged.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof AgentSignerUnauthorizedError,
+  fields: (f) => ({
+    agentId: f.field({ type: "BigInt", description: "The agent.", resolve: (e) => e.agentId }),
+    signer: f.exposeString("signer", { description: "The signer this service holds for it." }),
   }),
 });
 
@@ -128,6 +141,7 @@ export const InferenceFailedErrorRef = builder.objectType(InferenceFailedError, 
 
 export const invocationErrors = [
   AgentInactiveError,
+  AgentSignerUnauthorizedError,
   AgentSpecUnavailableError,
   VoucherRefusedError,
   RequestIdConflictError,

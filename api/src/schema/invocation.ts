@@ -16,6 +16,7 @@ import {
 } from "../errors.ts";
 import {
   AgentInactiveErrorRef,
+  AgentSignerUnauthorizedErrorRef,
   AgentSpecUnavailableErrorRef,
   InferenceFailedErrorRef,
   invocationErrors,
@@ -263,6 +264,7 @@ const InvocationEvent = builder.unionType("InvocationEvent", {
     InvocationToken,
     InvocationResult,
     AgentInactiveErrorRef,
+    AgentSignerUnauthorizedErrorRef,
     AgentSpecUnavailableErrorRef,
     VoucherRefusedErrorRef,
     RequestIdConflictErrorRef,
@@ -385,7 +387,7 @@ const asResult = (row: InvocationRow, started: number) => ({
 });
 
 const INVOKE_DESCRIPTION =
-  "Invokes an agent for the voucher's payer (who must be the caller: a SIWE session or an API key with the INVOKE scope). The call's maximum price (perCall + perOutputToken × max tokens) is reserved against the voucher's cap and the payer's escrow before the pool is called; the actual price is charged after; every call ends with a receipt signed by the agent's signer. Repeating a request id with the same input returns the first result, charged once. Errors: AgentInactiveError, AgentSpecUnavailableError, VoucherRefusedError (bad signature, expiring before the next settlement, over the cap, escrow short), RequestIdConflictError, InferenceFailedError (retryable), NotFoundError, InvalidInputError, AuthenticationError, ForbiddenError; nothing is charged on any of them.";
+  "Invokes an agent for the voucher's payer (who must be the caller: a SIWE session or an API key with the INVOKE scope). The call's maximum price (perCall + perOutputToken × max tokens) is reserved against the voucher's cap and the payer's escrow before the pool is called; the actual price is charged after; every call ends with a receipt signed by the agent's signer. Repeating a request id with the same input returns the first result, charged once. Errors: AgentInactiveError, AgentSignerUnauthorizedError (the operator has not authorized the agent's receipt signer on chain), AgentSpecUnavailableError, VoucherRefusedError (bad signature, expiring before the next settlement, over the cap, escrow short), RequestIdConflictError, InferenceFailedError (retryable), NotFoundError, InvalidInputError, AuthenticationError, ForbiddenError; nothing is charged on any of them.";
 
 builder.mutationFields((f) => ({
   invokeAgent: f.field({

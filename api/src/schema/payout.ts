@@ -4,7 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { ChainUnavailableError, InvalidInputError, NotFoundError } from "../errors.ts";
-import { earnerLeaf, earningsByEpoch, latestLiveEpoch } from "../settlement/claims.ts";
+import { earnerLeaf, earningsByEpoch, latestLiveEpoch, stakersLeaf } from "../settlement/claims.ts";
 import { inChainOrder, listRows, OrderDirection } from "./common.ts";
 import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
@@ -395,6 +395,30 @@ builder.mutationFields((f) => ({
             leaf.proof,
           ]),
           description: `Claim ${leaf.cumulativeEarned} cumulative for ${account}`,
+        }),
+      ]);
+    },
+  }),
+  prepareClaimStakerRewards: f.field({
+    type: PreparedAction,
+    ...prepareOptions,
+    description:
+      "Move an agent's stakers' share of the latest live root into its AgentStaking rewards (`claimStakerRewards`; anyone may call), with the leaf and proof the settlement service stored. Delegators then collect their part from AgentStaking. NotFoundError while no live root credits the agent's stakers.",
+    args: { agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }) },
+    resolve: async (_, args, ctx) => {
+      const epoch = await latestLiveEpoch(ctx);
+      const leaf = epoch === null ? null : await stakersLeaf(ctx, epoch, args.agentId);
+      if (!leaf) throw new NotFoundError("stakers settlement leaf", args.agentId.toString());
+      return action(ctx, [
+        ctx.chain.prepare({
+          from: viewer(ctx),
+          to: ctx.chain.address("AttributionSettlement"),
+          data: call(attributionSettlementAbi, "claimStakerRewards", [
+            args.agentId,
+            leaf.cumulativeAmount,
+            leaf.proof,
+          ]),
+          description: `Move agent ${args.agentId}'s stakers' rewards (${leaf.cumulativeAmount} cumulative) into AgentStaking`,
         }),
       ]);
     },

@@ -23,21 +23,33 @@ export interface EarnerLeaf {
   proof: Hex[];
 }
 
-export async function earnerLeaf(
+/** The stored leaf of `kind` at `epoch` for an account (earners) or an agent (stakers). */
+async function storedLeaf(
   ctx: Pick<Context, "app">,
   epoch: bigint,
-  account: Address,
-): Promise<EarnerLeaf | null> {
+  owner: { kind: 0; account: Address } | { kind: 1; agentId: bigint },
+) {
   const [leaf] = await ctx.app.db
     .select()
     .from(settlementLeaf)
     .where(
       and(
         eq(settlementLeaf.epoch, epoch),
-        eq(settlementLeaf.kind, 0),
-        eq(settlementLeaf.account, account),
+        eq(settlementLeaf.kind, owner.kind),
+        owner.kind === 0
+          ? eq(settlementLeaf.account, owner.account)
+          : eq(settlementLeaf.agentId, owner.agentId.toString()),
       ),
     );
+  return leaf;
+}
+
+export async function earnerLeaf(
+  ctx: Pick<Context, "app">,
+  epoch: bigint,
+  account: Address,
+): Promise<EarnerLeaf | null> {
+  const leaf = await storedLeaf(ctx, epoch, { kind: 0, account });
   if (!leaf) return null;
   return {
     epoch,
@@ -45,6 +57,18 @@ export async function earnerLeaf(
     cumulativeVoteEligible: BigInt(leaf.cumulativeVoteEligible),
     proof: JSON.parse(leaf.proof) as Hex[],
   };
+}
+
+/** An agent's stakers' leaf at `epoch`, with its proof, if the epoch credited any. */
+export async function stakersLeaf(
+  ctx: Pick<Context, "app">,
+  epoch: bigint,
+  agentId: bigint,
+): Promise<{ cumulativeAmount: bigint; proof: Hex[] } | null> {
+  const leaf = await storedLeaf(ctx, epoch, { kind: 1, agentId });
+  return leaf
+    ? { cumulativeAmount: BigInt(leaf.cumulativeAmount), proof: JSON.parse(leaf.proof) as Hex[] }
+    : null;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type Hex,
   http,
   type LocalAccount,
+  type TransactionReceipt,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { jsonSafe } from "../agents/receipt-lists.ts";
@@ -55,8 +56,13 @@ export interface SettlementFixture {
   app: AppDatabase;
   deps: SettlementDeps;
   agent: FixtureAgent;
-  /** Sends a transaction as a devnet role and waits for it to succeed. */
-  send(role: DevnetRole, name: ProtocolContractName, fn: string, args: unknown[]): Promise<void>;
+  /** Sends a transaction as a devnet role and waits for it to succeed; its receipt. */
+  send(
+    role: DevnetRole,
+    name: ProtocolContractName,
+    fn: string,
+    args: unknown[],
+  ): Promise<TransactionReceipt>;
   /** Mints `amount` to the role and deposits it into its settlement escrow. */
   fund(role: DevnetRole, amount: bigint): Promise<void>;
   /** A finished call with a real signed receipt, and the payer's ledger charged for it. */
@@ -112,6 +118,7 @@ export async function createSettlementFixture(): Promise<SettlementFixture> {
     });
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`${name}.${fn} reverted (${hash})`);
+    return receipt;
   }
   async function fund(role: DevnetRole, amount: bigint) {
     const account = devnetAccount(role).address;

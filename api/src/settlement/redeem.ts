@@ -5,7 +5,9 @@ import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type Address, type Hex, parseEventLogs } from "viem";
 import { invocation, payerLedger, settlementEpoch } from "../db/schema.ts";
+import { storedReceipt } from "./build.ts";
 import { readSettlement, type SettlementDeps } from "./deps.ts";
+import { readSignerHistory } from "./signer-history.ts";
 import { revertUnpaidPayouts } from "./unpaid.ts";
 
 interface PayerPlan {
@@ -20,18 +22,32 @@ type Plan = Record<Address, PayerPlan>;
 
 const INT8_MAX = 2n ** 63n - 1n;
 
-/** Fixes what each payer pays: its calls in completion order while voucher and escrow allow. */
+/**
+ * Fixes what each payer pays: its calls in completion order while voucher and escrow allow,
+ * each backed by a signer the chain authorized for its agent when it was issued.
+ */
 async function plan(deps: SettlementDeps, epoch: bigint): Promise<Plan> {
   const { db, chain } = deps;
   const rows = await db
-    .select({ payer: invocation.payer, requestId: invocation.requestId, price: invocation.price })
+    .select({
+      payer: invocation.payer,
+      requestId: invocation.requestId,
+      price: invocation.price,
+      receipt: invocation.receipt,
+      operator: invocation.operator,
+    })
     .from(invocation)
     .where(and(eq(invocation.epoch, epoch), eq(invocation.settlement, "PENDING")))
     .orderBy(asc(invocation.payer), asc(invocation.completedAt), asc(invocation.requestId));
-  const byPayer = new Map<Address, { requestId: string; price: bigint }[]>();
+  const authorized = await readSignerHistory(chain);
+  const byPayer = new Map<Address, { requestId: string; price: bigint; signed: boolean }[]>();
   for (const r of rows) {
+    const { message, signer } = storedReceipt(r, `receipt ${r.requestId}`);
     const list = byPayer.get(r.payer as Address) ?? [];
-    list.push({ requestId: r.requestId, price: BigInt(r.price ?? 0) });
+    // A receipt its agent's signer history does not back could be neither settled nor
+    // disputed: the payer is not charged for it.
+    const signed = authorized(message.agentId, signer, message.issuedAt);
+    list.push({ requestId: r.requestId, price: BigInt(r.price ?? 0), signed });
     byPayer.set(r.payer as Address, list);
   }
   // Voucher expiry is judged by the chain's clock, as the contract will.
@@ -51,7 +67,7 @@ async function plan(deps: SettlementDeps, epoch: bigint): Promise<Plan> {
     const unpaid: string[] = [];
     let amount = 0n;
     for (const call of calls) {
-      if (call.price <= room) {
+      if (call.signed && call.price <= room) {
         room -= call.price;
         amount += call.price;
         paid.push(call.requestId);

@@ -54,6 +54,8 @@ describe("settlement service (anvil + PGlite)", () => {
     await fixture.fund("payer", parseEther("10"));
     await fixture.fund("contributorA", parseEther("1"));
     deps = { ...deps, payouts: { publish: (event) => published.push(event) } };
+    // The fixture's receipts are signed by a key the agent's operator authorized on chain.
+    await fixture.registerAgent();
   }, 120_000);
   afterAll(async () => {
     await fixture?.stop();
@@ -173,5 +175,47 @@ describe("settlement service (anvil + PGlite)", () => {
     expect(rows.map((r) => r.settlement)).toEqual(["PAID", "PAID"]);
     // Every call of epoch 2 was paid: nothing was reverted.
     expect(published).toEqual([]);
+  });
+
+  it("charges nothing for a receipt signed while the agent's signer was revoked on chain", async () => {
+    const payer = devnetAccount("payer").address;
+    const { agentId, signer } = fixture.agent;
+    const setSigner = (authorized: boolean) =>
+      fixture.send("operator", "AgentStaking", "setAgentSigner", [
+        agentId,
+        signer.address,
+        authorized,
+      ]);
+    await setSigner(false);
+    await fixture.advance(5);
+    const revoked = await call("payer", parseEther("0.5"), parseEther("5"));
+    await fixture.advance(5);
+    await setSigner(true);
+    const signed = await call("payer", parseEther("0.25"), parseEther("5"));
+    await fixture.advance(3601); // root 2's challenge delay
+    const redeemedBefore = await read("redeemedOf", payer);
+    const chargedBefore = BigInt((await ledgerOf(payer)).charged);
+
+    expect(await settleOnce(deps)).toEqual({ kind: "proposed", epoch: 3n });
+    expect(await read("redeemedOf", payer)).toBe(redeemedBefore + parseEther("0.25"));
+    expect(BigInt((await ledgerOf(payer)).charged)).toBe(chargedBefore - parseEther("0.5"));
+    const rows = await app.db.select().from(invocation).where(eq(invocation.epoch, 3n));
+    expect(Object.fromEntries(rows.map((r) => [r.requestId, r.settlement]))).toEqual({
+      [revoked]: "UNPAID",
+      [signed]: "PAID",
+    });
+    // Its payees were told their accrued shares will not be paid; the file leaves it out.
+    const reverted = published.filter((e) => e.kind === "PayoutReverted");
+    expect(reverted.length).toBeGreaterThan(0);
+    expect(reverted.every((e) => e.kind === "PayoutReverted" && e.reason === "UNPAID")).toBe(true);
+    const [epoch3] = await app.db
+      .select()
+      .from(settlementEpoch)
+      .where(eq(settlementEpoch.epoch, 3n));
+    const [file] = await app.db
+      .select()
+      .from(settlementFile)
+      .where(eq(settlementFile.hash, epoch3?.fileHash ?? ""));
+    expect(parseEpochFile(file?.body ?? "").receipts).toHaveLength(1);
   });
 });
