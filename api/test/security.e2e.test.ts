@@ -340,7 +340,7 @@ describe.each(MODES)("API security (%s)", (mode) => {
       const c = await wsOpen(url);
       open.push(c.socket);
       expect(await wsStatus(url, {})).toBe(429);
-      const sub = `subscription { agentEvents(agentId: "1") { id } }`;
+      const sub = `subscription { agentEvents(agentId: "1") { ... on AgentEventBase { id } } }`;
       // Per credential: 2 live on b.
       expect(await b.subscribe("1", sub)).toBe("live");
       expect(await b.subscribe("2", sub)).toBe("live");
