@@ -79,6 +79,7 @@ export async function until<T>(
 export const AGENT_EVENTS = `subscription($id: BigInt!) { agentEvents(agentId: $id) { __typename
   ... on AgentEventBase { action id blockNumber logIndex }
   ... on AgentStakeDelegated { delegator assets shares }
+  ... on AgentDisputeOpened { disputeId }
   ... on AgentSelfBondSlashed { disputeId fromBond }
   ... on AgentSlashed { disputeId slashedActive }
   ... on AgentDisputeAccepted { disputeId disputerReward } } }`;
