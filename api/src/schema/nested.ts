@@ -98,8 +98,9 @@ function pageLoader(
           (pages.get(keyOf(key)) ?? []).sort((a, b) => a.rank - b.rank).map(({ row }) => row),
         );
       },
-      // Batching only: a subscription's context lives long, and rows change under it.
-      { cache: false, cacheKeyFn: keyOf },
+      // Batching only: a subscription's context lives long, and rows change under it. At most
+      // 100 parents a query: the indexer's SQL endpoint refuses queries over 5,000 characters.
+      { cache: false, cacheKeyFn: keyOf, maxBatchSize: 100 },
     );
     loaders.set(shape, loader);
   }
