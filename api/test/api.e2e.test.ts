@@ -36,7 +36,6 @@ import {
 import { MODES, type Stack, startStack } from "./stack.ts";
 
 const ONE = 10n ** 18n;
-const EVENT = "action id contract name args blockNumber logIndex transactionHash";
 const LOGGED = "blockNumber logIndex transactionHash";
 const PAYOUTS_FULL = `subscription($a: Address!) { payouts(account: $a) { __typename
   ... on PayoutEventBase { id account }
@@ -47,7 +46,19 @@ const PAYOUTS_FULL = `subscription($a: Address!) { payouts(account: $a) { __type
   ... on PayoutClaimed { recipient amount cumulativeClaimed liveEpoch liveRoot ${LOGGED} }
   ... on PayoutReverted { revertedId reason reverted { __typename ... on PayoutEventBase { id } } }
 } }`;
-const PROPOSAL_UPDATES = `subscription($id: BigInt!) { proposalUpdates(proposalId: $id) { ${EVENT} } }`;
+const PROPOSAL_UPDATES = `subscription($id: BigInt!) { proposalUpdates(proposalId: $id) { __typename
+  ... on ProposalEventBase { action id blockNumber logIndex transactionHash }
+  ... on ProposalCreated { proposalId proposer baseModelId datanetIds fundingGoal deadline snapshot specURI }
+  ... on ProposalBacked { proposalId backer amount backerTotal totalBacked }
+  ... on ProposalVoted { proposalId voter support weight }
+  ... on ProposalFulfilmentSubmitted { proposalId adapterId builder endsAt eligibleWeight quorumWeight }
+  ... on ProposalFulfilmentVoted { proposalId backer approve weight approveWeight rejectWeight }
+  ... on ProposalFulfilled { proposalId adapterId builder payout }
+  ... on ProposalCancelled { proposalId }
+  ... on ProposalBackingRefunded { proposalId backer amount }
+  ... on ProposalStatusChanged { proposalId status } } }`;
+/** Unix seconds as the DateTime scalar writes them. */
+const iso = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 
 describe.each(MODES)("API on a real indexer (%s)", (mode) => {
   let s: Stack;
@@ -353,12 +364,12 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       "relayed transaction INDEXED",
     );
     const added = await until(
-      () => ws.events.find((e) => e.data?.agentEvents.name === "StakeDelegated"),
+      () => ws.events.find((e) => e.data?.agentEvents.__typename === "AgentStakeDelegated"),
       30_000,
       "StakeDelegated over graphql-ws",
     );
     expect(added.data.agentEvents.action).toBe("ADDED");
-    expect(added.data.agentEvents.args.delegator).toBe(payer);
+    expect(added.data.agentEvents.delegator).toBe(payer);
 
     const deposit = await s.gql(
       `mutation { prepareDepositEscrow(amount: "${ONE}") { ... on MutationPrepareDepositEscrowSuccess { data { transactions { to data gasEstimate } } } } }`,
@@ -386,7 +397,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     );
     await relayAll("payer", headers, again.data.prepareDelegate.data.transactions);
     const doomed = await until(
-      () => ws.events.filter((e) => e.data?.agentEvents.name === "StakeDelegated")[1],
+      () => ws.events.filter((e) => e.data?.agentEvents.__typename === "AgentStakeDelegated")[1],
       30_000,
       "second StakeDelegated",
     );
@@ -402,7 +413,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       60_000,
       "REVERTED after the reorg",
     );
-    expect(reverted.data.agentEvents.name).toBe("StakeDelegated");
+    expect(reverted.data.agentEvents).toEqual({ ...doomed.data.agentEvents, action: "REVERTED" });
     const ids = ws.events
       .filter((e) => e.data?.agentEvents.action === "ADDED")
       .map((e) => e.data.agentEvents.id);
@@ -431,7 +442,8 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     const delegated = () =>
       ws.events.filter(
         (e) =>
-          e.data?.agentEvents.name === "StakeDelegated" && e.data.agentEvents.action === "ADDED",
+          e.data?.agentEvents.__typename === "AgentStakeDelegated" &&
+          e.data.agentEvents.action === "ADDED",
       );
     const before = delegated().length;
     const snapshot = await s.publicClient.request({ method: "evm_snapshot" as never });
@@ -451,7 +463,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     const [old, next] = [doomed.data.agentEvents, replacement.data.agentEvents];
     expect(next.blockNumber).toBe(old.blockNumber);
     expect(next.logIndex).toBe(old.logIndex);
-    expect(next.args.assets).not.toBe(old.args.assets);
+    expect(next.assets).not.toBe(old.assets);
     expect(next.id).not.toBe(old.id);
     const reverted = await until(
       () =>
@@ -461,7 +473,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       30_000,
       "REVERTED for the replaced log",
     );
-    expect(reverted.data.agentEvents.args).toEqual(old.args);
+    expect(reverted.data.agentEvents).toEqual({ ...old, action: "REVERTED" });
     expect(ws.errors).toEqual([]);
     await ws.close();
   });
@@ -566,32 +578,22 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     };
   }
 
-  /** The subscription payload of the receipt's log emitted by `contract` (the indexer's shape). */
-  function logEvent(
-    r: TransactionReceipt,
-    contract: "AttributionSettlement" | "ProposalMarket",
-    name: string,
-    args: Record<string, unknown>,
-  ) {
-    const { id, ...position } = logPosition(r, contract, name);
-    return { action: "ADDED", id, contract, name, args, ...position };
+  /** The `proposalUpdates` member of the receipt's ProposalMarket log `name`. */
+  function logEvent(r: TransactionReceipt, name: string, fields: Record<string, unknown>) {
+    const { id, ...position } = logPosition(r, "ProposalMarket", name);
+    return { __typename: name, action: "ADDED", id, ...position, ...fields };
   }
 
-  /** A status change without a log of its own (RootLive, ProposalStatusFulfilled). */
-  const statusEvent = (
-    contract: string,
-    name: string,
-    args: Record<string, string>,
-    block: bigint,
-  ) => ({
+  /** A proposal's status change, which has no log of its own (ProposalStatusFulfilled). */
+  const statusEvent = (proposalId: bigint, status: string, block: bigint) => ({
+    __typename: "ProposalStatusChanged",
     action: "ADDED",
-    id: `${name}:${Object.values(args)[0]}@${block}`,
-    contract,
-    name,
-    args,
+    id: `ProposalStatus${status}:${proposalId}@${block}`,
     blockNumber: block.toString(),
     logIndex: null,
     transactionHash: null,
+    proposalId: proposalId.toString(),
+    status,
   });
 
   /** Waits for `count` events on every client, then a moment more to catch any duplicate. */
@@ -857,15 +859,14 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
         deadline,
       ]);
     const created = (r: TransactionReceipt, id: bigint, spec: string) =>
-      logEvent(r, "ProposalMarket", "ProposalCreated", {
-        id: id.toString(),
+      logEvent(r, "ProposalCreated", {
+        proposalId: id.toString(),
         proposer: builder,
         baseModelId: s.seed.baseModelId.toString(),
         datanetIds: [datanetId.toString()],
         fundingGoal: goal.toString(),
-        deadline: deadline.toString(),
-        // uint48: viem decodes it as a number, and the indexer stores it as one.
-        snapshot: Number(r.blockNumber - 1n),
+        deadline: iso(deadline),
+        snapshot: (r.blockNumber - 1n).toString(),
         specURI: spec,
       });
     const back = (id: bigint) =>
@@ -875,8 +876,8 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
         { id: id.toString(), a: goal.toString() },
       );
     const backed = (r: TransactionReceipt, id: bigint) =>
-      logEvent(r, "ProposalMarket", "ProposalBacked", {
-        id: id.toString(),
+      logEvent(r, "ProposalBacked", {
+        proposalId: id.toString(),
         backer: payer,
         amount: goal.toString(),
         backerTotal: goal.toString(),
@@ -943,7 +944,9 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
     await until(
       () =>
         clients[0]!.ws.events.some(
-          (e) => e.data?.proposalUpdates?.name === "ProposalStatusPending",
+          (e) =>
+            e.data?.proposalUpdates?.__typename === "ProposalStatusChanged" &&
+            e.data.proposalUpdates.status === "Pending",
         ),
       30_000,
       "ProposalStatusPending published",
@@ -967,59 +970,44 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
       [
         created(p1, fulfilledId, "ipfs://api-e2e-spec-1"),
         backed(b1, fulfilledId),
-        logEvent(v1, "ProposalMarket", "ProposalVoted", {
-          id: fulfilledId.toString(),
+        logEvent(v1, "ProposalVoted", {
+          proposalId: fulfilledId.toString(),
           voter,
           support: true,
           weight: weight.toString(),
         }),
-        logEvent(f1, "ProposalMarket", "ProposalFulfilmentSubmitted", {
-          id: fulfilledId.toString(),
+        logEvent(f1, "ProposalFulfilmentSubmitted", {
+          proposalId: fulfilledId.toString(),
           adapterId: adapterId.toString(),
           builder,
-          endsAt: (submittedAt + 3600n).toString(),
+          endsAt: iso(submittedAt + 3600n),
           eligibleWeight: goal.toString(),
           quorumWeight: ((goal * 3n) / 10n).toString(),
         }),
-        statusEvent(
-          "ProposalMarket",
-          "ProposalStatusPending",
-          { id: fulfilledId.toString(), status: "Pending" },
-          f1.blockNumber,
-        ),
-        logEvent(j1, "ProposalMarket", "ProposalFulfilmentVoted", {
-          id: fulfilledId.toString(),
+        statusEvent(fulfilledId, "Pending", f1.blockNumber),
+        logEvent(j1, "ProposalFulfilmentVoted", {
+          proposalId: fulfilledId.toString(),
           backer: payer,
           approve: true,
           weight: goal.toString(),
           approveWeight: goal.toString(),
           rejectWeight: "0",
         }),
-        logEvent(z1, "ProposalMarket", "ProposalFulfilled", {
-          id: fulfilledId.toString(),
+        logEvent(z1, "ProposalFulfilled", {
+          proposalId: fulfilledId.toString(),
           adapterId: adapterId.toString(),
           builder,
           payout: goal.toString(),
         }),
-        statusEvent(
-          "ProposalMarket",
-          "ProposalStatusFulfilled",
-          { id: fulfilledId.toString(), status: "Fulfilled" },
-          z1.blockNumber,
-        ),
+        statusEvent(fulfilledId, "Fulfilled", z1.blockNumber),
       ],
       [
         created(p2, refundedId, "ipfs://api-e2e-spec-2"),
         backed(b2, refundedId),
-        logEvent(c2, "ProposalMarket", "ProposalCancelled", { id: refundedId.toString() }),
-        statusEvent(
-          "ProposalMarket",
-          "ProposalStatusCancelled",
-          { id: refundedId.toString(), status: "Cancelled" },
-          c2.blockNumber,
-        ),
-        logEvent(r2, "ProposalMarket", "ProposalBackingRefunded", {
-          id: refundedId.toString(),
+        logEvent(c2, "ProposalCancelled", { proposalId: refundedId.toString() }),
+        statusEvent(refundedId, "Cancelled", c2.blockNumber),
+        logEvent(r2, "ProposalBackingRefunded", {
+          proposalId: refundedId.toString(),
           backer: payer,
           amount: goal.toString(),
         }),
@@ -1060,7 +1048,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
           );
           await relayAll("contributorA", headers, prepared.data.prepareDelegate.data.transactions);
           const event = await until(
-            () => ws.events.find((e) => e.data?.agentEvents.name === "StakeDelegated"),
+            () => ws.events.find((e) => e.data?.agentEvents.__typename === "AgentStakeDelegated"),
             30_000,
             "the event on the standby replica",
           );
@@ -1120,7 +1108,7 @@ describe.each(MODES)("API on a real indexer (%s)", (mode) => {
         };
         const delegated = () =>
           ws.events
-            .filter((e) => e.data?.agentEvents.name === "StakeDelegated")
+            .filter((e) => e.data?.agentEvents.__typename === "AgentStakeDelegated")
             .map((e) => e.data.agentEvents.id);
         const first = await delegate();
         await until(() => delegated().includes(first), 30_000, "the first delegation");

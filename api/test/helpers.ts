@@ -76,7 +76,13 @@ export async function until<T>(
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export const AGENT_EVENTS = `subscription($id: BigInt!) { agentEvents(agentId: $id) { action id name args blockNumber } }`;
+export const AGENT_EVENTS = `subscription($id: BigInt!) { agentEvents(agentId: $id) { __typename
+  ... on AgentEventBase { action id blockNumber logIndex }
+  ... on AgentStakeDelegated { delegator assets shares }
+  ... on AgentDisputeOpened { disputeId }
+  ... on AgentSelfBondSlashed { disputeId fromBond }
+  ... on AgentSlashed { disputeId slashedActive }
+  ... on AgentDisputeAccepted { disputeId disputerReward } } }`;
 export const PAYOUTS = `subscription($a: Address!) { payouts(account: $a) { __typename
   ... on PayoutEventBase { id account }
   ... on EscrowDeposited { from amount }

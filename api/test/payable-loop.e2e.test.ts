@@ -289,16 +289,30 @@ describe.each(MODES)("the payable loop (%s)", (mode) => {
     const disputeBond = 100n * TRIB;
     expect((await balance(payer)) - payerBefore).toBe(reward + disputeBond);
 
-    const names = await until(
+    const seen = await until(
       () => {
-        const seen = events.events.map((e) => e.data?.agentEvents?.name as string);
-        return seen.includes("DisputeAccepted") ? seen : undefined;
+        const delivered = events.events.map((e) => e.data?.agentEvents);
+        return delivered.some((e) => e?.__typename === "AgentDisputeAccepted")
+          ? delivered
+          : undefined;
       },
       30_000,
       "the dispute's events",
     );
-    const order = ["DisputeOpened", "SelfBondSlashed", "Slashed", "DisputeAccepted"];
-    expect(names.filter((n) => order.includes(n))).toEqual(order);
+    const order = [
+      "AgentDisputeOpened",
+      "AgentSelfBondSlashed",
+      "AgentSlashed",
+      "AgentDisputeAccepted",
+    ];
+    const dispute = seen.filter((e) => order.includes(e?.__typename));
+    expect(dispute.map((e) => e.__typename)).toEqual(order);
+    // Typed fields: the self-bond went first, the delegated pool lost the rest.
+    const [, bondSlashed, slashed, accepted] = dispute;
+    expect(BigInt(bondSlashed.fromBond)).toBe(bond);
+    expect(BigInt(slashed.slashedActive)).toBe(amount - bond);
+    expect(BigInt(accepted.disputerReward)).toBe(reward);
+    expect(new Set(dispute.map((e) => e.disputeId)).size).toBe(1);
     await events.close();
   });
 });

@@ -295,9 +295,15 @@ describe.each(MODES)("API security (%s)", (mode) => {
       await api.close();
     }
   });
-  it("loads nested lists through DataLoaders: one query per field, not per parent", async () => {
+  it("loads nested lists and connections through DataLoaders: one query per field, not per parent", async () => {
     const db = s.api.services.reader.db;
-    const select = vi.spyOn(db, "select");
+    const read = db.select.bind(db);
+    // The resolvers' reads only: the feeder may poll the same reader meanwhile.
+    let resolverReads = 0;
+    const select = vi.spyOn(db, "select").mockImplementation(((...fields: []) => {
+      if (new Error().stack?.includes("/src/schema/")) resolverReads++;
+      return read(...fields);
+    }) as typeof db.select);
     try {
       const r = await s.gql(`{ datanets(first: 10) { edges { node { validators { __typename }
         contributions(first: 20) { edges { node { votes { __typename } } } } } } }
@@ -306,9 +312,11 @@ describe.each(MODES)("API security (%s)", (mode) => {
       const datanets = r.data.datanets.edges.length;
       const contributions = r.data.datanets.edges.flatMap((e: any) => e.node.contributions.edges);
       expect(contributions.length).toBeGreaterThan(datanets);
-      // datanets, their validators, one contributions page per datanet, the votes, proposals,
-      // their backers.
-      expect(select.mock.calls.length).toBeLessThanOrEqual(1 + 1 + datanets + 1 + 1 + 1);
+      // datanets, their validators, every datanet's contributions page (one query, built of two
+      // selects: the ranked rows and their pages), the votes, proposals, their backers: as many
+      // however many datanets there are.
+      expect(datanets).toBeGreaterThan(1);
+      expect(resolverReads).toBeLessThanOrEqual(1 + 1 + 2 + 1 + 1 + 1);
     } finally {
       select.mockRestore();
     }
@@ -340,7 +348,7 @@ describe.each(MODES)("API security (%s)", (mode) => {
       const c = await wsOpen(url);
       open.push(c.socket);
       expect(await wsStatus(url, {})).toBe(429);
-      const sub = `subscription { agentEvents(agentId: "1") { id } }`;
+      const sub = `subscription { agentEvents(agentId: "1") { ... on AgentEventBase { id } } }`;
       // Per credential: 2 live on b.
       expect(await b.subscribe("1", sub)).toBe("live");
       expect(await b.subscribe("2", sub)).toBe("live");

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as t from "@tributary/indexer/schema";
 import { and, asc, eq, gt, gte, inArray, lte, or } from "drizzle-orm";
 import type { Logger } from "pino";
+import { topicEventOf } from "../chain-events/index.ts";
 import { payoutOfChainEvent } from "../payouts/chain.ts";
 import { revertPayout } from "../payouts/events.ts";
 import { createPayoutPublisher } from "../payouts/publisher.ts";
@@ -87,7 +88,10 @@ export function startFeeder(options: {
   }
 
   const publish = ({ topics, event, payouts: events }: Publication) => {
-    for (const [topic, key] of topics) bus.pubsub.publish(topic as "agent", key, event);
+    for (const [topic, key] of topics) {
+      const member = topicEventOf(topic, event);
+      if (member) bus.pubsub.publish(topic, key, member);
+    }
     for (const payout of events) payouts.publish(payout);
   };
 

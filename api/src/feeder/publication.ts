@@ -4,7 +4,7 @@ import type { PayoutEvent } from "../payouts/events.ts";
 import type { ChainEvent } from "./pubsub.ts";
 import type { TopicKeys } from "./window.ts";
 
-/** What one event publishes: a chain event to its topics, payout events to theirs. */
+/** What one event publishes: its typed members to its topics, payout events to theirs. */
 export interface Publication {
   /** Where it sits in chain order; published only when `topics` names a topic. */
   event: ChainEvent;
@@ -12,7 +12,7 @@ export interface Publication {
   payouts: PayoutEvent[];
 }
 
-/** A log as `agentEvents` and `proposalUpdates` deliver it. */
+/** A log as the feeder reads it. */
 export function chainEventOf(row: typeof t.eventLog.$inferSelect): ChainEvent {
   return {
     action: "ADDED",
@@ -21,6 +21,7 @@ export function chainEventOf(row: typeof t.eventLog.$inferSelect): ChainEvent {
     name: row.name,
     args: row.args as Record<string, unknown>,
     blockNumber: row.blockNumber.toString(),
+    blockHash: row.blockHash,
     logIndex: row.logIndex,
     transactionHash: row.transactionHash,
     timestamp: row.timestamp.toString(),
@@ -41,6 +42,7 @@ export function synthetic(
     name,
     args,
     blockNumber: blockNumber.toString(),
+    blockHash: null,
     logIndex: null,
     transactionHash: null,
     timestamp: null,

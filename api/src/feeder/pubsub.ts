@@ -1,9 +1,13 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, Repeater } from "graphql-yoga";
 import { Redis } from "ioredis";
+import type { TopicEvent } from "../chain-events/index.ts";
 import type { PayoutEvent } from "../payouts/events.ts";
 
-/** A chain event as `agentEvents` and `proposalUpdates` see it; REVERTED when a reorg removed it. */
+/**
+ * A chain log (or a status change without one) as the feeder reads it, in chain order; REVERTED
+ * when a reorg removed it. Topics get it typed (TopicEvent, PayoutEvent).
+ */
 export interface ChainEvent {
   action: "ADDED" | "REVERTED";
   /** `<block>-<logIndex>@<blockHash>` for logs; `<name>:<key>@<block>` for status changes without a log. */
@@ -12,6 +16,8 @@ export interface ChainEvent {
   name: string;
   args: Record<string, unknown>;
   blockNumber: string;
+  /** Null for status changes. */
+  blockHash: string | null;
   logIndex: number | null;
   transactionHash: string | null;
   timestamp: string | null;
@@ -20,8 +26,8 @@ export interface ChainEvent {
 export type Topics = {
   /** Per account (checksummed address) and `*` for events every payout subscriber gets. */
   payouts: [account: string, event: PayoutEvent];
-  agent: [agentId: string, event: ChainEvent];
-  proposal: [proposalId: string, event: ChainEvent];
+  agent: [agentId: string, event: TopicEvent];
+  proposal: [proposalId: string, event: TopicEvent];
 };
 
 type Bus = ReturnType<typeof createPubSub<Topics>>;

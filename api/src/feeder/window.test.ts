@@ -10,6 +10,7 @@ const log = (block: bigint, index: number, hash: string): Seen => ({
     name: "StakeDelegated",
     args: {},
     blockNumber: block.toString(),
+    blockHash: hash,
     logIndex: index,
     transactionHash: null,
     timestamp: null,

@@ -14,6 +14,7 @@ import { TributaryError } from "../errors.ts";
 import { schema } from "../schema/index.ts";
 import { chainReadCache } from "./cache.ts";
 import { costLimit } from "./cost.ts";
+import { yogaLogger } from "./error-log.ts";
 import type { Metrics } from "./metrics.ts";
 import { corsFor } from "./origins.ts";
 
@@ -109,12 +110,8 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
     // is logged. Typed errors travel in result unions, untouched; expected ones thrown outside
     // them keep their message and code (exposeExpectedErrors).
     maskedErrors: { maskError: exposeExpectedErrors },
-    logging: {
-      debug: () => {},
-      info: () => {},
-      warn: (...args) => services.log.warn({ yoga: args.map(String) }),
-      error: (...args) => services.log.error({ err: args[0] }, "graphql error"),
-    },
+    // Client errors (a forged cursor, a missing sign-in) at info without a stack: error-log.ts.
+    logging: yogaLogger(services.log),
     plugins: [
       // graphql's own token limit (armor's max-tokens brings a second copy of graphql, whose
       // errors Yoga would mask as 500s).

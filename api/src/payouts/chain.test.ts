@@ -14,6 +14,7 @@ const log = (name: string, args: Record<string, unknown>): ChainEvent => ({
   name,
   args,
   blockNumber: "12",
+  blockHash: `0x${"ab".repeat(32)}`,
   logIndex: 3,
   transactionHash: `0x${"cd".repeat(32)}`,
   timestamp: "1700000000",

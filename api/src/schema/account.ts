@@ -1,14 +1,17 @@
 import * as t from "@tributary/indexer/schema";
-import { and, eq, gt } from "drizzle-orm";
+import { type Column, gt } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import { claimable } from "../settlement/claims.ts";
 import { listRows } from "./common.ts";
-import { listContributions } from "./datanet.ts";
 import { Escrow } from "./escrow.ts";
 import { sortBy } from "./keyset.ts";
+import { childRows, listChildRows } from "./nested.ts";
 import { Claim, listClaims, listRedemptions, Redemption } from "./payout.ts";
 import { AccountRef, ContributionRef, ModelRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
 import { listUnbondings, StakePosition } from "./staking.ts";
+
+/** The rows of `column` naming the account. */
+const byAddress = (column: Column, a: { address: string }) => ({ column, key: a.address });
 
 AccountRef.implement({
   description: NODE_DESCRIPTIONS.AccountRef,
@@ -65,22 +68,15 @@ AccountRef.implement({
       type: "TokenAmount",
       description: "Payment token balance.",
       resolve: async (a, _, ctx) =>
-        (
-          await ctx.reader.db
-            .select()
-            .from(t.tokenHolder)
-            .where(eq(t.tokenHolder.address, a.address))
-        )[0]?.balance ?? 0n,
+        (await childRows(ctx, t.tokenHolder, byAddress(t.tokenHolder.address, a), undefined, []))[0]
+          ?.balance ?? 0n,
     }),
     votingPower: f.field({
       type: "TokenAmount",
       description: "Contribution-weighted governance votes delegated to it.",
       resolve: async (a, _, ctx) =>
         (
-          await ctx.reader.db
-            .select()
-            .from(t.votesAccount)
-            .where(eq(t.votesAccount.address, a.address))
+          await childRows(ctx, t.votesAccount, byAddress(t.votesAccount.address, a), undefined, [])
         )[0]?.votingPower ?? 0n,
     }),
     escrow: f.field({
@@ -88,20 +84,33 @@ AccountRef.implement({
       nullable: true,
       description: "Its escrow as a payer (null when it never deposited).",
       resolve: async (a, _, ctx) =>
-        (await ctx.reader.db.select().from(t.escrow).where(eq(t.escrow.payer, a.address)))[0] ??
-        null,
+        (await childRows(ctx, t.escrow, byAddress(t.escrow.payer, a), undefined, []))[0] ?? null,
     }),
     models: f.connection({
       type: ModelRef,
       description: "Models and adapters it owns.",
       resolve: (a, args, ctx) =>
-        listRows(ctx, args, t.model, eq(t.model.owner, a.address), sortBy("ASC", t.model.id)),
+        listChildRows(
+          ctx,
+          args,
+          t.model,
+          byAddress(t.model.owner, a),
+          undefined,
+          sortBy("ASC", t.model.id),
+        ),
     }),
     contributions: f.connection({
       type: ContributionRef,
       description: "Its Datanet contributions, newest first.",
       resolve: (a, args, ctx) =>
-        listContributions(ctx, { ...args, filter: { contributor: a.address } }),
+        listChildRows(
+          ctx,
+          args,
+          t.contribution,
+          byAddress(t.contribution.contributor, a),
+          undefined,
+          sortBy("DESC", t.contribution.id),
+        ),
     }),
     stakePositions: f.connection({
       type: StakePosition,
@@ -110,14 +119,12 @@ AccountRef.implement({
         includeEmpty: f.arg.boolean({ description: "Include positions with no shares left." }),
       },
       resolve: (a, args, ctx) =>
-        listRows(
+        listChildRows(
           ctx,
           args,
           t.stakePosition,
-          and(
-            eq(t.stakePosition.delegator, a.address),
-            args.includeEmpty ? undefined : gt(t.stakePosition.shares, 0n),
-          ),
+          byAddress(t.stakePosition.delegator, a),
+          args.includeEmpty ? undefined : gt(t.stakePosition.shares, 0n),
           sortBy("ASC", t.stakePosition.agentId, t.stakePosition.delegator),
         ),
     }),
@@ -125,7 +132,7 @@ AccountRef.implement({
       type: UnbondingRef,
       description: "Its unbonding entries, newest first.",
       args: { pendingOnly: f.arg.boolean({ description: "Only those not withdrawn yet." }) },
-      resolve: (a, args, ctx) => listUnbondings(ctx, args, eq(t.unbonding.delegator, a.address)),
+      resolve: (a, args, ctx) => listUnbondings(ctx, args, byAddress(t.unbonding.delegator, a)),
     }),
     claims: f.connection({
       type: Claim,

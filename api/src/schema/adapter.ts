@@ -10,6 +10,7 @@ import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
 import { listRows, OrderDirection } from "./common.ts";
 import { type ConnectionArgs, sortBy } from "./keyset.ts";
+import { listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
 
@@ -194,7 +195,14 @@ ModelRef.implement({
       type: ModelRef,
       description: "Adapters registered on this base model.",
       resolve: (m, args, ctx) =>
-        listRows(ctx, args, t.model, eq(t.model.baseModelId, m.id), sortBy("ASC", t.model.id)),
+        listChildRows(
+          ctx,
+          args,
+          t.model,
+          { column: t.model.baseModelId, key: m.id },
+          undefined,
+          sortBy("ASC", t.model.id),
+        ),
     }),
   }),
 });

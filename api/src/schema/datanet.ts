@@ -8,6 +8,7 @@ import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
 import { listRows, OrderDirection } from "./common.ts";
 import { type ConnectionArgs, sortBy } from "./keyset.ts";
+import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, ContributionRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS } from "./refs.ts";
 
@@ -340,16 +341,13 @@ DatanetRef.implement({
         status: f.arg({ type: DatanetAccessStatus, description: "Only in this state." }),
       },
       resolve: (d, args, ctx) =>
-        ctx.reader.db
-          .select()
-          .from(t.datanetAccessRequest)
-          .where(
-            and(
-              eq(t.datanetAccessRequest.datanetId, d.id),
-              args.status ? eq(t.datanetAccessRequest.status, args.status) : undefined,
-            ),
-          )
-          .orderBy(desc(t.datanetAccessRequest.blockNumber)),
+        childRows(
+          ctx,
+          t.datanetAccessRequest,
+          { column: t.datanetAccessRequest.datanetId, key: d.id },
+          args.status ? eq(t.datanetAccessRequest.status, args.status) : undefined,
+          [desc(t.datanetAccessRequest.blockNumber)],
+        ),
     }),
     validatorCount: f.exposeInt("validatorCount", { description: "Active validators." }),
     contributionCount: f.exposeInt("contributionCount", {
@@ -377,7 +375,14 @@ DatanetRef.implement({
         direction: f.arg({ type: OrderDirection, description: "By id; DESC by default." }),
       },
       resolve: (d, args, ctx) =>
-        listContributions(ctx, { ...args, filter: { datanetId: d.id, status: args.status } }),
+        listChildRows(
+          ctx,
+          args,
+          t.contribution,
+          { column: t.contribution.datanetId, key: d.id },
+          contributionWhere({ status: args.status }),
+          sortBy(args.direction ?? "DESC", t.contribution.id),
+        ),
     }),
     adapters: f.connection({
       type: ModelRef,

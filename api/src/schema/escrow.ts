@@ -6,6 +6,7 @@ import { eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import { InvalidInputError } from "../errors.ts";
 import { inChainOrder, listRows } from "./common.ts";
+import { listChildRows } from "./nested.ts";
 import { listRedemptions, Redemption } from "./payout.ts";
 import { action, call, PreparedAction, prepareOptions, TypedData, viewer } from "./prepare.ts";
 import { AccountRef } from "./refs.ts";
@@ -60,11 +61,12 @@ export const Escrow = builder.objectRef<EscrowRow>("Escrow").implement({
       type: Deposit,
       description: "Deposits, newest first.",
       resolve: (e, args, ctx) =>
-        listRows(
+        listChildRows(
           ctx,
           args,
           t.escrowDeposit,
-          eq(t.escrowDeposit.payer, e.payer),
+          { column: t.escrowDeposit.payer, key: e.payer },
+          undefined,
           inChainOrder("DESC", t.escrowDeposit, t.escrowDeposit.id),
         ),
     }),

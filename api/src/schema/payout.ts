@@ -7,6 +7,7 @@ import { ChainUnavailableError, InvalidInputError, NotFoundError } from "../erro
 import { earnerLeaf, earningsByEpoch, latestLiveEpoch, stakersLeaf } from "../settlement/claims.ts";
 import { inChainOrder, listRows, OrderDirection } from "./common.ts";
 import { type ConnectionArgs, sortBy } from "./keyset.ts";
+import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, NODE_DESCRIPTIONS, SettlementRootRef } from "./refs.ts";
 
@@ -103,21 +104,23 @@ export const Redemption = builder
   });
 
 export function listRedemptions(ctx: Context, args: ConnectionArgs, payer: string) {
-  return listRows(
+  return listChildRows(
     ctx,
     args,
     t.voucherRedemption,
-    eq(t.voucherRedemption.payer, payer as `0x${string}`),
+    { column: t.voucherRedemption.payer, key: payer },
+    undefined,
     inChainOrder("DESC", t.voucherRedemption, t.voucherRedemption.id),
   );
 }
 
 export function listClaims(ctx: Context, args: ConnectionArgs, account: string) {
-  return listRows(
+  return listChildRows(
     ctx,
     args,
     t.claim,
-    eq(t.claim.account, account as `0x${string}`),
+    { column: t.claim.account, key: account },
+    undefined,
     inChainOrder("DESC", t.claim, t.claim.id),
   );
 }
@@ -224,11 +227,13 @@ SettlementRootRef.implement({
       resolve: (r, _, ctx) =>
         r.challengeCount === 0
           ? []
-          : ctx.reader.db
-              .select()
-              .from(t.rootChallenge)
-              .where(eq(t.rootChallenge.epoch, r.epoch))
-              .orderBy(asc(t.rootChallenge.blockNumber), asc(t.rootChallenge.logIndex)),
+          : childRows(
+              ctx,
+              t.rootChallenge,
+              { column: t.rootChallenge.epoch, key: r.epoch },
+              undefined,
+              [asc(t.rootChallenge.blockNumber), asc(t.rootChallenge.logIndex)],
+            ),
     }),
     vetoer: f.field({
       type: "Address",

@@ -1,12 +1,13 @@
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
 import { proposalMarketAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
 import { inChainOrder, listRows, OrderDirection } from "./common.ts";
 import { sortBy } from "./keyset.ts";
+import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, DatanetRef, ModelRef, NODE_DESCRIPTIONS, ProposalRef } from "./refs.ts";
 
@@ -242,21 +243,24 @@ ProposalRef.implement({
       type: [FulfilmentVote],
       description: "The backers' judgements of the fulfilment, in order.",
       resolve: (p, _, ctx) =>
-        ctx.reader.db
-          .select()
-          .from(t.proposalFulfilmentVote)
-          .where(eq(t.proposalFulfilmentVote.proposalId, p.id))
-          .orderBy(t.proposalFulfilmentVote.blockNumber, t.proposalFulfilmentVote.logIndex),
+        childRows(
+          ctx,
+          t.proposalFulfilmentVote,
+          { column: t.proposalFulfilmentVote.proposalId, key: p.id },
+          undefined,
+          [asc(t.proposalFulfilmentVote.blockNumber), asc(t.proposalFulfilmentVote.logIndex)],
+        ),
     }),
     backings: f.connection({
       type: Backing,
       description: "Backings in order.",
       resolve: (p, args, ctx) =>
-        listRows(
+        listChildRows(
           ctx,
           args,
           t.proposalBacking,
-          eq(t.proposalBacking.proposalId, p.id),
+          { column: t.proposalBacking.proposalId, key: p.id },
+          undefined,
           inChainOrder("ASC", t.proposalBacking, t.proposalBacking.id),
         ),
     }),
@@ -276,11 +280,12 @@ ProposalRef.implement({
       type: Vote,
       description: "Votes in order.",
       resolve: (p, args, ctx) =>
-        listRows(
+        listChildRows(
           ctx,
           args,
           t.proposalVote,
-          eq(t.proposalVote.proposalId, p.id),
+          { column: t.proposalVote.proposalId, key: p.id },
+          undefined,
           inChainOrder("ASC", t.proposalVote, t.proposalVote.voter),
         ),
     }),

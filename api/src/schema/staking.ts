@@ -1,7 +1,7 @@
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
 import { agentStakingAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, type Column, eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
@@ -9,6 +9,7 @@ import { ChainUnavailableError } from "../errors.ts";
 import { inChainOrder, listRows, OrderDirection } from "./common.ts";
 import { DisputeStatus } from "./dispute.ts";
 import { type ConnectionArgs, sortBy } from "./keyset.ts";
+import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, AgentRef, DisputeRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
 
@@ -221,39 +222,40 @@ AgentRef.implement({
       description: "Its receipt signers, authorized and revoked, with the state of each now.",
       args: { authorizedOnly: f.arg.boolean({ description: "Only those authorized now." }) },
       resolve: (a, args, ctx) =>
-        ctx.reader.db
-          .select()
-          .from(t.agentSigner)
-          .where(
-            and(
-              eq(t.agentSigner.agentId, a.id),
-              args.authorizedOnly ? eq(t.agentSigner.authorized, true) : undefined,
-            ),
-          )
-          .orderBy(asc(t.agentSigner.since))
-          .limit(100),
+        childRows(
+          ctx,
+          t.agentSigner,
+          { column: t.agentSigner.agentId, key: a.id },
+          args.authorizedOnly ? eq(t.agentSigner.authorized, true) : undefined,
+          [asc(t.agentSigner.since)],
+          100,
+        ),
     }),
     signerHistory: f.field({
       type: [AgentSigner],
       description: "Every authorization and revocation of its signers, oldest first.",
       resolve: (a, _, ctx) =>
-        ctx.reader.db
-          .select()
-          .from(t.agentSignerChange)
-          .where(eq(t.agentSignerChange.agentId, a.id))
-          .orderBy(asc(t.agentSignerChange.blockNumber), asc(t.agentSignerChange.logIndex))
-          .limit(500),
+        childRows(
+          ctx,
+          t.agentSignerChange,
+          { column: t.agentSignerChange.agentId, key: a.id },
+          undefined,
+          [asc(t.agentSignerChange.blockNumber), asc(t.agentSignerChange.logIndex)],
+          500,
+        ),
     }),
     specVersions: f.field({
       type: [SpecVersion],
       description: "Its spec hashes, oldest first: which spec was live at a block.",
       resolve: (a, _, ctx) =>
-        ctx.reader.db
-          .select()
-          .from(t.agentSpecVersion)
-          .where(eq(t.agentSpecVersion.agentId, a.id))
-          .orderBy(asc(t.agentSpecVersion.version))
-          .limit(500),
+        childRows(
+          ctx,
+          t.agentSpecVersion,
+          { column: t.agentSpecVersion.agentId, key: a.id },
+          undefined,
+          [asc(t.agentSpecVersion.version)],
+          500,
+        ),
     }),
     totalActiveAssets: f.field({
       type: "TokenAmount",
@@ -288,30 +290,33 @@ AgentRef.implement({
       type: StakePosition,
       description: "Positions in this agent, largest first.",
       resolve: (a, args, ctx) =>
-        listRows(ctx, args, t.stakePosition, eq(t.stakePosition.agentId, a.id), [
-          ...sortBy("DESC", t.stakePosition.shares),
-          ...sortBy("ASC", t.stakePosition.delegator),
-        ]),
+        listChildRows(
+          ctx,
+          args,
+          t.stakePosition,
+          { column: t.stakePosition.agentId, key: a.id },
+          undefined,
+          [...sortBy("DESC", t.stakePosition.shares), ...sortBy("ASC", t.stakePosition.delegator)],
+        ),
     }),
     unbondings: f.connection({
       type: UnbondingRef,
       description: "Unbonding entries, newest first.",
       args: { pendingOnly: f.arg.boolean({ description: "Only those not withdrawn yet." }) },
-      resolve: (a, args, ctx) => listUnbondings(ctx, args, eq(t.unbonding.agentId, a.id)),
+      resolve: (a, args, ctx) =>
+        listUnbondings(ctx, args, { column: t.unbonding.agentId, key: a.id }),
     }),
     disputes: f.connection({
       type: DisputeRef,
       description: "Disputes, newest first.",
       args: { status: f.arg({ type: DisputeStatus, description: "Only in this state." }) },
       resolve: (a, args, ctx) =>
-        listRows(
+        listChildRows(
           ctx,
           args,
           t.dispute,
-          and(
-            eq(t.dispute.agentId, a.id),
-            args.status ? eq(t.dispute.status, args.status) : undefined,
-          ),
+          { column: t.dispute.agentId, key: a.id },
+          args.status ? eq(t.dispute.status, args.status) : undefined,
           sortBy("DESC", t.dispute.id),
         ),
     }),
@@ -319,11 +324,12 @@ AgentRef.implement({
       type: Slash,
       description: "Slashes, newest first.",
       resolve: (a, args, ctx) =>
-        listRows(
+        listChildRows(
           ctx,
           args,
           t.slash,
-          eq(t.slash.agentId, a.id),
+          { column: t.slash.agentId, key: a.id },
+          undefined,
           inChainOrder("DESC", t.slash, t.slash.id),
         ),
     }),
@@ -338,13 +344,14 @@ AgentRef.implement({
 export function listUnbondings(
   ctx: Context,
   args: ConnectionArgs & { pendingOnly?: boolean | null },
-  where: ReturnType<typeof eq>,
+  parent: { column: Column; key: unknown },
 ) {
-  return listRows(
+  return listChildRows(
     ctx,
     args,
     t.unbonding,
-    and(where, args.pendingOnly ? eq(t.unbonding.withdrawn, false) : undefined),
+    parent,
+    args.pendingOnly ? eq(t.unbonding.withdrawn, false) : undefined,
     sortBy("DESC", t.unbonding.id),
   );
 }

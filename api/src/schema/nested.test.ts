@@ -1,0 +1,157 @@
+// Nested lists and connections inside a list of parents, executed against the whole schema on
+// PGlite holding the indexer's tables: the queries a request makes do not grow with the number
+// of parents, and each parent's page is the one a query of its own would give.
+import { createRequire } from "node:module";
+import { PGlite } from "@electric-sql/pglite";
+import * as schema from "@tributary/indexer/schema";
+import { drizzle } from "drizzle-orm/pglite";
+import { graphql } from "graphql";
+import { getAddress } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChainReader } from "../reader/index.ts";
+import { schema as apiSchema } from "./index.ts";
+
+const client = new PGlite();
+let queries = 0;
+const db = drizzle(client, {
+  schema,
+  casing: "snake_case",
+  logger: { logQuery: () => void queries++ },
+});
+const reader = { kind: "postgres", db } as unknown as ChainReader;
+
+const AGENTS = 6;
+const DELEGATORS = 3;
+const at = (n: number) => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+const state = { createdBlock: 1n, createdAt: 1n, blockNumber: 1n, logIndex: 0, timestamp: 1n };
+const hash = `0x${"ab".repeat(32)}` as const;
+
+beforeAll(async () => {
+  // The indexer's tables as drizzle-kit writes them from its schema (CommonJS: vite cannot
+  // bundle drizzle-kit's dynamic requires).
+  const kit = createRequire(import.meta.url)("drizzle-kit/api");
+  const ddl: string[] = await kit.generateMigration(
+    kit.generateDrizzleJson({}),
+    kit.generateDrizzleJson({ ...schema }, undefined, undefined, "snake_case"),
+  );
+  for (const statement of ddl) await client.exec(statement);
+  for (let a = 1; a <= AGENTS; a++) {
+    const agentId = BigInt(a);
+    await db.insert(schema.agent).values({
+      id: agentId,
+      operator: at(a),
+      specHash: hash,
+      metadataURI: "",
+      minStake: 0n,
+      totalActiveAssets: BigInt(a),
+      totalActiveShares: 0n,
+      totalUnbondingAssets: 0n,
+      totalUnbondingShares: 0n,
+      selfBond: 0n,
+      selfBondUnbonding: 0n,
+      specVersion: 1,
+      active: true,
+      openDisputes: 0,
+      delegatorCount: DELEGATORS,
+      totalRewards: 0n,
+      totalSlashed: 0n,
+      ...state,
+    });
+    for (let d = 1; d <= DELEGATORS; d++) {
+      const amount = BigInt(a * 100 + d);
+      await db.insert(schema.stakePosition).values({
+        agentId,
+        delegator: at(1000 + d),
+        shares: amount,
+        delegated: amount,
+        unbonded: 0n,
+        slashed: 0n,
+        ...state,
+      });
+    }
+    await db.insert(schema.agentSigner).values([
+      { agentId, signer: at(2000 + a), authorized: true, since: 2n, ...state },
+      { agentId, signer: at(3000 + a), authorized: false, since: 1n, ...state },
+    ]);
+  }
+});
+afterAll(() => client.close());
+
+const run = async (source: string, variableValues?: Record<string, unknown>) => {
+  const result = await graphql({
+    schema: apiSchema,
+    source,
+    variableValues,
+    contextValue: { reader },
+  });
+  expect(result.errors).toBeUndefined();
+  return result.data as Record<string, any>;
+};
+
+const LIST = `query($n: Int!, $after: String) { agents(first: $n, direction: ASC) { edges { node {
+  agentId
+  delegators(first: 2, after: $after) { edges { cursor node { delegator { address } shares } } pageInfo { hasNextPage } }
+  disputes(first: 5) { edges { node { disputeId } } }
+  unbondings(first: 5) { edges { node { unbondingId } } }
+  signers { signer authorized }
+} } } }`;
+
+describe("nested connections in a list", () => {
+  it("read in a fixed number of queries however many parents the list has", async () => {
+    const counted = async (n: number) => {
+      queries = 0;
+      await run(LIST, { n });
+      return queries;
+    };
+    const few = await counted(2);
+    const many = await counted(AGENTS);
+    // The list, then one query per nested field (and the agents' other loaders).
+    expect(many).toBe(few);
+    expect(many).toBeLessThanOrEqual(6);
+  });
+
+  it("give each parent the page a query of its own gives, keyset cursors included", async () => {
+    const list = await run(LIST, { n: AGENTS });
+    const agents = list.agents.edges.map((e: any) => e.node);
+    expect(agents.map((a: any) => a.agentId)).toEqual(
+      Array.from({ length: AGENTS }, (_, i) => String(i + 1)),
+    );
+    for (const [i, agent] of agents.entries()) {
+      const a = i + 1;
+      // Largest first: delegators 3 and 2 of this agent, one more after them.
+      expect(agent.delegators.edges.map((e: any) => e.node)).toEqual([
+        { delegator: { address: at(1003) }, shares: String(a * 100 + 3) },
+        { delegator: { address: at(1002) }, shares: String(a * 100 + 2) },
+      ]);
+      expect(agent.delegators.pageInfo.hasNextPage).toBe(true);
+      expect(agent.signers).toEqual([
+        { signer: at(3000 + a), authorized: false },
+        { signer: at(2000 + a), authorized: true },
+      ]);
+      expect(agent.disputes.edges).toEqual([]);
+      const own = await run(
+        `query($id: BigInt!) { agent(agentId: $id) { delegators(first: 2) { edges { cursor } } } }`,
+        { id: String(a) },
+      );
+      expect(own.agent.delegators.edges.map((e: any) => e.cursor)).toEqual(
+        agent.delegators.edges.map((e: any) => e.cursor),
+      );
+    }
+    // Every parent's page after one cursor (agent 1's first page's end: its sort key, shares,
+    // puts agent 1's last delegator after it and every other agent's delegators before it).
+    const after = agents[0].delegators.edges[1].cursor;
+    const next = await run(LIST, { n: AGENTS, after });
+    const pages = next.agents.edges.map((e: any) => e.node.delegators);
+    expect(pages[0].edges.map((e: any) => e.node)).toEqual([
+      { delegator: { address: at(1001) }, shares: "101" },
+    ]);
+    for (const [i, page] of pages.entries()) {
+      const own = await run(
+        `query($id: BigInt!, $after: String) { agent(agentId: $id) {
+          delegators(first: 2, after: $after) { edges { cursor node { delegator { address } shares } } pageInfo { hasNextPage } } } }`,
+        { id: String(i + 1), after },
+      );
+      expect(page).toEqual(own.agent.delegators);
+    }
+  });
+});
