@@ -20,7 +20,21 @@ export interface SettleOptions {
   training: TrainingAttribution;
   /** Whether `signer` could sign for `agentId` at `issuedAt` (the chain's signer history). */
   authorized?: (agentId: bigint, signer: Address, issuedAt: bigint) => Promise<boolean>;
+  /**
+   * The receipts earlier epochs settled (`receiptKeys`), when replaying several: one found again
+   * is a problem, and this epoch's good receipts are added.
+   */
+  settledBefore?: Set<string>;
 }
+
+/**
+ * What makes a call one call: its digest, and its payer's request id (the runtime charges a
+ * request id once per payer, so two receipts naming it are at most one paid call).
+ */
+const receiptKeys = (r: EpochReceipt, digest: Hex) => [
+  `digest:${digest}`,
+  `request:${r.message.payer.toLowerCase()}:${r.message.requestId}`,
+];
 
 /** The EIP-712 digest of a receipt: its leaf in the epoch's receipts tree. */
 export const receiptDigest = (
@@ -62,13 +76,20 @@ export interface CheckedEpoch {
 /** Checks every receipt of an epoch: lists against their hashes, policy, signature, signer. */
 export async function checkEpochReceipts(
   file: EpochFile,
-  options: Pick<SettleOptions, "authorized">,
+  options: Pick<SettleOptions, "authorized" | "settledBefore">,
 ): Promise<CheckedEpoch> {
   const checked: CheckedEpoch = { problems: [], digests: [], good: [] };
+  const seen = new Set<string>();
   for (const [index, r] of file.receipts.entries()) {
     const digest = receiptDigest(file, r);
     checked.digests.push(digest);
     const faults = receiptFaults(file, r, digest);
+    const keys = receiptKeys(r, digest);
+    if (keys.some((k) => options.settledBefore?.has(k)))
+      faults.push("the receipt (or its payer's request id) was settled in an earlier epoch");
+    else if (keys.some((k) => seen.has(k)))
+      faults.push("the receipt (or its payer's request id) is already in this epoch");
+    for (const k of keys) seen.add(k);
     const m = r.message;
     if (
       faults.length === 0 &&
@@ -79,6 +100,8 @@ export async function checkEpochReceipts(
     for (const problem of faults) checked.problems.push({ index, requestId: m.requestId, problem });
     if (faults.length === 0) checked.good.push(r);
   }
+  for (const r of checked.good)
+    for (const k of receiptKeys(r, receiptDigest(file, r))) options.settledBefore?.add(k);
   return checked;
 }
 

@@ -290,8 +290,15 @@ export function createAgentRuntime(deps: {
     ): Promise<InvocationRow> {
       checkInput(args);
       // Independent reads, at once: the agent and its spec, the voucher's signature, the escrow.
+      // The signer check follows the agent's row and overlaps the voucher and escrow reads; it
+      // is awaited before anything is reserved (an unauthorized signer's receipt cannot settle).
+      const agentRead = timed("loadAgent", () => loadAgent(args.agentId));
+      const signerRead = agentRead.then(({ agent }) =>
+        timed("signerKey", () => authorizedSigner(agent)),
+      );
+      signerRead.catch(() => {});
       const [{ agent, spec }, validFrom, escrow] = await Promise.all([
-        timed("loadAgent", () => loadAgent(args.agentId)),
+        agentRead,
         timed("checkVoucher", () => checkPayerVoucher(args.voucher)),
         timed("readEscrow", () => escrowOf(args.voucher.payer)),
       ]);
@@ -322,8 +329,7 @@ export function createAgentRuntime(deps: {
       // What the call needs next, read while the reservation commits.
       const ensembleRead = timed("ensemble", () => ensembleOf(spec));
       ensembleRead.catch(() => {});
-      // Before anything is reserved: a receipt from an unauthorized signer could not be settled.
-      const signer = await timed("signerKey", () => authorizedSigner(agent));
+      const signer = await signerRead;
       const outcome = await timed("reserve", () =>
         ledger.reserve({
           ...key,

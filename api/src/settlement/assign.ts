@@ -6,8 +6,13 @@ import { invocation, settlementEpoch } from "../db/schema.ts";
  * Takes every finished call with a receipt that no epoch has yet into `epoch`, in the same
  * transaction that records the epoch, so a call belongs to exactly one epoch. Returns how many
  * calls it took (none: nothing to settle, and no epoch row is written).
+ *
+ * Only receipts issued at or before `chainTime` (the chain head's timestamp): whether a signer
+ * was authorized at `issuedAt` is final only once the chain has passed it, since a later block
+ * carries a later time. The runtime stamps receipts with its own clock, which can run a few
+ * seconds ahead of the chain; such receipts wait for a later epoch.
  */
-export async function assignReceipts(db: AppDb, epoch: bigint): Promise<number> {
+export async function assignReceipts(db: AppDb, epoch: bigint, chainTime: bigint): Promise<number> {
   return db.transaction(async (tx) => {
     const taken = await tx
       .update(invocation)
@@ -18,6 +23,7 @@ export async function assignReceipts(db: AppDb, epoch: bigint): Promise<number> 
           isNotNull(invocation.receipt),
           isNull(invocation.epoch),
           sql`${invocation.price} > 0`,
+          sql`((${invocation.receipt})::jsonb -> 'message' ->> 'issuedAt')::numeric <= ${chainTime.toString()}::numeric`,
         ),
       )
       .returning({ payer: invocation.payer });

@@ -17,7 +17,6 @@ import type { Address, Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { invocation, settlementEpoch, settlementFile, settlementLeaf } from "../db/schema.ts";
 import { epochFileUri, type SettlementDeps, TRAINING_ATTRIBUTION } from "./deps.ts";
-import { readSignerHistory } from "./signer-history.ts";
 
 /**
  * A call's receipt as stored (JSON text, or as the ledger decoded it) with its operator at call
@@ -80,12 +79,11 @@ export async function buildEpoch(deps: SettlementDeps, epoch: bigint): Promise<v
   const body = encodeEpochFile(file);
   const hash = epochFileHash(body);
   const previous = await previousTotals(db, epoch);
-  const signerAuthorized = await readSignerHistory(chain);
+  // The signer history was judged by the redemption plan, which charged the payers: that
+  // decision stands (a re-read here could only differ after a reorg, and would stall the epoch).
   const settled = await settleEpochFile(file, previous, {
     protocol: deps.protocolAccount,
     training: TRAINING_ATTRIBUTION,
-    // The redemption plan left unauthorized receipts unpaid: one here is a bug, not a payee.
-    authorized: async (agentId, signer, issuedAt) => signerAuthorized(agentId, signer, issuedAt),
   });
   if (settled.problems.length > 0)
     throw new Error(

@@ -151,7 +151,12 @@ export async function redeemEpoch(deps: SettlementDeps, epoch: bigint): Promise<
     );
   }
   await recordOutcome(deps, epoch, steps, skipped);
-  await revertUnpaidPayouts(deps, epoch);
+  const decided = new Set<string>();
+  for (const [payer, p] of Object.entries(steps) as [Address, PayerPlan][]) {
+    const unpaid = skipped.has(payer.toLowerCase()) ? [...p.paid, ...p.unpaid] : p.unpaid;
+    for (const requestId of unpaid) decided.add(`${payer.toLowerCase()}|${requestId}`);
+  }
+  await revertUnpaidPayouts(deps, epoch, decided);
 }
 
 async function recordOutcome(

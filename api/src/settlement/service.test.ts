@@ -153,7 +153,9 @@ describe("settlement service (anvil + PGlite)", () => {
     await call("payer", parseEther("0.25"), parseEther("5"));
     const redeemedBefore = await read("redeemedOf", payer);
     const { assignReceipts } = await import("./assign.ts");
-    expect(await assignReceipts(app.db, 2n)).toBe(2);
+    expect(await assignReceipts(app.db, 2n, (await chain.publicClient.getBlock()).timestamp)).toBe(
+      2,
+    );
     await redeemEpoch(deps, 2n);
     expect(await read("redeemedOf", payer)).toBe(redeemedBefore + parseEther("0.75"));
     // Crash: the chain has the redemption, the database lost everything after the plan.

@@ -155,7 +155,9 @@ describe("verify-root (anvil + PGlite + the epoch file route)", () => {
     await fixture.call("payer", parseEther("0.5"), parseEther("5"));
     await fixture.call("payer", parseEther("0.25"), parseEther("5"));
     await fixture.call("payer", parseEther("0.125"), parseEther("5"));
-    expect(await assignReceipts(deps.db, 4n)).toBe(3);
+    expect(
+      await assignReceipts(deps.db, 4n, (await deps.chain.publicClient.getBlock()).timestamp),
+    ).toBe(3);
     await redeemEpoch(deps, 4n);
     await buildEpoch(deps, 4n);
     const honest = parseEpochFile((await fileOf(4n)).body);

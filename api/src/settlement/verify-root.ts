@@ -103,9 +103,11 @@ export async function verifyRoot(options: VerifyRootOptions): Promise<VerifyRoot
     return { ok: false, epochs, failure };
   }
   let totals = emptyCumulative();
+  // Receipts of the epochs replayed so far: a later file naming one again pays it twice.
+  const settledBefore = new Set<string>();
   for (const root of await facts.roots(options.epoch)) {
     try {
-      const verified = await verifyEpoch(options, facts, root, totals);
+      const verified = await verifyEpoch(options, facts, root, totals, settledBefore);
       totals = verified.cumulative;
       epochs.push(verified.epoch);
       options.onEpoch?.(verified.epoch);
@@ -129,6 +131,7 @@ async function verifyEpoch(
   facts: ChainFacts,
   root: ChainRoot,
   previous: Cumulative,
+  settledBefore: Set<string>,
 ): Promise<{ epoch: VerifiedEpoch; cumulative: Cumulative }> {
   const { url, text } = await fetchEpochFile(root.dataURI, options);
   let file: EpochFile;
@@ -143,6 +146,7 @@ async function verifyEpoch(
     protocol: options.protocol,
     training: TRAINING_ATTRIBUTION,
     authorized: facts.signerAuthorized,
+    settledBefore,
   });
   const problems = [...settled.problems, ...(await operatorProblems(file, facts))].sort(
     (a, b) => a.index - b.index,
