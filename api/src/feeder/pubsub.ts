@@ -2,6 +2,7 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, Repeater } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { PayoutEvent } from "../payouts/events.ts";
+import type { TrainingProgressEvent } from "../training/store.ts";
 
 /** A chain event as `agentEvents` and `proposalUpdates` see it; REVERTED when a reorg removed it. */
 export interface ChainEvent {
@@ -22,6 +23,8 @@ export type Topics = {
   payouts: [account: string, event: PayoutEvent];
   agent: [agentId: string, event: ChainEvent];
   proposal: [proposalId: string, event: ChainEvent];
+  /** A training job's progress and final state, per job id. */
+  training: [jobId: string, event: TrainingProgressEvent];
 };
 
 type Bus = ReturnType<typeof createPubSub<Topics>>;

@@ -1,0 +1,148 @@
+// Runs queued jobs, each in a `tributary-train` worker process of its own (a crash or an
+// out-of-memory there fails one job, not the API), at most `maxRunningJobs` at once. Jobs
+// outlive the API: one stopped with the API stays RUNNING and resumes from its checkpoint when
+// the API starts again (the worker resumes by itself given the same output directory).
+import path from "node:path";
+import {
+  type EngineWorker,
+  spawnTrainingWorker,
+  startTrainingJob,
+  type TrainEvent,
+  TrainingError,
+  type TrainingJob,
+} from "@tributary/pool";
+import type { Logger } from "pino";
+import { type HyperParameters, workerSpec } from "./hyper-parameters.ts";
+import type { JobStore, TrainingJobRow } from "./store.ts";
+
+export interface RunnerOptions {
+  binary: string;
+  maxRunningJobs: number;
+}
+
+interface Running {
+  worker: EngineWorker;
+  job: TrainingJob;
+}
+
+export const jobPaths = (row: Pick<TrainingJobRow, "jobDir" | "modelDir" | "hasEval">) => ({
+  model: row.modelDir,
+  dataset: path.join(row.jobDir, "train.jsonl"),
+  evalDataset: row.hasEval ? path.join(row.jobDir, "eval.jsonl") : null,
+  outputDir: path.join(row.jobDir, "output"),
+});
+
+export function createTrainingRunner(store: JobStore, log: Logger, options: RunnerOptions) {
+  const running = new Map<string, Running>();
+  let stopping = false;
+  let claiming: Promise<void> = Promise.resolve();
+
+  async function record(id: string, event: TrainEvent) {
+    if (event.event === "progress")
+      await store.update(id, {
+        step: event.step,
+        loss: event.loss,
+        evalLoss: event.eval_loss,
+        tokensPerSecond: event.tokens_per_s,
+        etaSeconds: event.eta_s,
+      });
+    else if (event.event === "checkpoint")
+      await store.update(id, {
+        checkpointPath: event.path,
+        checkpointStep: event.step,
+        adapterId: event.adapter_id,
+      });
+    else await store.update(id, { step: event.resumed_from_step });
+  }
+
+  /** Follows a job to its end; when the API is stopping, the job stays RUNNING for its restart. */
+  async function follow(row: TrainingJobRow, { job, worker }: Running) {
+    try {
+      for await (const event of job) await record(row.id, event);
+      const done = await job.done;
+      if (stopping) return;
+      const cancelled = done.finish_reason === "cancelled";
+      await store.update(row.id, {
+        status: cancelled ? "CANCELLED" : "SUCCEEDED",
+        step: done.step,
+        etaSeconds: cancelled ? null : 0,
+        ...(done.checkpoint
+          ? {
+              checkpointPath: done.checkpoint.path,
+              checkpointStep: done.checkpoint.step,
+              adapterId: done.checkpoint.adapter_id,
+            }
+          : {}),
+        finishedAt: new Date(),
+      });
+    } catch (error) {
+      if (stopping) return;
+      const failure = error instanceof TrainingError ? error : null;
+      log.warn({ err: error, jobId: row.id }, "training job failed");
+      await store.update(row.id, {
+        status: "FAILED",
+        errorCode: failure?.code ?? "worker_failed",
+        error: (error as Error).message.slice(0, 2000),
+        etaSeconds: null,
+        finishedAt: new Date(),
+      });
+    } finally {
+      running.delete(row.id);
+      await worker.close().catch(() => {});
+      if (!stopping) void kick();
+    }
+  }
+
+  function start(row: TrainingJobRow) {
+    const worker = spawnTrainingWorker({
+      binary: options.binary,
+      onLog: (line) => log.debug({ jobId: row.id, line }, "training worker"),
+    });
+    const params = row.hyperParameters as unknown as HyperParameters;
+    const job = startTrainingJob(worker, workerSpec(params, jobPaths(row), row.threads));
+    const entry = { worker, job };
+    running.set(row.id, entry);
+    void follow(row, entry);
+    // A cancel asked for while the worker was starting is sent now.
+    if (row.cancelRequested) void job.cancel().catch(() => {});
+  }
+
+  /** Starts queued jobs while there is room; serialized, so two calls never claim one job twice. */
+  function kick(): Promise<void> {
+    claiming = claiming.then(async () => {
+      while (!stopping && running.size < options.maxRunningJobs) {
+        const row = await store.claimNext();
+        if (!row) return;
+        start(row);
+      }
+    });
+    claiming = claiming.catch((error) => log.error({ err: error }, "training queue failed"));
+    return claiming;
+  }
+
+  return {
+    kick,
+    /** Restarts the jobs an earlier run of the API left RUNNING, then the queue. */
+    async resume() {
+      for (const row of await store.withStatus("RUNNING")) {
+        if (running.has(row.id) || running.size >= options.maxRunningJobs) continue;
+        log.info({ jobId: row.id, checkpointStep: row.checkpointStep }, "resuming training job");
+        start(row);
+      }
+      await kick();
+    },
+    /** Asks a running job's worker to stop; its `done` marks the job CANCELLED. */
+    async cancel(id: string) {
+      await running.get(id)?.job.cancel();
+    },
+    isRunning: (id: string) => running.has(id),
+    /** Stops every worker; their jobs stay RUNNING and resume when the API starts again. */
+    async stop() {
+      stopping = true;
+      await claiming;
+      await Promise.all([...running.values()].map(({ worker }) => worker.close()));
+    },
+  };
+}
+
+export type TrainingRunner = ReturnType<typeof createTrainingRunner>;
