@@ -10,6 +10,7 @@ CREATE TABLE "app"."training_job" (
 	"threads" integer NOT NULL,
 	"step" integer DEFAULT 0 NOT NULL,
 	"total_steps" integer NOT NULL,
+	"resumed_from_step" integer,
 	"loss" double precision,
 	"eval_loss" double precision,
 	"tokens_per_second" double precision,

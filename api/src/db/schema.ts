@@ -377,6 +377,8 @@ export const trainingJob = app.table(
     threads: integer("threads").notNull(),
     step: integer("step").notNull().default(0),
     totalSteps: integer("total_steps").notNull(),
+    /** The step its latest worker started from (its checkpoint's, after a restart or a crash). */
+    resumedFromStep: integer("resumed_from_step"),
     loss: doublePrecision("loss"),
     evalLoss: doublePrecision("eval_loss"),
     tokensPerSecond: doublePrecision("tokens_per_second"),

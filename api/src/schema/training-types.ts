@@ -160,6 +160,11 @@ export const TrainingJobRef = builder.objectRef<TrainingJobRow>("TrainingJob").i
     }),
     step: f.exposeInt("step", { description: "Optimizer steps done." }),
     totalSteps: f.exposeInt("totalSteps", { description: "Optimizer steps in all." }),
+    resumedFromStep: f.exposeInt("resumedFromStep", {
+      nullable: true,
+      description:
+        "The step its latest worker started from: 0 for a fresh start, its checkpoint's step after an API restart; null before it ran.",
+    }),
     loss: f.field(nullableFloat("loss", "Training loss of the last step.")),
     evalLoss: f.field(nullableFloat("evalLoss", "Held-out loss of the last evaluation step.")),
     tokensPerSecond: f.field(nullableFloat("tokensPerSecond", "Throughput of its worker so far.")),

@@ -23,6 +23,8 @@ export interface RunnerOptions {
 interface Running {
   worker: EngineWorker;
   job: TrainingJob;
+  /** Settles once the job's last event is recorded. */
+  followed?: Promise<void>;
 }
 
 export const jobPaths = (row: Pick<TrainingJobRow, "jobDir" | "modelDir" | "hasEval">) => ({
@@ -52,7 +54,11 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
         checkpointStep: event.step,
         adapterId: event.adapter_id,
       });
-    else await store.update(id, { step: event.resumed_from_step });
+    else
+      await store.update(id, {
+        step: event.resumed_from_step,
+        resumedFromStep: event.resumed_from_step,
+      });
   }
 
   /** Follows a job to its end; when the API is stopping, the job stays RUNNING for its restart. */
@@ -100,9 +106,9 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
     });
     const params = row.hyperParameters as unknown as HyperParameters;
     const job = startTrainingJob(worker, workerSpec(params, jobPaths(row), row.threads));
-    const entry = { worker, job };
+    const entry: Running = { worker, job };
     running.set(row.id, entry);
-    void follow(row, entry);
+    entry.followed = follow(row, entry);
     // A cancel asked for while the worker was starting is sent now.
     if (row.cancelRequested) void job.cancel().catch(() => {});
   }
@@ -140,7 +146,10 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
     async stop() {
       stopping = true;
       await claiming;
-      await Promise.all([...running.values()].map(({ worker }) => worker.close()));
+      // The workers checkpoint as they stop; their last events are recorded before we return.
+      const entries = [...running.values()];
+      await Promise.all(entries.map(({ worker }) => worker.close()));
+      await Promise.all(entries.map(({ followed }) => followed));
     },
   };
 }
