@@ -151,7 +151,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   });
   const training = createTrainingService(
     { app: app.db, reader, access: rag.access, pubsub, log, dataDir: appDir },
-    options.training,
+    // Replicas on one Postgres take over each other's jobs only once these are silent.
+    { staleAfterMs: app.kind === "postgres" ? 120_000 : 0, ...options.training },
   );
   const allowedOrigins = options.allowedOrigins ?? LOCAL_ORIGINS;
   const clientIp = createClientIp(options.trustedProxies ?? []);

