@@ -7,6 +7,7 @@ import {
   type EngineWorker,
   spawnTrainingWorker,
   startTrainingJob,
+  type TrainDone,
   type TrainEvent,
   TrainingError,
   type TrainingJob,
@@ -43,66 +44,66 @@ export const jobPaths = (row: Pick<TrainingJobRow, "jobDir" | "modelDir" | "hasE
   outputDir: path.join(row.jobDir, "output"),
 });
 
+type Change = Partial<TrainingJobRow>;
+
+/** What an event changes in the job's row. */
+function changeOf(event: TrainEvent): Change {
+  if (event.event === "progress")
+    return {
+      step: event.step,
+      loss: event.loss,
+      evalLoss: event.eval_loss,
+      tokensPerSecond: event.tokens_per_s,
+      etaSeconds: event.eta_s,
+    };
+  if (event.event === "checkpoint")
+    return { checkpointPath: event.path, checkpointStep: event.step, adapterId: event.adapter_id };
+  return { step: event.resumed_from_step, resumedFromStep: event.resumed_from_step };
+}
+
+function finalState(done: TrainDone): Change {
+  const cancelled = done.finish_reason === "cancelled";
+  const kept = done.checkpoint;
+  return {
+    status: cancelled ? "CANCELLED" : "SUCCEEDED",
+    step: done.step,
+    etaSeconds: cancelled ? null : 0,
+    ...(kept
+      ? { checkpointPath: kept.path, checkpointStep: kept.step, adapterId: kept.adapter_id }
+      : {}),
+    finishedAt: new Date(),
+  };
+}
+
+function failedState(error: unknown): Change {
+  return {
+    status: "FAILED",
+    errorCode: error instanceof TrainingError ? error.code : "worker_failed",
+    error: (error as Error).message.slice(0, 2000),
+    etaSeconds: null,
+    finishedAt: new Date(),
+  };
+}
+
 export function createTrainingRunner(store: JobStore, log: Logger, options: RunnerOptions) {
   const running = new Map<string, Running>();
   let stopping = false;
   let claiming: Promise<void> = Promise.resolve();
 
-  async function record(id: string, event: TrainEvent) {
-    if (event.event === "progress") {
-      const row = await store.update(id, {
-        step: event.step,
-        loss: event.loss,
-        evalLoss: event.eval_loss,
-        tokensPerSecond: event.tokens_per_s,
-        etaSeconds: event.eta_s,
-      });
-      // A cancel received by another replica reaches this job's worker through the row.
-      if (row?.cancelRequested) await running.get(id)?.job.cancel();
-    } else if (event.event === "checkpoint")
-      await store.update(id, {
-        checkpointPath: event.path,
-        checkpointStep: event.step,
-        adapterId: event.adapter_id,
-      });
-    else
-      await store.update(id, {
-        step: event.resumed_from_step,
-        resumedFromStep: event.resumed_from_step,
-      });
-  }
-
   /** Follows a job to its end; when the API is stopping, the job stays RUNNING for its restart. */
   async function follow(row: TrainingJobRow, { job, worker }: Running) {
     try {
-      for await (const event of job) await record(row.id, event);
+      for await (const event of job) {
+        const updated = await store.update(row.id, changeOf(event));
+        // A cancel received by another replica reaches this job's worker through the row.
+        if (event.event === "progress" && updated?.cancelRequested) await job.cancel();
+      }
       const done = await job.done;
-      if (stopping) return;
-      const cancelled = done.finish_reason === "cancelled";
-      await store.update(row.id, {
-        status: cancelled ? "CANCELLED" : "SUCCEEDED",
-        step: done.step,
-        etaSeconds: cancelled ? null : 0,
-        ...(done.checkpoint
-          ? {
-              checkpointPath: done.checkpoint.path,
-              checkpointStep: done.checkpoint.step,
-              adapterId: done.checkpoint.adapter_id,
-            }
-          : {}),
-        finishedAt: new Date(),
-      });
+      if (!stopping) await store.update(row.id, finalState(done));
     } catch (error) {
       if (stopping) return;
-      const failure = error instanceof TrainingError ? error : null;
       log.warn({ err: error, jobId: row.id }, "training job failed");
-      await store.update(row.id, {
-        status: "FAILED",
-        errorCode: failure?.code ?? "worker_failed",
-        error: (error as Error).message.slice(0, 2000),
-        etaSeconds: null,
-        finishedAt: new Date(),
-      });
+      await store.update(row.id, failedState(error));
     } finally {
       running.delete(row.id);
       await worker.close().catch(() => {});
@@ -110,13 +111,20 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
     }
   }
 
-  function start(row: TrainingJobRow) {
+  async function start(row: TrainingJobRow) {
     const worker = spawnTrainingWorker({
       binary: options.binary,
       onLog: (line) => log.debug({ jobId: row.id, line }, "training worker"),
     });
     const params = row.hyperParameters as unknown as HyperParameters;
-    const job = startTrainingJob(worker, workerSpec(params, jobPaths(row), row.threads));
+    let job: TrainingJob;
+    try {
+      job = startTrainingJob(worker, workerSpec(params, jobPaths(row), row.threads));
+    } catch (error) {
+      // The worker died at once (a missing binary): the job must not stay RUNNING unowned.
+      await store.update(row.id, failedState(error));
+      return;
+    }
     const entry: Running = { worker, job };
     running.set(row.id, entry);
     entry.followed = follow(row, entry);
@@ -130,7 +138,7 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
       while (!stopping && running.size < options.maxRunningJobs) {
         const row = await store.claimNext();
         if (!row) return;
-        start(row);
+        await start(row);
       }
     });
     claiming = claiming.catch((error) => log.error({ err: error }, "training queue failed"));
