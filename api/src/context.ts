@@ -9,6 +9,7 @@ import type { ClientIp } from "./http/client-ip.ts";
 import type { OriginPolicy } from "./http/origins.ts";
 import type { Rag } from "./rag/index.ts";
 import type { ChainReader } from "./reader/index.ts";
+import type { TrainingService } from "./training/index.ts";
 
 /** Who is calling: a SIWE session (all scopes) or an API key (its scopes). */
 export interface Viewer {
@@ -35,6 +36,8 @@ export interface Services {
   /** Agent specs, signer keys, the payers' ledger and the invocation runtime. */
   agents: AgentsService;
   pubsub: PubSub;
+  /** Model Factory: LoRA training jobs on Datanet content. */
+  training: TrainingService;
   log: Logger;
   /**
    * The URL users reach Tributary at (the frontend's origin): SIWE messages must name its host

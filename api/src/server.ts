@@ -32,6 +32,7 @@ import {
 } from "./reader/index.ts";
 import { serveEpochFile, settleRoute } from "./settlement/routes.ts";
 import { createSettlementRunner, type SettlementOptions } from "./settlement/runner.ts";
+import { createTrainingService, type TrainingOptions } from "./training/index.ts";
 
 export interface ApiServerOptions {
   /** Ponder's HTTP root (serves `/sql/*`); used unless `viewsSchema` selects the Postgres reader. */
@@ -84,6 +85,8 @@ export interface ApiServerOptions {
   signerSecret?: string | undefined;
   /** Agent runtime settings (voucher lifetime, span length). */
   agentRuntime?: AgentsOptions["runtime"];
+  /** Training jobs: work directory, worker binary, queue limits, base model files. */
+  training?: TrainingOptions;
 }
 
 export interface ApiServer {
@@ -146,6 +149,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     embeddings: options.embeddings,
     registry: metrics.registry,
   });
+  const training = createTrainingService(
+    { app: app.db, reader, access: rag.access, pubsub, log, dataDir: appDir },
+    // Replicas on one Postgres take over each other's jobs only once these are silent.
+    { staleAfterMs: app.kind === "postgres" ? 120_000 : 0, ...options.training },
+  );
   const allowedOrigins = options.allowedOrigins ?? LOCAL_ORIGINS;
   const clientIp = createClientIp(options.trustedProxies ?? []);
   const base = {
@@ -154,6 +162,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     chain,
     rag,
     pubsub,
+    training,
     log,
     // Set once the port is known, unless configured.
     publicUrl: options.publicUrl ?? "http://127.0.0.1",
@@ -359,6 +368,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     // Settled payouts need the leaves this API stored when it settled (none: RootLive alone).
     settled: (live) => loadSettledEvents({ db: app.db, reader }, live),
   });
+  // Jobs a previous run left RUNNING resume from their checkpoints; queued ones start.
+  void training.resume().catch((error) => log.error({ err: error }, "training resume failed"));
   log.info(
     { url, reader: reader.kind, app: app.kind, pubsub: options.redisUrl ? "redis" : "memory" },
     "api listening",
@@ -374,6 +385,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     close: () =>
       (closing ??= (async () => {
         await feeder.stop();
+        await training.stop();
         await settlement?.stop();
         await rag.close();
         await ws.close();

@@ -6,7 +6,15 @@ import { apiKey } from "../db/schema.ts";
 import { InvalidInputError } from "../errors.ts";
 import { randomToken, sha256 } from "./tokens.ts";
 
-export const API_KEY_SCOPES = ["READ", "PREPARE", "RELAY", "CONTENT", "AGENTS", "INVOKE"] as const;
+export const API_KEY_SCOPES = [
+  "READ",
+  "PREPARE",
+  "RELAY",
+  "CONTENT",
+  "AGENTS",
+  "INVOKE",
+  "TRAIN",
+] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const API_KEY_PREFIX = "trb_";
 

@@ -353,3 +353,55 @@ export const settlementLeaf = app.table(
   },
   (t) => [primaryKey({ columns: [t.epoch, t.kind, t.account, t.agentId] })],
 );
+
+// ─────────────────────────────── Model Factory: training jobs ───────────────────────────────
+
+/**
+ * LoRA training jobs (`createTrainingJob`). QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED;
+ * a RUNNING job found when the API starts is resumed from its last checkpoint in `jobDir`.
+ * `createdAt` is set by the API (millisecond precision), as keyset cursors need.
+ */
+export const trainingJob = app.table(
+  "training_job",
+  {
+    id: text("id").primaryKey(),
+    builder: text("builder").notNull(),
+    baseModelId: bigint("base_model_id", { mode: "bigint" }).notNull(),
+    datanetIds: text("datanet_ids").array().notNull(),
+    dataBlock: bigint("data_block", { mode: "bigint" }).notNull(),
+    /** Resolved hyper-parameters (defaults filled in), seed included. */
+    hyperParameters: jsonb("hyper_parameters").$type<Record<string, unknown>>().notNull(),
+    status: text("status").notNull(),
+    /** Set by `cancelTrainingJob` on a RUNNING job until its worker has stopped. */
+    cancelRequested: boolean("cancel_requested").notNull().default(false),
+    threads: integer("threads").notNull(),
+    step: integer("step").notNull().default(0),
+    totalSteps: integer("total_steps").notNull(),
+    /** The step its latest worker started from (its checkpoint's, after a restart or a crash). */
+    resumedFromStep: integer("resumed_from_step"),
+    loss: doublePrecision("loss"),
+    evalLoss: doublePrecision("eval_loss"),
+    tokensPerSecond: doublePrecision("tokens_per_second"),
+    etaSeconds: doublePrecision("eta_seconds"),
+    errorCode: text("error_code"),
+    error: text("error"),
+    checkpointPath: text("checkpoint_path"),
+    checkpointStep: integer("checkpoint_step"),
+    adapterId: text("adapter_id"),
+    /** The base model's directory and the job's own (data sets, worker output). */
+    modelDir: text("model_dir").notNull(),
+    jobDir: text("job_dir").notNull(),
+    hasEval: boolean("has_eval").notNull(),
+    manifest: jsonb("manifest").$type<Record<string, unknown>>().notNull(),
+    manifestHash: text("manifest_hash").notNull(),
+    datasetSha256: text("dataset_sha256").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("training_job_builder_idx").on(t.builder, t.createdAt),
+    index("training_job_status_idx").on(t.status, t.createdAt),
+  ],
+);

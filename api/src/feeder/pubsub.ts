@@ -3,6 +3,7 @@ import { createPubSub, Repeater } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { TopicEvent } from "../chain-events/index.ts";
 import type { PayoutEvent } from "../payouts/events.ts";
+import type { TrainingProgressEvent } from "../training/store.ts";
 
 /**
  * A chain log (or a status change without one) as the feeder reads it, in chain order; REVERTED
@@ -28,6 +29,8 @@ export type Topics = {
   payouts: [account: string, event: PayoutEvent];
   agent: [agentId: string, event: TopicEvent];
   proposal: [proposalId: string, event: TopicEvent];
+  /** A training job's progress and final state, per job id. */
+  training: [jobId: string, event: TrainingProgressEvent];
 };
 
 type Bus = ReturnType<typeof createPubSub<Topics>>;

@@ -28,6 +28,7 @@ export const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
     RELAY: { description: "Relay signed transactions." },
     CONTENT: { description: "Upload the content of its owner's contributions." },
     AGENTS: { description: "Create and update agents its owner operates." },
+    TRAIN: { description: "Start, follow and cancel its owner's LoRA training jobs." },
     INVOKE: {
       description: "Invoke agents as its owner (the payer of the vouchers it presents).",
     },

@@ -20,6 +20,8 @@ import "./agent-errors.ts";
 import "./agent.ts";
 import "./invocation.ts";
 import "./receipts.ts";
+import "./training-errors.ts";
+import "./training.ts";
 
 builder.queryType({ description: "Reads: the marketplace, staking, payouts and the caller." });
 builder.mutationType({ description: "Sign-in, API keys, prepared wallet actions and relaying." });

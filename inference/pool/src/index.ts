@@ -6,7 +6,7 @@ export {
 } from "./adapters/registry.ts";
 export { createAdapterStore, hashAdapterDir } from "./adapters/store.ts";
 export { createFrameDecoder, encodeFrame } from "./engine/frames.ts";
-export { spawnEngineWorker } from "./engine/worker.ts";
+export { type EngineWorker, spawnEngineWorker } from "./engine/worker.ts";
 export * from "./errors.ts";
 export {
   createJsonlUsageSink,
@@ -16,5 +16,9 @@ export {
 } from "./metering/index.ts";
 export { DEFAULT_ENGINE_BINARY, startPoolService } from "./service.ts";
 export { writeDemoTokenizer } from "./tokenizer/demo-tokenizer.ts";
-export { loadTokenizer } from "./tokenizer/index.ts";
+export {
+  type ChatMessage,
+  loadTokenizer,
+  type ModelTokenizer,
+} from "./tokenizer/index.ts";
 export * from "./train/index.ts";

@@ -24,10 +24,18 @@ export interface EncodeOptions {
   addSpecialTokens?: boolean;
 }
 
+export interface ChatTemplateOptions {
+  /**
+   * End with the assistant's turn header, for generating a reply (default true). Training
+   * renders whole conversations without it.
+   */
+  addGenerationPrompt?: boolean;
+}
+
 export interface ModelTokenizer {
   encode(text: string, options?: EncodeOptions): number[];
   decode(tokens: readonly number[]): string;
-  applyChatTemplate(messages: ChatMessage[]): string;
+  applyChatTemplate(messages: ChatMessage[], options?: ChatTemplateOptions): string;
   /** Token ids that end a generation: the EOS token and `generation_config.json`'s. */
   readonly stopTokenIds: readonly number[];
   streamDecoder(): StreamDecoder;
@@ -109,18 +117,21 @@ export async function loadTokenizer(modelDir: string): Promise<ModelTokenizer | 
     encode: (text, options) =>
       tokenizer.encode(text, { add_special_tokens: options?.addSpecialTokens ?? true }).ids,
     decode,
-    applyChatTemplate(raw) {
+    applyChatTemplate(raw, options) {
+      const addGenerationPrompt = options?.addGenerationPrompt ?? true;
       const messages = raw.map((m) => ({
         ...m,
         content: neutralizeSpecialTokens(m.content, specials),
       }));
-      if (!template)
-        return `${messages.map((m) => `${m.role}: ${m.content}`).join("\n")}\nassistant:`;
+      if (!template) {
+        const turns = messages.map((m) => `${m.role}: ${m.content}`).join("\n");
+        return addGenerationPrompt ? `${turns}\nassistant:` : turns;
+      }
       return template.render({
         messages,
         bos_token: bos,
         eos_token: eos,
-        add_generation_prompt: true,
+        add_generation_prompt: addGenerationPrompt,
       });
     },
     stopTokenIds: [...stop],

@@ -59,6 +59,17 @@ describe("demo tokenizer", () => {
     const ids = tokenizer?.encode(prompt ?? "") ?? [];
     expect(ids.slice(0, 2)).toEqual([1, 3]);
     expect(tokenizer?.stopTokenIds).toEqual([2]);
+    // A whole conversation, as training renders it: no trailing assistant header.
+    const whole = tokenizer?.applyChatTemplate(
+      [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+      ],
+      { addGenerationPrompt: false },
+    );
+    expect(whole).toBe(
+      "<|begin_of_text|><|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello<|im_end|>\n",
+    );
   });
 
   it("streams text without splitting multi-byte characters", async () => {

@@ -1,0 +1,36 @@
+CREATE TABLE "app"."training_job" (
+	"id" text PRIMARY KEY NOT NULL,
+	"builder" text NOT NULL,
+	"base_model_id" bigint NOT NULL,
+	"datanet_ids" text[] NOT NULL,
+	"data_block" bigint NOT NULL,
+	"hyper_parameters" jsonb NOT NULL,
+	"status" text NOT NULL,
+	"cancel_requested" boolean DEFAULT false NOT NULL,
+	"threads" integer NOT NULL,
+	"step" integer DEFAULT 0 NOT NULL,
+	"total_steps" integer NOT NULL,
+	"resumed_from_step" integer,
+	"loss" double precision,
+	"eval_loss" double precision,
+	"tokens_per_second" double precision,
+	"eta_seconds" double precision,
+	"error_code" text,
+	"error" text,
+	"checkpoint_path" text,
+	"checkpoint_step" integer,
+	"adapter_id" text,
+	"model_dir" text NOT NULL,
+	"job_dir" text NOT NULL,
+	"has_eval" boolean NOT NULL,
+	"manifest" jsonb NOT NULL,
+	"manifest_hash" text NOT NULL,
+	"dataset_sha256" text NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"started_at" timestamp with time zone,
+	"finished_at" timestamp with time zone,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "training_job_builder_idx" ON "app"."training_job" USING btree ("builder","created_at");--> statement-breakpoint
+CREATE INDEX "training_job_status_idx" ON "app"."training_job" USING btree ("status","created_at");

@@ -1,0 +1,184 @@
+// Runs queued jobs, each in a `tributary-train` worker process of its own (a crash or an
+// out-of-memory there fails one job, not the API), at most `maxRunningJobs` at once. Jobs
+// outlive the API: one stopped with the API stays RUNNING and resumes from its checkpoint when
+// the API starts again (the worker resumes by itself given the same output directory).
+import path from "node:path";
+import {
+  type EngineWorker,
+  spawnTrainingWorker,
+  startTrainingJob,
+  type TrainDone,
+  type TrainEvent,
+  TrainingError,
+  type TrainingJob,
+} from "@tributary/pool";
+import type { Logger } from "pino";
+import { type HyperParameters, workerSpec } from "./hyper-parameters.ts";
+import type { JobStore, TrainingJobRow } from "./store.ts";
+
+export interface RunnerOptions {
+  binary: string;
+  maxRunningJobs: number;
+  /**
+   * A RUNNING job not heard of for this long belongs to a runner that is gone, and is queued
+   * again. 0 where this process alone opens the store (embedded): every RUNNING job found at
+   * start was left by its previous run.
+   */
+  staleAfterMs: number;
+}
+
+/** Running jobs are touched this often, well within any replica's `staleAfterMs`. */
+const HEARTBEAT_MS = 20_000;
+
+interface Running {
+  worker: EngineWorker;
+  job: TrainingJob;
+  /** Settles once the job's last event is recorded. */
+  followed?: Promise<void>;
+}
+
+export const jobPaths = (row: Pick<TrainingJobRow, "jobDir" | "modelDir" | "hasEval">) => ({
+  model: row.modelDir,
+  dataset: path.join(row.jobDir, "train.jsonl"),
+  evalDataset: row.hasEval ? path.join(row.jobDir, "eval.jsonl") : null,
+  outputDir: path.join(row.jobDir, "output"),
+});
+
+type Change = Partial<TrainingJobRow>;
+
+/** What an event changes in the job's row. */
+function changeOf(event: TrainEvent): Change {
+  if (event.event === "progress")
+    return {
+      step: event.step,
+      loss: event.loss,
+      evalLoss: event.eval_loss,
+      tokensPerSecond: event.tokens_per_s,
+      etaSeconds: event.eta_s,
+    };
+  if (event.event === "checkpoint")
+    return { checkpointPath: event.path, checkpointStep: event.step, adapterId: event.adapter_id };
+  return { step: event.resumed_from_step, resumedFromStep: event.resumed_from_step };
+}
+
+function finalState(done: TrainDone): Change {
+  const cancelled = done.finish_reason === "cancelled";
+  const kept = done.checkpoint;
+  return {
+    status: cancelled ? "CANCELLED" : "SUCCEEDED",
+    step: done.step,
+    etaSeconds: cancelled ? null : 0,
+    ...(kept
+      ? { checkpointPath: kept.path, checkpointStep: kept.step, adapterId: kept.adapter_id }
+      : {}),
+    finishedAt: new Date(),
+  };
+}
+
+function failedState(error: unknown): Change {
+  return {
+    status: "FAILED",
+    errorCode: error instanceof TrainingError ? error.code : "worker_failed",
+    error: (error as Error).message.slice(0, 2000),
+    etaSeconds: null,
+    finishedAt: new Date(),
+  };
+}
+
+export function createTrainingRunner(store: JobStore, log: Logger, options: RunnerOptions) {
+  const running = new Map<string, Running>();
+  let stopping = false;
+  let claiming: Promise<void> = Promise.resolve();
+
+  /** Follows a job to its end; when the API is stopping, the job stays RUNNING for its restart. */
+  async function follow(row: TrainingJobRow, { job, worker }: Running) {
+    try {
+      for await (const event of job) {
+        const updated = await store.update(row.id, changeOf(event));
+        // A cancel received by another replica reaches this job's worker through the row.
+        if (event.event === "progress" && updated?.cancelRequested) await job.cancel();
+      }
+      const done = await job.done;
+      if (!stopping) await store.update(row.id, finalState(done));
+    } catch (error) {
+      if (stopping) return;
+      log.warn({ err: error, jobId: row.id }, "training job failed");
+      await store.update(row.id, failedState(error));
+    } finally {
+      running.delete(row.id);
+      await worker.close().catch(() => {});
+      if (!stopping) void kick();
+    }
+  }
+
+  async function start(row: TrainingJobRow) {
+    const worker = spawnTrainingWorker({
+      binary: options.binary,
+      onLog: (line) => log.debug({ jobId: row.id, line }, "training worker"),
+    });
+    const params = row.hyperParameters as unknown as HyperParameters;
+    let job: TrainingJob;
+    try {
+      job = startTrainingJob(worker, workerSpec(params, jobPaths(row), row.threads));
+    } catch (error) {
+      // The worker died at once (a missing binary): the job must not stay RUNNING unowned.
+      await store.update(row.id, failedState(error));
+      return;
+    }
+    const entry: Running = { worker, job };
+    running.set(row.id, entry);
+    entry.followed = follow(row, entry);
+    // A cancel asked for while the worker was starting is sent now.
+    if (row.cancelRequested) void job.cancel().catch(() => {});
+  }
+
+  /** Starts queued jobs while there is room; serialized, so two calls never claim one job twice. */
+  function kick(): Promise<void> {
+    claiming = claiming.then(async () => {
+      while (!stopping && running.size < options.maxRunningJobs) {
+        const row = await store.claimNext();
+        if (!row) return;
+        await start(row);
+      }
+    });
+    claiming = claiming.catch((error) => log.error({ err: error }, "training queue failed"));
+    return claiming;
+  }
+
+  /** Queues again the jobs whose runner is gone (they resume from their checkpoints), then runs. */
+  async function resume() {
+    const before = new Date(Date.now() - options.staleAfterMs);
+    for (const row of await store.requeueStale(before))
+      log.info({ jobId: row.id, checkpointStep: row.checkpointStep }, "training job requeued");
+    await kick();
+  }
+
+  const heartbeat = setInterval(() => {
+    void store.touch([...running.keys()]).catch((error) => log.warn({ err: error }, "heartbeat"));
+    // Replicas sharing a store take over the jobs of one that died.
+    if (options.staleAfterMs > 0) void resume().catch(() => {});
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  return {
+    kick,
+    resume,
+    /** Asks a running job's worker to stop; its `done` marks the job CANCELLED. */
+    async cancel(id: string) {
+      await running.get(id)?.job.cancel();
+    },
+    isRunning: (id: string) => running.has(id),
+    /** Stops every worker; their jobs stay RUNNING and resume when the API starts again. */
+    async stop() {
+      stopping = true;
+      clearInterval(heartbeat);
+      await claiming;
+      // The workers checkpoint as they stop; their last events are recorded before we return.
+      const entries = [...running.values()];
+      await Promise.all(entries.map(({ worker }) => worker.close()));
+      await Promise.all(entries.map(({ followed }) => followed));
+    },
+  };
+}
+
+export type TrainingRunner = ReturnType<typeof createTrainingRunner>;

@@ -1,0 +1,287 @@
+// Model Factory end to end: a real stack (anvil, indexer, API) whose base model is a real tiny
+// model from the engine's generator with the demo tokenizer, and training jobs run by the real
+// `tributary-train` worker of this build. Access to a Restricted Datanet is refused, then
+// requested and approved; a job is cancelled (keeping a checkpoint) and the one queued behind
+// it trains to SUCCEEDED, its progress streamed over graphql-ws.
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { canonicalJsonHash, type DevnetRole, devnetAccount } from "@tributary/contracts";
+import { DEFAULT_TRAIN_BINARY, writeDemoTokenizer } from "@tributary/pool";
+import { parseEther } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemoContent } from "../src/rag/seed-content.ts";
+import type { ApiServer } from "../src/server.ts";
+import { sessionFor, until, wsSubscribe } from "./helpers.ts";
+import { type Stack, startStack } from "./stack.ts";
+
+const run = promisify(execFile);
+const GENERATOR = path.join(path.dirname(DEFAULT_TRAIN_BINARY), "tributary-gen");
+
+let s: Stack;
+let datanetId: string;
+const sessions: Partial<Record<DevnetRole, Record<string, string>>> = {};
+const session = async (role: DevnetRole) => (sessions[role] ??= await sessionFor(s, role));
+
+async function tinyModels(workDir: string) {
+  const base = path.join(workDir, "tiny");
+  await run(GENERATOR, ["model", "--preset", "tiny", "--seed", "3", "--out", base]);
+  await writeDemoTokenizer(base);
+  // Registered, never served: training needs only the base model's files.
+  const adapters = ["alpha", "beta"].map((name, i) => {
+    const dir = path.join(workDir, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "adapter_config.json"), `{"r":${i}}`);
+    writeFileSync(path.join(dir, "adapter_model.safetensors"), name);
+    return {
+      name,
+      dir,
+      files: ["adapter_config.json", "adapter_model.safetensors"] as const,
+      uri: `file:${name}`,
+      rank: 8,
+      datanets: ["lora-notes"],
+      pricePerCall: parseEther("0.01"),
+      pricePer1kTokens: parseEther("0.001"),
+    };
+  });
+  const files = ["config.json", "model.safetensors"] as const;
+  return { baseModel: { name: "tiny", dir: base, files, uri: `file://${base}` }, adapters };
+}
+
+beforeAll(async () => {
+  if (!existsSync(DEFAULT_TRAIN_BINARY) || !existsSync(GENERATOR))
+    throw new Error(`no ${DEFAULT_TRAIN_BINARY}: run \`npm run build:engine\` first`);
+  s = await startStack(
+    "embedded",
+    { training: { threadsPerJob: 1, maxRunningJobs: 1, maxJobsPerBuilder: 2 } },
+    { models: tinyModels as never },
+  );
+  await seedDemoContent({ ...demoContent(), apiUrl: s.api.url });
+  await s.api.services.rag.drain();
+  datanetId = s.seed.datanets["lora-notes"]?.id.toString() as string;
+}, 240_000);
+afterAll(async () => {
+  await s?.stop();
+});
+
+const demoContent = () => ({
+  chainId: s.anvil.chainId,
+  demoDir: path.resolve(import.meta.dirname, "..", "..", "demo"),
+  datanets: s.seed.datanets,
+  publicUrl: "https://tributary.test",
+});
+
+/** Runs a prepare mutation as `role`, signs and sends its transactions, waits for the indexer. */
+async function relay(role: DevnetRole, mutation: string, variables: Record<string, unknown>) {
+  const result = await s.gql(mutation, variables, await session(role));
+  const payload = Object.values(result.data ?? {})[0] as { data?: { transactions: never[] } };
+  expect(payload?.data, JSON.stringify(result)).toBeDefined();
+  for (const tx of payload.data?.transactions ?? []) {
+    const signed = await s.signRawAs(role, tx);
+    const hash = await s.publicClient.sendRawTransaction({ serializedTransaction: signed });
+    await s.publicClient.waitForTransactionReceipt({ hash });
+  }
+  await s.synced();
+}
+
+const JOB_FIELDS = `id status step totalSteps resumedFromStep loss evalLoss errorCode error dataBlock manifest manifestHash
+  datasetSha256 checkpoint { path step adapterId } hyperParameters { seed totalSteps targetModules }`;
+const CREATE = `mutation($model: BigInt!, $datanets: [BigInt!]!, $block: BigInt, $hp: TrainingHyperParametersInput!) {
+  createTrainingJob(baseModelId: $model, datanetIds: $datanets, dataBlock: $block, hyperParameters: $hp) {
+    __typename ... on MutationCreateTrainingJobSuccess { data { ${JOB_FIELDS} } }
+    ... on Error { code message } ... on InvalidInputError { field }
+    ... on TrainingDatasetError { reason } } }`;
+const JOB = `query($id: ID!) { trainingJob(id: $id) { ... on QueryTrainingJobSuccess { data { ${JOB_FIELDS} } } } }`;
+const CANCEL = `mutation($id: ID!) { cancelTrainingJob(id: $id) { __typename
+  ... on MutationCancelTrainingJobSuccess { data { id status } } ... on Error { code } } }`;
+const PROGRESS = `subscription($id: ID!) { trainingProgress(jobId: $id) {
+  jobId status step totalSteps loss evalLoss tokensPerSecond etaSeconds checkpointStep } }`;
+
+async function create(
+  hp: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  role: DevnetRole = "builder",
+) {
+  const variables = { model: s.seed.baseModelId.toString(), datanets: [datanetId], hp, ...extra };
+  return (await s.gql(CREATE, variables, await session(role))).data.createTrainingJob;
+}
+const job = async (id: string, role: DevnetRole = "builder") =>
+  (await s.gql(JOB, { id }, await session(role))).data.trainingJob?.data ?? null;
+
+describe("training jobs", () => {
+  it("trains only on Datanets the builder may read: refused while Restricted, allowed once approved", async () => {
+    const policy = (p: string) =>
+      `mutation($id: BigInt!) { prepareSetDatanetAccessPolicy(datanetId: $id, policy: ${p}) { ... on MutationPrepareSetDatanetAccessPolicySuccess { data { transactions { to data gasEstimate } } } } }`;
+    await relay("curator", policy("Restricted"), { id: datanetId });
+    const refused = await create({ totalSteps: 2 });
+    expect(refused.__typename).toBe("ForbiddenError");
+    await relay(
+      "builder",
+      `mutation($id: BigInt!) { prepareRequestDatanetAccess(datanetId: $id, purpose: "a notes adapter") { ... on MutationPrepareRequestDatanetAccessSuccess { data { transactions { to data gasEstimate } } } } }`,
+      { id: datanetId },
+    );
+    await relay(
+      "curator",
+      `mutation($id: BigInt!, $a: Address!) { prepareDecideDatanetAccess(datanetId: $id, account: $a, approve: true) { ... on MutationPrepareDecideDatanetAccessSuccess { data { transactions { to data gasEstimate } } } } }`,
+      { id: datanetId, a: devnetAccount("builder").address },
+    );
+    // Validation and data errors come before any job exists.
+    const invalid = await create({ totalSteps: 0 });
+    expect(invalid).toMatchObject({
+      __typename: "InvalidInputError",
+      field: "hyperParameters.totalSteps",
+    });
+    const early = await create({ totalSteps: 2 }, { block: "1" });
+    expect(early).toMatchObject({ __typename: "TrainingDatasetError", reason: "EMPTY" });
+  });
+
+  it("cancels a running job (which keeps a checkpoint), then trains the queued one to SUCCEEDED, streaming its progress", async () => {
+    const long = await create({ totalSteps: 100_000, rank: 4, seed: 7 });
+    expect(long.__typename, JSON.stringify(long)).toBe("MutationCreateTrainingJobSuccess");
+    const longId = long.data.id as string;
+    await until(async () => (await job(longId)).step >= 1, 60_000, "the long job's first step");
+
+    const short = await create({
+      totalSteps: 6,
+      rank: 4,
+      learningRate: 1e-3,
+      checkpointEvery: 3,
+      seed: 1,
+      evalFraction: 0.3,
+      targetModules: ["Q", "V"],
+    });
+    expect(short.data.status).toBe("QUEUED");
+    const shortId = short.data.id as string;
+    const progress = wsSubscribe(s.api.url, PROGRESS, { id: shortId }, await session("builder"));
+    await until(() => progress.events.length > 0, 10_000, "the subscription's first event");
+
+    // Another builder neither sees nor cancels it.
+    expect(await job(shortId, "payer")).toBeNull();
+    const foreign = await s.gql(CANCEL, { id: shortId }, await session("payer"));
+    expect(foreign.data.cancelTrainingJob.__typename).toBe("NotFoundError");
+
+    await s.gql(CANCEL, { id: longId }, await session("builder"));
+    const cancelled = await until(
+      async () => {
+        const row = await job(longId);
+        return row.status === "CANCELLED" && row;
+      },
+      60_000,
+      "the cancel",
+    );
+    expect(cancelled.checkpoint.step).toBe(cancelled.step);
+    expect(existsSync(path.join(cancelled.checkpoint.path, "adapter_model.safetensors"))).toBe(
+      true,
+    );
+
+    await until(
+      () => progress.events.at(-1)?.data?.trainingProgress.status === "SUCCEEDED",
+      120_000,
+      "SUCCEEDED",
+    );
+    progress.close();
+    const events = progress.events.map((e) => e.data.trainingProgress);
+    expect(progress.errors).toEqual([]);
+    expect(events[0].status).toBe("QUEUED");
+    const steps = events.filter((e) => e.status === "RUNNING" && e.loss !== null);
+    expect([...new Set(steps.map((e) => e.step))]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(steps.every((e) => e.tokensPerSecond > 0 && e.etaSeconds >= 0)).toBe(true);
+    expect(steps.find((e) => e.step === 3)?.evalLoss).toBeGreaterThan(0);
+
+    const done = await job(shortId);
+    expect(done).toMatchObject({ status: "SUCCEEDED", step: 6, checkpoint: { step: 6 } });
+    expect(done.checkpoint.adapterId).toMatch(/^[0-9a-f]{64}$/);
+    expect(existsSync(path.join(done.checkpoint.path, "adapter_model.safetensors"))).toBe(true);
+    expect(done.hyperParameters).toEqual({ seed: 1, totalSteps: 6, targetModules: ["Q", "V"] });
+    const manifest = done.manifest;
+    expect(canonicalJsonHash(manifest)).toBe(done.manifestHash);
+    expect(manifest.dataset.sha256).toBe(done.datasetSha256);
+    expect(manifest.dataBlock).toBe(done.dataBlock);
+    const seeded = s.seed.datanets["lora-notes"]?.contributions.map((c) => c.id.toString());
+    expect(manifest.contributions.map((c: { id: string }) => c.id).sort()).toEqual(seeded?.sort());
+    expect(
+      manifest.contributions.filter((c: { split: string }) => c.split === "eval"),
+    ).toHaveLength(1);
+    expect(
+      manifest.contributions.every((c: { trainedTokens: number }) => c.trainedTokens > 0),
+    ).toBe(true);
+
+    const LIST = `query($after: String) { trainingJobs(first: 1, after: $after) {
+      edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }`;
+    const first = (await s.gql(LIST, {}, await session("builder"))).data.trainingJobs;
+    expect(first.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([shortId]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (
+      await s.gql(LIST, { after: first.pageInfo.endCursor }, await session("builder"))
+    ).data.trainingJobs;
+    expect(second.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([longId]);
+  }, 240_000);
+
+  it("resumes a RUNNING job from its checkpoint when the API starts again", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tributary-training-restart-"));
+    const options = { dataDir, training: { threadsPerJob: 1 } };
+    /** The stack seen through another API process (its own store in `dataDir`). */
+    const through = (api: ApiServer): Stack => ({
+      ...s,
+      api,
+      gql: async (query, variables, headers = {}) => {
+        const response = await fetch(api.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ query, variables }),
+        });
+        return (await response.json()) as never;
+      },
+    });
+    try {
+      const first = through(await s.startApi(options));
+      // Its store starts empty: the contributors upload their content to it too.
+      await seedDemoContent({ ...demoContent(), apiUrl: first.api.url });
+      await first.api.services.rag.drain();
+      const auth = await sessionFor(first, "builder");
+      const variables = {
+        model: s.seed.baseModelId.toString(),
+        datanets: [datanetId],
+        hp: { totalSteps: 100_000, rank: 4, checkpointEvery: 2, seed: 3 },
+      };
+      const created = (await first.gql(CREATE, variables, auth)).data.createTrainingJob;
+      const id = created.data.id as string;
+      const read = async (stack: Stack) =>
+        (await stack.gql(JOB, { id }, auth)).data.trainingJob.data;
+      const before = await until(
+        async () => {
+          const row = await read(first);
+          return row.checkpoint?.step >= 2 && row;
+        },
+        60_000,
+        "a checkpoint",
+      );
+      expect(before.resumedFromStep).toBe(0);
+      await first.api.close();
+
+      // The session and the job are in the store on disk; the job was left unfinished, and its
+      // worker checkpointed as the API stopped: the next one resumes from that checkpoint.
+      const second = through(await s.startApi(options));
+      try {
+        expect(["QUEUED", "RUNNING"]).toContain((await read(second)).status);
+        const again = await until(
+          async () => {
+            const row = await read(second);
+            return row.resumedFromStep > 0 && row.step > row.resumedFromStep && row;
+          },
+          60_000,
+          "steps after the restart",
+        );
+        expect(again.resumedFromStep).toBeGreaterThanOrEqual(before.checkpoint.step);
+        await second.gql(CANCEL, { id }, auth);
+        await until(async () => (await read(second)).status === "CANCELLED", 60_000, "cancel");
+      } finally {
+        await second.api.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
