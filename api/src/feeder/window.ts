@@ -1,8 +1,8 @@
 import type { RevertiblePayoutEvent } from "../payouts/events.ts";
-import type { ChainEvent, Topics } from "./pubsub.ts";
+import type { ChainEvent } from "./pubsub.ts";
 
 /** The `agentEvents` and `proposalUpdates` topics a chain event goes to. */
-export type TopicKeys = [Exclude<keyof Topics, "payouts">, string][];
+export type TopicKeys = ["agent" | "proposal", string][];
 
 /** A log the feeder has read, with where it was published. */
 export interface Seen {
