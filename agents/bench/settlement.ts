@@ -3,10 +3,13 @@
 // phase, and prints a JSON line per phase (wall time, heap) and the process's peak RSS.
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { recoverTypedDataAddress } from "viem";
+import { RECEIPT_TYPES, receiptDomain } from "../src/receipt/receipt.ts";
 import { accumulate, emptyCumulative, totalOf } from "../src/settlement/cumulative.ts";
 import { encodeEpochFile, epochFileHash, parseEpochFile } from "../src/settlement/epoch-file.ts";
 import { checkEpochReceipts, splitEpochReceipts } from "../src/settlement/settle.ts";
-import { leavesOf, receiptsTree, settlementTree } from "../src/settlement/tree.ts";
+import { LEAF_ENCODING, leavesOf, receiptsTree, settlementTree } from "../src/settlement/tree.ts";
 import { generateEpoch } from "./settlement-epoch.ts";
 
 const { values } = parseArgs({
@@ -16,6 +19,8 @@ const { values } = parseArgs({
     agents: { type: "string", default: "8" },
     adapters: { type: "string", default: "500" },
     seed: { type: "string", default: "1" },
+    /** Also time what the settlement code replaced, on the same epoch: StandardMerkleTree and viem's recovery. */
+    baseline: { type: "boolean", default: false },
   },
 });
 const shape = {
@@ -87,3 +92,40 @@ log({
   peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   loadavg: loadavg().map((l) => +l.toFixed(2)),
 });
+
+if (values.baseline) {
+  // The code this replaced, on the same data: OpenZeppelin's StandardMerkleTree (leaf encoding,
+  // sorting and proof checks in the library) and viem's signature recovery (1,000 receipts).
+  const leaves = leavesOf(cumulative);
+  const standard = await phase("baseline: StandardMerkleTree settlement tree + every proof", () => {
+    const t = StandardMerkleTree.of(leaves, [...LEAF_ENCODING]);
+    for (let i = 0; i < leaves.length; i++) t.getProof(i);
+    return t;
+  });
+  const standardReceipts = await phase("baseline: StandardMerkleTree receipts tree", () =>
+    StandardMerkleTree.of(
+      checked.digests.map((d) => [d]),
+      ["bytes32"],
+    ),
+  );
+  const sample = file.receipts.slice(0, 1000);
+  const recovered = await phase(`baseline: viem recoverTypedDataAddress × ${sample.length}`, () =>
+    Promise.all(
+      sample.map((r) =>
+        recoverTypedDataAddress({
+          domain: receiptDomain(file.chainId, file.agentStaking),
+          types: RECEIPT_TYPES,
+          primaryType: "Receipt",
+          message: r.message,
+          signature: r.signature,
+        }),
+      ),
+    ),
+  );
+  log({
+    baselineAgrees:
+      standard.root === tree.root &&
+      standardReceipts.root === receiptsTree(checked.digests).root &&
+      recovered.every((a, i) => a === sample[i]?.signer),
+  });
+}
