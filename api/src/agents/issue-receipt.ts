@@ -22,6 +22,8 @@ export interface CallFacts {
   maxTokens: number;
   ensemble: EnsembleMember[];
   signer: LocalAccount;
+  /** The chain's time when the call was taken (see the runtime's `chainTime`). */
+  issuedAt: bigint;
 }
 
 export async function issueReceipt(
@@ -43,7 +45,7 @@ export async function issueReceipt(
     price,
     tokensIn: usage.promptTokens,
     tokensOut,
-    issuedAt: BigInt(Math.floor(Date.now() / 1000)),
+    issuedAt: call.issuedAt,
     ...lists,
     usageDigest: usage.digest,
   });

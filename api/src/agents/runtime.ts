@@ -202,6 +202,22 @@ export function createAgentRuntime(deps: {
     return { redeemed: row.redeemed, availableEscrow: available > 0n ? available : 0n };
   }
 
+  /**
+   * The receipt's `issuedAt`: the chain's time, not this machine's. A signer's authorization at
+   * a time the chain has reached is final (later blocks carry later times), so the receipt can
+   * settle at once; a wall clock ahead of the chain (or behind a devnet's advanced clock) would
+   * stamp times whose authorization is not yet decided, or predates it.
+   */
+  async function chainTime(): Promise<bigint> {
+    try {
+      return (await chain.publicClient.getBlock()).timestamp;
+    } catch (error) {
+      throw new InferenceFailedError("The chain node is unavailable; retry later", {
+        cause: error,
+      });
+    }
+  }
+
   async function checkPayerVoucher(voucher: InvokeArgs["voucher"]) {
     const nowS = BigInt(Math.floor(Date.now() / 1000));
     const problem = await checkVoucher({
@@ -297,10 +313,11 @@ export function createAgentRuntime(deps: {
         timed("signerKey", () => authorizedSigner(agent)),
       );
       signerRead.catch(() => {});
-      const [{ agent, spec }, validFrom, escrow] = await Promise.all([
+      const [{ agent, spec }, validFrom, escrow, issuedAt] = await Promise.all([
         agentRead,
         timed("checkVoucher", () => checkPayerVoucher(args.voucher)),
         timed("readEscrow", () => escrowOf(args.voucher.payer)),
+        timed("chainTime", () => chainTime()),
       ]);
 
       const maxTokens = Math.min(
@@ -352,7 +369,7 @@ export function createAgentRuntime(deps: {
       const progress: CallProgress = { call: null, state: null, delivered: "", settled: null };
       try {
         const ensemble = await ensembleRead;
-        progress.call = { key, agent, spec, maxTokens, ensemble, signer };
+        progress.call = { key, agent, spec, maxTokens, ensemble, signer, issuedAt };
         const spanDatanets = [
           ...new Set([
             ...spec.retrieval.datanets.map(BigInt),

@@ -39,7 +39,11 @@ async function plan(deps: SettlementDeps, epoch: bigint): Promise<Plan> {
     .from(invocation)
     .where(and(eq(invocation.epoch, epoch), eq(invocation.settlement, "PENDING")))
     .orderBy(asc(invocation.payer), asc(invocation.completedAt), asc(invocation.requestId));
-  const authorized = await readSignerHistory(chain);
+  const authorized = await readSignerHistory(
+    chain.publicClient,
+    chain.address("AgentStaking"),
+    BigInt(chain.deployment.startBlock),
+  );
   const byPayer = new Map<Address, { requestId: string; price: bigint; signed: boolean }[]>();
   for (const r of rows) {
     const { message, signer } = storedReceipt(r, `receipt ${r.requestId}`);

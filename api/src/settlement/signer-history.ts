@@ -1,21 +1,29 @@
 // Whom the chain let sign an agent's receipts, and when: AgentStaking's `AgentSignerSet` events
-// replayed, read once per settlement run instead of one `isAgentSignerAt` call per receipt.
+// replayed, read once per settlement run or verify-root replay instead of one `isAgentSignerAt`
+// call per receipt.
 import { agentStakingAbi } from "@tributary/contracts/abis";
-import type { Address } from "viem";
-import type { ChainService } from "../chain/index.ts";
+import type { Address, PublicClient } from "viem";
 
 export type SignerAuthorized = (agentId: bigint, signer: Address, issuedAt: bigint) => boolean;
 
+// isAgentSignerAt casts the time to uint48 and reverts above it: such a time authorizes no one.
+const MAX_UINT48 = (1n << 48n) - 1n;
+
 /**
- * What `isAgentSignerAt` answers, from the events: the latest change at or before `issuedAt`
- * (several in one second: the last one, as the contract's checkpoint keeps) authorizes.
+ * What `isAgentSignerAt` answers, from the events since `fromBlock` (the deployment's first
+ * block): the latest change at or before `issuedAt` authorizes (several in one second: the last
+ * one, as the contract's checkpoint keeps).
  */
-export async function readSignerHistory(chain: ChainService): Promise<SignerAuthorized> {
-  const events = await chain.publicClient.getContractEvents({
-    address: chain.address("AgentStaking"),
+export async function readSignerHistory(
+  client: PublicClient,
+  staking: Address,
+  fromBlock: bigint,
+): Promise<SignerAuthorized> {
+  const events = await client.getContractEvents({
+    address: staking,
     abi: agentStakingAbi,
     eventName: "AgentSignerSet",
-    fromBlock: 0n,
+    fromBlock,
     strict: true,
   });
   const changes = new Map<string, { since: bigint; authorized: boolean }[]>();
@@ -26,6 +34,8 @@ export async function readSignerHistory(chain: ChainService): Promise<SignerAuth
     changes.set(key, list);
   }
   return (agentId, signer, issuedAt) =>
-    changes.get(`${agentId}:${signer.toLowerCase()}`)?.findLast((c) => c.since <= issuedAt)
-      ?.authorized ?? false;
+    issuedAt <= MAX_UINT48 &&
+    (changes.get(`${agentId}:${signer.toLowerCase()}`)?.findLast((c) => c.since <= issuedAt)
+      ?.authorized ??
+      false);
 }

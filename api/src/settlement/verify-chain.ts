@@ -2,6 +2,7 @@
 // and the agents' signer and operator histories that decide whom a receipt may pay.
 import { agentStakingAbi, attributionSettlementAbi } from "@tributary/contracts/abis";
 import { type Address, type Hex, isAddressEqual, type PublicClient } from "viem";
+import { readSignerHistory, type SignerAuthorized } from "./signer-history.ts";
 
 export type RootStatus = "pending" | "live" | "challenged" | "vetoed";
 
@@ -23,16 +24,13 @@ export interface ChainFactsOptions {
   fromBlock?: bigint | undefined;
 }
 
-// isAgentSignerAt casts the time to uint48 and reverts above it: such a time authorizes no one.
-const MAX_UINT48 = (1n << 48n) - 1n;
-
 export function createChainFacts({
   client,
   settlement,
   staking,
   fromBlock = 0n,
 }: ChainFactsOptions) {
-  const signers = new Map<string, Promise<boolean>>();
+  let signers: Promise<SignerAuthorized> | null = null;
   let operators: Promise<Map<bigint, { operator: Address; since: bigint }[]>> | null = null;
 
   async function latestProposedEpoch(): Promise<bigint> {
@@ -78,20 +76,13 @@ export function createChainFacts({
   }
 
   /** Whether the chain's signer history let `signer` sign for the agent at `issuedAt`. */
-  function signerAuthorized(agentId: bigint, signer: Address, issuedAt: bigint): Promise<boolean> {
-    if (issuedAt > MAX_UINT48) return Promise.resolve(false);
-    const key = `${agentId}:${signer.toLowerCase()}:${issuedAt}`;
-    let known = signers.get(key);
-    if (!known) {
-      known = client.readContract({
-        address: staking,
-        abi: agentStakingAbi,
-        functionName: "isAgentSignerAt",
-        args: [agentId, signer, issuedAt],
-      });
-      signers.set(key, known);
-    }
-    return known;
+  async function signerAuthorized(
+    agentId: bigint,
+    signer: Address,
+    issuedAt: bigint,
+  ): Promise<boolean> {
+    signers ??= readSignerHistory(client, staking, fromBlock);
+    return (await signers)(agentId, signer, issuedAt);
   }
 
   /**
