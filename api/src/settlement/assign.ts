@@ -9,8 +9,8 @@ import { invocation, settlementEpoch } from "../db/schema.ts";
  *
  * Only receipts issued at or before `chainTime` (the chain head's timestamp): whether a signer
  * was authorized at `issuedAt` is final only once the chain has passed it, since a later block
- * carries a later time. The runtime stamps receipts with its own clock, which can run a few
- * seconds ahead of the chain; such receipts wait for a later epoch.
+ * carries a later time. The runtime stamps its receipts with the chain's time, so they qualify
+ * at once; a receipt stamped ahead of the chain waits for a later epoch.
  */
 export async function assignReceipts(db: AppDb, epoch: bigint, chainTime: bigint): Promise<number> {
   return db.transaction(async (tx) => {
