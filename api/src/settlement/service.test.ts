@@ -10,7 +10,7 @@ import {
   settleEpochFile,
 } from "@tributary/agents";
 import { devnetAccount } from "@tributary/contracts";
-import { attributionSettlementAbi } from "@tributary/contracts/abis";
+import { agentStakingAbi, attributionSettlementAbi } from "@tributary/contracts/abis";
 import { and, eq } from "drizzle-orm";
 import { type Address, type Hex, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +29,7 @@ import type { SettlementDeps } from "./deps.ts";
 import { createSettlementFixture, type SettlementFixture } from "./devnet-fixture.ts";
 import { redeemEpoch } from "./redeem.ts";
 import { settleOnce } from "./service.ts";
+import { readSignerHistory } from "./signer-history.ts";
 
 describe("settlement service (anvil + PGlite)", () => {
   let fixture: SettlementFixture;
@@ -219,5 +220,28 @@ describe("settlement service (anvil + PGlite)", () => {
       .from(settlementFile)
       .where(eq(settlementFile.hash, epoch3?.fileHash ?? ""));
     expect(parseEpochFile(file?.body ?? "").receipts).toHaveLength(1);
+  });
+
+  it("reads the signer history page by page as in one query, matching isAgentSignerAt", async () => {
+    const staking = chain.address("AgentStaking");
+    const { agentId, signer } = fixture.agent;
+    const whole = await readSignerHistory(chain.publicClient, staking, 0n, 1_000_000n);
+    const paged = await readSignerHistory(chain.publicClient, staking, 0n, 2n);
+    const now = (await chain.publicClient.getBlock()).timestamp;
+    // Every second around the revocation and re-authorization of the test above, and before.
+    for (let t = now - 3700n; t <= now; t += 1n) {
+      const answer = whole(agentId, signer.address, t);
+      expect(paged(agentId, signer.address, t), String(t)).toBe(answer);
+      if (t % 50n === 0n || t > now - 3620n)
+        expect(
+          await chain.publicClient.readContract({
+            address: staking,
+            abi: agentStakingAbi,
+            functionName: "isAgentSignerAt",
+            args: [agentId, signer.address, t],
+          }),
+          String(t),
+        ).toBe(answer);
+    }
   });
 });

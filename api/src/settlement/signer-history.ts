@@ -18,14 +18,25 @@ export async function readSignerHistory(
   client: PublicClient,
   staking: Address,
   fromBlock: bigint,
+  /** Blocks per log query: providers cap `eth_getLogs` ranges (commonly at 10k blocks). */
+  pageBlocks = 10_000n,
 ): Promise<SignerAuthorized> {
-  const events = await client.getContractEvents({
-    address: staking,
-    abi: agentStakingAbi,
-    eventName: "AgentSignerSet",
-    fromBlock,
-    strict: true,
-  });
+  // Uncached: viem keeps the block number for seconds, and a change mined since must count.
+  const head = await client.getBlockNumber({ cacheTime: 0 });
+  const events = [];
+  for (let from = fromBlock; from <= head; from += pageBlocks) {
+    const to = from + pageBlocks - 1n < head ? from + pageBlocks - 1n : head;
+    events.push(
+      ...(await client.getContractEvents({
+        address: staking,
+        abi: agentStakingAbi,
+        eventName: "AgentSignerSet",
+        fromBlock: from,
+        toBlock: to,
+        strict: true,
+      })),
+    );
+  }
   const changes = new Map<string, { since: bigint; authorized: boolean }[]>();
   for (const { args } of events) {
     const key = `${args.agentId}:${args.signer.toLowerCase()}`;
