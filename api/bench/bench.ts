@@ -1,13 +1,10 @@
 // `npm run bench:api`: bulk adapters and payout rows indexed by the real indexer, then the API
 // and Ponder's own auto-generated GraphQL loaded with equivalent queries, in the same run.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { createRequire } from "node:module";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
-import type autocannon from "autocannon";
 import { startStack } from "../test/stack.ts";
+import { autocannonProcess } from "./autocannon.ts";
 import { type BulkExpectation, loadBulk } from "./load.ts";
 
 const ADAPTERS = Number(process.env.BENCH_ADAPTERS ?? 10_000);
@@ -189,41 +186,6 @@ function profile() {
   };
 }
 
-/**
- * autocannon as a child process (its CLI with --json): the API runs in this process, so load
- * generation here, even in a worker thread whose start-up blocks this event loop, would add to
- * the API's latencies a cost Ponder (a separate process) never pays.
- */
-async function autocannonProcess(
-  url: string,
-  body: { query: string; variables: Record<string, unknown> },
-): Promise<autocannon.Result> {
-  const args = [
-    createRequire(import.meta.url).resolve("autocannon/autocannon.js"),
-    "--json",
-    "-c",
-    String(CONNECTIONS),
-    "-d",
-    String(DURATION),
-    "-m",
-    "POST",
-    "-H",
-    "content-type=application/json",
-    "-b",
-    JSON.stringify(body),
-    ...(WORKERS > 0 ? ["-w", String(WORKERS)] : []),
-    url,
-  ];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.on("data", (chunk) => {
-    out += chunk;
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
-  return JSON.parse(out) as autocannon.Result;
-}
-
 async function load(url: string, body: { query: string; variables: Record<string, unknown> }) {
   const check = await (
     await fetch(url, {
@@ -242,7 +204,11 @@ async function load(url: string, body: { query: string; variables: Record<string
     await cpu.post("Profiler.enable");
     await cpu.post("Profiler.start");
   }
-  const result = await autocannonProcess(url, body);
+  const result = await autocannonProcess(url, body, {
+    connections: CONNECTIONS,
+    seconds: DURATION,
+    workers: WORKERS,
+  });
   if (cpu) {
     const { profile: cpuProfile } = await cpu.post("Profiler.stop");
     const file = `${process.env.BENCH_CPU_PROFILE}/api-${Date.now()}.cpuprofile`;

@@ -5,9 +5,6 @@
 // then autocannon (a child process) sends two workloads: `prepareClaim(account)` signed in (the
 // leaf and its proof read from the store, the claim encoded and its gas estimated on anvil: how
 // a wallet gets a proof), and an anonymous `account { claimable earningsByEpoch }` (cacheable).
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { emptyCumulative, settlementTree, signVoucher, totalOf } from "@tributary/agents";
 import { abiOf, type DevnetRole, devnetAccount } from "@tributary/contracts";
@@ -23,6 +20,7 @@ import {
 import { settlementLeaf } from "../src/db/schema.ts";
 import { sessionFor } from "../test/helpers.ts";
 import { startStack } from "../test/stack.ts";
+import { autocannonProcess } from "./autocannon.ts";
 
 const LEAVES = Number(process.env.BENCH_LEAVES ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -140,7 +138,11 @@ async function serve() {
       });
       const answer = (await response.json()) as { data?: unknown };
       if (!w.ok(answer.data)) throw new Error(`bench: ${name} answered ${JSON.stringify(answer)}`);
-      const result = await autocannon(stack.api.url, w.body, w.headers);
+      const result = await autocannonProcess(stack.api.url, w.body, {
+        connections: CONNECTIONS,
+        seconds: DURATION,
+        headers: w.headers,
+      });
       log({
         bench: "proofs served",
         workload: name,
@@ -158,42 +160,6 @@ async function serve() {
   } finally {
     await stack.stop();
   }
-}
-
-/** autocannon's CLI in its own process, so that load generation does not share the API's loop. */
-async function autocannon(url: string, body: object, headers: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [
-      createRequire(import.meta.url).resolve("autocannon/autocannon.js"),
-      "--json",
-      "-c",
-      String(CONNECTIONS),
-      "-d",
-      String(DURATION),
-      "-m",
-      "POST",
-      "-H",
-      "content-type=application/json",
-      ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}=${v}`]),
-      "-b",
-      JSON.stringify(body),
-      url,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  child.stdout.on("data", (chunk) => {
-    out += chunk;
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
-  return JSON.parse(out) as {
-    requests: { average: number };
-    latency: { p50: number; p99: number };
-    errors: number;
-    non2xx: number;
-  };
 }
 
 await serve();

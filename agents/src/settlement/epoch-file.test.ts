@@ -165,6 +165,19 @@ describe("epoch receipts file", () => {
     }
   });
 
+  it("refuses an epoch file naming one receipt twice: the second copy is a problem, the receipt is credited once", async () => {
+    // Found by the issue 13 attack review: each receipt was checked on its own, so a file listing
+    // one signed receipt twice credited its payees twice for one charge.
+    const receipt = await signedReceipt("a", 10_000n);
+    const file = { ...(await epochFile()), receipts: [receipt, structuredClone(receipt)] };
+    const settled = await settleEpochFile(file, emptyCumulative(), {
+      ...options,
+      authorized: async () => true,
+    });
+    expect(totalOf(settled.cumulative)).toBe(10_000n);
+    expect(settled.problems.map((p) => p.index)).toEqual([1]);
+  });
+
   it("refuses a malformed file with the JSON path at fault", () => {
     expect(() => parseEpochFile("{")).toThrow(EpochFileError);
     expect(() => parseEpochFile(JSON.stringify({ format: "other" }))).toThrow(/\$\.format/);

@@ -80,6 +80,8 @@ export async function checkEpochReceipts(
 ): Promise<CheckedEpoch> {
   const checked: CheckedEpoch = { problems: [], digests: [], good: [] };
   const seen = new Set<string>();
+  // Added to `settledBefore` only after the loop: a copy within this file is this epoch's fault.
+  const goodKeys: string[] = [];
   for (const [index, r] of file.receipts.entries()) {
     const digest = receiptDigest(file, r);
     checked.digests.push(digest);
@@ -98,10 +100,12 @@ export async function checkEpochReceipts(
     )
       faults.push("signer was not authorized for the agent when the receipt was issued");
     for (const problem of faults) checked.problems.push({ index, requestId: m.requestId, problem });
-    if (faults.length === 0) checked.good.push(r);
+    if (faults.length === 0) {
+      checked.good.push(r);
+      goodKeys.push(...keys);
+    }
   }
-  for (const r of checked.good)
-    for (const k of receiptKeys(r, receiptDigest(file, r))) options.settledBefore?.add(k);
+  for (const k of goodKeys) options.settledBefore?.add(k);
   return checked;
 }
 

@@ -154,26 +154,24 @@ export async function redeemEpoch(deps: SettlementDeps, epoch: bigint): Promise<
       "vouchers redeemed",
     );
   }
-  await recordOutcome(deps, epoch, steps, skipped);
-  const decided = new Set<string>();
-  for (const [payer, p] of Object.entries(steps) as [Address, PayerPlan][]) {
-    const unpaid = skipped.has(payer.toLowerCase()) ? [...p.paid, ...p.unpaid] : p.unpaid;
-    for (const requestId of unpaid) decided.add(`${payer.toLowerCase()}|${requestId}`);
-  }
-  await revertUnpaidPayouts(deps, epoch, decided);
+  const unpaid = await recordOutcome(deps, epoch, steps, skipped);
+  await revertUnpaidPayouts(deps, epoch, unpaid);
 }
 
+/** Records each call PAID or UNPAID; the unpaid ones' `payer|requestId` keys. */
 async function recordOutcome(
   deps: SettlementDeps,
   epoch: bigint,
   steps: Plan,
   skipped: Set<string>,
-) {
+): Promise<Set<string>> {
+  const unpaidKeys = new Set<string>();
   await deps.db.transaction(async (tx) => {
     for (const [payer, p] of Object.entries(steps) as [Address, PayerPlan][]) {
       const refused = skipped.has(payer.toLowerCase());
       const paid = refused ? [] : p.paid;
       const unpaid = refused ? [...p.paid, ...p.unpaid] : p.unpaid;
+      for (const requestId of unpaid) unpaidKeys.add(`${payer.toLowerCase()}|${requestId}`);
       const set = (ids: string[], settlement: "PAID" | "UNPAID") =>
         ids.length === 0
           ? Promise.resolve()
@@ -214,4 +212,5 @@ async function recordOutcome(
       .set({ status: "REDEEMED", updatedAt: new Date() })
       .where(eq(settlementEpoch.epoch, epoch));
   });
+  return unpaidKeys;
 }

@@ -3,32 +3,19 @@
 // already settled in an earlier epoch. A dishonest settler can publish, for epoch 2, epoch 1's
 // receipt again in place of the receipt epoch 2's payer was really charged for: the replayed
 // receipt's payees are paid twice, the real call's payees nothing, and verify-root agrees.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import {
-  accumulate,
-  EPOCH_FILE_FORMAT,
-  type EpochFile,
-  encodeEpochFile,
-  epochFileHash,
-  parseEpochFile,
-  receiptDigest,
-  receiptsTree,
-  settlementTree,
-  splitReceipt,
-  totalOf,
-} from "@tributary/agents";
+import type { Server } from "node:http";
+import { EPOCH_FILE_FORMAT, type EpochFile, parseEpochFile } from "@tributary/agents";
 import { eq } from "drizzle-orm";
-import { type Hex, parseEther } from "viem";
+import { parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settlementEpoch, settlementFile } from "../db/schema.ts";
+import { settlementFile } from "../db/schema.ts";
 import { assignReceipts } from "./assign.ts";
-import { buildEpoch, previousTotals } from "./build.ts";
-import { epochFileUri, type SettlementDeps, TRAINING_ATTRIBUTION } from "./deps.ts";
+import { buildEpoch } from "./build.ts";
+import type { SettlementDeps } from "./deps.ts";
 import { createSettlementFixture, type SettlementFixture } from "./devnet-fixture.ts";
+import { serveEpochFiles, storeForgedEpoch } from "./forged-epoch.ts";
 import { proposeEpoch } from "./propose.ts";
 import { redeemEpoch } from "./redeem.ts";
-import { serveEpochFile } from "./routes.ts";
 import { settleOnce } from "./service.ts";
 import { verifyRoot } from "./verify-root.ts";
 
@@ -47,15 +34,9 @@ describe("verify-root and a receipt settled again in a later epoch (anvil + PGli
   };
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const url = req.url ?? "";
-      if (url.startsWith("/epochs/") && req.method === "GET")
-        return void serveEpochFile(fixture.app.db, url.slice("/epochs/".length), res);
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as AddressInfo).port;
     fixture = await createSettlementFixture();
+    let port: number;
+    ({ server, port } = await serveEpochFiles(fixture.app.db));
     deps = { ...fixture.deps, publicUrl: `http://127.0.0.1:${port}` };
     await fixture.registerAgent();
     await fixture.fund("payer", parseEther("10"));
@@ -82,26 +63,7 @@ describe("verify-root and a receipt settled again in a later epoch (anvil + PGli
     // The forgery: epoch 1's receipt in place of epoch 2's (same price: the total still fits
     // what was redeemed since, so the contract takes the root).
     const forged: EpochFile = { ...honest, format: EPOCH_FILE_FORMAT, receipts: [settledBefore] };
-    const splits = forged.receipts.map((r) =>
-      splitReceipt(
-        { ...r.message, ...r.lists, protocol: deps.protocolAccount, operator: r.operator },
-        TRAINING_ATTRIBUTION,
-      ),
-    );
-    const cumulative = accumulate(await previousTotals(deps.db, 2n), splits);
-    const body = encodeEpochFile(forged);
-    const hash = epochFileHash(body);
-    await deps.db.insert(settlementFile).values({ hash, epoch: 2n, body });
-    await deps.db
-      .update(settlementEpoch)
-      .set({
-        root: settlementTree(cumulative).root,
-        totalCumulative: totalOf(cumulative).toString(),
-        dataHash: receiptsTree(forged.receipts.map((r) => receiptDigest(forged, r))).root as Hex,
-        fileHash: hash,
-        dataUri: epochFileUri(deps.publicUrl, hash),
-      })
-      .where(eq(settlementEpoch.epoch, 2n));
+    await storeForgedEpoch(deps, 2n, forged);
     await proposeEpoch(deps, 2n);
 
     const result = await verifyRoot({

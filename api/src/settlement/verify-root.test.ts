@@ -3,41 +3,32 @@
 // a pending one); a file whose bytes were swapped, and a re-hashed file whose receipts a
 // dishonest settler rewrote, are each rejected, naming the epoch and the receipt.
 import { execFile } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import path from "node:path";
 import { promisify } from "node:util";
 import {
-  accumulate,
   EPOCH_FILE_FORMAT,
   type EpochFile,
   type EpochReceipt,
-  encodeEpochFile,
-  epochFileHash,
   hashCitations,
   hashRetrieval,
   parseEpochFile,
-  receiptDigest,
   receiptDomain,
-  receiptsTree,
-  settlementTree,
   signReceipt,
-  splitReceipt,
-  totalOf,
 } from "@tributary/agents";
 import { eq } from "drizzle-orm";
-import { type Hex, parseEther } from "viem";
+import { parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_DIR } from "../../launcher.ts";
-import { settlementEpoch, settlementFile } from "../db/schema.ts";
+import { settlementFile } from "../db/schema.ts";
 import { assignReceipts } from "./assign.ts";
-import { buildEpoch, previousTotals } from "./build.ts";
-import { epochFileUri, type SettlementDeps, TRAINING_ATTRIBUTION } from "./deps.ts";
+import { buildEpoch } from "./build.ts";
+import { epochFileUri, type SettlementDeps } from "./deps.ts";
 import { addr, createSettlementFixture, type SettlementFixture } from "./devnet-fixture.ts";
+import { serveEpochFiles, storeForgedEpoch } from "./forged-epoch.ts";
 import { proposeEpoch } from "./propose.ts";
 import { redeemEpoch } from "./redeem.ts";
-import { serveEpochFile } from "./routes.ts";
 import { settleOnce } from "./service.ts";
 import { verifyRoot } from "./verify-root.ts";
 
@@ -72,16 +63,8 @@ describe("verify-root (anvil + PGlite + the epoch file route)", () => {
   };
 
   beforeAll(async () => {
-    // The API's route, as server.ts mounts it.
-    server = createServer((req, res) => {
-      const url = req.url ?? "";
-      if (url.startsWith("/epochs/") && req.method === "GET")
-        return void serveEpochFile(fixture.app.db, url.slice("/epochs/".length), res);
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.address() as AddressInfo).port;
     fixture = await createSettlementFixture();
+    ({ server, port } = await serveEpochFiles(fixture.app.db));
     deps = { ...fixture.deps, publicUrl: `http://127.0.0.1:${port}` };
     await fixture.registerAgent();
     await fixture.fund("payer", parseEther("10"));
@@ -244,26 +227,7 @@ describe("verify-root (anvil + PGlite + the epoch file route)", () => {
     resigned.signature = signed.signature;
     resigned.signer = key.address;
     const forged: EpochFile = { ...honest, format: EPOCH_FILE_FORMAT, receipts };
-    const splits = receipts.map((r) =>
-      splitReceipt(
-        { ...r.message, ...r.lists, protocol: deps.protocolAccount, operator: r.operator },
-        TRAINING_ATTRIBUTION,
-      ),
-    );
-    const cumulative = accumulate(await previousTotals(deps.db, 4n), splits);
-    const body = encodeEpochFile(forged);
-    const hash = epochFileHash(body);
-    await deps.db.insert(settlementFile).values({ hash, epoch: 4n, body });
-    await deps.db
-      .update(settlementEpoch)
-      .set({
-        root: settlementTree(cumulative).root,
-        totalCumulative: totalOf(cumulative).toString(),
-        dataHash: receiptsTree(receipts.map((r) => receiptDigest(forged, r))).root as Hex,
-        fileHash: hash,
-        dataUri: epochFileUri(deps.publicUrl, hash),
-      })
-      .where(eq(settlementEpoch.epoch, 4n));
+    await storeForgedEpoch(deps, 4n, forged);
     return forged;
   }
 });
