@@ -2,11 +2,12 @@ import { ForbiddenError } from "@pothos/plugin-scope-auth";
 import { contributionCommitment, randomSalt } from "@tributary/contracts";
 import { datanetRegistryAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
-import { and, arrayContains, desc, eq, ilike, inArray, type SQL } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, type SQL } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
 import { listRows, OrderDirection } from "./common.ts";
+import { datanetAdapters } from "./datanet-adapters.ts";
 import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
@@ -386,15 +387,8 @@ DatanetRef.implement({
     }),
     adapters: f.connection({
       type: ModelRef,
-      description: "Adapters trained on it.",
-      resolve: (d, args, ctx) =>
-        listRows(
-          ctx,
-          args,
-          t.model,
-          arrayContains(t.model.datanetIds, [d.id]),
-          sortBy("ASC", t.model.id),
-        ),
+      description: "Adapters trained on it, by id.",
+      resolve: (d, args, ctx) => datanetAdapters(ctx, args, d.id),
     }),
     createdAt: f.field({
       type: "DateTime",

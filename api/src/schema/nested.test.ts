@@ -22,6 +22,8 @@ const reader = { kind: "postgres", db } as unknown as ChainReader;
 
 const AGENTS = 6;
 const DELEGATORS = 3;
+const DATANETS = 4;
+const ADAPTERS = 6;
 const at = (n: number) => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 const state = { createdBlock: 1n, createdAt: 1n, blockNumber: 1n, logIndex: 0, timestamp: 1n };
 const hash = `0x${"ab".repeat(32)}` as const;
@@ -73,6 +75,48 @@ beforeAll(async () => {
       { agentId, signer: at(2000 + a), authorized: true, since: 2n, ...state },
       { agentId, signer: at(3000 + a), authorized: false, since: 1n, ...state },
     ]);
+  }
+  // Datanet d links adapter 100 + a when d divides a (Datanet 4 links adapter 104 only).
+  for (let d = 1; d <= DATANETS; d++) {
+    await db.insert(schema.datanet).values({
+      id: BigInt(d),
+      curator: at(d),
+      name: `datanet-${d}`,
+      metadataURI: "",
+      quorum: 1,
+      contributionBond: 0n,
+      accessPolicy: "Open",
+      validatorCount: 0,
+      contributionCount: 0,
+      acceptedCount: 0,
+      rejectedCount: 0,
+      withdrawnCount: 0,
+      ...state,
+    });
+  }
+  for (let a = 1; a <= ADAPTERS; a++) {
+    const datanetIds = Array.from({ length: DATANETS }, (_, i) => BigInt(i + 1)).filter(
+      (d) => BigInt(a) % d === 0n,
+    );
+    await db.insert(schema.model).values({
+      id: BigInt(100 + a),
+      kind: "Adapter",
+      owner: at(a),
+      registrant: at(a),
+      name: `adapter-${a}`,
+      contentHash: hash,
+      uri: "",
+      status: "Active",
+      datanetIds,
+      version: 1,
+      transferCount: 0,
+      ...state,
+    });
+    const { createdBlock, createdAt, ...event } = state;
+    for (const datanetId of datanetIds)
+      await db
+        .insert(schema.adapterDatanet)
+        .values({ adapterId: BigInt(100 + a), datanetId, ...event, transactionHash: hash });
   }
 });
 afterAll(() => client.close());
@@ -152,6 +196,62 @@ describe("nested connections in a list", () => {
         { id: String(i + 1), after },
       );
       expect(page).toEqual(own.agent.delegators);
+    }
+  });
+});
+
+const DATANET_LIST = `query($n: Int!, $after: String) { datanets(first: $n) { edges { node {
+  datanetId
+  adapters(first: 2, after: $after) { edges { cursor node { modelId name } } pageInfo { hasNextPage } }
+} } } }`;
+
+describe("a Datanet's adapters in a list of Datanets", () => {
+  it("are read in a fixed number of queries however many Datanets the list has", async () => {
+    const counted = async (n: number) => {
+      queries = 0;
+      await run(DATANET_LIST, { n });
+      return queries;
+    };
+    const few = await counted(2);
+    const many = await counted(DATANETS);
+    // The list, the links of every Datanet, then their adapters.
+    expect(many).toBe(few);
+    expect(many).toBeLessThanOrEqual(3);
+  });
+
+  it("give each Datanet the page a query of its own gives, keyset cursors included", async () => {
+    const linked = (d: number) =>
+      Array.from({ length: ADAPTERS }, (_, i) => i + 1).filter((a) => a % d === 0);
+    const own = (id: number, after?: string) =>
+      run(
+        `query($id: BigInt!, $after: String) { datanet(datanetId: $id) {
+          adapters(first: 2, after: $after) { edges { cursor node { modelId name } } pageInfo { hasNextPage } } } }`,
+        { id: String(id), after },
+      );
+    const list = await run(DATANET_LIST, { n: DATANETS });
+    const datanets = list.datanets.edges.map((e: any) => e.node);
+    for (const [i, datanet] of datanets.entries()) {
+      const d = i + 1;
+      expect(datanet.adapters.edges.map((e: any) => e.node)).toEqual(
+        linked(d)
+          .slice(0, 2)
+          .map((a) => ({ modelId: String(100 + a), name: `adapter-${a}` })),
+      );
+      expect(datanet.adapters.pageInfo.hasNextPage).toBe(linked(d).length > 2);
+      expect(datanet.adapters).toEqual((await own(d)).datanet.adapters);
+    }
+    // After Datanet 1's first page (adapter 102): every Datanet's adapters past 102.
+    const after = datanets[0].adapters.edges[1].cursor;
+    const next = await run(DATANET_LIST, { n: DATANETS, after });
+    for (const [i, { node }] of next.datanets.edges.entries()) {
+      const d = i + 1;
+      expect(node.adapters.edges.map((e: any) => e.node.modelId)).toEqual(
+        linked(d)
+          .filter((a) => a > 2)
+          .slice(0, 2)
+          .map((a) => String(100 + a)),
+      );
+      expect(node.adapters).toEqual((await own(d, after)).datanet.adapters);
     }
   });
 });
