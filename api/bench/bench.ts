@@ -3,6 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { tributaryTokenAbi } from "@tributary/contracts/abis";
+import { encodeFunctionData, type Hex } from "viem";
 import { startStack } from "../test/stack.ts";
 import { autocannonProcess } from "./autocannon.ts";
 import { type BulkExpectation, loadBulk } from "./load.ts";
@@ -14,6 +16,9 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 // autocannon runs as its own process (see autocannonProcess); BENCH_WORKERS > 0 gives it that
 // many worker threads.
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
+// BENCH_BLOCK_MS > 0: a block with one event every that many ms during the loads, as on a live
+// chain (each one a tick that empties the response cache); 0 (default): no new blocks.
+const BLOCK_MS = Number(process.env.BENCH_BLOCK_MS ?? 0);
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.error(
     JSON.stringify({ time: new Date().toISOString(), service: "bench:api", msg, ...fields }),
@@ -198,7 +203,8 @@ async function load(url: string, body: { query: string; variables: Record<string
     throw new Error(`${url}: ${JSON.stringify((check as { errors?: unknown }).errors)}`);
   const stop = profile();
   // BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of this process (the API) during each API load.
-  const cpu = process.env.BENCH_CPU_PROFILE && url === stack.api.url ? new Session() : null;
+  const cpu =
+    process.env.BENCH_CPU_PROFILE && !url.startsWith(stack.indexer.url) ? new Session() : null;
   if (cpu) {
     cpu.connect();
     await cpu.post("Profiler.enable");
@@ -225,23 +231,65 @@ async function load(url: string, body: { query: string; variables: Record<string
   };
 }
 
-const rows: string[] = [];
-for (const [name, w] of Object.entries(workloads)) {
-  const ponder = await load(`${stack.indexer.url}/graphql`, w.ponder);
-  const api = await load(stack.api.url, w.api);
-  const ratio = (api.rps / ponder.rps).toFixed(2);
-  log(name, { api, ponder, ratio });
-  rows.push(
-    `| ${name} | ${api.rps} | ${api.p50} | ${api.p99} | ${ponder.rps} | ${ponder.p50} | ${ponder.p99} | ${ratio} | ${api.errors}/${ponder.errors} |`,
-  );
+/**
+ * A block carrying one event (an ERC-20 approval) every BLOCK_MS: the indexer ticks, the API's
+ * feeder reads the new event log rows and publishes them, and each tick ends the response
+ * cache's answers, as they would against a live chain. Returns the function that stops it.
+ */
+function liveChain(): () => Promise<void> {
+  if (BLOCK_MS <= 0) return async () => {};
+  let blocks = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = pending.then(async () => {
+      const raw = await stack.signRawAs("deployer", {
+        to: stack.deployment.contracts.TributaryToken.address,
+        data: encodeFunctionData({
+          abi: tributaryTokenAbi,
+          functionName: "approve",
+          args: [payer, BigInt(++blocks)],
+        }),
+      });
+      await stack.publicClient.request({ method: "eth_sendRawTransaction", params: [raw as Hex] });
+    });
+  }, BLOCK_MS);
+  return async () => {
+    clearInterval(timer);
+    await pending;
+    log("live chain", { blocks });
+  };
 }
+
+const stopChain = liveChain();
+const rows: string[] = [];
+const ponderResults = new Map<string, Awaited<ReturnType<typeof load>>>();
+const row = (name: string, cache: string, url: string) => async () => {
+  const ponder =
+    ponderResults.get(name) ??
+    (await load(`${stack.indexer.url}/graphql`, workloads[name as keyof typeof workloads].ponder));
+  ponderResults.set(name, ponder);
+  const api = await load(url, workloads[name as keyof typeof workloads].api);
+  const ratio = (api.rps / ponder.rps).toFixed(2);
+  log(name, { cache, api, ponder, ratio });
+  rows.push(
+    `| ${name} | ${cache} | ${api.rps} | ${api.p50} | ${api.p99} | ${ponder.rps} | ${ponder.p50} | ${ponder.p99} | ${ratio} | ${api.errors}/${ponder.errors} |`,
+  );
+};
+// The response cache on (the API as deployed), then off on a second API over the same indexer
+// (the first one closed, so that one feeder runs at a time).
+for (const name of Object.keys(workloads)) await row(name, "on", stack.api.url)();
+await stack.api.close();
+const uncached = await stack.startApi({ responseCache: false });
+for (const name of Object.keys(workloads)) await row(name, "off", uncached.url)();
+await uncached.close();
+await stopChain();
 console.log(
-  `adapters=${ADAPTERS} payoutRows=${REDEMPTIONS} connections=${CONNECTIONS} duration=${DURATION}s workers=${WORKERS}`,
+  `adapters=${ADAPTERS} payoutRows=${REDEMPTIONS} connections=${CONNECTIONS} duration=${DURATION}s workers=${WORKERS} blockMs=${BLOCK_MS}`,
 );
 console.log(
-  "| workload | API req/s | API p50 ms | API p99 ms | Ponder req/s | Ponder p50 ms | Ponder p99 ms | API/Ponder | errors API/Ponder |",
+  "| workload | response cache | API req/s | API p50 ms | API p99 ms | Ponder req/s | Ponder p50 ms | Ponder p99 ms | API/Ponder | errors API/Ponder |",
 );
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const row of rows) console.log(row);
+console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const line of rows) console.log(line);
 await stack.stop();
 process.exit(0);

@@ -16,6 +16,7 @@ function app(options: Parameters<typeof chainReadCache>[1]) {
     options,
   );
   let executions = 0;
+  let gate: Promise<void> | undefined;
   const yoga = createYoga<object, Context>({
     schema: createSchema({
       typeDefs: `type Query { contribution(contributionId: Int!, size: Int!): String, secret: String }`,
@@ -25,8 +26,9 @@ function app(options: Parameters<typeof chainReadCache>[1]) {
             executions++;
             return "per-caller";
           },
-          contribution: (_: unknown, args: { contributionId: number; size: number }) => {
+          contribution: async (_: unknown, args: { contributionId: number; size: number }) => {
             executions++;
+            await gate;
             return `${args.contributionId}:`.padEnd(args.size, "x");
           },
         },
@@ -58,6 +60,17 @@ function app(options: Parameters<typeof chainReadCache>[1]) {
     ask,
     send,
     executions: () => executions,
+    /** Holds every execution until the returned function is called. */
+    hold: () => {
+      let release = () => {};
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
     tick: () => {
       for (const listener of listeners) listener();
     },
@@ -116,6 +129,22 @@ describe("anonymous response cache", () => {
     await t.send(mixed);
     await t.send(mixed);
     expect(t.executions()).toBe(5);
+  });
+
+  it("runs identical requests once per tick, even when a tick lands while they wait", async () => {
+    const { ask, executions, hold, tick } = app({});
+    const release = hold();
+    const waiting = Array.from({ length: 20 }, () => ask(7, 8));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(executions()).toBe(1);
+    // The first answer now spans a tick: not kept, and its 19 waiters must not each run.
+    tick();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    expect(await Promise.all(waiting)).toEqual(Array(20).fill("7:xxxxxx"));
+    expect(executions()).toBe(2);
+    await ask(7, 8);
+    expect(executions()).toBe(2);
   });
 
   it("drops answers older than the max age when ticks stop", async () => {

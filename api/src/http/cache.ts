@@ -165,10 +165,24 @@ export function chainReadCache(
       if (!params.query || !anonymous(request)) return;
       expire();
       const key = JSON.stringify([params.query, params.operationName ?? null, params.variables]);
-      const hit = byText.get(key) ?? (await inflight.get(key)?.promise);
-      if (hit) {
-        setResult(hit);
-        return;
+      // Wait for an identical request being answered. A flight that ends without an answer (a
+      // tick landed, the answer was not kept) sends its waiters round again: one of them leads
+      // the next flight and the rest wait for it, rather than all running at once. No await
+      // between finding no flight and registering one, or every request would lead its own.
+      for (;;) {
+        const hit = byText.get(key);
+        if (hit) {
+          setResult(hit);
+          return;
+        }
+        const flight = inflight.get(key);
+        if (!flight) break;
+        const answer = await flight.promise;
+        if (answer) {
+          setResult(answer);
+          return;
+        }
+        if (uncacheable.has(key)) break;
       }
       textKeys.set(request, key);
       // Requests seen to give no cacheable answer (mutations, errors) run side by side.
