@@ -82,6 +82,9 @@ export async function startApi(options: StartApiOptions): Promise<Api> {
     // TRIBUTARY_PUBLIC_URL, _ALLOWED_ORIGINS, _TRUSTED_PROXIES, _METRICS_TOKEN, API-key and
     // WebSocket limits (api/README.md); the local-development defaults when unset.
     ...securityConfigFromEnv(),
+    // Where the pool fetches published adapters (`<url>/adapters/<sha256>/`); the public URL
+    // when unset.
+    adapterFilesUrl: process.env.TRIBUTARY_ADAPTER_FILES_URL || undefined,
     port,
     host,
     logger,

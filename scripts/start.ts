@@ -102,8 +102,11 @@ try {
     host: process.env.TRIBUTARY_API_HOST ?? "127.0.0.1",
     port: Number(process.env.TRIBUTARY_API_PORT ?? 4000),
     onLog: (entry) => log.debug({ service: "api", ...entry }),
-    // The agents runtime reaches the pool as its `agents` caller.
-    pool: pool.callerKeys.agents ? { url: pool.url, callerKey: pool.callerKeys.agents } : undefined,
+    // The agents runtime reaches the pool as its `agents` caller; `deployAdapter` with its admin
+    // key.
+    pool: pool.callerKeys.agents
+      ? { url: pool.url, callerKey: pool.callerKeys.agents, adminKey: pool.adminKey }
+      : undefined,
     // The devnet settler settles every TRIBUTARY_SETTLE_INTERVAL_MS (`npm run settle`: now).
     settlement: {
       settler: devnetAccount("settler"),

@@ -4,6 +4,7 @@ import type { AgentsService } from "./agents/index.ts";
 import type { ApiKeyLimits, ApiKeyScope } from "./auth/api-keys.ts";
 import type { ChainService } from "./chain/index.ts";
 import type { AppDatabase } from "./db/index.ts";
+import type { AdapterDeployer } from "./deploy/index.ts";
 import type { PubSub } from "./feeder/pubsub.ts";
 import type { ClientIp } from "./http/client-ip.ts";
 import type { OriginPolicy } from "./http/origins.ts";
@@ -38,6 +39,13 @@ export interface Services {
   pubsub: PubSub;
   /** Model Factory: LoRA training jobs on Datanet content. */
   training: TrainingService;
+  /** Asks the inference pool to load registered adapters (`deployAdapter`). */
+  deployer: AdapterDeployer;
+  /**
+   * Where published adapters' files are reachable (`<url>/adapters/<sha256>/`): the URI a
+   * publication registers, so the pool (and anyone) can fetch them. Default: `publicUrl`.
+   */
+  adapterFilesUrl: string;
   log: Logger;
   /**
    * The URL users reach Tributary at (the frontend's origin): SIWE messages must name its host

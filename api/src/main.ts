@@ -1,5 +1,5 @@
 // `npm start -w api`: the API alone, against an indexer that is already running.
-import type { Hex } from "viem";
+import { getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { startApi } from "../launcher.ts";
 
@@ -15,10 +15,20 @@ const api = await startApi({
   redisUrl: env.REDIS_URL || undefined,
   port: Number(env.TRIBUTARY_API_PORT ?? 4000),
   host: env.TRIBUTARY_API_HOST ?? "127.0.0.1",
-  // Agents are invoked through the pool, as its caller with this key (not invocable without).
+  // Agents are invoked through the pool, as its caller with this key (not invocable without);
+  // with its admin key, `deployAdapter` loads adapters for their owners and these operators.
   pool:
     env.TRIBUTARY_POOL_URL && env.TRIBUTARY_POOL_CALLER_KEY
-      ? { url: env.TRIBUTARY_POOL_URL, callerKey: env.TRIBUTARY_POOL_CALLER_KEY }
+      ? {
+          url: env.TRIBUTARY_POOL_URL,
+          callerKey: env.TRIBUTARY_POOL_CALLER_KEY,
+          adminKey: env.TRIBUTARY_POOL_ADMIN_KEY || undefined,
+          operators: (env.TRIBUTARY_POOL_OPERATORS ?? "")
+            .split(",")
+            .map((a) => a.trim())
+            .filter(Boolean)
+            .map((a) => getAddress(a)),
+        }
       : undefined,
   // Settles receipts into roots when given the settler's key (one replica only).
   settlement: env.TRIBUTARY_SETTLER_KEY

@@ -11,6 +11,7 @@ import { resolveViewer } from "./auth/viewer.ts";
 import { createChainService } from "./chain/index.ts";
 import type { Services } from "./context.ts";
 import { createAppDatabase } from "./db/index.ts";
+import { createAdapterDeployer } from "./deploy/index.ts";
 import { appCursorStore } from "./feeder/cursor.ts";
 import { type Feeder, startFeeder } from "./feeder/index.ts";
 import { createPubSubBus } from "./feeder/pubsub.ts";
@@ -32,6 +33,7 @@ import {
 } from "./reader/index.ts";
 import { serveEpochFile, settleRoute } from "./settlement/routes.ts";
 import { createSettlementRunner, type SettlementOptions } from "./settlement/runner.ts";
+import { serveAdapterFile } from "./training/adapter-files.ts";
 import { createTrainingService, type TrainingOptions } from "./training/index.ts";
 
 export interface ApiServerOptions {
@@ -87,6 +89,11 @@ export interface ApiServerOptions {
   agentRuntime?: AgentsOptions["runtime"];
   /** Training jobs: work directory, worker binary, queue limits, base model files. */
   training?: TrainingOptions;
+  /**
+   * Where this API's `/adapters/<sha256>/` is reachable by the pool and anyone (a published
+   * adapter's registered URI starts here). Default: the public URL.
+   */
+  adapterFilesUrl?: string | undefined;
 }
 
 export interface ApiServer {
@@ -171,6 +178,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     clientIp,
     apiKeyLimits: { ...DEFAULT_API_KEY_LIMITS, ...options.apiKeys },
     responseCache: options.responseCache ?? true,
+    deployer: createAdapterDeployer({
+      pool:
+        options.pool?.adminKey !== undefined
+          ? { url: options.pool.url, adminKey: options.pool.adminKey }
+          : undefined,
+      operators: options.pool?.operators,
+    }),
+    adapterFilesUrl: options.adapterFilesUrl ?? options.publicUrl ?? "http://127.0.0.1",
   };
   const agents = await createAgentsService(base, {
     pool: options.pool,
@@ -235,7 +250,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
           ? "/content"
           : path.startsWith("/epochs/")
             ? "/epochs"
-            : "other";
+            : path.startsWith("/adapters/")
+              ? "/adapters"
+              : "other";
     res.on("finish", () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -295,6 +312,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       return serveContent(rag, path.slice("/content/".length), res);
     if (path.startsWith("/epochs/") && req.method === "GET")
       return serveEpochFile(services.app.db, path.slice("/epochs/".length), res);
+    if (path.startsWith("/adapters/") && req.method === "GET")
+      return serveAdapterFile(training.adapterFilesDir, path.slice("/adapters/".length), res);
     if (path === "/settle" && req.method === "POST")
       return settleRoute(settlement, req.headers.authorization, reply);
     const length = Number(req.headers["content-length"] ?? 0);
@@ -350,6 +369,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   if (options.publicUrl === undefined) {
     services.publicUrl = new URL(url).origin;
     services.origins = createOriginPolicy(allowedOrigins, services.publicUrl);
+    services.adapterFilesUrl = options.adapterFilesUrl ?? services.publicUrl;
   }
 
   // The cursor persists where one store serves the feeder's whole life: the shared app

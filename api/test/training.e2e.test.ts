@@ -3,112 +3,47 @@
 // `tributary-train` worker of this build. Access to a Restricted Datanet is refused, then
 // requested and approved; a job is cancelled (keeping a checkpoint) and the one queued behind
 // it trains to SUCCEEDED, its progress streamed over graphql-ws.
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { canonicalJsonHash, type DevnetRole, devnetAccount } from "@tributary/contracts";
-import { DEFAULT_TRAIN_BINARY, writeDemoTokenizer } from "@tributary/pool";
-import { parseEther } from "viem";
+import { canonicalJsonHash, devnetAccount } from "@tributary/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoContent } from "../src/rag/seed-content.ts";
 import type { ApiServer } from "../src/server.ts";
 import { sessionFor, until, wsSubscribe } from "./helpers.ts";
 import { type Stack, startStack } from "./stack.ts";
-
-const run = promisify(execFile);
-const GENERATOR = path.join(path.dirname(DEFAULT_TRAIN_BINARY), "tributary-gen");
+import {
+  CANCEL,
+  CREATE,
+  demoContent,
+  JOB,
+  PROGRESS,
+  requireEngineBuild,
+  seedContent,
+  tinyModels,
+  trainingClient,
+} from "./training-stack.ts";
 
 let s: Stack;
 let datanetId: string;
-const sessions: Partial<Record<DevnetRole, Record<string, string>>> = {};
-const session = async (role: DevnetRole) => (sessions[role] ??= await sessionFor(s, role));
-
-async function tinyModels(workDir: string) {
-  const base = path.join(workDir, "tiny");
-  await run(GENERATOR, ["model", "--preset", "tiny", "--seed", "3", "--out", base]);
-  await writeDemoTokenizer(base);
-  // Registered, never served: training needs only the base model's files.
-  const adapters = ["alpha", "beta"].map((name, i) => {
-    const dir = path.join(workDir, name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, "adapter_config.json"), `{"r":${i}}`);
-    writeFileSync(path.join(dir, "adapter_model.safetensors"), name);
-    return {
-      name,
-      dir,
-      files: ["adapter_config.json", "adapter_model.safetensors"] as const,
-      uri: `file:${name}`,
-      rank: 8,
-      datanets: ["lora-notes"],
-      pricePerCall: parseEther("0.01"),
-      pricePer1kTokens: parseEther("0.001"),
-    };
-  });
-  const files = ["config.json", "model.safetensors"] as const;
-  return { baseModel: { name: "tiny", dir: base, files, uri: `file://${base}` }, adapters };
-}
+const { session, relay, create, job } = trainingClient(
+  () => s,
+  () => datanetId,
+);
 
 beforeAll(async () => {
-  if (!existsSync(DEFAULT_TRAIN_BINARY) || !existsSync(GENERATOR))
-    throw new Error(`no ${DEFAULT_TRAIN_BINARY}: run \`npm run build:engine\` first`);
+  requireEngineBuild();
   s = await startStack(
     "embedded",
     { training: { threadsPerJob: 1, maxRunningJobs: 1, maxJobsPerBuilder: 2 } },
     { models: tinyModels as never },
   );
-  await seedDemoContent({ ...demoContent(), apiUrl: s.api.url });
-  await s.api.services.rag.drain();
+  await seedContent(s);
   datanetId = s.seed.datanets["lora-notes"]?.id.toString() as string;
 }, 240_000);
 afterAll(async () => {
   await s?.stop();
 });
-
-const demoContent = () => ({
-  chainId: s.anvil.chainId,
-  demoDir: path.resolve(import.meta.dirname, "..", "..", "demo"),
-  datanets: s.seed.datanets,
-  publicUrl: "https://tributary.test",
-});
-
-/** Runs a prepare mutation as `role`, signs and sends its transactions, waits for the indexer. */
-async function relay(role: DevnetRole, mutation: string, variables: Record<string, unknown>) {
-  const result = await s.gql(mutation, variables, await session(role));
-  const payload = Object.values(result.data ?? {})[0] as { data?: { transactions: never[] } };
-  expect(payload?.data, JSON.stringify(result)).toBeDefined();
-  for (const tx of payload.data?.transactions ?? []) {
-    const signed = await s.signRawAs(role, tx);
-    const hash = await s.publicClient.sendRawTransaction({ serializedTransaction: signed });
-    await s.publicClient.waitForTransactionReceipt({ hash });
-  }
-  await s.synced();
-}
-
-const JOB_FIELDS = `id status step totalSteps resumedFromStep loss evalLoss errorCode error dataBlock manifest manifestHash
-  datasetSha256 checkpoint { path step adapterId } hyperParameters { seed totalSteps targetModules }`;
-const CREATE = `mutation($model: BigInt!, $datanets: [BigInt!]!, $block: BigInt, $hp: TrainingHyperParametersInput!) {
-  createTrainingJob(baseModelId: $model, datanetIds: $datanets, dataBlock: $block, hyperParameters: $hp) {
-    __typename ... on MutationCreateTrainingJobSuccess { data { ${JOB_FIELDS} } }
-    ... on Error { code message } ... on InvalidInputError { field }
-    ... on TrainingDatasetError { reason } } }`;
-const JOB = `query($id: ID!) { trainingJob(id: $id) { ... on QueryTrainingJobSuccess { data { ${JOB_FIELDS} } } } }`;
-const CANCEL = `mutation($id: ID!) { cancelTrainingJob(id: $id) { __typename
-  ... on MutationCancelTrainingJobSuccess { data { id status } } ... on Error { code } } }`;
-const PROGRESS = `subscription($id: ID!) { trainingProgress(jobId: $id) {
-  jobId status step totalSteps loss evalLoss tokensPerSecond etaSeconds checkpointStep } }`;
-
-async function create(
-  hp: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-  role: DevnetRole = "builder",
-) {
-  const variables = { model: s.seed.baseModelId.toString(), datanets: [datanetId], hp, ...extra };
-  return (await s.gql(CREATE, variables, await session(role))).data.createTrainingJob;
-}
-const job = async (id: string, role: DevnetRole = "builder") =>
-  (await s.gql(JOB, { id }, await session(role))).data.trainingJob?.data ?? null;
 
 describe("training jobs", () => {
   it("trains only on Datanets the builder may read: refused while Restricted, allowed once approved", async () => {
@@ -238,7 +173,7 @@ describe("training jobs", () => {
     try {
       const first = through(await s.startApi(options));
       // Its store starts empty: the contributors upload their content to it too.
-      await seedDemoContent({ ...demoContent(), apiUrl: first.api.url });
+      await seedDemoContent(demoContent(s, first.api.url));
       await first.api.services.rag.drain();
       const auth = await sessionFor(first, "builder");
       const variables = {

@@ -9,6 +9,10 @@ export interface PoolConfig {
   url: string;
   /** This service's caller key at the pool. */
   callerKey: string;
+  /** The pool's admin key: `deployAdapter` loads adapters with it (not deployable without). */
+  adminKey?: string | undefined;
+  /** Accounts that may deploy any registered adapter (besides each adapter's owner). */
+  operators?: readonly Address[] | undefined;
 }
 
 export function createPoolClient(config: PoolConfig) {

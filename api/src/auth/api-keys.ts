@@ -14,6 +14,7 @@ export const API_KEY_SCOPES = [
   "AGENTS",
   "INVOKE",
   "TRAIN",
+  "DEPLOY",
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const API_KEY_PREFIX = "trb_";

@@ -356,6 +356,19 @@ export const settlementLeaf = app.table(
 
 // ─────────────────────────────── Model Factory: training jobs ───────────────────────────────
 
+/** What a job's publication registers: listing, content address and where its files are served. */
+export interface TrainingPublicationRecord {
+  name: string;
+  /** Decimal strings (uint256). */
+  pricePerCall: string;
+  pricePer1kTokens: string;
+  /** 0x sha256 of adapter_config.json ‖ adapter_model.safetensors: the registered content hash. */
+  contentHash: string;
+  uri: string;
+  /** ISO-8601. */
+  preparedAt: string;
+}
+
 /**
  * LoRA training jobs (`createTrainingJob`). QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED;
  * a RUNNING job found when the API starts is resumed from its last checkpoint in `jobDir`.
@@ -395,6 +408,11 @@ export const trainingJob = app.table(
     manifest: jsonb("manifest").$type<Record<string, unknown>>().notNull(),
     manifestHash: text("manifest_hash").notNull(),
     datasetSha256: text("dataset_sha256").notNull(),
+    /**
+     * The ModelRegistry registration `publishTrainingJob` last prepared for its adapter (the
+     * chain, through the indexer, says whether it was sent: see `TrainingPublication`).
+     */
+    publication: jsonb("publication").$type<TrainingPublicationRecord>(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

@@ -1,11 +1,11 @@
 import { ForbiddenError } from "@pothos/plugin-scope-auth";
-import { randomSalt, registrationCommitment } from "@tributary/contracts";
 import { modelRegistryAbi } from "@tributary/contracts/abis";
 import * as t from "@tributary/indexer/schema";
 import { and, arrayContains, eq, gte, ilike, lte, or, type SQL } from "drizzle-orm";
 import { zeroHash } from "viem";
 import { builder } from "../builder.ts";
 import type { UnsignedTransaction } from "../chain/index.ts";
+import { prepareAdapterRegistration } from "../chain/registration.ts";
 import type { Context } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
 import { listRows, OrderDirection } from "./common.ts";
@@ -315,40 +315,15 @@ builder.mutationFields((f) => ({
     description:
       "Register a LoRA adapter (an ERC-721 minted to you). Two transactions, sent in order and mined in different blocks: a commitment (it hides the content hash and binds you, so nobody can front-run the registration), then the registration that reveals it.",
     args: { input: f.arg({ type: AdapterInput, required: true, description: "The adapter." }) },
-    resolve: (_, { input }, ctx) => {
-      const salt = randomSalt();
-      const registry = ctx.chain.address("ModelRegistry");
-      return action(ctx, [
-        ctx.chain.prepare({
-          from: viewer(ctx),
-          to: registry,
-          data: call(modelRegistryAbi, "commitRegistration", [
-            registrationCommitment(input.contentHash, viewer(ctx), salt),
-          ]),
-          description: `Commit to registering adapter "${input.name}"`,
+    resolve: (_, { input }, ctx) =>
+      action(
+        ctx,
+        prepareAdapterRegistration(ctx.chain, viewer(ctx), {
+          ...input,
+          trainingManifestHash: input.trainingManifestHash ?? zeroHash,
+          supersedes: input.supersedes ?? 0n,
         }),
-        ctx.chain.prepare({
-          from: viewer(ctx),
-          to: registry,
-          data: call(modelRegistryAbi, "registerAdapter", [
-            {
-              baseModelId: input.baseModelId,
-              name: input.name,
-              contentHash: input.contentHash,
-              uri: input.uri,
-              rank: input.rank,
-              pricePerCall: input.pricePerCall,
-              pricePer1kTokens: input.pricePer1kTokens,
-              datanetIds: input.datanetIds,
-              trainingManifestHash: input.trainingManifestHash ?? zeroHash,
-              supersedes: input.supersedes ?? 0n,
-            },
-            salt,
-          ]),
-          description: `Register adapter "${input.name}"`,
-        }),
-      ]);
-    },
+      ),
   }),
   prepareUpdateAdapter: f.field({
     type: PreparedAction,

@@ -28,7 +28,13 @@ export const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
     RELAY: { description: "Relay signed transactions." },
     CONTENT: { description: "Upload the content of its owner's contributions." },
     AGENTS: { description: "Create and update agents its owner operates." },
-    TRAIN: { description: "Start, follow and cancel its owner's LoRA training jobs." },
+    TRAIN: {
+      description: "Start, follow, cancel and publish its owner's LoRA training jobs.",
+    },
+    DEPLOY: {
+      description:
+        "Ask the inference pool to load adapters its owner owns (any adapter, for a pool operator).",
+    },
     INVOKE: {
       description: "Invoke agents as its owner (the payer of the vouchers it presents).",
     },

@@ -22,6 +22,8 @@ import "./invocation.ts";
 import "./receipts.ts";
 import "./training-errors.ts";
 import "./training.ts";
+import "./training-publish.ts";
+import "./deploy.ts";
 
 builder.queryType({ description: "Reads: the marketplace, staking, payouts and the caller." });
 builder.mutationType({ description: "Sign-in, API keys, prepared wallet actions and relaying." });

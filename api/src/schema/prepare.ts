@@ -15,7 +15,7 @@ import {
 import { authErrors } from "./errors.ts";
 import { JSONScalar } from "./json.ts";
 
-const PreparedTransaction = builder
+export const PreparedTransaction = builder
   .objectRef<UnsignedTransaction>("PreparedTransaction")
   .implement({
     description:

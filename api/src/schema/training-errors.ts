@@ -1,7 +1,13 @@
 // GraphQL types of the training jobs' typed errors (api/src/training/errors.ts).
 import { builder } from "../builder.ts";
-import { TrainingDatasetError, TrainingQueueFullError } from "../training/errors.ts";
+import {
+  TrainingDatasetError,
+  TrainingJobAlreadyPublishedError,
+  TrainingJobNotSucceededError,
+  TrainingQueueFullError,
+} from "../training/errors.ts";
 import { ErrorInterface } from "./errors.ts";
+import { TrainingJobStatus } from "./training-types.ts";
 
 const DatasetRefusal = builder.enumType("TrainingDatasetRefusal", {
   description: "Why the selected content cannot make a training set.",
@@ -42,5 +48,39 @@ builder.objectType(TrainingQueueFullError, {
   isTypeOf: (e) => e instanceof TrainingQueueFullError,
   fields: (f) => ({
     limit: f.exposeInt("limit", { description: "Unfinished jobs allowed per builder." }),
+  }),
+});
+
+builder.objectType(TrainingJobNotSucceededError, {
+  name: "TrainingJobNotSucceededError",
+  description:
+    "Only a SUCCEEDED job's adapter can be published: this one is still QUEUED or RUNNING, or FAILED (`errorCode` `training_diverged` when a step's loss was not finite), or CANCELLED.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof TrainingJobNotSucceededError,
+  fields: (f) => ({
+    status: f.field({
+      type: TrainingJobStatus,
+      description: "The job's status.",
+      resolve: (e) => e.status as never,
+    }),
+    errorCode: f.exposeString("errorCode", {
+      nullable: true,
+      description: "Why it FAILED (the worker's code).",
+    }),
+  }),
+});
+
+builder.objectType(TrainingJobAlreadyPublishedError, {
+  name: "TrainingJobAlreadyPublishedError",
+  description:
+    "The job's adapter files are already registered on chain (its publication was sent).",
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof TrainingJobAlreadyPublishedError,
+  fields: (f) => ({
+    adapterId: f.field({
+      type: "BigInt",
+      description: "The registered adapter (on-chain id).",
+      resolve: (e) => e.adapterId,
+    }),
   }),
 });

@@ -31,7 +31,7 @@ const builderOf = (ctx: Context): Address => {
 };
 
 /** The caller's job, or NotFoundError (for an unknown id and another builder's job alike). */
-async function ownJob(ctx: Context, id: string) {
+export async function ownJob(ctx: Context, id: string) {
   const row = await ctx.training.get(id);
   if (!row || row.builder.toLowerCase() !== builderOf(ctx).toLowerCase())
     throw new NotFoundError("TrainingJob", id);

@@ -27,3 +27,27 @@ export class TrainingQueueFullError extends TributaryError {
     super(`You already have ${limit} unfinished training jobs; wait for one to end or cancel one`);
   }
 }
+
+/**
+ * Only a SUCCEEDED job's adapter can be published: a QUEUED or RUNNING one is not done, and a
+ * FAILED (a worker error, or `training_diverged`) or CANCELLED one did not train all its steps.
+ */
+export class TrainingJobNotSucceededError extends TributaryError {
+  readonly code = "TRAINING_JOB_NOT_SUCCEEDED";
+  constructor(
+    readonly status: string,
+    readonly errorCode: string | null,
+  ) {
+    super(
+      `The job is ${status}${errorCode ? ` (${errorCode})` : ""}; only a SUCCEEDED job's adapter can be published`,
+    );
+  }
+}
+
+/** The job's adapter files are already registered on chain (its publication was sent). */
+export class TrainingJobAlreadyPublishedError extends TributaryError {
+  readonly code = "TRAINING_JOB_ALREADY_PUBLISHED";
+  constructor(readonly adapterId: bigint) {
+    super(`The job's adapter is already registered as model ${adapterId}`);
+  }
+}

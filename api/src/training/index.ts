@@ -91,7 +91,17 @@ export function createTrainingService(deps: TrainingDeps, options: TrainingOptio
     return marked;
   }
 
-  return { create, cancel, get: store.get, resume: runner.resume, stop: runner.stop, limits };
+  return {
+    create,
+    cancel,
+    get: store.get,
+    resume: runner.resume,
+    stop: runner.stop,
+    limits,
+    store,
+    /** Published adapters' files, by content hash (served at `/adapters/`). */
+    adapterFilesDir: path.join(workDir, "adapters"),
+  };
 }
 
 export type TrainingService = ReturnType<typeof createTrainingService>;

@@ -2,7 +2,7 @@
 // also published to `trainingProgress` subscribers.
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { AppDb } from "../db/index.ts";
-import { trainingJob } from "../db/schema.ts";
+import { type TrainingPublicationRecord, trainingJob } from "../db/schema.ts";
 import type { PubSub } from "../feeder/pubsub.ts";
 
 export type TrainingJobRow = typeof trainingJob.$inferSelect;
@@ -105,6 +105,15 @@ export function createJobStore(db: AppDb, pubsub: PubSub) {
         .where(and(eq(trainingJob.id, id), eq(trainingJob.status, "QUEUED")))
         .returning();
       return publish(row);
+    },
+    /** Records the registration prepared for a SUCCEEDED job's adapter (the latest one wins). */
+    async recordPublication(id: string, publication: TrainingPublicationRecord) {
+      const [row] = await db
+        .update(trainingJob)
+        .set({ publication, updatedAt: new Date() })
+        .where(and(eq(trainingJob.id, id), eq(trainingJob.status, "SUCCEEDED")))
+        .returning();
+      return row;
     },
     /** Changes a job that is still unfinished (a finished job's state is final). */
     async update(id: string, set: Partial<typeof trainingJob.$inferInsert>) {

@@ -3,8 +3,9 @@ export {
   type AdapterRecord,
   type AdapterRegistry,
   createStaticRegistry,
+  isAdapterId,
 } from "./adapters/registry.ts";
-export { createAdapterStore, hashAdapterDir } from "./adapters/store.ts";
+export { ADAPTER_FILES, createAdapterStore, hashAdapterDir } from "./adapters/store.ts";
 export { createFrameDecoder, encodeFrame } from "./engine/frames.ts";
 export { type EngineWorker, spawnEngineWorker } from "./engine/worker.ts";
 export * from "./errors.ts";

@@ -1,0 +1,1 @@
+ALTER TABLE "app"."training_job" ADD COLUMN "publication" jsonb;
