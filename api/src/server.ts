@@ -15,11 +15,12 @@ import { createAdapterDeployer } from "./deploy/index.ts";
 import { appCursorStore } from "./feeder/cursor.ts";
 import { type Feeder, startFeeder } from "./feeder/index.ts";
 import { createPubSubBus } from "./feeder/pubsub.ts";
+import { answerFromCache } from "./http/cached-answer.ts";
 import { createClientIp } from "./http/client-ip.ts";
 import { createMetrics, metricsRefusal } from "./http/metrics.ts";
 import { createOriginPolicy, LOCAL_ORIGINS } from "./http/origins.ts";
 import { serveWebSockets, type WsLimits } from "./http/ws.ts";
-import { createYogaApp } from "./http/yoga.ts";
+import { createResponseCache, createYogaApp } from "./http/yoga.ts";
 import { createPayoutPublisher } from "./payouts/publisher.ts";
 import { loadSettledEvents } from "./payouts/settled.ts";
 import { registryAccess } from "./rag/access.ts";
@@ -210,7 +211,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const limiter = pubsub.redis
     ? createRedisRateLimiter(pubsub.redis, deploymentKey, log)
     : createRateLimiter();
-  const yoga = createYogaApp(services, limiter, metrics);
+  const responseCache = createResponseCache(services);
+  const yoga = createYogaApp(services, limiter, metrics, responseCache);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   // Credentialed requests may carry an upload: its content limit, JSON-escaped (a newline
   // takes two bytes), plus the rest of the request. Still checked before the body is read.
@@ -333,6 +335,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       // Without a length the body cannot be bounded before Yoga buffers it.
       return reply(411, JSON.stringify({ errors: [{ message: "Content-Length required" }] }));
     }
+    if (responseCache && path === "/graphql" && (await answerFromCache(req, res, responseCache)))
+      return;
     req.headers["x-request-id"] = requestId;
     await yoga.requestListener(req, res);
   };

@@ -35,13 +35,39 @@ const CHAIN_FIELDS = new Set([
   "__typename",
 ]);
 
-/** A request that carries no credential of any kind (so no viewer to tell apart). */
-function anonymous(request: Request): boolean {
+/** Headers that carry no credential of any kind (so no viewer to tell apart). */
+export function anonymousHeaders(get: (name: string) => string | null | undefined): boolean {
   return (
-    !request.headers.has("authorization") &&
-    !request.headers.has("x-api-key") &&
-    !request.headers.get("cookie")?.includes(`${SESSION_COOKIE}=`)
+    get("authorization") == null &&
+    get("x-api-key") == null &&
+    !get("cookie")?.includes(`${SESSION_COOKIE}=`)
   );
+}
+
+const anonymous = (request: Request) => anonymousHeaders((name) => request.headers.get(name));
+
+/** What identifies a request's answer before parsing: its query, operation name and variables. */
+export const textKeyOf = (params: {
+  query: string;
+  operationName?: string | null;
+  variables?: unknown;
+}) => JSON.stringify([params.query, params.operationName ?? null, params.variables]);
+
+/** Response headers not replayed: per request, per connection, or recomputed. */
+const UNREPLAYED = new Set([
+  "content-length",
+  "date",
+  "x-request-id",
+  "set-cookie",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+]);
+
+/** An answer to send again as Yoga sent it: the cached body and Yoga's headers for it. */
+export interface Replay {
+  body: string;
+  headers: [string, string][];
 }
 
 type Cached = ExecutionResult & { stringify: () => string };
@@ -90,7 +116,10 @@ export interface ChainReadCacheStats {
 export function chainReadCache(
   reader: Pick<ChainReader, "onTick">,
   options: ChainReadCacheOptions = {},
-): Plugin<Context> & { stats(): ChainReadCacheStats } {
+): Plugin<Context> & {
+  stats(): ChainReadCacheStats;
+  replay(textKey: string, accept: string): Replay | undefined;
+} {
   const maxEntriesPerDocument = options.maxEntriesPerDocument ?? 256;
   const maxTextEntries = options.maxTextEntries ?? 4096;
   const maxChars = options.maxChars ?? MAX_CACHE_CHARS;
@@ -126,6 +155,11 @@ export function chainReadCache(
   };
   const textKeys = new WeakMap<Request, string>();
   /**
+   * The headers Yoga sent with a kept answer to anonymous POSTs without an Origin, by Accept
+   * header: all it takes to send the answer again without Yoga (replay). Dropped with the answer.
+   */
+  let replays = new WeakMap<Cached, Map<string, [string, string][]>>();
+  /**
    * Misses being answered, by text key: identical requests arriving meanwhile wait for the
    * first instead of each running the same SQL (after every tick, 100 clients would otherwise
    * miss at once). Settled when the first request's result is out, cached or not.
@@ -146,6 +180,7 @@ export function chainReadCache(
     generation++;
     cache = new WeakMap();
     byText = new Map();
+    replays = new WeakMap();
     ledger = new Map();
     chars = 0;
     flushedAt = Date.now();
@@ -161,10 +196,31 @@ export function chainReadCache(
   reader.onTick(flush);
   return {
     stats: () => ({ entries: ledger.size, chars }),
+    replay(textKey, accept) {
+      expire();
+      const cached = byText.get(textKey);
+      const headers = cached && replays.get(cached)?.get(accept);
+      return headers ? { body: cached.stringify(), headers } : undefined;
+    },
+    onResponse({ request, response }) {
+      if (response.status !== 200 || request.method !== "POST" || request.headers.has("origin"))
+        return;
+      const key = textKeys.get(request);
+      const cached = key === undefined ? undefined : byText.get(key);
+      if (!cached || !anonymous(request)) return;
+      const byAccept = replays.get(cached) ?? new Map<string, [string, string][]>();
+      replays.set(cached, byAccept);
+      const headers: [string, string][] = [];
+      response.headers.forEach((value, name) => {
+        if (!UNREPLAYED.has(name)) headers.push([name, value]);
+      });
+      byAccept.set(request.headers.get("accept") ?? "", headers);
+    },
     async onParams({ request, params, setResult }) {
       if (!params.query || !anonymous(request)) return;
       expire();
-      const key = JSON.stringify([params.query, params.operationName ?? null, params.variables]);
+      const key = textKeyOf({ ...params, query: params.query });
+      textKeys.set(request, key);
       // Wait for an identical request being answered. A flight that ends without an answer (a
       // tick landed, the answer was not kept) sends its waiters round again: one of them leads
       // the next flight and the rest wait for it, rather than all running at once. No await
@@ -184,7 +240,6 @@ export function chainReadCache(
         }
         if (uncacheable.has(key)) break;
       }
-      textKeys.set(request, key);
       // Requests seen to give no cacheable answer (mutations, errors) run side by side.
       if (!inflight.has(key) && !uncacheable.has(key)) {
         let settle: (r: Cached | undefined) => void = () => {};

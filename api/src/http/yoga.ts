@@ -67,8 +67,29 @@ export interface ServerContext {
   requestId?: string;
 }
 
+/** The response cache of anonymous chain reads, null when the services turn it off. */
+export function createResponseCache(services: Services) {
+  if (!services.responseCache) return null;
+  return chainReadCache({
+    // Content and ingestion change off the indexer's ticks too (uploads, takedowns).
+    onTick: (listener) => {
+      const ticks = services.reader.onTick(listener);
+      const content = services.rag.onChange(listener);
+      return () => {
+        ticks();
+        content();
+      };
+    },
+  });
+}
+
 /** The Yoga app: schema, per-request context (viewer, request id), armor limits, metrics. */
-export function createYogaApp(services: Services, limiter: RateLimiter, metrics: Metrics) {
+export function createYogaApp(
+  services: Services,
+  limiter: RateLimiter,
+  metrics: Metrics,
+  responseCache = createResponseCache(services),
+) {
   const observe: Plugin<Context> = {
     onExecute({ args, setResultAndStopExecution }) {
       const refusal = overKeyLimit(args.contextValue, args.document, args.operationName);
@@ -121,21 +142,7 @@ export function createYogaApp(services: Services, limiter: RateLimiter, metrics:
       // Counts list sizes (first/last), not just depth: http/cost.ts.
       costLimit(LIMITS.cost),
       observe,
-      ...(services.responseCache
-        ? [
-            chainReadCache({
-              // Content and ingestion change off the indexer's ticks too (uploads, takedowns).
-              onTick: (listener) => {
-                const ticks = services.reader.onTick(listener);
-                const content = services.rag.onChange(listener);
-                return () => {
-                  ticks();
-                  content();
-                };
-              },
-            }),
-          ]
-        : []),
+      ...(responseCache ? [responseCache] : []),
     ],
     context: async ({ request, req, requestId }): Promise<Context> => {
       const viewer = await resolveViewer(services, limiter, request);
