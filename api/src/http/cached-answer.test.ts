@@ -114,7 +114,7 @@ describe("cache hits answered before Yoga", () => {
 
   it("leave browsers, credentials and extensions to Yoga", async () => {
     await post(early, 3);
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: "http://localhost:5173" },
       { authorization: "Bearer x" },
       { "x-api-key": "k" },
