@@ -139,6 +139,40 @@ describe("payouts(account)", () => {
     expect(ids).toEqual(events.map((e) => e.id));
   });
 
+  it("delivers an event published again (a relay or feeder resuming after a crash) once; an event made again after its revert, and that revert, pass", async () => {
+    const bus = createPubSubBus(undefined, "once");
+    const stream = (await subscribe({
+      schema,
+      document: parse(
+        `subscription($a: Address!) { payouts(account: $a) { ... on PayoutEventBase { id } } }`,
+      ),
+      variableValues: { a: account },
+      contextValue: { pubsub: bus },
+    })) as AsyncIterableIterator<{ data?: { payouts: { id: string } } }>;
+    const first = stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const publisher = createPayoutPublisher(bus);
+    const batch = [accrued(account), live, revertPayout(accrued(account), "UNPAID")];
+    // A batch published, then published again before it was deleted; then again in part.
+    for (const event of [...batch, ...batch, batch[0], batch[2]])
+      publisher.publish(event as (typeof batch)[number]);
+    // A reorg takes the root's going live back, and the new chain makes it live at the same
+    // height (same id), then takes it back again: each step holds.
+    const reverted = revertPayout(live, "REORG");
+    for (const event of [reverted, live, reverted, reverted]) publisher.publish(event);
+    publisher.publish({ ...live, id: "RootLive:9@99" });
+    const ids = [(await first).value.data?.payouts.id];
+    while (ids.at(-1) !== "RootLive:9@99") ids.push((await stream.next()).value.data?.payouts.id);
+    await stream.return?.();
+    expect(ids).toEqual([
+      ...batch.map((e) => e.id),
+      reverted.id,
+      live.id,
+      reverted.id,
+      "RootLive:9@99",
+    ]);
+  });
+
   it("lets a client select any field on every member at once: one type per field name", () => {
     const union = schema.getType("PayoutEvent") as GraphQLUnionType;
     const types = new Map<string, Set<string>>();
