@@ -52,7 +52,7 @@ const PayoutShare = builder.objectRef<P.PayoutAccrued["shares"][number]>("Payout
 
 const PayoutAccrued = builder.objectRef<P.PayoutAccrued>("PayoutAccrued").implement({
   description:
-    "A call's receipt credited the account (off chain, when the receipt was issued): one per payee the receipt's split names, its roles summed. Settled by the epoch that redeems the call (PayoutSettled), or reverted UNPAID. The stakers' part goes to the agent's staking rewards and has no event here. Published by the API replica that served the call; a replayed request id publishes nothing.",
+    "A call's receipt credited the account (off chain, when the receipt was issued): one per payee the receipt's split names, its roles summed. Settled by the epoch that redeems the call (PayoutSettled), or reverted UNPAID. The stakers' part goes to the agent's staking rewards and has no event here. Committed with the call's charge and relayed from there, so a crash delays it rather than losing it; a replayed request id publishes nothing.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
     ...base(f, "The payee."),
