@@ -57,6 +57,20 @@ const DOCUMENT = parse(`subscription($a: Address!) { payouts(account: $a) {
   ... on PayoutReverted { revertedId reason reverted { __typename ... on PayoutClaimed { amount } } }
 } }`);
 
+/** The ids `payouts(account)` delivers, over a new in-process bus. */
+async function idsOf(namespace: string) {
+  const bus = createPubSubBus(undefined, namespace);
+  const stream = (await subscribe({
+    schema,
+    document: parse(
+      `subscription($a: Address!) { payouts(account: $a) { ... on PayoutEventBase { id } } }`,
+    ),
+    variableValues: { a: account },
+    contextValue: { pubsub: bus },
+  })) as AsyncIterableIterator<{ data?: { payouts: { id: string } } }>;
+  return { bus, stream };
+}
+
 describe("payouts(account)", () => {
   it("delivers the account's events and root events, typed, and nobody else's", async () => {
     const bus = createPubSubBus(undefined, "test");
@@ -109,15 +123,7 @@ describe("payouts(account)", () => {
   });
 
   it("keeps the order of publication across the account's events and root events", async () => {
-    const bus = createPubSubBus(undefined, "order");
-    const stream = (await subscribe({
-      schema,
-      document: parse(
-        `subscription($a: Address!) { payouts(account: $a) { ... on PayoutEventBase { id } } }`,
-      ),
-      variableValues: { a: account },
-      contextValue: { pubsub: bus },
-    })) as AsyncIterableIterator<{ data?: { payouts: { id: string } } }>;
+    const { bus, stream } = await idsOf("order");
     const publisher = createPayoutPublisher(bus);
     const first = stream.next();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -140,15 +146,7 @@ describe("payouts(account)", () => {
   });
 
   it("delivers an event published again (a relay or feeder resuming after a crash) once; an event made again after its revert, and that revert, pass", async () => {
-    const bus = createPubSubBus(undefined, "once");
-    const stream = (await subscribe({
-      schema,
-      document: parse(
-        `subscription($a: Address!) { payouts(account: $a) { ... on PayoutEventBase { id } } }`,
-      ),
-      variableValues: { a: account },
-      contextValue: { pubsub: bus },
-    })) as AsyncIterableIterator<{ data?: { payouts: { id: string } } }>;
+    const { bus, stream } = await idsOf("once");
     const first = stream.next();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const publisher = createPayoutPublisher(bus);
