@@ -12,8 +12,8 @@ import { createChainService } from "./chain/index.ts";
 import type { Services } from "./context.ts";
 import { createAppDatabase } from "./db/index.ts";
 import { createAdapterDeployer } from "./deploy/index.ts";
-import { appCursorStore } from "./feeder/cursor.ts";
-import { type Feeder, startFeeder } from "./feeder/index.ts";
+import type { Feeder } from "./feeder/index.ts";
+import { startLiveFeeds } from "./feeder/live.ts";
 import { createPubSubBus } from "./feeder/pubsub.ts";
 import { answerFromCache } from "./http/cached-answer.ts";
 import { createClientIp } from "./http/client-ip.ts";
@@ -21,8 +21,8 @@ import { createMetrics, metricsRefusal } from "./http/metrics.ts";
 import { createOriginPolicy, LOCAL_ORIGINS } from "./http/origins.ts";
 import { serveWebSockets, type WsLimits } from "./http/ws.ts";
 import { createResponseCache, createYogaApp } from "./http/yoga.ts";
-import { createPayoutPublisher } from "./payouts/publisher.ts";
-import { loadSettledEvents } from "./payouts/settled.ts";
+import { payoutsCommitted } from "./payouts/outbox.ts";
+import type { PayoutRelay } from "./payouts/relay.ts";
 import { registryAccess } from "./rag/access.ts";
 import { serveContent } from "./rag/content-route.ts";
 import type { EmbeddingConfig } from "./rag/embeddings/index.ts";
@@ -103,6 +103,8 @@ export interface ApiServer {
   server: Server;
   services: Services;
   feeder: Feeder & { leaseKey: string; owner: string };
+  /** Publishes the payout outbox (accrued payouts, unpaid reverts). */
+  relay: PayoutRelay;
   close(): Promise<void>;
 }
 
@@ -202,7 +204,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
           chain,
           log,
           publicUrl: () => services.publicUrl,
-          payouts: createPayoutPublisher(pubsub),
+          payoutsQueued: (rows) => payoutsCommitted(pubsub, rows),
         },
         { ...options.settlement, rpcUrl: options.rpcUrl },
       )
@@ -376,22 +378,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     services.adapterFilesUrl = options.adapterFilesUrl ?? services.publicUrl;
   }
 
-  // The cursor persists where one store serves the feeder's whole life: the shared app
-  // database behind a Redis-elected leader, or this process's own PGlite. Replicas on one
-  // Postgres without Redis each feed their own in-process bus: one cursor would not fit them.
-  const cursor =
-    options.redisUrl || app.kind === "pglite"
-      ? appCursorStore(app.db, `${deploymentKey}:${options.redisUrl ? "shared" : "local"}`)
-      : undefined;
-  const feeder = startFeeder({
-    reader,
-    bus: pubsub,
-    log,
-    deploymentKey,
-    cursor,
-    // Settled payouts need the leaves this API stored when it settled (none: RootLive alone).
-    settled: (live) => loadSettledEvents({ db: app.db, reader }, live),
-  });
+  const { feeder, relay } = startLiveFeeds({ app, reader, pubsub, log, deploymentKey });
   // Jobs a previous run left RUNNING resume from their checkpoints; queued ones start.
   void training.resume().catch((error) => log.error({ err: error }, "training resume failed"));
   log.info(
@@ -406,8 +393,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     server,
     services,
     feeder,
+    relay,
     close: () =>
       (closing ??= (async () => {
+        await relay.stop();
         await feeder.stop();
         await training.stop();
         await settlement?.stop();

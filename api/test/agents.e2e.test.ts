@@ -315,6 +315,39 @@ for (const mode of MODES) {
       }
     });
 
+    it("payouts(account): a call charged while its payouts cannot be published (a crash before the publish) still reaches its payee once", async () => {
+      const a = devnetAccount("operator").address;
+      const sub = wsSubscribe(s.api.url, PAYOUTS, { a });
+      await new Promise((r) => setTimeout(r, 500));
+      const accrued = () =>
+        sub.events
+          .map((e) => e.data?.payouts)
+          .filter(
+            (p) => p?.__typename === "PayoutAccrued" && p.requestId === receiptRequestId("crash-1"),
+          );
+      // The call is charged; every publish of a payout fails, as a dying process's would.
+      const bus = s.api.services.pubsub.pubsub;
+      const publish = bus.publish;
+      bus.publish = ((topic: string, ...rest: unknown[]) => {
+        if (topic === "payouts") throw new Error("the process died before publishing");
+        return (publish as (...args: unknown[]) => void)(topic, ...rest);
+      }) as typeof publish;
+      try {
+        const call = (await invoke("crash-1", await voucher(10n * TRIB))).data.invokeAgent;
+        expect(call.__typename).toBe("MutationInvokeAgentSuccess");
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        bus.publish = publish;
+      }
+      expect(accrued()).toEqual([]);
+      // The charge kept its payouts: the relay's next run publishes them, once.
+      await until(() => accrued().length > 0, 30_000, "the operator's PayoutAccrued");
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(accrued()).toHaveLength(1);
+      expect(sub.errors).toEqual([]);
+      await sub.close();
+    });
+
     it("streams tokens then the result over graphql-sse and graphql-ws", async () => {
       for (const [transport, subscribe] of [
         ["sse", sseSubscribe],

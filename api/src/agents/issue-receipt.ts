@@ -1,5 +1,6 @@
 // The end of a call: price it from the pool's signed usage record, sign the receipt with the
-// agent's key, and charge it in the same step that stores the result (ledger.settle).
+// agent's key, and charge it in the same step that stores the result and queues the payouts it
+// credits (ledger.settle).
 import {
   type AgentSpec,
   actualPrice,
@@ -12,6 +13,7 @@ import {
 } from "@tributary/agents";
 import type { Address, Hex, LocalAccount } from "viem";
 import type { ChainService } from "../chain/index.ts";
+import type { PayoutEvent } from "../payouts/events.ts";
 import type { InvocationRow, Ledger } from "./ledger.ts";
 import { type EnsembleMember, jsonSafe, receiptLists } from "./receipt-lists.ts";
 
@@ -27,7 +29,12 @@ export interface CallFacts {
 }
 
 export async function issueReceipt(
-  deps: { ledger: Ledger; chain: ChainService },
+  deps: {
+    ledger: Ledger;
+    chain: ChainService;
+    /** The charged call's payout events, queued with the charge. */
+    payouts: (charged: InvocationRow) => PayoutEvent[];
+  },
   call: CallFacts,
   state: InvocationStateType,
   usage: SignedUsage,
@@ -51,33 +58,40 @@ export async function issueReceipt(
   });
   const domain = receiptDomain(deps.chain.chainId, deps.chain.address("AgentStaking"));
   const signed = await signReceipt(call.signer, domain, message);
-  return deps.ledger.settle(call.key, {
-    price,
-    tokensIn: usage.promptTokens,
-    tokensOut,
-    result: jsonSafe({
-      answer: state.answer,
-      finishReason: cancelled ? "cancelled" : state.finishReason,
-      hits: state.hits,
-      citations: state.citations,
-      citationCheck: { ok: state.citationFailures.length === 0, failures: state.citationFailures },
-      spans: state.spans,
-      toolCalls: state.toolCalls,
-    }),
-    receipt: jsonSafe({
-      domain: signed.domain,
-      types: RECEIPT_TYPES,
-      primaryType: "Receipt",
-      message: signed.message,
-      signature: signed.signature,
-      signer: signed.signer,
-      lists,
-      usage: {
-        record: usage.record,
-        digest: usage.digest,
-        signature: usage.signature,
-        signer: usage.signer,
-      },
-    }),
-  });
+  return deps.ledger.settle(
+    call.key,
+    {
+      price,
+      tokensIn: usage.promptTokens,
+      tokensOut,
+      result: jsonSafe({
+        answer: state.answer,
+        finishReason: cancelled ? "cancelled" : state.finishReason,
+        hits: state.hits,
+        citations: state.citations,
+        citationCheck: {
+          ok: state.citationFailures.length === 0,
+          failures: state.citationFailures,
+        },
+        spans: state.spans,
+        toolCalls: state.toolCalls,
+      }),
+      receipt: jsonSafe({
+        domain: signed.domain,
+        types: RECEIPT_TYPES,
+        primaryType: "Receipt",
+        message: signed.message,
+        signature: signed.signature,
+        signer: signed.signer,
+        lists,
+        usage: {
+          record: usage.record,
+          digest: usage.digest,
+          signature: usage.signature,
+          signer: usage.signer,
+        },
+      }),
+    },
+    deps.payouts,
+  );
 }

@@ -1,7 +1,8 @@
 // What payers are charged. A call reserves its maximum price against the payer's voucher cap
 // and escrow inside one transaction that holds the payer's row lock, so concurrent calls can
-// never commit more than the cap; it settles the actual price (≤ the reservation) or releases
-// the reservation. Idempotent by (payer, requestId).
+// never commit more than the cap; it settles the actual price (≤ the reservation), queueing the
+// call's payout events with the charge, or releases the reservation. Idempotent by (payer,
+// requestId).
 //
 // committed = redeemed on chain + charged-not-yet-redeemed + reserved; a call needs
 //   committed + maxPrice ≤ voucher cap   and   outstanding + reserved + maxPrice ≤ escrow available.
@@ -9,6 +10,8 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { invocation, payerLedger } from "../db/schema.ts";
+import type { PayoutEvent } from "../payouts/events.ts";
+import { enqueuePayouts } from "../payouts/outbox.ts";
 import { RequestIdConflictError, VoucherRefusedError } from "./errors.ts";
 
 type StoredInvocation = typeof invocation.$inferSelect;
@@ -151,7 +154,10 @@ export function createLedger(db: AppDb) {
       });
     },
 
-    /** Charges the actual price (never above the reservation) and stores the outcome. */
+    /**
+     * Charges the actual price (never above the reservation) and stores the outcome, with the
+     * payout events of the charged call (`payouts`) queued in the same transaction.
+     */
     async settle(
       key: { payer: Address; requestId: string },
       outcome: {
@@ -161,6 +167,7 @@ export function createLedger(db: AppDb) {
         result: unknown;
         receipt: unknown;
       },
+      payouts?: (charged: InvocationRow) => PayoutEvent[],
     ): Promise<InvocationRow> {
       return db.transaction(async (tx) => {
         const [ledger] = await tx
@@ -198,7 +205,9 @@ export function createLedger(db: AppDb) {
           })
           .where(and(eq(invocation.payer, key.payer), eq(invocation.requestId, key.requestId)))
           .returning();
-        return decodeInvocation(done as StoredInvocation);
+        const charged = decodeInvocation(done as StoredInvocation);
+        if (payouts) await enqueuePayouts(tx, payouts(charged));
+        return charged;
       });
     },
 

@@ -18,8 +18,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { Services } from "../context.ts";
 import { InvalidInputError, NotFoundError, TributaryError } from "../errors.ts";
-import { publishAccrued } from "../payouts/accrued.ts";
-import { createPayoutPublisher } from "../payouts/publisher.ts";
+import { accruedOfCharge } from "../payouts/accrued.ts";
+import { payoutsCommitted } from "../payouts/outbox.ts";
 import { INT8_LIMIT } from "../rag/upload.ts";
 import { protocolAccount } from "../settlement/deps.ts";
 import { createChainFacts } from "./chain-facts.ts";
@@ -246,9 +246,12 @@ export function createAgentRuntime(deps: {
     return nowS + BigInt(options.voucherMinLifetimeS);
   }
 
-  const payouts = createPayoutPublisher(services.pubsub);
   const protocol = protocolAccount(chain);
-  /** Issues the receipt, then tells its payees (once: a replayed request id never gets here). */
+  const payouts = (charged: InvocationRow) => accruedOfCharge(charged, protocol, services.log);
+  /**
+   * Issues the receipt; its payees' PayoutAccrued are queued with the charge and relayed once
+   * (a replayed request id never gets here).
+   */
   const issue = (
     call: CallFacts,
     state: InvocationStateType,
@@ -256,8 +259,8 @@ export function createAgentRuntime(deps: {
     cancelled = false,
   ) =>
     timed("settle", async () => {
-      const row = await issueReceipt({ ledger, chain }, call, state, usage, cancelled);
-      publishAccrued(payouts, row, protocol, services.log);
+      const row = await issueReceipt({ ledger, chain, payouts }, call, state, usage, cancelled);
+      payoutsCommitted(services.pubsub);
       return row;
     });
 

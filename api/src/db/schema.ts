@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  bigserial,
   boolean,
   customType,
   doublePrecision,
@@ -15,6 +16,7 @@ import {
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
+import type { PayoutEvent } from "../payouts/events.ts";
 
 export const app = pgSchema("app");
 
@@ -84,6 +86,19 @@ export const feederCursor = app.table("feeder_cursor", {
   /** Status rows (`root:<epoch>`, `proposal:<id>`) → status, as last published. */
   statuses: jsonb("statuses").$type<Record<string, string>>().notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Payout events known off chain (a call's PayoutAccrued, the reverts of calls settlement left
+ * unpaid), written in the transaction that makes them true and deleted by the relay once
+ * published (payouts/relay.ts): a crash between the commit and the publish delays them, never
+ * loses them. `id` orders a batch; it is no cursor (serial ids commit out of order).
+ */
+export const payoutOutbox = app.table("payout_outbox", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  eventId: text("event_id").notNull(),
+  event: jsonb("event").$type<PayoutEvent>().notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
 // ─────────────────────────────── RAG: Datanet content, chunks, embeddings ───────────────────────────────

@@ -7,6 +7,7 @@ import { payoutOfChainEvent } from "../payouts/chain.ts";
 import { revertPayout } from "../payouts/events.ts";
 import { createPayoutPublisher } from "../payouts/publisher.ts";
 import type { ChainReader } from "../reader/index.ts";
+import { coalesce } from "./coalesce.ts";
 import type { CursorStore, FeederCursor } from "./cursor.ts";
 import { holdLease, releaseLease } from "./lease.ts";
 import { chainEventOf, chainOrder, type Publication } from "./publication.ts";
@@ -30,6 +31,11 @@ interface Position {
 export interface Feeder {
   /** Reads once now (tests and the first tick); resolves when published. */
   poll(): Promise<void>;
+  /**
+   * Whether this replica feeds the deployment now: it holds (takes or renews) the Redis lease,
+   * or there is no Redis. False once stopped.
+   */
+  leads(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -67,15 +73,14 @@ export function startFeeder(options: {
   let position: Position | null = null;
   /** The persisted cursor, as last loaded or saved. */
   let cursor: FeederCursor | null = null;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
   const owner = randomUUID();
   const leaseKey = `tributary:feeder:${options.deploymentKey}`;
 
+  /** Takes or renews the lease (no Redis: always ours); the feed's state is left alone. */
+  const holds = async () => !bus.redis || holdLease(bus.redis, leaseKey, owner);
+
   async function isLeader(): Promise<boolean> {
-    if (!bus.redis) return true;
-    if (await holdLease(bus.redis, leaseKey, owner)) return true;
+    if (await holds()) return true;
     // Another replica feeds; forget our window so that taking over later starts clean.
     initialised = false;
     position = null;
@@ -255,26 +260,10 @@ export function startFeeder(options: {
     cursor = next;
   }
 
-  const poll = async (): Promise<void> => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await pollOnce();
-        } while (again && !stopped);
-      } catch (error) {
-        log.warn({ err: error }, "feeder poll failed; will retry on the next tick");
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
+  const polls = coalesce(pollOnce, (error) =>
+    log.warn({ err: error }, "feeder poll failed; will retry on the next tick"),
+  );
+  const poll = () => polls.trigger();
 
   const unsubscribe = reader.onTick(() => void poll());
   // Ticks can be missed while the indexer restarts; a slow timer keeps the feeder honest and
@@ -286,11 +275,11 @@ export function startFeeder(options: {
     leaseKey,
     owner,
     poll,
+    leads: async () => !polls.stopped && (await holds()),
     async stop() {
-      stopped = true;
       unsubscribe();
       clearInterval(timer);
-      await running;
+      await polls.stop();
       if (bus.redis) await releaseLease(bus.redis, leaseKey, owner).catch(() => {});
     },
   };

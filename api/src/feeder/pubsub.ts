@@ -31,6 +31,8 @@ export type Topics = {
   proposal: [proposalId: string, event: TopicEvent];
   /** A training job's progress and final state, per job id. */
   training: [jobId: string, event: TrainingProgressEvent];
+  /** Rows were committed to the payout outbox (a hint to its relay, which also polls). */
+  payoutOutbox: [key: "committed", rows: number];
 };
 
 type Bus = ReturnType<typeof createPubSub<Topics>>;
@@ -44,6 +46,11 @@ export interface PubSub {
    * follow it go to different keys).
    */
   subscribeMany<T extends keyof Topics>(topic: T, keys: string[]): AsyncIterable<Topics[T][1]>;
+  /**
+   * Resolves once what was published before the call has reached the bus: a round trip on the
+   * Redis connection that publishes (it answers in order), nothing in-process.
+   */
+  flush(): Promise<void>;
   /** Redis clients when shared across replicas (for leadership of the feeder), null in-process. */
   redis: Redis | null;
   close(): Promise<void>;
@@ -81,7 +88,12 @@ function namespaced(
 /** Redis pub/sub when `redisUrl` is set (every replica sees every event); in-process otherwise. */
 export function createPubSubBus(redisUrl: string | undefined, namespace: string): PubSub {
   if (!redisUrl) {
-    return { ...namespaced(new EventTarget(), namespace), redis: null, close: async () => {} };
+    return {
+      ...namespaced(new EventTarget(), namespace),
+      flush: async () => {},
+      redis: null,
+      close: async () => {},
+    };
   }
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
@@ -91,6 +103,7 @@ export function createPubSubBus(redisUrl: string | undefined, namespace: string)
   });
   return {
     ...namespaced(eventTarget as unknown as EventTarget, namespace),
+    flush: async () => void (await publishClient.ping()),
     redis: publishClient,
     close: async () => {
       publishClient.disconnect();

@@ -5,7 +5,6 @@ import { type Address, getAddress, type Hex } from "viem";
 import { storedReceipt } from "../settlement/build.ts";
 import { TRAINING_ATTRIBUTION } from "../settlement/deps.ts";
 import type { PayoutAccrued } from "./events.ts";
-import type { PayoutPublisher } from "./publisher.ts";
 
 /** Request ids repeat across payers (each names its own calls): the payer is part of the id. */
 export const accruedId = (payer: Address, requestId: Hex, account: Address) =>
@@ -56,18 +55,18 @@ export const accruedEventsOfCall = (
 ): PayoutAccrued[] => accruedEvents(storedReceipt(call, `receipt ${call.requestId}`), protocol);
 
 /**
- * Publishes a settled call's accrued events. The call is charged whatever happens here: a
- * receipt that cannot be split (it would fail settlement too) is logged, not thrown.
+ * The accrued events of a call being charged. The call is charged whatever happens here: a
+ * receipt that cannot be split (it would fail settlement too) is logged and credits nobody.
  */
-export function publishAccrued(
-  publisher: PayoutPublisher,
+export function accruedOfCharge(
   call: { receipt: unknown; operator: string; requestId: string },
   protocol: Address,
   log: Logger,
-): void {
+): PayoutAccrued[] {
   try {
-    for (const event of accruedEventsOfCall(call, protocol)) publisher.publish(event);
+    return accruedEventsOfCall(call, protocol);
   } catch (error) {
-    log.error({ err: error, requestId: call.requestId }, "accrued payouts not published");
+    log.error({ err: error, requestId: call.requestId }, "accrued payouts not queued");
+    return [];
   }
 }

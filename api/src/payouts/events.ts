@@ -137,6 +137,9 @@ export interface PayoutReverted extends Member<"PayoutReverted"> {
 export type PayoutEvent = RevertiblePayoutEvent | PayoutReverted;
 export type PayoutEventKind = PayoutEvent["kind"];
 
+/** The id of the revert of the event `id`. */
+export const revertIdOf = (id: string) => `PayoutReverted:${id}`;
+
 /**
  * Undoes a delivered event. Its id derives from the undone one's: whoever computes the revert
  * (the feeder, the settlement run) names it alike.
@@ -147,7 +150,7 @@ export function revertPayout(
 ): PayoutReverted {
   return {
     kind: "PayoutReverted",
-    id: `PayoutReverted:${event.id}`,
+    id: revertIdOf(event.id),
     account: event.account,
     revertedId: event.id,
     reason,

@@ -57,6 +57,20 @@ const DOCUMENT = parse(`subscription($a: Address!) { payouts(account: $a) {
   ... on PayoutReverted { revertedId reason reverted { __typename ... on PayoutClaimed { amount } } }
 } }`);
 
+/** The ids `payouts(account)` delivers, over a new in-process bus. */
+async function idsOf(namespace: string) {
+  const bus = createPubSubBus(undefined, namespace);
+  const stream = (await subscribe({
+    schema,
+    document: parse(
+      `subscription($a: Address!) { payouts(account: $a) { ... on PayoutEventBase { id } } }`,
+    ),
+    variableValues: { a: account },
+    contextValue: { pubsub: bus },
+  })) as AsyncIterableIterator<{ data?: { payouts: { id: string } } }>;
+  return { bus, stream };
+}
+
 describe("payouts(account)", () => {
   it("delivers the account's events and root events, typed, and nobody else's", async () => {
     const bus = createPubSubBus(undefined, "test");
@@ -109,15 +123,7 @@ describe("payouts(account)", () => {
   });
 
   it("keeps the order of publication across the account's events and root events", async () => {
-    const bus = createPubSubBus(undefined, "order");
-    const stream = (await subscribe({
-      schema,
-      document: parse(
-        `subscription($a: Address!) { payouts(account: $a) { ... on PayoutEventBase { id } } }`,
-      ),
-      variableValues: { a: account },
-      contextValue: { pubsub: bus },
-    })) as AsyncIterableIterator<{ data?: { payouts: { id: string } } }>;
+    const { bus, stream } = await idsOf("order");
     const publisher = createPayoutPublisher(bus);
     const first = stream.next();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -137,6 +143,32 @@ describe("payouts(account)", () => {
     for (const _ of events) ids.push((await stream.next()).value.data?.payouts.id);
     await stream.return?.();
     expect(ids).toEqual(events.map((e) => e.id));
+  });
+
+  it("delivers an event published again (a relay or feeder resuming after a crash) once; an event made again after its revert, and that revert, pass", async () => {
+    const { bus, stream } = await idsOf("once");
+    const first = stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const publisher = createPayoutPublisher(bus);
+    const batch = [accrued(account), live, revertPayout(accrued(account), "UNPAID")];
+    // A batch published, then published again before it was deleted; then again in part.
+    for (const event of [...batch, ...batch, batch[0], batch[2]])
+      publisher.publish(event as (typeof batch)[number]);
+    // A reorg takes the root's going live back, and the new chain makes it live at the same
+    // height (same id), then takes it back again: each step holds.
+    const reverted = revertPayout(live, "REORG");
+    for (const event of [reverted, live, reverted, reverted]) publisher.publish(event);
+    publisher.publish({ ...live, id: "RootLive:9@99" });
+    const ids = [(await first).value.data?.payouts.id];
+    while (ids.at(-1) !== "RootLive:9@99") ids.push((await stream.next()).value.data?.payouts.id);
+    await stream.return?.();
+    expect(ids).toEqual([
+      ...batch.map((e) => e.id),
+      reverted.id,
+      live.id,
+      reverted.id,
+      "RootLive:9@99",
+    ]);
   });
 
   it("lets a client select any field on every member at once: one type per field name", () => {

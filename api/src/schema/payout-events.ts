@@ -2,6 +2,7 @@
 // (off chain) to its root going live and its claim (on chain), and their reverts.
 import type { UnionRef } from "@pothos/core";
 import { builder } from "../builder.ts";
+import { deliverOnce } from "../payouts/dedupe.ts";
 import type * as P from "../payouts/events.ts";
 import { address, base, PayoutEventBase, type Types, tokens, uint } from "./payout-event-fields.ts";
 import * as Log from "./payout-log-events.ts";
@@ -51,7 +52,7 @@ const PayoutShare = builder.objectRef<P.PayoutAccrued["shares"][number]>("Payout
 
 const PayoutAccrued = builder.objectRef<P.PayoutAccrued>("PayoutAccrued").implement({
   description:
-    "A call's receipt credited the account (off chain, when the receipt was issued): one per payee the receipt's split names, its roles summed. Settled by the epoch that redeems the call (PayoutSettled), or reverted UNPAID. The stakers' part goes to the agent's staking rewards and has no event here. Published by the API replica that served the call; a replayed request id publishes nothing.",
+    "A call's receipt credited the account (off chain, when the receipt was issued): one per payee the receipt's split names, its roles summed. Settled by the epoch that redeems the call (PayoutSettled), or reverted UNPAID. The stakers' part goes to the agent's staking rewards and has no event here. Committed with the call's charge and relayed from there, so a crash delays it rather than losing it; a replayed request id publishes nothing.",
   interfaces: [PayoutEventBase],
   fields: (f) => ({
     ...base(f, "The payee."),
@@ -168,12 +169,14 @@ builder.subscriptionFields((f) => ({
   payouts: f.field({
     type: PayoutEvent,
     description:
-      "Live payout events of an account: what its calls' receipts credit it (PayoutAccrued), what becomes claimable when a root goes live (PayoutSettled), its claims and votes, its escrow as a payer, and every settlement root's lifecycle (RootProposed … RootLive). Each event arrives once (dedupe by `id` across reconnects); PayoutReverted undoes an earlier one.",
+      "Live payout events of an account: what its calls' receipts credit it (PayoutAccrued), what becomes claimable when a root goes live (PayoutSettled), its claims and votes, its escrow as a payer, and every settlement root's lifecycle (RootProposed … RootLive). Each event arrives once per subscription, even when published again after a crash (dedupe by `id` across reconnects); PayoutReverted undoes an earlier one.",
     args: {
       account: f.arg({ type: "Address", required: true, description: "The account to follow." }),
     },
-    // One stream of both keys, so that the account's events and root events keep their order.
-    subscribe: (_, { account }, ctx) => ctx.pubsub.subscribeMany("payouts", [account, "*"]),
+    // One stream of both keys, so that the account's events and root events keep their order;
+    // an event published again (a relay or feeder resuming after a crash) is dropped.
+    subscribe: (_, { account }, ctx) =>
+      deliverOnce(ctx.pubsub.subscribeMany("payouts", [account, "*"])),
     resolve: (event) => event,
   }),
 }));

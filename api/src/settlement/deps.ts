@@ -4,7 +4,6 @@ import type { Logger } from "pino";
 import type { Account, Address, WalletClient } from "viem";
 import type { ChainService } from "../chain/index.ts";
 import type { AppDb } from "../db/index.ts";
-import type { PayoutPublisher } from "../payouts/publisher.ts";
 
 /** What a settlement run needs: the app database, the chain, and the settler's key. */
 export interface SettlementDeps {
@@ -17,8 +16,8 @@ export interface SettlementDeps {
   publicUrl: string;
   /** Receives the protocol's share of every fee (the governance treasury). */
   protocolAccount: Address;
-  /** Where the reverts of unpaid calls' accrued payouts go (none in tests that do not listen). */
-  payouts?: PayoutPublisher | undefined;
+  /** Wakes the payout relay once reverts of unpaid calls' accrued payouts were queued. */
+  payoutsQueued?: ((rows: number) => void) | undefined;
 }
 
 /** The protocol's share of every fee goes to governance's treasury, the timelock. */

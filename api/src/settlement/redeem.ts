@@ -5,10 +5,11 @@ import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type Address, type Hex, parseEventLogs } from "viem";
 import { invocation, payerLedger, settlementEpoch } from "../db/schema.ts";
+import { enqueuePayouts } from "../payouts/outbox.ts";
 import { storedReceipt } from "./build.ts";
 import { readSettlement, type SettlementDeps } from "./deps.ts";
 import { readSignerHistory } from "./signer-history.ts";
-import { revertUnpaidPayouts } from "./unpaid.ts";
+import { unpaidReverts } from "./unpaid.ts";
 
 interface PayerPlan {
   amount: string;
@@ -154,24 +155,26 @@ export async function redeemEpoch(deps: SettlementDeps, epoch: bigint): Promise<
       "vouchers redeemed",
     );
   }
-  const unpaid = await recordOutcome(deps, epoch, steps, skipped);
-  await revertUnpaidPayouts(deps, epoch, unpaid);
+  const reverted = await recordOutcome(deps, epoch, steps, skipped);
+  if (reverted > 0) deps.payoutsQueued?.(reverted);
 }
 
-/** Records each call PAID or UNPAID; the unpaid ones' `payer|requestId` keys. */
+/**
+ * Records each call PAID or UNPAID, and queues the reverts of the unpaid calls' accrued payouts
+ * with it (exactly once: the epoch leaves PLANNED in the same transaction). How many.
+ */
 async function recordOutcome(
   deps: SettlementDeps,
   epoch: bigint,
   steps: Plan,
   skipped: Set<string>,
-): Promise<Set<string>> {
-  const unpaidKeys = new Set<string>();
-  await deps.db.transaction(async (tx) => {
+): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    let reverted = 0;
     for (const [payer, p] of Object.entries(steps) as [Address, PayerPlan][]) {
       const refused = skipped.has(payer.toLowerCase());
       const paid = refused ? [] : p.paid;
       const unpaid = refused ? [...p.paid, ...p.unpaid] : p.unpaid;
-      for (const requestId of unpaid) unpaidKeys.add(`${payer.toLowerCase()}|${requestId}`);
       const set = (ids: string[], settlement: "PAID" | "UNPAID") =>
         ids.length === 0
           ? Promise.resolve()
@@ -187,6 +190,9 @@ async function recordOutcome(
               );
       await set(paid, "PAID");
       await set(unpaid, "UNPAID");
+      const reverts = await unpaidReverts(tx, deps, epoch, payer, unpaid);
+      await enqueuePayouts(tx, reverts);
+      reverted += reverts.length;
       const redeemed = refused ? 0n : BigInt(p.amount);
       const [owed] = await tx
         .select({ total: sql<string>`coalesce(sum(${invocation.price}), 0)` })
@@ -211,6 +217,6 @@ async function recordOutcome(
       .update(settlementEpoch)
       .set({ status: "REDEEMED", updatedAt: new Date() })
       .where(eq(settlementEpoch.epoch, epoch));
+    return reverted;
   });
-  return unpaidKeys;
 }

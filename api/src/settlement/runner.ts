@@ -2,7 +2,6 @@ import type { Logger } from "pino";
 import { createWalletClient, http, type LocalAccount } from "viem";
 import type { ChainService } from "../chain/index.ts";
 import type { AppDb } from "../db/index.ts";
-import type { PayoutPublisher } from "../payouts/publisher.ts";
 import { protocolAccount, type SettlementDeps } from "./deps.ts";
 import { type SettleOutcome, settleOnce } from "./service.ts";
 
@@ -31,7 +30,7 @@ export function createSettlementRunner(
     log: Logger;
     /** The API's public base URL (known once it listens), where epoch files are served. */
     publicUrl: () => string;
-    payouts?: PayoutPublisher;
+    payoutsQueued?: (rows: number) => void;
   },
   options: SettlementOptions,
 ): SettlementRunner {
@@ -47,7 +46,7 @@ export function createSettlementRunner(
     }),
     publicUrl: "",
     protocolAccount: protocolAccount(base.chain),
-    payouts: base.payouts,
+    payoutsQueued: base.payoutsQueued,
   };
   let running: Promise<SettleOutcome> | null = null;
   const runOnce = () => {

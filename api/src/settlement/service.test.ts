@@ -11,7 +11,7 @@ import {
 } from "@tributary/agents";
 import { devnetAccount } from "@tributary/contracts";
 import { agentStakingAbi, attributionSettlementAbi } from "@tributary/contracts/abis";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { type Address, type Hex, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChainService } from "../chain/index.ts";
@@ -19,6 +19,7 @@ import type { AppDatabase } from "../db/index.ts";
 import {
   invocation,
   payerLedger,
+  payoutOutbox,
   settlementEpoch,
   settlementFile,
   settlementLeaf,
@@ -38,8 +39,10 @@ describe("settlement service (anvil + PGlite)", () => {
   let deps: SettlementDeps;
   const call: SettlementFixture["call"] = (...args) => fixture.call(...args);
   const ledgerOf: SettlementFixture["ledgerOf"] = (payer) => fixture.ledgerOf(payer);
-  /** What the settlement published to `payouts` subscribers. */
-  const published: PayoutEvent[] = [];
+  /** What the settlement queued for `payouts` subscribers (nothing relays it here). */
+  const queued = async (): Promise<PayoutEvent[]> =>
+    (await app.db.select().from(payoutOutbox).orderBy(asc(payoutOutbox.id))).map((r) => r.event);
+  let wakes = 0;
 
   const read = (functionName: "redeemedOf" | "escrowOf", payer: Address) =>
     chain.publicClient.readContract({
@@ -54,7 +57,7 @@ describe("settlement service (anvil + PGlite)", () => {
     ({ chain, app, deps } = fixture);
     await fixture.fund("payer", parseEther("10"));
     await fixture.fund("contributorA", parseEther("1"));
-    deps = { ...deps, payouts: { publish: (event) => published.push(event) } };
+    deps = { ...deps, payoutsQueued: () => wakes++ };
     // The fixture's receipts are signed by a key the agent's operator authorized on chain.
     await fixture.registerAgent();
   }, 120_000);
@@ -84,16 +87,18 @@ describe("settlement service (anvil + PGlite)", () => {
       )[0]?.settlement;
     expect(await status(paidShort)).toBe("PAID");
     expect(await status(unpaidShort)).toBe("UNPAID");
-    // The unpaid call's payees were told of its credit: they are told it is reverted, once.
+    // The unpaid call's payees were told of its credit: they are told it is reverted, once,
+    // queued with the outcome (the relay is woken once).
     const [unpaidCall] = await app.db
       .select()
       .from(invocation)
       .where(and(eq(invocation.payer, short), eq(invocation.requestId, unpaidShort)));
     const accrued = accruedEventsOfCall(unpaidCall as never, deps.protocolAccount);
     expect(accrued.length).toBeGreaterThan(2);
-    expect(published).toEqual(
+    expect(await queued()).toEqual(
       accrued.map((event) => expect.objectContaining({ revertedId: event.id, reason: "UNPAID" })),
     );
+    expect(wakes).toBe(1);
     // What cannot be paid is written off the payer's books; what was redeemed is marked so.
     expect(await ledgerOf(short)).toMatchObject({
       charged: parseEther("0.6").toString(),
@@ -148,7 +153,7 @@ describe("settlement service (anvil + PGlite)", () => {
 
   it("a run that crashed after its redemption landed finishes the epoch without redeeming again", async () => {
     const payer = devnetAccount("payer").address;
-    published.length = 0;
+    await app.db.delete(payoutOutbox);
     await fixture.advance(7 * 86_400);
     // The pending call from the test above, plus one more, go to epoch 2.
     await call("payer", parseEther("0.25"), parseEther("5"));
@@ -177,7 +182,7 @@ describe("settlement service (anvil + PGlite)", () => {
     const rows = await app.db.select().from(invocation).where(eq(invocation.epoch, 2n));
     expect(rows.map((r) => r.settlement)).toEqual(["PAID", "PAID"]);
     // Every call of epoch 2 was paid: nothing was reverted.
-    expect(published).toEqual([]);
+    expect(await queued()).toEqual([]);
   });
 
   it("charges nothing for a receipt signed while the agent's signer was revoked on chain", async () => {
@@ -208,7 +213,7 @@ describe("settlement service (anvil + PGlite)", () => {
       [signed]: "PAID",
     });
     // Its payees were told their accrued shares will not be paid; the file leaves it out.
-    const reverted = published.filter((e) => e.kind === "PayoutReverted");
+    const reverted = await queued();
     expect(reverted.length).toBeGreaterThan(0);
     expect(reverted.every((e) => e.kind === "PayoutReverted" && e.reason === "UNPAID")).toBe(true);
     const [epoch3] = await app.db
