@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IAgentStaking
 /// @notice Agents (an operator, its self-bond and the hash of an agent spec) backed by delegated
-/// stake held as shares, with an unbonding delay during which stake stays slashable, bonded
+/// stake held as shares, into which rewards vest linearly, with an unbonding delay during which stake stays slashable, bonded
 /// disputes (plain, or with a signed receipt as evidence) that an arbiter accepts (slash, the
 /// operator's bond first), rejects or draws within a dispute window (a dispute left to expire
 /// returns its bond), a slash cap applied to a stake snapshot taken when the dispute opened, the
