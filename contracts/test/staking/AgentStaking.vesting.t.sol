@@ -281,21 +281,17 @@ contract AgentStakingVestingTest is AgentStakingTestBase {
 
     function test_Revert_setParams_WhenRewardVestingPeriodOutOfBounds() public {
         IAgentStaking.Params memory p = _defaultParams();
-        p.rewardVestingPeriod = 1 hours - 1;
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAgentStaking.StakingInvalidRewardVestingPeriod.selector, p.rewardVestingPeriod, 1 hours, 30 days
-            )
-        );
-        _setParams(p);
-        p.rewardVestingPeriod = 30 days + 1;
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAgentStaking.StakingInvalidRewardVestingPeriod.selector, p.rewardVestingPeriod, 1 hours, 30 days
-            )
-        );
-        _setParams(p);
-        p.rewardVestingPeriod = 0;
+        uint64[3] memory outOfBounds = [uint64(0), 1 hours - 1, 30 days + 1];
+        for (uint256 i; i < outOfBounds.length; ++i) {
+            p.rewardVestingPeriod = outOfBounds[i];
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IAgentStaking.StakingInvalidRewardVestingPeriod.selector, outOfBounds[i], 1 hours, 30 days
+                )
+            );
+            _setParams(p);
+        }
+        p.rewardVestingPeriod = 0; // the constructor checks the same bounds
         vm.expectRevert(
             abi.encodeWithSelector(IAgentStaking.StakingInvalidRewardVestingPeriod.selector, 0, 1 hours, 30 days)
         );
