@@ -462,6 +462,10 @@ export const agent = onchainTable(
     specHash: t.hex().notNull(),
     metadataURI: t.text().notNull(),
     minStake: t.bigint().notNull(),
+    /**
+     * The active pool's assets as AgentStaking stores them: rewards enter as they vest, at each
+     * RewardsVested (the contract's views also count what vested since `rewardsLastAccrual`).
+     */
     totalActiveAssets: t.bigint().notNull(),
     totalActiveShares: t.bigint().notNull(),
     totalUnbondingAssets: t.bigint().notNull(),
@@ -477,7 +481,18 @@ export const agent = onchainTable(
     active: t.boolean().notNull(),
     openDisputes: t.integer().notNull(),
     delegatorCount: t.integer().notNull(),
+    /** Σ rewards added (RewardsAdded), vested or not. */
     totalRewards: t.bigint().notNull(),
+    /** Σ rewards vested into the active pool (RewardsVested). */
+    totalRewardsVested: t.bigint().notNull(),
+    /**
+     * The reward schedule as stored on chain (RewardVesting.Schedule): rewards not vested at
+     * `rewardsLastAccrual`, all vested at `rewardsVestingEnd` (unix seconds); nothing vests while
+     * the pool has no shares. `accrueRewards` of @tributary/contracts gives its state at a time.
+     */
+    rewardsUnvested: t.bigint().notNull(),
+    rewardsVestingEnd: t.bigint().notNull(),
+    rewardsLastAccrual: t.bigint().notNull(),
     totalSlashed: t.bigint().notNull(),
     ...stateColumns(t),
   }),
@@ -542,6 +557,9 @@ export const rewardAddition = onchainTable(
     agentId: t.bigint().notNull(),
     from: address(t).notNull(),
     amount: t.bigint().notNull(),
+    /** The agent's unvested rewards after this addition, all vested at `vestingEnd`. */
+    unvested: t.bigint().notNull(),
+    vestingEnd: t.bigint().notNull(),
     ...eventColumns(t),
   }),
   (table) => ({ byAgent: index().on(table.agentId) }),

@@ -10165,6 +10165,11 @@ export const agentStakingAbi = [
             "name": "maxDelegationRatio",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "rewardVestingPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -10238,6 +10243,19 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_REWARD_VESTING_PERIOD",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_UNBONDING_DELAY",
     "inputs": [],
     "outputs": [
@@ -10265,6 +10283,19 @@ export const agentStakingAbi = [
   {
     "type": "function",
     "name": "MIN_DISPUTE_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_REWARD_VESTING_PERIOD",
     "inputs": [],
     "outputs": [
       {
@@ -11339,6 +11370,11 @@ export const agentStakingAbi = [
             "name": "maxDelegationRatio",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "rewardVestingPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -11569,6 +11605,30 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "rewardVesting",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "unvested",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "vestingEnd",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "setAgentSigner",
     "inputs": [
       {
@@ -11651,6 +11711,11 @@ export const agentStakingAbi = [
             "name": "maxDelegationRatio",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "rewardVestingPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -12369,6 +12434,11 @@ export const agentStakingAbi = [
             "name": "maxDelegationRatio",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "rewardVestingPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
           }
         ]
       }
@@ -12451,6 +12521,25 @@ export const agentStakingAbi = [
   },
   {
     "type": "event",
+    "name": "RewardVestingPostponed",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "vestingEnd",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "RewardsAdded",
     "inputs": [
       {
@@ -12467,6 +12556,43 @@ export const agentStakingAbi = [
       },
       {
         "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "unvested",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "vestingEnd",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RewardsVested",
+    "inputs": [
+      {
+        "name": "agentId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "unvested",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -13153,6 +13279,27 @@ export const agentStakingAbi = [
     "type": "error",
     "name": "StakingInvalidReceiptSignature",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "StakingInvalidRewardVestingPeriod",
+    "inputs": [
+      {
+        "name": "rewardVestingPeriod",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "min",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "max",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
   },
   {
     "type": "error",

@@ -38,6 +38,12 @@ export interface ProtocolParams {
     minSelfBond: bigint;
     /** Delegation cap: an agent's active stake at most this many times its self-bond. */
     maxDelegationRatio: number;
+    /**
+     * Seconds over which rewards vest into an agent's active pool (1 hour .. 30 days; 1 day
+     * recommended): rewards pay the stake held through this window, not whoever delegates just
+     * before they arrive (issue 13).
+     */
+    rewardVestingPeriod: bigint;
   };
   settlement: {
     withdrawalDelay: bigint;
@@ -73,6 +79,8 @@ export const DEVNET_PARAMS: ProtocolParams = {
     disputerRewardBps: 1000,
     minSelfBond: parseEther("100"),
     maxDelegationRatio: 16,
+    // The shortest the contract allows, like the devnet's other delays (1 day in production).
+    rewardVestingPeriod: 3600n,
   },
   settlement: {
     withdrawalDelay: 3600n,
@@ -215,6 +223,7 @@ export async function deployProtocol(options: DeployOptions): Promise<Deployment
       disputerRewardBps: s.disputerRewardBps,
       minSelfBond: s.minSelfBond,
       maxDelegationRatio: s.maxDelegationRatio,
+      rewardVestingPeriod: s.rewardVestingPeriod,
     },
   ]);
   // ContributionVotes' minter is fixed at construction: the settlement, deployed by the very next

@@ -26,6 +26,7 @@ export {
 export { type DevnetDeployOptions, deployDevnet } from "./devnet.ts";
 export { DEVNET_ROLES, type DevnetRole, devnetAccount } from "./devnet-accounts.ts";
 export { PROTOCOL_CONTRACTS, type ProtocolContractName } from "./protocol-contracts.ts";
+export { accrueRewards, type RewardSchedule } from "./reward-vesting.ts";
 export {
   authorizeDemoAgentSigner,
   type SeedAdapter,

@@ -122,6 +122,10 @@ indexContract("AgentStaking", agentStakingAbi, {
       openDisputes: 0,
       delegatorCount: 0,
       totalRewards: 0n,
+      totalRewardsVested: 0n,
+      rewardsUnvested: 0n,
+      rewardsVestingEnd: 0n,
+      rewardsLastAccrual: 0n,
       totalSlashed: 0n,
       ...created(event),
     });
@@ -334,15 +338,42 @@ indexContract("AgentStaking", agentStakingAbi, {
     }));
     await addToAccount(context, event, delegator, { unstaked: assets });
   },
+  // Rewards vest into the active pool (issue 13): an addition only sets the schedule; the pool
+  // grows at each RewardsVested, which an earlier accrual in the same call emits first.
   RewardsAdded: async ({ event, context }) => {
-    const { agentId, from, amount } = event.args;
-    await context.db
-      .insert(rewardAddition)
-      .values({ id: eventId(event), agentId, from, amount, ...eventColumns(event) });
+    const { agentId, from, amount, unvested, vestingEnd } = event.args;
+    await context.db.insert(rewardAddition).values({
+      id: eventId(event),
+      agentId,
+      from,
+      amount,
+      unvested,
+      vestingEnd,
+      ...eventColumns(event),
+    });
+    await updatePools(context, event, agentId, (row) => ({
+      totalRewards: row.totalRewards + amount,
+      rewardsUnvested: unvested,
+      rewardsVestingEnd: vestingEnd,
+      rewardsLastAccrual: event.block.timestamp,
+    }));
+  },
+  RewardsVested: async ({ event, context }) => {
+    const { agentId, amount, unvested } = event.args;
     await updatePools(context, event, agentId, (row) => ({
       totalActiveAssets: row.totalActiveAssets + amount,
-      totalRewards: row.totalRewards + amount,
+      totalRewardsVested: row.totalRewardsVested + amount,
+      rewardsUnvested: unvested,
+      rewardsLastAccrual: event.block.timestamp,
     }));
+  },
+  RewardVestingPostponed: async ({ event, context }) => {
+    const { agentId, vestingEnd } = event.args;
+    await context.db.update(agent, { id: agentId }).set({
+      rewardsVestingEnd: vestingEnd,
+      rewardsLastAccrual: event.block.timestamp,
+      ...touched(event),
+    });
   },
   DisputeOpened: async ({ event, context }) => {
     const { disputeId, agentId, disputer, bond, deadline, evidenceHash, evidenceURI } = event.args;

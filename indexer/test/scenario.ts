@@ -483,6 +483,7 @@ export async function runFullScenario(chain: TestChain): Promise<ScenarioResult>
       disputerRewardBps: 500,
       minSelfBond: E(50),
       maxDelegationRatio: 20,
+      rewardVestingPeriod: 7200n,
     },
   ]);
   await p.asTimelock("staking", "setTreasury", [addr("curator")]);

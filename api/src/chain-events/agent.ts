@@ -107,11 +107,33 @@ export const AGENT_MEMBERS: Record<string, MemberSpec> = {
   },
   RewardsAdded: {
     type: "AgentRewardsAdded",
-    description: "Rewards were paid into the agent's active pool (`RewardsAdded`).",
+    description:
+      "Rewards were paid for the agent's stakers; they vest into its active pool linearly until `vestingEnd` (`RewardsAdded`).",
     fields: {
       agentId: AGENT,
       from: ["Address", "Who paid them."],
       amount: ["TokenAmount", "Tokens added."],
+      unvested: ["TokenAmount", "Rewards not vested yet, these included."],
+      vestingEnd: ["DateTime", "When they will all have vested."],
+    },
+  },
+  RewardsVested: {
+    type: "AgentRewardsVested",
+    description:
+      "Rewards vested into the agent's active pool, raising the value of every active share (`RewardsVested`).",
+    fields: {
+      agentId: AGENT,
+      amount: ["TokenAmount", "Tokens moved into the active pool."],
+      unvested: ["TokenAmount", "Rewards still vesting."],
+    },
+  },
+  RewardVestingPostponed: {
+    type: "AgentRewardVestingPostponed",
+    description:
+      "The agent had no delegators for a while, so its rewards did not vest meanwhile and their end moved later (`RewardVestingPostponed`).",
+    fields: {
+      agentId: AGENT,
+      vestingEnd: ["DateTime", "When they will now all have vested."],
     },
   },
   SelfBondAdded: {

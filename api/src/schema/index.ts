@@ -6,6 +6,7 @@ import "./datanet.ts";
 import "./contribution-vote.ts";
 import "./proposal.ts";
 import "./staking.ts";
+import "./reward-vesting.ts";
 import "./payout.ts";
 import "./account.ts";
 import "./auth.ts";

@@ -56,6 +56,10 @@ beforeAll(async () => {
       openDisputes: 0,
       delegatorCount: DELEGATORS,
       totalRewards: 0n,
+      totalRewardsVested: 0n,
+      rewardsUnvested: 0n,
+      rewardsVestingEnd: 0n,
+      rewardsLastAccrual: 0n,
       totalSlashed: 0n,
       ...state,
     });

@@ -408,7 +408,7 @@ builder.mutationFields((f) => ({
     type: PreparedAction,
     ...prepareOptions,
     description:
-      "Move an agent's stakers' share of the latest live root into its AgentStaking rewards (`claimStakerRewards`; anyone may call), with the leaf and proof the settlement service stored. Delegators then collect their part from AgentStaking. NotFoundError while no live root credits the agent's stakers.",
+      "Move an agent's stakers' share of the latest live root into its AgentStaking rewards (`claimStakerRewards`; anyone may call), with the leaf and proof the settlement service stored. The rewards then vest into the agent's active stake over the protocol's `rewardVestingPeriod` (see `Agent.unvestedRewards`), paying the delegators staked meanwhile, who collect their part by unbonding. NotFoundError while no live root credits the agent's stakers.",
     args: { agentId: f.arg({ type: "BigInt", required: true, description: "The agent." }) },
     resolve: async (_, args, ctx) => {
       const epoch = await latestLiveEpoch(ctx);

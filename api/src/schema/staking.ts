@@ -12,6 +12,7 @@ import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, AgentRef, DisputeRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
+import { vestingAtHead } from "./reward-vesting.ts";
 
 export const StakePosition = builder
   .objectRef<typeof t.stakePosition.$inferSelect>("StakePosition")
@@ -259,8 +260,9 @@ AgentRef.implement({
     }),
     totalActiveAssets: f.field({
       type: "TokenAmount",
-      description: "Active stake.",
-      resolve: (a) => a.totalActiveAssets,
+      description:
+        "Active stake, with the rewards vested by the indexed head's time (as `AgentStaking.getAgent` counts it; ordering by it uses the amount at the agent's last staking transaction).",
+      resolve: async (a, _, ctx) => (await vestingAtHead(ctx, a)).activeAssets,
     }),
     totalActiveShares: f.field({
       type: "BigInt",
@@ -278,7 +280,8 @@ AgentRef.implement({
     openDisputes: f.exposeInt("openDisputes", { description: "Disputes awaiting the arbiter." }),
     totalRewards: f.field({
       type: "TokenAmount",
-      description: "Σ rewards added.",
+      description:
+        "Σ rewards paid to its stakers, vested or still vesting (see `unvestedRewards`).",
       resolve: (a) => a.totalRewards,
     }),
     totalSlashed: f.field({

@@ -374,7 +374,9 @@ interface IAttributionSettlement {
 
     /// @notice Adds `cumulativeAmount − stakerRewardsClaimedOf(agentId)` to agent `agentId`'s staking
     /// rewards (`AgentStaking.addRewards`), for the stakers leaf proven against the latest live root.
-    /// Anyone may call. Reverts (and the rewards wait) while AgentStaking cannot take them (e.g. no stakers).
+    /// Anyone may call: AgentStaking vests rewards into the pool over its `rewardVestingPeriod`, so
+    /// timing a delegation around this call gains nothing. Reverts (and the rewards wait) while
+    /// AgentStaking cannot take them (e.g. no stakers).
     /// @return amount The tokens moved to AgentStaking.
     /// @dev Emits a {StakerRewardsClaimed} event.
     function claimStakerRewards(uint256 agentId, uint256 cumulativeAmount, bytes32[] calldata proof)

@@ -13,17 +13,27 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
 import {IAgentStaking} from "./IAgentStaking.sol";
+import {RewardVesting} from "./RewardVesting.sol";
 import {SharePool} from "./SharePool.sol";
 
 /// @title AgentStaking
 /// @notice Delegated, slashable stake behind Tributary agents, with an operator self-bond that is
 /// slashed first, receipt-backed disputes and the agents' signer and spec histories.
 /// @dev Each agent has an operator SELF-BOND (plain amounts, no shares: bonded and unbonding) and
-/// two share pools (see {SharePool}) for delegators: the ACTIVE pool, whose shares gain value when
-/// rewards are added, and the UNBONDING pool, whose shares are held by unbonding entries.
+/// two share pools (see {SharePool}) for delegators: the ACTIVE pool, whose shares gain value as
+/// rewards vest into it, and the UNBONDING pool, whose shares are held by unbonding entries.
 /// Unbonding burns active shares and deposits their value into the unbonding pool, so a slash of
 /// the pools, which removes the same fraction of assets from both without touching shares, hits
 /// active and unbonding stake proportionally.
+///
+/// Rewards VEST into the active pool linearly over `rewardVestingPeriod` (see {RewardVesting}):
+/// rewards that raised the share price on arrival would go to whoever held shares at that moment,
+/// so anyone could delegate just before rewards land (AttributionSettlement lets anyone move an
+/// agent's stakers' leaf) and unbond right after with a share of what others earned. Vesting pays
+/// rewards to the stake held, slashable, through the vesting window. Every function that reads or
+/// changes the active pool's price or shares first accrues what vested since the last accrual
+/// ({_accrueRewards}); the views count it too, so previews match execution. Unvested rewards are
+/// not stake: a slash does not take them and a dispute's snapshot does not count them.
 ///
 /// A dispute takes a SNAPSHOT of the agent's stake when it opens (self-bond and pools); the slash
 /// cap applies to the snapshot, and a slash takes the operator's self-bond first and only the rest
@@ -39,8 +49,8 @@ import {SharePool} from "./SharePool.sol";
 ///
 /// Pool assets and self-bonds are tracked in storage, never derived from `balanceOf`: tokens sent
 /// straight to this contract are ignored by the accounting. Apart from such stray transfers, the
-/// token balance equals the assets of all pools plus all self-bonds plus the bonds of all open
-/// disputes (an invariant of the test suite). The token must be a plain ERC20 (no fee on
+/// token balance equals the assets of all pools plus all self-bonds plus the unvested rewards plus
+/// the bonds of all open disputes (an invariant of the test suite). The token must be a plain ERC20 (no fee on
 /// transfer, no rebasing).
 ///
 /// Functions follow checks-effects-interactions with the token transfer last, and every function
@@ -52,6 +62,7 @@ import {SharePool} from "./SharePool.sol";
 contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
     using SharePool for SharePool.Pool;
+    using RewardVesting for RewardVesting.Schedule;
     using Checkpoints for Checkpoints.Trace208;
     using EnumerableSet for EnumerableSet.UintSet;
 
@@ -83,6 +94,11 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     /// @notice Smallest dispute bond governance may set (1 token of 18 decimals): disputes, and the
     /// freezes they cause, are never free.
     uint256 public constant MIN_DISPUTE_BOND = 1e18;
+    /// @notice Shortest reward vesting period governance may set: long enough that joining just
+    /// before rewards arrive means holding slashable stake for a while to earn them.
+    uint64 public constant MIN_REWARD_VESTING_PERIOD = 1 hours;
+    /// @notice Longest reward vesting period governance may set (bounds how long stakers wait).
+    uint64 public constant MAX_REWARD_VESTING_PERIOD = 30 days;
 
     /// @dev Storage form of an agent; {getAgent} flattens it into an {AgentInfo}.
     struct Agent {
@@ -95,6 +111,7 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         string metadataURI;
         uint256 selfBond;
         uint256 selfBondUnbonding;
+        RewardVesting.Schedule rewards;
     }
 
     IERC20 private immutable _token;
@@ -246,6 +263,7 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         // casting to 'uint64' is safe because each open dispute holds a bond of at least 1 token.
         // forge-lint: disable-next-line(unsafe-typecast)
         if (open != 0) revert StakingAgentUnderDispute(agentId, uint64(open));
+        _accrueRewards(agentId, agent);
         uint256 activeAfter = agent.active.assets + assets;
         uint256 cap = agent.selfBond * _params.maxDelegationRatio;
         if (activeAfter > cap) revert StakingDelegationCapExceeded(agentId, cap, activeAfter);
@@ -266,6 +284,7 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         unchecked {
             _shares[agentId][msg.sender] = have - shares;
         }
+        _accrueRewards(agentId, agent);
         uint256 assets = agent.active.redeem(shares);
         if (assets == 0) revert StakingZeroAssetsUnbonded(agentId, shares);
         uint256 unbondingShares = agent.unbonding.deposit(assets);
@@ -302,8 +321,10 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         if (amount == 0) revert StakingZeroAmount();
         // With no shares the rewards would be stranded (owned by the virtual shares only).
         if (agent.active.shares == 0) revert StakingNoDelegators(agentId);
-        agent.active.donate(amount);
-        emit RewardsAdded(agentId, msg.sender, amount);
+        RewardVesting.Schedule memory schedule =
+            _accrueRewards(agentId, agent).toppedUp(amount, _params.rewardVestingPeriod, block.timestamp);
+        agent.rewards = schedule;
+        emit RewardsAdded(agentId, msg.sender, amount, schedule.unvested, schedule.end);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
@@ -459,10 +480,12 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         _snapshot(dispute, disputeId, agentId);
     }
 
-    /// @dev Records the agent's stake now as the dispute's snapshot.
+    /// @dev Records the agent's stake now (vested rewards included, unvested ones not) as the
+    /// dispute's snapshot.
     /// Emits a {DisputeSnapshot} event.
     function _snapshot(Dispute storage dispute, uint256 disputeId, uint256 agentId) internal {
         Agent storage agent = _agents[agentId];
+        _accrueRewards(agentId, agent);
         uint256 selfBond = agent.selfBond + agent.selfBondUnbonding;
         uint256 delegated = agent.active.assets + agent.unbonding.assets;
         dispute.selfBondSnapshot = selfBond;
@@ -485,13 +508,16 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     }
 
     /// @dev Takes up to `amount` from the agent's two pools, pro rata to their assets (the active
-    /// pool's part rounded down), without touching shares.
+    /// pool's part rounded down), without touching shares. Rewards vested by now are part of the
+    /// active pool and slashed with it; unvested ones are not stake yet and keep vesting to the
+    /// shares that remain.
     /// Emits a {Slashed} event.
     function _slashPools(uint256 agentId, uint256 disputeId, uint256 amount)
         internal
         returns (uint256 slashedActive, uint256 slashedUnbonding)
     {
         Agent storage agent = _agents[agentId];
+        _accrueRewards(agentId, agent);
         uint256 activeAssets = agent.active.assets;
         uint256 pools = activeAssets + agent.unbonding.assets;
         if (amount > pools) amount = pools;
@@ -503,6 +529,38 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
             agent.unbonding.remove(slashedUnbonding);
         }
         emit Slashed(agentId, disputeId, slashedActive, slashedUnbonding, agent.active.assets, agent.unbonding.assets);
+    }
+
+    /// @dev Moves the rewards vested since the last accrual into the active pool or, while the pool
+    /// has no shares, slides the schedule forward; returns the schedule after it.
+    /// Emits a {RewardsVested} or a {RewardVestingPostponed} event when the schedule changed.
+    function _accrueRewards(uint256 agentId, Agent storage agent)
+        internal
+        returns (RewardVesting.Schedule memory next)
+    {
+        RewardVesting.Schedule memory schedule = agent.rewards;
+        uint256 vested;
+        (next, vested) = schedule.accrued(block.timestamp, agent.active.shares == 0);
+        if (next.lastAccrual == schedule.lastAccrual) return next;
+        agent.rewards = next;
+        if (vested != 0) {
+            agent.active.donate(vested);
+            emit RewardsVested(agentId, vested, next.unvested);
+        } else {
+            emit RewardVestingPostponed(agentId, next.end);
+        }
+    }
+
+    /// @dev The agent's active pool and reward schedule as an accrual now would leave them.
+    function _accruedView(Agent storage agent)
+        internal
+        view
+        returns (SharePool.Pool memory active, RewardVesting.Schedule memory schedule)
+    {
+        active = agent.active;
+        uint256 vested;
+        (schedule, vested) = agent.rewards.accrued(block.timestamp, active.shares == 0);
+        active.assets += vested;
     }
 
     /// @dev Frees the dispute's place in the agent's open disputes and the disputer's slot (the
@@ -624,6 +682,10 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         }
         if (newParams.minSelfBond == 0) revert StakingInvalidMinSelfBond();
         if (newParams.maxDelegationRatio == 0) revert StakingInvalidDelegationRatio();
+        uint64 vesting = newParams.rewardVestingPeriod;
+        if (vesting < MIN_REWARD_VESTING_PERIOD || vesting > MAX_REWARD_VESTING_PERIOD) {
+            revert StakingInvalidRewardVestingPeriod(vesting, MIN_REWARD_VESTING_PERIOD, MAX_REWARD_VESTING_PERIOD);
+        }
         _params = newParams;
         emit ParamsUpdated(newParams);
     }
@@ -698,6 +760,7 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     /// @inheritdoc IAgentStaking
     function getAgent(uint256 agentId) external view returns (AgentInfo memory) {
         Agent storage agent = _agents[agentId];
+        (SharePool.Pool memory active,) = _accruedView(agent);
         return AgentInfo({
             operator: agent.operator,
             // casting to 'uint64' is safe because each open dispute holds a bond of at least 1 token.
@@ -706,8 +769,8 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
             specHash: agent.specHash,
             metadataURI: agent.metadataURI,
             minStake: agent.minStake,
-            totalActiveAssets: agent.active.assets,
-            totalActiveShares: agent.active.shares,
+            totalActiveAssets: active.assets,
+            totalActiveShares: active.shares,
             totalUnbondingAssets: agent.unbonding.assets,
             totalUnbondingShares: agent.unbonding.shares,
             selfBond: agent.selfBond,
@@ -719,9 +782,15 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     /// @inheritdoc IAgentStaking
     function isActive(uint256 agentId) external view returns (bool) {
         Agent storage agent = _agents[agentId];
-        return
-            agent.operator != address(0) && agent.selfBond >= _params.minSelfBond
-                && agent.active.assets >= agent.minStake;
+        (SharePool.Pool memory active,) = _accruedView(agent);
+        return agent.operator != address(0) && agent.selfBond >= _params.minSelfBond && active.assets >= agent.minStake;
+    }
+
+    /// @inheritdoc IAgentStaking
+    function rewardVesting(uint256 agentId) external view returns (uint256 unvested, uint64 vestingEnd) {
+        (, RewardVesting.Schedule memory schedule) = _accruedView(_agents[agentId]);
+        unvested = schedule.unvested;
+        if (unvested != 0) vestingEnd = schedule.end;
     }
 
     /// @inheritdoc IAgentStaking
@@ -731,12 +800,14 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
 
     /// @inheritdoc IAgentStaking
     function previewDelegate(uint256 agentId, uint256 assets) external view returns (uint256) {
-        return _agents[agentId].active.toShares(assets);
+        (SharePool.Pool memory active,) = _accruedView(_agents[agentId]);
+        return active.toShares(assets);
     }
 
     /// @inheritdoc IAgentStaking
     function convertToAssets(uint256 agentId, uint256 shares) external view returns (uint256) {
-        return _agents[agentId].active.toAssets(shares);
+        (SharePool.Pool memory active,) = _accruedView(_agents[agentId]);
+        return active.toAssets(shares);
     }
 
     /// @inheritdoc IAgentStaking

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IAgentStaking
 /// @notice Agents (an operator, its self-bond and the hash of an agent spec) backed by delegated
-/// stake held as shares, with an unbonding delay during which stake stays slashable, bonded
+/// stake held as shares, into which rewards vest linearly, with an unbonding delay during which stake stays slashable, bonded
 /// disputes (plain, or with a signed receipt as evidence) that an arbiter accepts (slash, the
 /// operator's bond first), rejects or draws within a dispute window (a dispute left to expire
 /// returns its bond), a slash cap applied to a stake snapshot taken when the dispute opened, the
@@ -29,6 +29,9 @@ interface IAgentStaking {
     /// and the least {registerAgent} accepts.
     /// @param maxDelegationRatio Delegation cap: {delegate} refuses to raise an agent's active stake
     /// above `maxDelegationRatio` times its operator's self-bond (at least 1).
+    /// @param rewardVestingPeriod Seconds over which {addRewards} vests rewards into the active pool
+    /// (`MIN_REWARD_VESTING_PERIOD` .. `MAX_REWARD_VESTING_PERIOD`; 1 day recommended, see
+    /// docs/AgentStaking.md). Applies to rewards added after it is set.
     struct Params {
         uint64 unbondingDelay;
         uint64 disputeWindow;
@@ -37,6 +40,7 @@ interface IAgentStaking {
         uint16 disputerRewardBps;
         uint256 minSelfBond;
         uint16 maxDelegationRatio;
+        uint64 rewardVestingPeriod;
     }
 
     /// @notice An agent as returned by {getAgent}. `operator == address(0)` means no such agent.
@@ -218,6 +222,8 @@ interface IAgentStaking {
     error StakingInvalidMinSelfBond();
     /// @notice The delegation ratio must be at least 1.
     error StakingInvalidDelegationRatio();
+    /// @notice The reward vesting period is outside the allowed range.
+    error StakingInvalidRewardVestingPeriod(uint64 rewardVestingPeriod, uint64 min, uint64 max);
     /// @notice The receipt's list `index` (0 adapters, 1 retrieval, 2 citations, 3 spans) does not
     /// hash to the receipt's hash of it.
     error StakingReceiptListMismatch(uint8 index);
@@ -292,8 +298,19 @@ interface IAgentStaking {
         uint256 unbondingShares,
         uint256 assets
     );
-    /// @notice `from` paid `amount` tokens into the agent's active pool as rewards.
-    event RewardsAdded(uint256 indexed agentId, address indexed from, uint256 amount);
+    /// @notice `from` paid `amount` tokens of rewards for the agent's active pool. They vest into
+    /// it linearly: `unvested` (this amount included) has all vested at `vestingEnd`. Any
+    /// {RewardsVested} of the same call comes first.
+    event RewardsAdded(
+        uint256 indexed agentId, address indexed from, uint256 amount, uint256 unvested, uint64 vestingEnd
+    );
+    /// @notice `amount` of the agent's rewards vested into its active pool (its assets grew by
+    /// `amount`, its shares did not change); `unvested` remain. Emitted by the first call after
+    /// some time that touches the pool (delegate, unbond, addRewards, a dispute's snapshot or slash).
+    event RewardsVested(uint256 indexed agentId, uint256 amount, uint256 unvested);
+    /// @notice The agent's active pool had no shares since the last accrual, so nothing vested and
+    /// the vesting end moved by that time to `vestingEnd`.
+    event RewardVestingPostponed(uint256 indexed agentId, uint64 vestingEnd);
     /// @notice `disputer` opened a dispute against the agent, escrowing `bond`.
     event DisputeOpened(
         uint256 indexed disputeId,
@@ -442,9 +459,13 @@ interface IAgentStaking {
     /// @return assets Tokens paid.
     function withdraw(uint256 unbondingId) external returns (uint256 assets);
 
-    /// @notice Pulls `amount` tokens from the caller into the agent's active pool without
-    /// minting shares, raising the value of every active share.
-    /// Emits a {RewardsAdded} event.
+    /// @notice Pulls `amount` tokens of rewards from the caller for the agent's active pool. They
+    /// do not raise the share price at once: they vest into the pool linearly, merged with what is
+    /// still vesting (the new end is the amount-weighted average of the remaining time of the
+    /// unvested rewards and `rewardVestingPeriod` for the new ones), so they pay the stake held
+    /// through the vesting window, not whoever holds shares at the moment they arrive. Nothing
+    /// vests while the pool has no shares. Reverts while the pool has no shares.
+    /// Emits a {RewardsAdded} event (after a {RewardsVested} event when some rewards vested).
     function addRewards(uint256 agentId, uint256 amount) external;
 
     // ───────────────────────────── Disputes ─────────────────────────────
@@ -526,19 +547,28 @@ interface IAgentStaking {
     /// @notice Number of disputes ever opened (the latest dispute id).
     function disputeCount() external view returns (uint256);
 
-    /// @notice The agent's record and pool totals (zeroed for an unknown id).
+    /// @notice The agent's record and pool totals (zeroed for an unknown id). `totalActiveAssets`
+    /// counts the rewards vested by now, as the next call that touches the pool will.
     function getAgent(uint256 agentId) external view returns (AgentInfo memory);
 
-    /// @notice True when the agent exists and its active stake is at least its minimum stake.
+    /// @notice True when the agent exists, its self-bond is at least the minimum and its active
+    /// stake (vested rewards included) at least its minimum stake.
     function isActive(uint256 agentId) external view returns (bool);
+
+    /// @notice The agent's rewards not vested yet and when they will all have vested, as of now
+    /// (`0, 0` when none). While the active pool has no shares vesting is paused and `vestingEnd`
+    /// moves forward with time.
+    function rewardVesting(uint256 agentId) external view returns (uint256 unvested, uint64 vestingEnd);
 
     /// @notice Active shares `delegator` holds in the agent's pool.
     function sharesOf(uint256 agentId, address delegator) external view returns (uint256);
 
-    /// @notice Active shares {delegate} would mint for `assets` now (rounded down).
+    /// @notice Active shares {delegate} would mint for `assets` now (rounded down; rewards vested
+    /// by now included in the price).
     function previewDelegate(uint256 agentId, uint256 assets) external view returns (uint256);
 
-    /// @notice Assets `shares` active shares are worth now (rounded down): what {unbond} moves.
+    /// @notice Assets `shares` active shares are worth now (rounded down; rewards vested by now
+    /// included): what {unbond} moves.
     function convertToAssets(uint256 agentId, uint256 shares) external view returns (uint256);
 
     /// @notice The unbonding entry (zeroed when it does not exist).

@@ -25,13 +25,15 @@ library SharePool {
         uint256 shares;
     }
 
-    /// @notice Shares that `assets` buy now, rounded down.
-    function toShares(Pool storage pool, uint256 assets) internal view returns (uint256) {
+    /// @notice Shares that `assets` buy from the pool, rounded down.
+    /// @dev Over a memory copy, so a view can price a pool with amounts not yet stored (rewards
+    /// vested since the last accrual) exactly as the next state change will.
+    function toShares(Pool memory pool, uint256 assets) internal pure returns (uint256) {
         return assets.mulDiv(pool.shares + 10 ** DECIMALS_OFFSET, pool.assets + 1, Math.Rounding.Floor);
     }
 
-    /// @notice Assets that `shares` are worth now, rounded down.
-    function toAssets(Pool storage pool, uint256 shares) internal view returns (uint256) {
+    /// @notice Assets that `shares` of the pool are worth, rounded down.
+    function toAssets(Pool memory pool, uint256 shares) internal pure returns (uint256) {
         return shares.mulDiv(pool.assets + 1, pool.shares + 10 ** DECIMALS_OFFSET, Math.Rounding.Floor);
     }
 

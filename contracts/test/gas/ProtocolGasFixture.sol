@@ -85,7 +85,8 @@ abstract contract ProtocolGasFixture is Test {
                 slashCapBps: SLASH_CAP_BPS,
                 disputerRewardBps: DISPUTER_REWARD_BPS,
                 minSelfBond: MIN_SELF_BOND,
-                maxDelegationRatio: MAX_DELEGATION_RATIO
+                maxDelegationRatio: MAX_DELEGATION_RATIO,
+                rewardVestingPeriod: 1 days
             })
         );
         // The votes minter is fixed at construction: the settlement deployed right after it.

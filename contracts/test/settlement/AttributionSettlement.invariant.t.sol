@@ -39,7 +39,8 @@ contract AttributionSettlementInvariantTest is StdInvariant, Test {
                 slashCapBps: 3000,
                 disputerRewardBps: 1000,
                 minSelfBond: 1 ether,
-                maxDelegationRatio: 1000
+                maxDelegationRatio: 1000,
+                rewardVestingPeriod: 1 days
             })
         );
         // Agent 1 with one delegator, so its stakers can receive rewards.

@@ -27,14 +27,16 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
     // ───────────────────────────── Inflation attack ─────────────────────────────
 
     /// @dev Attacker delegates 1 wei, then donates through {addRewards} (the only way to move
-    /// the price: direct transfers are ignored) before the victim delegates, then exits.
+    /// the price: direct transfers are ignored) before the victim delegates, then exits. Rewards
+    /// move the price only as they vest, so the attacker waits for the donation to vest in full
+    /// (its strongest position) before the victim comes.
     function _inflationAttack(uint256 donation, uint256 deposit)
         internal
         returns (uint256 victimLoss, uint256 attackerLoss, uint256 sharePrice)
     {
         uint256 attackerShares = _delegate(attacker, bigAgent, 1);
         assertEq(attackerShares, VIRTUAL_SHARES);
-        _addRewards(attacker, bigAgent, donation);
+        _addVestedRewards(attacker, bigAgent, donation);
         token.mint(address(staking), donation); // a raw transfer on top changes nothing
 
         uint256 victimShares = _delegate(victim, bigAgent, deposit);
@@ -64,7 +66,7 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
 
     function test_InflationAttack_VictimTooSmallRevertsInsteadOfLosing() public {
         _delegate(attacker, bigAgent, 1);
-        _addRewards(attacker, bigAgent, 1e24);
+        _addVestedRewards(attacker, bigAgent, 1e24);
         // 1e24 donated: one share now costs ~5e17 wei; a smaller deposit would buy no share.
         _fund(victim, 1e17);
         vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, bigAgent, 1e17));
@@ -107,7 +109,7 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 aliceShares = _delegate(alice, agentId, 600e18);
         uint256 bobShares = _delegate(bob, agentId, 200e18);
         uint256 opShares = _delegate(operator, agentId, 200e18);
-        _addRewards(stranger, agentId, 100e18); // 1100 active
+        _addVestedRewards(stranger, agentId, 100e18); // 1100 active once vested
         uint256 bobEntry = _unbond(bob, agentId, bobShares); // 220 unbonding, 880 active
         // 50% of the snapshot (100 self-bond + 1100 delegated) = 600: the self-bond's 100, then
         // 500 from the pools pro rata: 480 active, 120 unbonding left.
@@ -241,6 +243,9 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 disputer;
         uint256 selfBond;
         uint256 selfBondUnbonding;
+        uint256 unvested;
+        uint64 vestingEnd;
+        uint256 postponements;
     }
 
     function test_events_RebuildSharesAndPoolsFromLogsAlone() public {
@@ -248,9 +253,12 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 aliceShares = _delegate(alice, agentId, 300e18);
         _delegate(bob, agentId, 100e18);
         _addRewards(stranger, agentId, 37e18);
+        vm.warp(block.timestamp + REWARD_VESTING_PERIOD / 3); // a third vests, moved in by the unbond
         uint256 first = _unbond(alice, agentId, aliceShares / 3);
         uint256 d1 = _openDispute(disputer, agentId);
-        _accept(d1, 1_234);
+        vm.warp(block.timestamp + 1 hours);
+        _accept(d1, 1_234); // what vested meanwhile joins the pool before the slash
+        _addRewards(stranger, agentId, 11e18); // merged with what is still vesting
         _unbond(bob, agentId, staking.sharesOf(agentId, bob) / 2);
         _delegate(alice, agentId, 5e18);
         uint256 d2 = _openDispute(disputer, agentId);
@@ -261,6 +269,14 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         staking.expireDispute(3);
         vm.prank(alice);
         staking.withdraw(first);
+        // Everyone leaves while rewards vest: vesting pauses until stake comes back.
+        _addRewards(stranger, agentId, 20e18);
+        vm.warp(block.timestamp + 1 hours);
+        _unbond(alice, agentId, staking.sharesOf(agentId, alice));
+        _unbond(bob, agentId, staking.sharesOf(agentId, bob));
+        vm.warp(block.timestamp + 3 days);
+        _delegate(alice, agentId, 50e18);
+        vm.warp(block.timestamp + 2 hours);
         vm.startPrank(operator);
         staking.unbondSelfBond(agentId, 10e18);
         vm.stopPrank();
@@ -283,6 +299,12 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         assertEq(r.disputer, token.balanceOf(disputer), "disputer");
         assertEq(r.selfBond, a.selfBond, "self-bond");
         assertEq(r.selfBondUnbonding, a.selfBondUnbonding, "unbonding self-bond");
+        // The slash of d4 accrued at this very time, so the views add nothing to the stored schedule.
+        (uint256 unvested, uint64 vestingEnd) = staking.rewardVesting(agentId);
+        assertEq(r.unvested, unvested, "unvested");
+        assertGt(unvested, 0, "the replay ends mid-vesting");
+        assertEq(r.vestingEnd, vestingEnd, "vesting end");
+        assertEq(r.postponements, 1, "one pause");
     }
 
     mapping(uint256 disputeId => uint256) internal bonds;
@@ -310,7 +332,18 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
                 r.unbondingShares -= unbondingShares;
                 r.unbondingAssets -= assets;
             } else if (sig == IAgentStaking.RewardsAdded.selector) {
-                r.activeAssets += abi.decode(log.data, (uint256));
+                (uint256 amount, uint256 unvested, uint64 vestingEnd) = abi.decode(log.data, (uint256, uint256, uint64));
+                assertEq(r.unvested + amount, unvested, "RewardsAdded.unvested");
+                r.unvested = unvested;
+                r.vestingEnd = vestingEnd;
+            } else if (sig == IAgentStaking.RewardsVested.selector) {
+                (uint256 amount, uint256 unvested) = abi.decode(log.data, (uint256, uint256));
+                r.activeAssets += amount;
+                r.unvested -= amount;
+                assertEq(r.unvested, unvested, "RewardsVested.unvested");
+            } else if (sig == IAgentStaking.RewardVestingPostponed.selector) {
+                r.vestingEnd = abi.decode(log.data, (uint64));
+                r.postponements++;
             } else if (sig == IAgentStaking.Slashed.selector) {
                 (uint256 slashedActive, uint256 slashedUnbonding, uint256 activeAfter, uint256 unbondingAfter) =
                     abi.decode(log.data, (uint256, uint256, uint256, uint256));

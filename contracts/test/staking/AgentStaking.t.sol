@@ -87,7 +87,8 @@ contract AgentStakingTest is AgentStakingTestBase {
             slashCapBps: 3000,
             disputerRewardBps: 1000,
             minSelfBond: 100e18,
-            maxDelegationRatio: 16
+            maxDelegationRatio: 16,
+            rewardVestingPeriod: 3600
         });
         AgentStaking devnet = new AgentStaking(admin, token, treasury, p);
         assertEq(keccak256(abi.encode(devnet.params())), keccak256(abi.encode(p)));
@@ -243,7 +244,8 @@ contract AgentStakingTest is AgentStakingTestBase {
 
     function test_delegate_AfterRewardsMintsFewerShares() public {
         _delegate(alice, agentId, 100e18);
-        _addRewards(stranger, agentId, 100e18);
+        // Rewards raise the price as they vest; fully vested here.
+        _addVestedRewards(stranger, agentId, 100e18);
         uint256 preview = staking.previewDelegate(agentId, 100e18);
         uint256 shares = _delegate(bob, agentId, 100e18);
         assertEq(shares, preview);
@@ -301,7 +303,7 @@ contract AgentStakingTest is AgentStakingTestBase {
 
     function test_Revert_delegate_WhenZeroSharesMinted() public {
         _delegate(alice, agentId, 1);
-        _addRewards(alice, agentId, 1e18);
+        _addVestedRewards(alice, agentId, 1e18);
         _fund(bob, 1);
         vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, agentId, 1));
         vm.prank(bob);
@@ -317,14 +319,19 @@ contract AgentStakingTest is AgentStakingTestBase {
         staking.delegate(agentId, 1e18);
     }
 
-    function testFuzz_delegate_SharesMatchPreviewAndNeverOvervalue(uint256 first, uint256 rewards, uint256 assets)
-        public
-    {
+    /// @dev At any point of the rewards' vesting (the preview counts what vested by now).
+    function testFuzz_delegate_SharesMatchPreviewAndNeverOvervalue(
+        uint256 first,
+        uint256 rewards,
+        uint256 assets,
+        uint256 elapsed
+    ) public {
         first = bound(first, 1, 1e24);
         rewards = bound(rewards, 1, 1e24);
         assets = bound(assets, 1, 1e24);
         _delegate(alice, agentId, first);
         _addRewards(stranger, agentId, rewards);
+        vm.warp(block.timestamp + bound(elapsed, 0, 2 * REWARD_VESTING_PERIOD));
         uint256 preview = staking.previewDelegate(agentId, assets);
         vm.assume(preview > 0);
         uint256 shares = _delegate(bob, agentId, assets);
@@ -426,12 +433,19 @@ contract AgentStakingTest is AgentStakingTestBase {
         staking.unbond(agentId, 1e18 * VIRTUAL_SHARES);
     }
 
-    function testFuzz_unbond_RoundTripLosesAtMostDust(uint256 assets, uint256 rewards, uint256 fraction) public {
+    function testFuzz_unbond_RoundTripLosesAtMostDust(
+        uint256 assets,
+        uint256 rewards,
+        uint256 fraction,
+        uint256 elapsed
+    ) public {
         assets = bound(assets, 1, 1e24);
         rewards = bound(rewards, 0, 1e24);
         fraction = bound(fraction, 1, 10_000);
         uint256 shares = _delegate(alice, agentId, assets);
         if (rewards > 0) _addRewards(stranger, agentId, rewards);
+        // Anywhere in the vesting: `worth` (a view) must be what unbond moves.
+        vm.warp(block.timestamp + bound(elapsed, 0, 2 * REWARD_VESTING_PERIOD));
         uint256 toUnbond = shares * fraction / 10_000;
         vm.assume(toUnbond > 0 && staking.convertToAssets(agentId, toUnbond) > 0);
         uint256 worth = staking.convertToAssets(agentId, toUnbond);
@@ -572,14 +586,22 @@ contract AgentStakingTest is AgentStakingTestBase {
 
     // ───────────────────────────── addRewards ─────────────────────────────
 
-    function test_addRewards_RaisesSharePriceProRata() public {
+    /// @dev Rewards used to raise the share price at once; they now vest over the period (issue 13:
+    /// an instant raise paid whoever held shares at that moment), so the price moves only by the
+    /// end of the period, pro rata as before.
+    function test_addRewards_VestIntoSharePriceProRata() public {
         uint256 aliceShares = _delegate(alice, agentId, 300e18);
         uint256 bobShares = _delegate(bob, agentId, 100e18);
         _fund(stranger, 40e18);
         vm.expectEmit(true, true, false, true);
-        emit IAgentStaking.RewardsAdded(agentId, stranger, 40e18);
+        emit IAgentStaking.RewardsAdded(
+            agentId, stranger, 40e18, 40e18, uint64(block.timestamp) + REWARD_VESTING_PERIOD
+        );
         vm.prank(stranger);
         staking.addRewards(agentId, 40e18);
+        assertEq(_agent(agentId).totalActiveAssets, 400e18, "nothing vested yet");
+        assertEq(staking.convertToAssets(agentId, aliceShares), 300e18, "price unchanged");
+        vm.warp(block.timestamp + REWARD_VESTING_PERIOD);
         assertEq(_agent(agentId).totalActiveAssets, 440e18);
         assertApproxEqAbs(staking.convertToAssets(agentId, aliceShares), 330e18, 1);
         assertApproxEqAbs(staking.convertToAssets(agentId, bobShares), 110e18, 1);
@@ -589,7 +611,7 @@ contract AgentStakingTest is AgentStakingTestBase {
     function test_addRewards_DoNotReachUnbondingStake() public {
         uint256 shares = _delegate(alice, agentId, 100e18);
         uint256 id = _unbond(alice, agentId, shares / 2);
-        _addRewards(stranger, agentId, 50e18);
+        _addVestedRewards(stranger, agentId, 50e18);
         assertEq(staking.previewWithdraw(id), 50e18);
         assertEq(_agent(agentId).totalActiveAssets, 100e18);
     }
@@ -619,7 +641,7 @@ contract AgentStakingTest is AgentStakingTestBase {
         uint256 aliceShares = _delegate(alice, agentId, a);
         vm.assume(staking.previewDelegate(agentId, b) > 0);
         uint256 bobShares = _delegate(bob, agentId, b);
-        _addRewards(stranger, agentId, rewards);
+        _addVestedRewards(stranger, agentId, rewards);
         uint256 total = staking.convertToAssets(agentId, aliceShares) + staking.convertToAssets(agentId, bobShares);
         uint256 pool = a + b + rewards;
         assertEq(_agent(agentId).totalActiveAssets, pool);
@@ -1070,7 +1092,8 @@ contract AgentStakingTest is AgentStakingTestBase {
             slashCapBps: 10_000,
             disputerRewardBps: 10_000,
             minSelfBond: 3e18,
-            maxDelegationRatio: 20
+            maxDelegationRatio: 20,
+            rewardVestingPeriod: 30 days
         });
         vm.expectEmit(false, false, false, true);
         emit IAgentStaking.ParamsUpdated(p);
@@ -1083,6 +1106,7 @@ contract AgentStakingTest is AgentStakingTestBase {
         assertEq(got.disputerRewardBps, 10_000);
         assertEq(got.minSelfBond, 3e18);
         assertEq(got.maxDelegationRatio, 20);
+        assertEq(got.rewardVestingPeriod, 30 days);
     }
 
     function test_setParams_KeepsExistingEntriesTerms() public {
@@ -1098,7 +1122,8 @@ contract AgentStakingTest is AgentStakingTestBase {
                 slashCapBps: 1,
                 disputerRewardBps: 0,
                 minSelfBond: 1,
-                maxDelegationRatio: 1
+                maxDelegationRatio: 1,
+                rewardVestingPeriod: 1 hours
             })
         );
         assertEq(staking.getUnbonding(unbondingId).releaseAt, releaseAt);
@@ -1209,6 +1234,7 @@ contract AgentStakingTest is AgentStakingTestBase {
         p.disputeBond = bound(p.disputeBond, 1e18, type(uint256).max);
         p.minSelfBond = bound(p.minSelfBond, 1, type(uint256).max);
         p.maxDelegationRatio = uint16(bound(p.maxDelegationRatio, 1, type(uint16).max));
+        p.rewardVestingPeriod = uint64(bound(p.rewardVestingPeriod, 1 hours, 30 days));
         _setParams(p);
         assertEq(keccak256(abi.encode(staking.params())), keccak256(abi.encode(p)));
     }
@@ -1314,6 +1340,7 @@ contract AgentStakingTest is AgentStakingTestBase {
     /// open dispute bonds hold.
     function _poolsHeld() internal view returns (uint256) {
         IAgentStaking.AgentInfo memory a = _agent(agentId);
-        return token.balanceOf(address(staking)) - a.selfBond - a.selfBondUnbonding;
+        (uint256 unvested,) = staking.rewardVesting(agentId);
+        return token.balanceOf(address(staking)) - a.selfBond - a.selfBondUnbonding - unvested;
     }
 }

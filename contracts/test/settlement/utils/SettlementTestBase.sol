@@ -54,7 +54,8 @@ abstract contract SettlementTestBase is Test {
                 slashCapBps: 3000,
                 disputerRewardBps: 1000,
                 minSelfBond: 1 ether,
-                maxDelegationRatio: 1000
+                maxDelegationRatio: 1000,
+                rewardVestingPeriod: 1 days
             })
         );
         (votes, settlement) = _deploySettlement(_params(WITHDRAWAL_DELAY, CHALLENGE_DELAY));

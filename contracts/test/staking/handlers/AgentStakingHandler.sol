@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 import {AgentStaking} from "../../../src/staking/AgentStaking.sol";
 import {IAgentStaking} from "../../../src/staking/IAgentStaking.sol";
@@ -15,6 +16,8 @@ import {StakingTestToken} from "../mocks/StakingTestToken.sol";
 /// delegation while a dispute is open or above the cap, a second open dispute by one disputer on
 /// one agent, a reused evidence hash, an unbonding delay shorter than the dispute window), tries
 /// them anyway, and counts every call whose outcome differs from the prediction.
+/// Every action tallies the reward events it caused (added and vested, per agent), and one action
+/// plays issue 13's just-in-time delegator (delegate, rewards arrive, unbond in the same block).
 /// `governance` holds ARBITER_ROLE and PARAMETER_ROLE.
 contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 internal constant BPS = 10_000;
@@ -71,6 +74,22 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 public ghostShortUnbondingAccepted;
     uint256 public ghostUnexpectedReverts;
 
+    // Rewards per agent as the events tell them, and the just-in-time delegator's exits that paid
+    // more than it put in (must stay 0).
+    mapping(uint256 agentId => uint256) public ghostRewardsAddedOf;
+    mapping(uint256 agentId => uint256) public ghostRewardsVestedOf;
+    uint256 public ghostJitExits;
+    uint256 public ghostJitProfits;
+    uint256 internal _depth;
+
+    /// @dev Records the logs of the outermost action (actions call each other through `this`) and
+    /// tallies its reward events.
+    modifier tallied() {
+        if (_depth++ == 0) vm.recordLogs();
+        _;
+        if (--_depth == 0) _tally(vm.getRecordedLogs());
+    }
+
     constructor(
         AgentStaking staking_,
         StakingTestToken token_,
@@ -100,7 +119,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
 
     // ───────────────────────────── Actions: stake ─────────────────────────────
 
-    function delegate(uint256 actorSeed, uint256 agentSeed, uint256 assets) external {
+    function delegate(uint256 actorSeed, uint256 agentSeed, uint256 assets) external tallied {
         address who = _pick(_delegators, actorSeed);
         uint256 agentId = _pick(_agentIds, agentSeed);
         IAgentStaking.AgentInfo memory a = staking.getAgent(agentId);
@@ -118,11 +137,13 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         token.mint(who, assets);
         vm.startPrank(who);
         token.approve(address(staking), assets);
+        _tallyNow();
         try staking.delegate(agentId, assets) {
             ghostDelegated += assets;
             if (underDispute) ghostLateDelegationsAccepted++;
             if (aboveCap) ghostCapExceededAccepted++;
         } catch {
+            _discardLogs(); // a refused delegation accrues nothing (its RewardsVested was reverted)
             if (!underDispute && !aboveCap) ghostUnexpectedReverts++;
             token.approve(address(staking), 0);
             token.transfer(_sink, assets); // keep delegators' balances equal to what the rules paid them
@@ -130,7 +151,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         vm.stopPrank();
     }
 
-    function unbond(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external {
+    function unbond(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external tallied {
         address who = _pick(_delegators, actorSeed);
         uint256 agentId = _pick(_agentIds, agentSeed);
         uint256 shares = staking.sharesOf(agentId, who) * bound(fractionBps, 1, BPS) / BPS;
@@ -141,7 +162,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev Withdraws an entry once released, whether or not a dispute covers it; a covered one
     /// must be refused.
-    function withdraw(uint256 entrySeed) external {
+    function withdraw(uint256 entrySeed) external tallied {
         if (_pendingUnbondings.length == 0) return;
         uint256 index = entrySeed % _pendingUnbondings.length;
         uint256 unbondingId = _pendingUnbondings[index];
@@ -162,7 +183,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    function addRewards(uint256 agentSeed, uint256 amount) external {
+    function addRewards(uint256 agentSeed, uint256 amount) external tallied {
         uint256 agentId = _pick(_agentIds, agentSeed);
         if (staking.getAgent(agentId).totalActiveShares == 0) return;
         amount = bound(amount, 1, 1e21);
@@ -174,9 +195,41 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         ghostRewards += amount;
     }
 
+    /// @dev Issue 13's attack: delegate just before rewards arrive and unbond the new shares in the
+    /// same block. The exit must not be worth more than the deposit: nothing has vested yet.
+    function jitDelegateAroundRewards(uint256 actorSeed, uint256 agentSeed, uint256 assets, uint256 amount)
+        external
+        tallied
+    {
+        address who = _pick(_delegators, actorSeed);
+        uint256 agentId = _pick(_agentIds, agentSeed);
+        IAgentStaking.AgentInfo memory a = staking.getAgent(agentId);
+        uint256 cap = a.selfBond * staking.params().maxDelegationRatio;
+        if (a.openDisputes != 0 || a.totalActiveAssets >= cap) return;
+        assets = bound(assets, 1, cap - a.totalActiveAssets);
+        try staking.previewDelegate(agentId, assets) returns (uint256 preview) {
+            if (preview == 0) return;
+        } catch {
+            return; // share math overflow after repeated total wipe-outs of the pool
+        }
+        token.mint(who, assets);
+        vm.startPrank(who);
+        token.approve(address(staking), assets);
+        uint256 shares = staking.delegate(agentId, assets);
+        vm.stopPrank();
+        ghostDelegated += assets;
+        this.addRewards(agentSeed, amount);
+        if (staking.convertToAssets(agentId, shares) == 0) return; // a wiped pool: nothing to take
+        vm.prank(who);
+        uint256 unbondingId = staking.unbond(agentId, shares);
+        _pendingUnbondings.push(unbondingId);
+        ghostJitExits++;
+        if (staking.previewWithdraw(unbondingId) > assets) ghostJitProfits++;
+    }
+
     // ───────────────────────────── Actions: self-bond ─────────────────────────────
 
-    function addSelfBond(uint256 agentSeed, uint256 amount) external {
+    function addSelfBond(uint256 agentSeed, uint256 amount) external tallied {
         uint256 agentId = _pick(_agentIds, agentSeed);
         amount = bound(amount, 1, 100e18);
         token.mint(operator, amount);
@@ -187,7 +240,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         ghostSelfBonded += amount;
     }
 
-    function unbondSelfBond(uint256 agentSeed, uint256 fractionBps) external {
+    function unbondSelfBond(uint256 agentSeed, uint256 fractionBps) external tallied {
         uint256 agentId = _pick(_agentIds, agentSeed);
         uint256 amount = staking.getAgent(agentId).selfBond * bound(fractionBps, 1, BPS) / BPS;
         if (amount == 0) return;
@@ -195,7 +248,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         staking.unbondSelfBond(agentId, amount);
     }
 
-    function withdrawSelfBond(uint256 agentSeed) external {
+    function withdrawSelfBond(uint256 agentSeed) external tallied {
         uint256 agentId = _pick(_agentIds, agentSeed);
         IAgentStaking.AgentInfo memory a = staking.getAgent(agentId);
         if (a.selfBondUnbonding == 0) return;
@@ -217,7 +270,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     /// @dev Opens a dispute over a new incident, or (one time in four) over an incident already
     /// disputed; the latter, and a second open dispute by the same disputer on the same agent, must
     /// revert.
-    function openDispute(uint256 disputerSeed, uint256 agentSeed, uint256 evidenceSeed) external {
+    function openDispute(uint256 disputerSeed, uint256 agentSeed, uint256 evidenceSeed) external tallied {
         if (_openDisputes.length >= 4) return; // keep withdrawals possible most of the time
         address who = _pick(_disputers, disputerSeed);
         uint256 agentId = _pick(_agentIds, agentSeed);
@@ -252,7 +305,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         vm.stopPrank();
     }
 
-    function acceptDispute(uint256 disputeSeed, uint256 slashBps) external {
+    function acceptDispute(uint256 disputeSeed, uint256 slashBps) external tallied {
         if (_openDisputes.length == 0) return;
         uint256 index = disputeSeed % _openDisputes.length;
         uint256 disputeId = _openDisputes[index];
@@ -295,7 +348,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         _removeAt(_openDisputes, index);
     }
 
-    function rejectDispute(uint256 disputeSeed) external {
+    function rejectDispute(uint256 disputeSeed) external tallied {
         if (_openDisputes.length == 0) return;
         uint256 index = disputeSeed % _openDisputes.length;
         uint256 disputeId = _openDisputes[index];
@@ -308,7 +361,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         _removeAt(_openDisputes, index);
     }
 
-    function drawDispute(uint256 disputeSeed) external {
+    function drawDispute(uint256 disputeSeed) external tallied {
         if (_openDisputes.length == 0) return;
         uint256 index = disputeSeed % _openDisputes.length;
         uint256 disputeId = _openDisputes[index];
@@ -321,7 +374,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         _removeAt(_openDisputes, index);
     }
 
-    function expireDispute(uint256 disputeSeed) external {
+    function expireDispute(uint256 disputeSeed) external tallied {
         if (_openDisputes.length == 0) return;
         uint256 index = disputeSeed % _openDisputes.length;
         uint256 disputeId = _openDisputes[index];
@@ -336,7 +389,10 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     /// @dev The path the reach target is about: a delegator with stake in the agent starts
     /// unbonding part of it, a dispute opens over the agent, and the arbiter slashes at once (the
     /// self-bond first, then the pools, the unbonding one included).
-    function slashUnbondingStake(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps, uint256 slashBps) external {
+    function slashUnbondingStake(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps, uint256 slashBps)
+        external
+        tallied
+    {
         if (!_stakeAndUnbond(actorSeed, agentSeed, fractionBps)) return;
         (bool opened, uint256 index) = _openFreshDispute(agentSeed);
         if (opened) this.acceptDispute(index, slashBps);
@@ -345,7 +401,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     /// @dev The freeze: a delegator starts unbonding, a dispute opens before the release, the
     /// released entry's withdrawal must be refused while the dispute is open, and goes through once
     /// the dispute closes (here: left to expire, which returns the bond).
-    function withdrawCoveredEntry(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external {
+    function withdrawCoveredEntry(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external tallied {
         if (!_stakeAndUnbond(actorSeed, agentSeed, fractionBps)) return;
         uint256 entryIndex = _pendingUnbondings.length - 1;
         (bool opened, uint256 index) = _openFreshDispute(agentSeed);
@@ -357,7 +413,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     }
 
     /// @dev M1's fix: an entry already released when a dispute opens is not frozen by it.
-    function withdrawReleasedDuringDispute(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external {
+    function withdrawReleasedDuringDispute(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external tallied {
         if (!_stakeAndUnbond(actorSeed, agentSeed, fractionBps)) return;
         uint256 entryIndex = _pendingUnbondings.length - 1;
         vm.warp(staking.getUnbonding(_pendingUnbondings[entryIndex]).releaseAt);
@@ -367,8 +423,9 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
 
     // ───────────────────────────── Actions: governance and time ─────────────────────────────
 
-    function setParams(uint256 capSeed, uint256 rewardSeed, uint256 bondSeed) external {
+    function setParams(uint256 capSeed, uint256 rewardSeed, uint256 bondSeed) external tallied {
         IAgentStaking.Params memory p = staking.params();
+        p.rewardVestingPeriod = uint64(bound(rewardSeed >> 16, 1 hours, 30 days));
         p.slashCapBps = uint16(bound(capSeed, 1, BPS));
         p.disputerRewardBps = uint16(bound(rewardSeed, 0, BPS));
         p.disputeBond = bound(bondSeed, 1e18, 1_000e18);
@@ -379,7 +436,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev Sets the dispute window and unbonding delay; an unbonding delay shorter than the window
     /// must be refused.
-    function setDelays(uint256 windowSeed, uint256 unbondingSeed) external {
+    function setDelays(uint256 windowSeed, uint256 unbondingSeed) external tallied {
         IAgentStaking.Params memory p = staking.params();
         p.disputeWindow = uint64(bound(windowSeed, 1 hours, 5 days));
         p.unbondingDelay = uint64(bound(unbondingSeed, 0, 10 days));
@@ -391,7 +448,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    function warp(uint256 secondsAhead) external {
+    function warp(uint256 secondsAhead) external tallied {
         vm.warp(block.timestamp + bound(secondsAhead, 1, 10 days));
     }
 
@@ -418,6 +475,31 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     }
 
     // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev Tallies what was recorded so far, before a call that may revert: forge records the logs
+    /// of reverted calls too, so those must be told apart ({_discardLogs}).
+    function _tallyNow() internal {
+        if (_depth != 0) _tally(vm.getRecordedLogs());
+    }
+
+    function _discardLogs() internal {
+        if (_depth != 0) vm.getRecordedLogs();
+    }
+
+    function _tally(Vm.Log[] memory logs) internal {
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory log = logs[i];
+            if (log.emitter != address(staking)) continue;
+            uint256 agentId = log.topics.length > 1 ? uint256(log.topics[1]) : 0;
+            if (log.topics[0] == IAgentStaking.RewardsAdded.selector) {
+                (uint256 amount,,) = abi.decode(log.data, (uint256, uint256, uint64));
+                ghostRewardsAddedOf[agentId] += amount;
+            } else if (log.topics[0] == IAgentStaking.RewardsVested.selector) {
+                (uint256 amount,) = abi.decode(log.data, (uint256, uint256));
+                ghostRewardsVestedOf[agentId] += amount;
+            }
+        }
+    }
 
     /// @dev Makes sure `who` has stake in the agent (delegating when it has none), then unbonds a
     /// fraction of it; false when that was not possible.

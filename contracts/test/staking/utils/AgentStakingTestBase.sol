@@ -20,6 +20,8 @@ abstract contract AgentStakingTestBase is Test {
     uint16 internal constant MAX_DELEGATION_RATIO = type(uint16).max;
     /// @dev The self-bond {_register} posts: the cap allows ~6.5M tokens of delegation.
     uint256 internal constant SELF_BOND = 100e18;
+    /// @dev Rewards vest into the active pool over this period (the recommended default).
+    uint64 internal constant REWARD_VESTING_PERIOD = 1 days;
 
     bytes32 internal constant SPEC_HASH = keccak256("agent-spec-v1");
     string internal constant METADATA_URI = "ipfs://agent-spec-v1";
@@ -55,7 +57,8 @@ abstract contract AgentStakingTestBase is Test {
             slashCapBps: SLASH_CAP_BPS,
             disputerRewardBps: DISPUTER_REWARD_BPS,
             minSelfBond: MIN_SELF_BOND,
-            maxDelegationRatio: MAX_DELEGATION_RATIO
+            maxDelegationRatio: MAX_DELEGATION_RATIO,
+            rewardVestingPeriod: REWARD_VESTING_PERIOD
         });
     }
 
@@ -95,6 +98,13 @@ abstract contract AgentStakingTestBase is Test {
         _fund(who, amount);
         vm.prank(who);
         staking.addRewards(agentId, amount);
+    }
+
+    /// @dev Adds rewards and lets them vest in full (for tests about a raised share price, which
+    /// rewards reach only once vested).
+    function _addVestedRewards(address who, uint256 agentId, uint256 amount) internal {
+        _addRewards(who, agentId, amount);
+        vm.warp(block.timestamp + REWARD_VESTING_PERIOD);
     }
 
     /// @dev Opens a dispute over a fresh incident (an evidence hash never used before).
