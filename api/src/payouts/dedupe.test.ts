@@ -39,9 +39,9 @@ describe("firstDelivery", () => {
   // batches with SKIP LOCKED and publish side by side, so a batch holding an accrued event can
   // reach the bus after the later batch holding its UNPAID revert (both queued while the relay
   // was down for the epoch). The revert then passes first, and the accrued event after it passes
-  // too and forgets the revert: the subscriber is left holding a credit that was reverted for good.
-  // ATTACK WORKS (delivered: the revert, the accrued event, the revert again)
-  it.fails("an UNPAID revert is final: the event it undoes, arriving after it, is dropped", () => {
+  // too and forgets the revert: the subscriber was left holding a credit that was reverted for
+  // good (then got the revert again). Failed before the fix: [revert, accrued, revert].
+  it("an UNPAID revert is final: the event it undoes, arriving after it, is dropped", () => {
     const x = accrued(3);
     const unpaid = revertPayout(x, "UNPAID");
     expect(delivered([unpaid, x, unpaid])).toEqual([unpaid.id]);
