@@ -68,7 +68,10 @@ const run = async (source: string) => {
 describe("Agent at the indexed head, rewards vested since the last staking transaction", () => {
   it("totalActiveAssets counts them", async () => {
     const data = await run(`{ agent(agentId: 1) { totalActiveAssets unvestedRewards } }`);
-    expect(data.agent).toEqual({ totalActiveAssets: (110n * E18).toString(), unvestedRewards: "0" });
+    expect(data.agent).toEqual({
+      totalActiveAssets: (110n * E18).toString(),
+      unvestedRewards: "0",
+    });
   });
 
   // The indexer computes `active` at each event about the agent from the stored pool, which
