@@ -12,16 +12,23 @@ export const RECENT_IDS = 2048;
  * A predicate true the first time it sees an event's id among the last `capacity` it passed.
  * A reorg can make an event again under the id of one it reverted (a root going live again at
  * the same height): a chain revert forgets the id it undoes, and an event passing forgets its
- * revert, so the event made again and its own revert are delivered. An UNPAID revert is final.
+ * revert, so the event made again and its own revert are delivered. An UNPAID revert is final:
+ * it counts the event it undoes as delivered, so that event arriving after it (two relays
+ * publishing adjacent outbox batches side by side) is dropped rather than reviving the credit.
  */
 export function firstDelivery(capacity = RECENT_IDS): (event: PayoutEvent) => boolean {
   const seen = new Set<string>();
+  const remember = (id: string) => {
+    seen.delete(id); // re-added as the most recent
+    seen.add(id);
+    if (seen.size > capacity) seen.delete(seen.values().next().value as string);
+  };
   return (event) => {
     if (seen.has(event.id)) return false;
-    seen.add(event.id);
-    if (seen.size > capacity) seen.delete(seen.values().next().value as string);
+    remember(event.id);
     if (event.kind !== "PayoutReverted") seen.delete(revertIdOf(event.id));
     else if (event.reason !== "UNPAID") seen.delete(event.revertedId);
+    else remember(event.revertedId);
     return true;
   };
 }
