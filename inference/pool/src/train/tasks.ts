@@ -12,31 +12,14 @@ export interface WorkerTask<T> {
 }
 
 function startTask<T>(worker: EngineWorker, op: string, spec: object): WorkerTask<T> {
+  // The op's one reply is its `done` (an error rejects, as for any request).
+  const { id, reply } = worker.call<Reply>(op, spec);
   let finished = false;
-  let id = 0;
-  const done = new Promise<T | null>((resolve, reject) => {
-    try {
-      id = worker.stream(op, spec, {
-        onFrame(frame: Reply) {
-          finished = true;
-          if (frame.event === "error") {
-            const body = frame.error as { code: string; message: string; retryable: boolean };
-            reject(new EngineError(body.code, body.message, body.retryable));
-          } else if (frame.event === "done")
-            resolve(frame.finish_reason === "cancelled" ? null : (frame as unknown as T));
-          else reject(new EngineError("internal", `unexpected event ${frame.event}`, false));
-          return true;
-        },
-        onExit(error) {
-          finished = true;
-          reject(error);
-        },
-      });
-    } catch (error) {
+  const done = reply
+    .then((frame) => (frame.finish_reason === "cancelled" ? null : (frame as unknown as T)))
+    .finally(() => {
       finished = true;
-      reject(error);
-    }
-  });
+    });
   done.catch(() => {}); // observed by the caller's await
   return {
     done,
