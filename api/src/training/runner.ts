@@ -12,7 +12,6 @@ import {
   startTrainingJob,
   type TrainDone,
   type TrainEvent,
-  TrainingError,
   type TrainingJob,
 } from "@tributary/pool";
 import type { Logger } from "pino";
@@ -85,8 +84,8 @@ function stoppedState(done: TrainDone, status: "EVALUATING" | "SUCCEEDED" | "CAN
 function failedState(error: unknown, during = ""): Change {
   return {
     status: "FAILED",
-    errorCode:
-      error instanceof TrainingError || error instanceof EngineError ? error.code : "worker_failed",
+    // A TrainingError is one too.
+    errorCode: error instanceof EngineError ? error.code : "worker_failed",
     error: `${during}${(error as Error).message}`.slice(0, 2000),
     etaSeconds: null,
     finishedAt: new Date(),
