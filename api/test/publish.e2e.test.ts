@@ -125,7 +125,7 @@ let jobId: string;
 let adapterId: string;
 
 describe("publishing and deploying a trained adapter", () => {
-  it("trains a few steps with evaluation, streaming progress over graphql-ws", async () => {
+  it("trains a few steps, streaming progress over graphql-ws, then evaluates", async () => {
     const created = await create({
       totalSteps: 4,
       rank: 4,
@@ -145,6 +145,12 @@ describe("publishing and deploying a trained adapter", () => {
     progress.close();
     const events = progress.events.map((e) => e.data.trainingProgress);
     expect(events.filter((e) => e.evalLoss > 0).length).toBeGreaterThan(0);
+    // Evaluated before it SUCCEEDED: the held-out Datanet's losses and one sample answer.
+    expect(events.some((e) => e.status === "EVALUATING")).toBe(true);
+    const { evaluation } = events.at(-1);
+    expect(evaluation.datanets).toHaveLength(1);
+    expect(evaluation.datanets[0].lossAfter).toBeGreaterThan(0);
+    expect(evaluation.samples).toHaveLength(1);
     expect((await publication(jobId)).publication).toBeNull();
   }, 180_000);
 

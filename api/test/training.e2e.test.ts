@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { canonicalJsonHash, devnetAccount } from "@tributary/contracts";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trainingJob } from "../src/db/schema.ts";
 import { seedDemoContent } from "../src/rag/seed-content.ts";
 import type { ApiServer } from "../src/server.ts";
 import { sessionFor, until, wsSubscribe } from "./helpers.ts";
@@ -15,7 +17,9 @@ import { type Stack, startStack } from "./stack.ts";
 import {
   CANCEL,
   CREATE,
+  crashingOnEvaluate,
   demoContent,
+  expectSoundEvaluation,
   JOB,
   PROGRESS,
   requireEngineBuild,
@@ -124,9 +128,20 @@ describe("training jobs", () => {
     expect([...new Set(steps.map((e) => e.step))]).toEqual([1, 2, 3, 4, 5, 6]);
     expect(steps.every((e) => e.tokensPerSecond > 0 && e.etaSeconds >= 0)).toBe(true);
     expect(steps.find((e) => e.step === 3)?.evalLoss).toBeGreaterThan(0);
+    // Trained, then evaluated: the final event carries the evaluation.
+    const statuses = events.map((e) => e.status);
+    expect(statuses.indexOf("EVALUATING")).toBeGreaterThan(statuses.lastIndexOf("RUNNING"));
+    expect(events.filter((e) => e.evaluation !== null).map((e) => e.status)).toEqual(["SUCCEEDED"]);
 
     const done = await job(shortId);
     expect(done).toMatchObject({ status: "SUCCEEDED", step: 6, checkpoint: { step: 6 } });
+    // One held-out text of one Datanet: one row, one sample (default 3, as many as there are).
+    expectSoundEvaluation(done, 1);
+    expect(events.at(-1).evaluation.adapterId).toBe(done.checkpoint.adapterId);
+    // The held-out loss of the final checkpoint is the worker's last eval_loss, per token.
+    const [row] = done.evaluation.datanets;
+    expect(row.lossAfter).toBeCloseTo(done.evalLoss, 9);
+    expect(done.evaluationSkipped).toBeNull();
     expect(done.checkpoint.adapterId).toMatch(/^[0-9a-f]{64}$/);
     expect(existsSync(path.join(done.checkpoint.path, "adapter_model.safetensors"))).toBe(true);
     expect(done.hyperParameters).toEqual({ seed: 1, totalSteps: 6, targetModules: ["Q", "V"] });
@@ -154,9 +169,73 @@ describe("training jobs", () => {
     expect(second.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([longId]);
   }, 240_000);
 
-  it("resumes a RUNNING job from its checkpoint when the API starts again", async () => {
+  it("evaluates per Datanet, the same before training for jobs on the same data; redoes an interrupted evaluation; skips a job with nothing held out", async () => {
+    const settlement = s.seed.datanets["settlement-notes"]?.id.toString() as string;
+    const both = { datanets: [datanetId, settlement] };
+    const hp = { totalSteps: 3, rank: 4, seed: 11, evalFraction: 0.3, evalSampleTokens: 8 };
+    const first = await create({ ...hp, learningRate: 1e-3 }, both);
+    const second = await create({ ...hp, learningRate: 5e-3, targetModules: ["Q", "V"] }, both);
+    const finished = async (id: string) =>
+      until(
+        async () => {
+          const row = await job(id);
+          return ["SUCCEEDED", "FAILED", "CANCELLED"].includes(row.status) && row;
+        },
+        120_000,
+        `job ${id} to finish`,
+      );
+    const a = await finished(first.data.id);
+    const b = await finished(second.data.id);
+    // Two Datanets, one held-out text each: a row and a sample (taken in turn) per Datanet.
+    expectSoundEvaluation(a, 2);
+    expectSoundEvaluation(b, 2);
+    const sampleDatanets = a.evaluation.samples.map(
+      (x: { datanet: { datanetId: string } }) => x.datanet.datanetId,
+    );
+    expect(sampleDatanets).toEqual([datanetId, settlement].sort((x, y) => Number(x) - Number(y)));
+    // Before training is the base model on the same split: identical, bit for bit, greedy answers too.
+    const before = (e: typeof a.evaluation) => ({
+      datanets: e.datanets.map((d: Record<string, unknown>) => [
+        d.examples,
+        d.tokens,
+        d.lossBefore,
+        d.perplexityBefore,
+      ]),
+      samples: e.samples.map((x: Record<string, unknown>) => [x.prompt, x.answerBefore]),
+    });
+    expect(before(b.evaluation)).toEqual(before(a.evaluation));
+    expect(b.evaluation.adapterId).not.toBe(a.evaluation.adapterId);
+
+    // A runner that stopped while EVALUATING leaves the job unfinished: it is queued again, its
+    // worker finds all its steps done, and the evaluation is done again, to the same results.
+    await s.api.services.app.db
+      .update(trainingJob)
+      .set({ status: "EVALUATING", evaluation: null, finishedAt: null, updatedAt: new Date(0) })
+      .where(eq(trainingJob.id, a.id));
+    await s.api.services.training.resume();
+    const redone = await finished(a.id);
+    expect(redone).toMatchObject({ status: "SUCCEEDED", resumedFromStep: 3, step: 3 });
+    const { evaluatedAt: _then, ...again } = redone.evaluation;
+    const { evaluatedAt: _now, ...earlier } = a.evaluation;
+    expect(again).toEqual(earlier);
+
+    const none = await create({ ...hp, evalFraction: 0 });
+    const skipped = await finished(none.data.id);
+    expect(skipped).toMatchObject({ status: "SUCCEEDED", evaluation: null });
+    expect(skipped.evaluationSkipped).toMatch(/Nothing was held out/);
+    expect(
+      skipped.manifest.contributions.every((c: { split: string }) => c.split === "train"),
+    ).toBe(true);
+  }, 360_000);
+
+  it("resumes a RUNNING job from its checkpoint when the API starts again; a worker dying while evaluating fails its job, which keeps its checkpoint", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "tributary-training-restart-"));
     const options = { dataDir, training: { threadsPerJob: 1 } };
+    // The second API's worker crashes at its first `evaluate`.
+    const crashing = {
+      ...options,
+      training: { ...options.training, binary: crashingOnEvaluate(dataDir) },
+    };
     /** The stack seen through another API process (its own store in `dataDir`). */
     const through = (api: ApiServer): Stack => ({
       ...s,
@@ -198,7 +277,7 @@ describe("training jobs", () => {
 
       // The session and the job are in the store on disk; the job was left unfinished, and its
       // worker checkpointed as the API stopped: the next one resumes from that checkpoint.
-      const second = through(await s.startApi(options));
+      const second = through(await s.startApi(crashing));
       try {
         expect(["QUEUED", "RUNNING"]).toContain((await read(second)).status);
         const again = await until(
@@ -212,6 +291,36 @@ describe("training jobs", () => {
         expect(again.resumedFromStep).toBeGreaterThanOrEqual(before.checkpoint.step);
         await second.gql(CANCEL, { id }, auth);
         await until(async () => (await read(second)).status === "CANCELLED", 60_000, "cancel");
+
+        const short = { ...variables, hp: { totalSteps: 2, rank: 4, seed: 3, evalFraction: 0.3 } };
+        const shortId = (await second.gql(CREATE, short, auth)).data.createTrainingJob.data.id;
+        const failed = await until(
+          async () => {
+            const row = (await second.gql(JOB, { id: shortId }, auth)).data.trainingJob.data;
+            return (
+              row.status !== "QUEUED" &&
+              row.status !== "RUNNING" &&
+              row.status !== "EVALUATING" &&
+              row
+            );
+          },
+          60_000,
+          "the crash",
+        );
+        expect(failed).toMatchObject({
+          status: "FAILED",
+          errorCode: "worker_failed",
+          evaluation: null,
+        });
+        expect(failed.error).toMatch(/^Evaluation failed: /);
+        expect(failed.checkpoint.step).toBe(2);
+        expect(existsSync(path.join(failed.checkpoint.path, "adapter_model.safetensors"))).toBe(
+          true,
+        );
+        const PUBLISH = `mutation($id: ID!) { publishTrainingJob(jobId: $id, name: "x", pricePerCall: "1", pricePer1kTokens: "0") {
+          __typename ... on TrainingJobNotSucceededError { status } } }`;
+        const refused = (await second.gql(PUBLISH, { id: shortId }, auth)).data.publishTrainingJob;
+        expect(refused).toEqual({ __typename: "TrainingJobNotSucceededError", status: "FAILED" });
       } finally {
         await second.api.close();
       }

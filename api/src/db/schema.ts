@@ -384,9 +384,45 @@ export interface TrainingPublicationRecord {
   preparedAt: string;
 }
 
+/** One Datanet's held-out loss before (the base model) and after (the final checkpoint). */
+export interface DatanetEvaluationRecord {
+  /** Decimal string. */
+  datanetId: string;
+  /** Its held-out examples and their trained tokens (what the loss is a mean over); 0 and 0 when none was held out. */
+  examples: number;
+  tokens: number;
+  /** Mean −log p over those tokens; null without held-out examples. */
+  lossBefore: number | null;
+  lossAfter: number | null;
+}
+
+/** A held-out prompt answered greedily by the base model and by the trained adapter. */
+export interface SampleAnswerRecord {
+  datanetId: string;
+  contributionId: string;
+  prompt: string;
+  answerBefore: string;
+  answerAfter: string;
+}
+
+/** A job's evaluation, done once it trained all its steps (`training/evaluation.ts`). */
+export interface TrainingEvaluationRecord {
+  /** The checkpoint evaluated (the job's final adapter) and its step. */
+  adapterId: string;
+  step: number;
+  datanets: DatanetEvaluationRecord[];
+  samples: SampleAnswerRecord[];
+  /** New tokens at most per sample answer. */
+  sampleTokens: number;
+  /** ISO-8601. */
+  evaluatedAt: string;
+}
+
 /**
- * LoRA training jobs (`createTrainingJob`). QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED;
- * a RUNNING job found when the API starts is resumed from its last checkpoint in `jobDir`.
+ * LoRA training jobs (`createTrainingJob`). QUEUED → RUNNING → EVALUATING → SUCCEEDED, or FAILED
+ * | CANCELLED; a RUNNING or EVALUATING job found when the API starts is queued again: it resumes
+ * from its last checkpoint in `jobDir` (a job that had trained all its steps goes straight to its
+ * evaluation, which is done again from the start).
  * `createdAt` is set by the API (millisecond precision), as keyset cursors need.
  */
 export const trainingJob = app.table(
@@ -428,6 +464,10 @@ export const trainingJob = app.table(
      * chain, through the indexer, says whether it was sent: see `TrainingPublication`).
      */
     publication: jsonb("publication").$type<TrainingPublicationRecord>(),
+    /** Held-out loss per Datanet and sample answers, before and after; null until evaluated. */
+    evaluation: jsonb("evaluation").$type<TrainingEvaluationRecord>(),
+    /** Why a SUCCEEDED job has no evaluation (it held nothing out). */
+    evaluationSkipped: text("evaluation_skipped"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

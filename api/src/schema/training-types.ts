@@ -2,7 +2,11 @@
 import type { TargetModule } from "@tributary/pool";
 import type { Hex } from "viem";
 import { builder } from "../builder.ts";
-import type { HyperParameters, HyperParametersInput } from "../training/hyper-parameters.ts";
+import {
+  EVAL_SAMPLE_DEFAULTS,
+  type HyperParameters,
+  type HyperParametersInput,
+} from "../training/hyper-parameters.ts";
 import type { TrainingJobRow } from "../training/store.ts";
 import { JSONScalar } from "./json.ts";
 
@@ -14,11 +18,22 @@ export const TrainingJobStatus = builder.enumType("TrainingJobStatus", {
         "Waiting for a free training slot; a job whose API stopped waits here to resume from its checkpoint.",
     },
     RUNNING: { description: "Training in a worker." },
-    SUCCEEDED: { description: "Trained all its steps; `checkpoint` is the adapter." },
-    FAILED: {
-      description: "Stopped by an error (`errorCode`, `error`); its last checkpoint is kept.",
+    EVALUATING: {
+      description:
+        "Trained all its steps; its final checkpoint and the base model are being scored on the held-out split and answer the sample prompts.",
     },
-    CANCELLED: { description: "Cancelled; a running job saved a checkpoint of its last step." },
+    SUCCEEDED: {
+      description:
+        "Trained all its steps and evaluated; `checkpoint` is the adapter, `evaluation` its scores.",
+    },
+    FAILED: {
+      description:
+        "Stopped by an error (`errorCode`, `error`) while training or evaluating; its last checkpoint is kept.",
+    },
+    CANCELLED: {
+      description:
+        "Cancelled; a running job saved a checkpoint of its last step (an evaluating one keeps its final one).",
+    },
   } as const,
 });
 
@@ -68,7 +83,14 @@ export const HyperParametersInputType = builder.inputType("TrainingHyperParamete
     }),
     evalFraction: f.float({
       description:
-        "Share of each Datanet's contributions held out for evaluation, in [0, 0.5] (default 0.1).",
+        "Share of each Datanet's contributions held out for evaluation, in [0, 0.5] (default 0.1). At 0 the job is not evaluated.",
+    }),
+    evalSamples: f.int({
+      description:
+        "Held-out prompts answered by the base model and by the trained adapter for the evaluation's sample table, 0–16 (default 3).",
+    }),
+    evalSampleTokens: f.int({
+      description: "New tokens at most in each sample answer, 1–256 (default 32).",
     }),
   }),
 });
@@ -109,6 +131,14 @@ const HyperParametersType = builder
       evalEvery: f.exposeInt("evalEvery", { description: "Steps between evaluations." }),
       seed: f.exposeInt("seed", { description: "The seed." }),
       evalFraction: f.exposeFloat("evalFraction", { description: "Held-out share per Datanet." }),
+      evalSamples: f.int({
+        description: "Sample prompts of the evaluation.",
+        resolve: (p) => p.evalSamples ?? EVAL_SAMPLE_DEFAULTS.evalSamples,
+      }),
+      evalSampleTokens: f.int({
+        description: "New tokens at most per sample answer.",
+        resolve: (p) => p.evalSampleTokens ?? EVAL_SAMPLE_DEFAULTS.evalSampleTokens,
+      }),
     }),
   });
 

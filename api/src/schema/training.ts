@@ -38,9 +38,10 @@ export async function ownJob(ctx: Context, id: string) {
   return row;
 }
 
-const TrainingProgress = builder.objectRef<TrainingProgressEvent>("TrainingProgress").implement({
+export const TrainingProgress = builder.objectRef<TrainingProgressEvent>("TrainingProgress");
+TrainingProgress.implement({
   description:
-    "A training job's state after a step, a checkpoint or a status change; the last event of a subscription has a final status.",
+    "A training job's state after a step, a checkpoint or a status change; the last event of a subscription has a final status (a SUCCEEDED one carries the evaluation).",
   fields: (f) => ({
     jobId: f.exposeID("jobId", { description: "The job." }),
     status: f.field({
@@ -118,7 +119,7 @@ builder.mutationFields((f) => ({
   createTrainingJob: f.field({
     type: TrainingJobRef,
     description:
-      "Starts a LoRA fine-tuning job of a base model on the caller's trainable Datanets (Open ones, and Restricted ones whose curator approved the caller): their contributions Accepted at `dataBlock` and not withdrawn by then, tokenized with the base model's tokenizer and chat template (plain text and Markdown train on every token, chat and instruction JSON lines on the assistant's turns), part of each Datanet held out for evaluation. The job is QUEUED with its training manifest; follow it with `trainingProgress`. Errors: InvalidInputError (naming the field: `hyperParameters.<name>`, `dataBlock`, `datanetIds`, `baseModelId`), NotFoundError (model or Datanet), ForbiddenError (a Restricted Datanet without approved access, or a key without the TRAIN scope), TrainingDatasetError (empty, binary, malformed or too large content), TrainingQueueFullError, ChainUnavailableError, AuthenticationError.",
+      "Starts a LoRA fine-tuning job of a base model on the caller's trainable Datanets (Open ones, and Restricted ones whose curator approved the caller): their contributions Accepted at `dataBlock` and not withdrawn by then, tokenized with the base model's tokenizer and chat template (plain text and Markdown train on every token, chat and instruction JSON lines on the assistant's turns), part of each Datanet held out for evaluation (`evaluation`, once trained). The job is QUEUED with its training manifest; follow it with `trainingProgress`. Errors: InvalidInputError (naming the field: `hyperParameters.<name>`, `dataBlock`, `datanetIds`, `baseModelId`), NotFoundError (model or Datanet), ForbiddenError (a Restricted Datanet without approved access, or a key without the TRAIN scope), TrainingDatasetError (empty, binary, malformed or too large content), TrainingQueueFullError, ChainUnavailableError, AuthenticationError.",
     errors: {
       types: [
         InvalidInputError,
@@ -164,7 +165,7 @@ builder.mutationFields((f) => ({
   cancelTrainingJob: f.field({
     type: TrainingJobRef,
     description:
-      "Cancels one of the caller's jobs: a QUEUED one at once; a RUNNING one stops after its current step, saves a checkpoint and becomes CANCELLED (watch `trainingProgress`). A finished job is returned as it is. Errors: NotFoundError, AuthenticationError, ForbiddenError.",
+      "Cancels one of the caller's jobs: a QUEUED one at once; a RUNNING one stops after its current step, saves a checkpoint and becomes CANCELLED (watch `trainingProgress`); an EVALUATING one stops its evaluation and becomes CANCELLED, keeping its final checkpoint. A finished job is returned as it is. Errors: NotFoundError, AuthenticationError, ForbiddenError.",
     errors: { types: [NotFoundError, ...authErrors] },
     authScopes: TRAIN,
     args: { id: f.arg.id({ required: true, description: "The job's id." }) },
@@ -199,7 +200,7 @@ builder.subscriptionFields((f) => ({
   trainingProgress: f.field({
     type: TrainingProgress,
     description:
-      "Live progress of one of the caller's training jobs: its current state first, then one event per step (step, loss, eval loss, tokens/s, ETA) and per checkpoint, and last its final state (SUCCEEDED, FAILED or CANCELLED), after which the subscription ends. Errors: NotFoundError (unknown, or another builder's job), AuthenticationError, ForbiddenError.",
+      "Live progress of one of the caller's training jobs: its current state first, then one event per step (step, loss, eval loss, tokens/s, ETA) and per checkpoint, one when it starts EVALUATING, and last its final state (SUCCEEDED with its `evaluation`, FAILED or CANCELLED), after which the subscription ends. Errors: NotFoundError (unknown, or another builder's job), AuthenticationError, ForbiddenError.",
     authScopes: TRAIN,
     args: { jobId: f.arg.id({ required: true, description: "The job's id." }) },
     subscribe: (_, args, ctx) => progress(ctx, String(args.jobId)),

@@ -17,6 +17,7 @@ import {
 } from "./hyper-parameters.ts";
 import type { TrainingDeps } from "./index.ts";
 import { trainingManifest } from "./manifest.ts";
+import { SAMPLE_PROMPTS_FILE, samplePrompts, writeSamplePrompts } from "./samples.ts";
 import { acceptedContributions, checkDatanets, storedContents } from "./sources.ts";
 import type { JobStore, TrainingJobRow } from "./store.ts";
 
@@ -104,6 +105,15 @@ async function storeJob(
   const sha256 = await writeExamples(path.join(jobDir, "train.jsonl"), set.train);
   const evalSha256 =
     set.eval.length > 0 ? await writeExamples(path.join(jobDir, "eval.jsonl"), set.eval) : null;
+  if (evalSha256) {
+    // The worker takes a prompt and its answer within the model's context.
+    const maxTokens = model.maxTokens - 1 - params.evalSampleTokens;
+    const prompts = samplePrompts(set.heldOut, model.tokenizer, {
+      count: params.evalSamples,
+      maxTokens,
+    });
+    await writeSamplePrompts(path.join(jobDir, SAMPLE_PROMPTS_FILE), prompts);
+  }
   const { manifest, hash } = trainingManifest({
     baseModel: model,
     dataBlock,

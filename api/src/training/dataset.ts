@@ -5,6 +5,7 @@ import { writeFile } from "node:fs/promises";
 import type { ModelTokenizer } from "@tributary/pool";
 import { TrainingDatasetError } from "./errors.ts";
 import { type ContributionText, parseContribution } from "./examples.ts";
+import type { HeldOutExample } from "./samples.ts";
 import { heldOut } from "./selection.ts";
 import { type TokenizedExample, tokenizeExample } from "./tokenize.ts";
 
@@ -22,6 +23,8 @@ export interface TrainingSet {
   train: TokenizedExample[];
   eval: TokenizedExample[];
   contributions: ContributionUse[];
+  /** The held-out contributions' examples as written (the sample answers' prompts come from them). */
+  heldOut: HeldOutExample[];
 }
 
 export function buildTrainingSet(
@@ -30,16 +33,19 @@ export function buildTrainingSet(
   options: { maxTokens: number; seed: number; evalFraction: number },
 ): TrainingSet {
   const held = heldOut(contents, options.seed, options.evalFraction);
-  const set: TrainingSet = { train: [], eval: [], contributions: [] };
+  const set: TrainingSet = { train: [], eval: [], contributions: [], heldOut: [] };
   // In id order, so the files (and their sha256) do not depend on the order rows were read in.
   const ordered = [...contents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const c of ordered) {
-    const examples = parseContribution(c).flatMap((raw) =>
-      tokenizeExample(tokenizer, raw, options.maxTokens),
-    );
+    const raws = parseContribution(c);
+    const examples = raws.flatMap((raw) => tokenizeExample(tokenizer, raw, options.maxTokens));
     if (examples.length === 0) continue;
     const split = held.has(c.id) ? "eval" : "train";
     set[split].push(...examples);
+    if (split === "eval")
+      set.heldOut.push(
+        ...raws.map((raw) => ({ contributionId: c.id, datanetId: c.datanetId, raw })),
+      );
     set.contributions.push({
       id: c.id,
       datanetId: c.datanetId,

@@ -24,6 +24,8 @@ describe("hyper-parameters", () => {
       evalEvery: 50,
       seed: 3,
       evalFraction: 0.1,
+      evalSamples: 3,
+      evalSampleTokens: 32,
     });
     expect(resolveHyperParameters({ totalSteps: 5 }).checkpointEvery).toBe(5);
     expect(Number.isInteger(resolveHyperParameters({ totalSteps: 5 }).seed)).toBe(true);
@@ -46,6 +48,10 @@ describe("hyper-parameters", () => {
       "hyperParameters.targetModules",
     );
     expect(fieldOf({ totalSteps: 10, seed: -1 })).toBe("hyperParameters.seed");
+    expect(fieldOf({ totalSteps: 10, evalSamples: 17 })).toBe("hyperParameters.evalSamples");
+    expect(fieldOf({ totalSteps: 10, evalSampleTokens: 0 })).toBe(
+      "hyperParameters.evalSampleTokens",
+    );
     expect(fieldOf({ totalSteps: 10, rank: 16, loraAlpha: 32 })).toBeNull();
   });
 
@@ -65,5 +71,7 @@ describe("hyper-parameters", () => {
       threads: 2,
     });
     expect(spec).not.toHaveProperty("eval_dataset");
+    // Evaluation settings are the API's: the worker refuses fields it does not know.
+    expect(JSON.stringify(spec)).not.toMatch(/sample/i);
   });
 });

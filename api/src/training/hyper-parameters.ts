@@ -24,7 +24,14 @@ export interface HyperParameters {
   seed: number;
   /** Share of each Datanet's contributions held out for evaluation. */
   evalFraction: number;
+  /** Held-out prompts answered by the base model and by the adapter once trained. */
+  evalSamples: number;
+  /** New tokens at most in each of those answers. */
+  evalSampleTokens: number;
 }
+
+/** What a job stored before these settings existed gets. */
+export const EVAL_SAMPLE_DEFAULTS = { evalSamples: 3, evalSampleTokens: 32 } as const;
 
 export type HyperParametersInput = Partial<Omit<HyperParameters, "totalSteps">> & {
   totalSteps: number;
@@ -55,6 +62,8 @@ const RANGES: Record<Exclude<keyof HyperParameters, "useRslora" | "targetModules
   evalEvery: { min: 0, max: MAX_TOTAL_STEPS, integer: true },
   seed: { min: 0, max: 2 ** 31 - 1, integer: true },
   evalFraction: { min: 0, max: 0.5 },
+  evalSamples: { min: 0, max: 16, integer: true },
+  evalSampleTokens: { min: 1, max: 256, integer: true },
 };
 
 const fieldOf = (name: string) => `hyperParameters.${name}`;
@@ -92,6 +101,8 @@ export function resolveHyperParameters(input: HyperParametersInput): HyperParame
     evalEvery: input.evalEvery ?? checkpointEvery,
     seed: input.seed ?? randomInt(2 ** 31 - 1),
     evalFraction: input.evalFraction ?? 0.1,
+    evalSamples: input.evalSamples ?? EVAL_SAMPLE_DEFAULTS.evalSamples,
+    evalSampleTokens: input.evalSampleTokens ?? EVAL_SAMPLE_DEFAULTS.evalSampleTokens,
   };
   for (const name of Object.keys(RANGES) as (keyof typeof RANGES)[]) checkRange(name, params[name]);
   for (const name of ["warmupSteps", "checkpointEvery", "evalEvery"] as const)

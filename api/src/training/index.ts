@@ -79,7 +79,10 @@ export function createTrainingService(deps: TrainingDeps, options: TrainingOptio
     return row;
   }
 
-  /** QUEUED: cancelled at once. RUNNING: the worker stops after its step and checkpoints. */
+  /**
+   * QUEUED: cancelled at once. RUNNING: the worker stops after its step and checkpoints.
+   * EVALUATING: the evaluation stops; the final checkpoint stays.
+   */
   async function cancel(id: string): Promise<TrainingJobRow> {
     const row = await store.get(id);
     if (!row) throw new NotFoundError("TrainingJob", id);

@@ -1,18 +1,21 @@
 // Runs queued jobs, each in a `tributary-train` worker process of its own (a crash or an
-// out-of-memory there fails one job, not the API), at most `maxRunningJobs` at once. Jobs
-// outlive the API: one stopped with the API stays RUNNING and resumes from its checkpoint when
-// the API starts again (the worker resumes by itself given the same output directory).
+// out-of-memory there fails one job, not the API), at most `maxRunningJobs` at once. A job that
+// trained all its steps is EVALUATING on the same worker (evaluation.ts) before it SUCCEEDS.
+// Jobs outlive the API: one stopped with the API stays RUNNING (or EVALUATING) and resumes from
+// its checkpoint when the API starts again (the worker resumes by itself given the same output
+// directory; a job already at its last step is evaluated again).
 import path from "node:path";
 import {
+  EngineError,
   type EngineWorker,
   spawnTrainingWorker,
   startTrainingJob,
   type TrainDone,
   type TrainEvent,
-  TrainingError,
   type TrainingJob,
 } from "@tributary/pool";
 import type { Logger } from "pino";
+import { evaluateJob, NOTHING_HELD_OUT } from "./evaluation.ts";
 import { type HyperParameters, workerSpec } from "./hyper-parameters.ts";
 import type { JobStore, TrainingJobRow } from "./store.ts";
 
@@ -33,6 +36,8 @@ const HEARTBEAT_MS = 20_000;
 interface Running {
   worker: EngineWorker;
   job: TrainingJob;
+  /** Stops what the worker runs for the job now: its training, then each evaluation task. */
+  cancel: () => Promise<void>;
   /** Settles once the job's last event is recorded. */
   followed?: Promise<void>;
 }
@@ -61,25 +66,27 @@ function changeOf(event: TrainEvent): Change {
   return { step: event.resumed_from_step, resumedFromStep: event.resumed_from_step };
 }
 
-function finalState(done: TrainDone): Change {
-  const cancelled = done.finish_reason === "cancelled";
+/** Where the worker left the job: its step and the checkpoint it kept, in `status`. */
+function stoppedState(done: TrainDone, status: "EVALUATING" | "SUCCEEDED" | "CANCELLED"): Change {
   const kept = done.checkpoint;
   return {
-    status: cancelled ? "CANCELLED" : "SUCCEEDED",
+    status,
     step: done.step,
-    etaSeconds: cancelled ? null : 0,
+    etaSeconds: status === "CANCELLED" ? null : 0,
     ...(kept
       ? { checkpointPath: kept.path, checkpointStep: kept.step, adapterId: kept.adapter_id }
       : {}),
-    finishedAt: new Date(),
+    ...(status === "EVALUATING" ? {} : { finishedAt: new Date() }),
   };
 }
 
-function failedState(error: unknown): Change {
+/** FAILED with the worker's code (its process gone: `worker_failed`); the checkpoint stays. */
+function failedState(error: unknown, during = ""): Change {
   return {
     status: "FAILED",
-    errorCode: error instanceof TrainingError ? error.code : "worker_failed",
-    error: (error as Error).message.slice(0, 2000),
+    // A TrainingError is one too.
+    errorCode: error instanceof EngineError ? error.code : "worker_failed",
+    error: `${during}${(error as Error).message}`.slice(0, 2000),
     etaSeconds: null,
     finishedAt: new Date(),
   };
@@ -90,8 +97,43 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
   let stopping = false;
   let claiming: Promise<void> = Promise.resolve();
 
-  /** Follows a job to its end; when the API is stopping, the job stays RUNNING for its restart. */
-  async function follow(row: TrainingJobRow, { job, worker }: Running) {
+  /**
+   * After the last step: EVALUATING, then SUCCEEDED with the evaluation (or CANCELLED, or FAILED
+   * keeping the checkpoint); a job that held nothing out SUCCEEDS at once, saying so.
+   */
+  async function evaluate(row: TrainingJobRow, entry: Running, done: TrainDone) {
+    const { evalDataset } = jobPaths(row);
+    if (!evalDataset || !done.checkpoint)
+      return store.update(row.id, {
+        ...stoppedState(done, "SUCCEEDED"),
+        evaluationSkipped: NOTHING_HELD_OUT,
+      });
+    await store.update(row.id, stoppedState(done, "EVALUATING"));
+    let evaluation: Awaited<ReturnType<typeof evaluateJob>>;
+    try {
+      evaluation = await evaluateJob({
+        worker: entry.worker,
+        row,
+        checkpoint: done.checkpoint,
+        evalDataset,
+        onTask: (task) => {
+          entry.cancel = () => task.cancel();
+        },
+        cancelRequested: async () => (await store.get(row.id))?.cancelRequested === true,
+      });
+    } catch (error) {
+      if (stopping) return;
+      log.warn({ err: error, jobId: row.id }, "training job's evaluation failed");
+      return store.update(row.id, failedState(error, "Evaluation failed: "));
+    }
+    if (stopping) return;
+    if (!evaluation) return store.update(row.id, stoppedState(done, "CANCELLED"));
+    return store.update(row.id, { ...stoppedState(done, "SUCCEEDED"), evaluation });
+  }
+
+  /** Follows a job to its end; when the API is stopping, the job stays unfinished for its restart. */
+  async function follow(row: TrainingJobRow, entry: Running) {
+    const { job, worker } = entry;
     try {
       for await (const event of job) {
         const updated = await store.update(row.id, changeOf(event));
@@ -99,7 +141,9 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
         if (event.event === "progress" && updated?.cancelRequested) await job.cancel();
       }
       const done = await job.done;
-      if (!stopping) await store.update(row.id, finalState(done));
+      if (stopping) return;
+      if (done.finish_reason === "completed") await evaluate(row, entry, done);
+      else await store.update(row.id, stoppedState(done, "CANCELLED"));
     } catch (error) {
       if (stopping) return;
       log.warn({ err: error, jobId: row.id }, "training job failed");
@@ -125,7 +169,7 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
       await store.update(row.id, failedState(error));
       return;
     }
-    const entry: Running = { worker, job };
+    const entry: Running = { worker, job, cancel: () => job.cancel() };
     running.set(row.id, entry);
     entry.followed = follow(row, entry);
     // A cancel asked for while the worker was starting is sent now.
@@ -163,9 +207,9 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
   return {
     kick,
     resume,
-    /** Asks a running job's worker to stop; its `done` marks the job CANCELLED. */
+    /** Asks a running job's worker to stop (training or evaluating); the job becomes CANCELLED. */
     async cancel(id: string) {
-      await running.get(id)?.job.cancel();
+      await running.get(id)?.cancel();
     },
     isRunning: (id: string) => running.has(id),
     /** Stops every worker; their jobs stay RUNNING and resume when the API starts again. */

@@ -2,15 +2,27 @@
 // also published to `trainingProgress` subscribers.
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { AppDb } from "../db/index.ts";
-import { type TrainingPublicationRecord, trainingJob } from "../db/schema.ts";
+import {
+  type TrainingEvaluationRecord,
+  type TrainingPublicationRecord,
+  trainingJob,
+} from "../db/schema.ts";
 import type { PubSub } from "../feeder/pubsub.ts";
 
 export type TrainingJobRow = typeof trainingJob.$inferSelect;
-export type TrainingStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
-export const UNFINISHED: TrainingStatus[] = ["QUEUED", "RUNNING"];
+export type TrainingStatus =
+  | "QUEUED"
+  | "RUNNING"
+  | "EVALUATING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "CANCELLED";
+/** A runner's: a worker trains or evaluates the job. */
+const ACTIVE: TrainingStatus[] = ["RUNNING", "EVALUATING"];
+export const UNFINISHED: TrainingStatus[] = ["QUEUED", ...ACTIVE];
 export const isFinished = (status: string) => !UNFINISHED.includes(status as TrainingStatus);
 
-/** What `trainingProgress` delivers: the job's state after each step and at its end. */
+/** What `trainingProgress` delivers: the job's state after each step, and its evaluation at its end. */
 export interface TrainingProgressEvent {
   jobId: string;
   status: TrainingStatus;
@@ -23,6 +35,8 @@ export interface TrainingProgressEvent {
   checkpointStep: number | null;
   errorCode: string | null;
   error: string | null;
+  evaluation: TrainingEvaluationRecord | null;
+  evaluationSkipped: string | null;
 }
 
 export const progressOf = (row: TrainingJobRow): TrainingProgressEvent => ({
@@ -37,6 +51,8 @@ export const progressOf = (row: TrainingJobRow): TrainingProgressEvent => ({
   checkpointStep: row.checkpointStep,
   errorCode: row.errorCode,
   error: row.error,
+  evaluation: row.evaluation,
+  evaluationSkipped: row.evaluationSkipped,
 });
 
 export function createJobStore(db: AppDb, pubsub: PubSub) {
@@ -77,14 +93,15 @@ export function createJobStore(db: AppDb, pubsub: PubSub) {
       return publish(claimed);
     },
     /**
-     * Puts back in the queue the RUNNING jobs nobody has heard of since `before`: their runner
-     * stopped (an API restart) or died. Their next worker resumes from their checkpoint.
+     * Puts back in the queue the RUNNING or EVALUATING jobs nobody has heard of since `before`:
+     * their runner stopped (an API restart) or died. Their next worker resumes from their
+     * checkpoint; one that had trained all its steps is evaluated again from the start.
      */
     async requeueStale(before: Date) {
       const rows = await db
         .update(trainingJob)
         .set({ status: "QUEUED", updatedAt: new Date() })
-        .where(and(eq(trainingJob.status, "RUNNING"), lt(trainingJob.updatedAt, before)))
+        .where(and(inArray(trainingJob.status, ACTIVE), lt(trainingJob.updatedAt, before)))
         .returning();
       for (const row of rows) publish(row);
       return rows;
@@ -95,7 +112,7 @@ export function createJobStore(db: AppDb, pubsub: PubSub) {
       await db
         .update(trainingJob)
         .set({ updatedAt: new Date() })
-        .where(and(inArray(trainingJob.id, ids), eq(trainingJob.status, "RUNNING")));
+        .where(and(inArray(trainingJob.id, ids), inArray(trainingJob.status, ACTIVE)));
     },
     /** Cancels a job that no runner has claimed yet; undefined when it is not QUEUED any more. */
     async cancelQueued(id: string) {

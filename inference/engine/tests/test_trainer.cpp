@@ -1,10 +1,12 @@
 // The trainer's whole step: the gradient of the step's loss (all ops chained, LoRA on every
 // projection, loss mask, two accumulated micro-batches) against finite differences in double;
 // float against double; the loss mask; AdamW, clipping and the schedule against their formulas.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "test_support.h"
+#include "train/evaluation.h"
 #include "train_fixtures.h"
 
 using namespace tributary;
@@ -114,6 +116,40 @@ TEST(loss_counts_only_trained_tokens) {
   batch[0].trainOn.assign(6, 0);
   CHECK_THROWS_CODE(trainer.step({batch}), ErrorCode::kInvalidRequest);
   CHECK_THROWS_CODE(trainer.step({{TrainSequence{{1, 99}, {0, 1}}}}), ErrorCode::kInvalidRequest);  // vocab 48
+}
+
+TEST(evaluation_sums_each_examples_loss_and_greedy_takes_the_argmax) {
+  auto model = makeModel("evaluation", microConfig(Architecture::kLlama), 18);
+  Trainer<float> trainer(model, smallRun(13));
+  randomizeParameters(trainer.state().params, 14);
+  const float* params = trainer.state().params.data();
+  Dataset data;
+  for (const MicroBatch& batch : randomBatches(15, model->config.vocabSize)) {
+    for (const TrainSequence& seq : batch) data.examples.push_back(seq);
+  }
+  // Each example's sum of -log p over its trained tokens is its loss as a batch of one.
+  const EvalResult whole = evaluateDataset(trainer.model(), params, data, 2);
+  CHECK_EQ(whole.examples.size(), data.examples.size());
+  double sum = 0;
+  size_t trained = 0;
+  for (size_t i = 0; i < data.examples.size(); ++i) {
+    const MicroBatch one = {data.examples[i]};
+    const size_t n = countTrainedTokens(one);
+    CHECK_EQ(whole.examples[i].trainedTokens, n);
+    const double alone = trainer.loss({one}) * double(n);
+    CHECK(std::abs(whole.examples[i].lossSum - alone) <= 1e-5 * alone);
+    sum += whole.examples[i].lossSum, trained += n;
+  }
+  CHECK_EQ(whole.trainedTokens, trained);
+  CHECK_EQ(whole.loss, sum / double(trained));
+  const double stepLoss = trainer.loss({{data.examples.begin(), data.examples.end()}});
+  CHECK(std::abs(whole.loss - stepLoss) <= 1e-5 * stepLoss);  // the training step's mean, too
+  // Greedy: the argmax of the logits after the last token, as the full logits say.
+  const std::vector<int> prefix = data.examples[0].tokens;
+  const std::vector<float> all = trainer.model().logits(prefix, params);
+  const size_t vocab = size_t(model->config.vocabSize);
+  const std::vector<float> lastRow(all.end() - long(vocab), all.end());
+  CHECK_EQ(greedyNextToken(trainer.model(), params, prefix), int(std::max_element(lastRow.begin(), lastRow.end()) - lastRow.begin()));
 }
 
 TEST(diverged_step_stops_and_keeps_the_state) {

@@ -1,6 +1,7 @@
 // The training client against the real tributary-train worker on a tiny model made here:
 // progress streams with falling loss on a planted task, cancel keeps a checkpoint the next job
-// resumes from, and a bad field fails the job with its typed error.
+// resumes from, a bad field fails the job with its typed error, and the checkpoint is evaluated
+// against the base model and answers greedily.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,6 +13,8 @@ import type { EngineWorker } from "../src/engine/worker.ts";
 import {
   DEFAULT_TRAIN_BINARY,
   spawnTrainingWorker,
+  startEvaluation,
+  startGeneration,
   startTrainingJob,
   type TrainEvent,
   TrainingError,
@@ -81,6 +84,33 @@ describe("training worker client", () => {
     expect(done.finish_reason).toBe("completed");
     expect(done.checkpoint?.step).toBe(30);
     expect(done.checkpoint?.adapter_id).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("evaluates the checkpoint against the base model and answers greedily with it", async () => {
+    const model = path.join(dir, "model");
+    const dataset = path.join(dir, "planted.jsonl");
+    const adapter = path.join(dir, "jobs", "planted", "checkpoint-30");
+    const after = await startEvaluation(worker, { model, adapter, dataset, threads: 1 }).done;
+    const before = await startEvaluation(worker, { model, dataset }).done;
+    expect(after?.adapter_id).toMatch(/^[0-9a-f]{64}$/);
+    expect(before?.adapter_id).toBeNull();
+    expect(after?.per_example).toEqual([
+      { loss_sum: expect.any(Number), trained_tokens: ANSWER.length },
+    ]);
+    expect(after?.loss).toBeLessThan(0.1 * (before?.loss ?? 0));
+    const answers = await startGeneration(worker, {
+      model,
+      adapter,
+      prompts: [PROMPT],
+      max_tokens: ANSWER.length,
+    }).done;
+    expect(answers?.completions).toEqual([{ tokens: ANSWER, finish_reason: "length" }]);
+
+    const long = startGeneration(worker, { model, prompts: [PROMPT], max_tokens: 1000 });
+    await long.cancel();
+    expect(await long.done).toBeNull();
+    const missing = startEvaluation(worker, { model, adapter: path.join(dir, "nowhere"), dataset });
+    await expect(missing.done).rejects.toMatchObject({ code: "io_error", retryable: true });
   });
 
   it("cancels a job, which keeps a checkpoint the same job resumes from", async () => {

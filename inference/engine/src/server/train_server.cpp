@@ -39,11 +39,12 @@ void TrainServer::handleFrame(const std::string& payload) {
 
 void TrainServer::dispatch(const std::string& op, const Json& id, const Json& request) {
   if (op == "train") return opTrain(id, request);  // replies come as train_started/progress/…/done events
+  if (op == "evaluate" || op == "generate") return opTask(id, op, request);  // its reply is its done
   if (op == "health") return reply(id, opHealth());
   if (op == "cancel") {
-    // The job's checkpoint and done follow the cancel's own reply.
+    // The job's checkpoint and done (or the task's done) follow the cancel's own reply.
     reply(id, opCancel(request));
-    return finishJob("cancelled");
+    return job_ ? finishJob("cancelled") : finishTask("cancelled");
   }
   if (op == "inject_fault" && testFaults_) {
     if (!job_) fail(ErrorCode::kUnknownRequest, "no running train job to inject a fault into");
@@ -57,9 +58,15 @@ void TrainServer::dispatch(const std::string& op, const Json& id, const Json& re
   fail(ErrorCode::kUnknownOp, "unknown op \"" + op + "\"");
 }
 
+void TrainServer::refuseIfBusy() const {
+  if (job_) fail(ErrorCode::kBusy, "a training job (" + jobId_.dump() + ") is running; one task at a time per worker");
+  if (task_) fail(ErrorCode::kBusy, "a " + taskOp_ + " task (" + taskId_.dump() + ") is running; one task at a time per worker");
+}
+
 void TrainServer::opTrain(const Json& id, const Json& request) {
-  if (job_) fail(ErrorCode::kBusy, "a training job (" + jobId_.dump() + ") is running; one job at a time per worker");
+  refuseIfBusy();
   const train::TrainJobSpec spec = train::parseTrainJob(request);
+  models_ = train::ModelCache();  // the job loads its own model: the memory of a cached one goes first
   auto job = std::make_unique<TrainJob>(spec);
   reply(id, Json::object({{"event", Json("train_started")},
                           {"resumed_from_step", Json(job->resumedFromStep())},
@@ -75,17 +82,33 @@ void TrainServer::opTrain(const Json& id, const Json& request) {
   if (job_->finished()) finishJob("completed");  // restarted after its last step: nothing left to run
 }
 
+void TrainServer::opTask(const Json& id, const std::string& op, const Json& request) {
+  refuseIfBusy();
+  task_ = op == "evaluate" ? train::startEvaluate(request, models_) : train::startGenerate(request, models_);
+  taskId_ = id;
+  taskOp_ = op;
+}
+
 Json TrainServer::opCancel(const Json& request) {
   const Json* target = request.find("target");
-  if (!target || !(target->isString() || target->isInteger())) fail(ErrorCode::kInvalidRequest, "\"target\" must be the id of a train request");
-  if (!job_ || target->dump() != jobId_.dump()) fail(ErrorCode::kUnknownRequest, "no running train job with id " + target->dump());
+  if (!target || !(target->isString() || target->isInteger())) {
+    fail(ErrorCode::kInvalidRequest, "\"target\" must be the id of a train, evaluate or generate request");
+  }
+  const bool running = (job_ && target->dump() == jobId_.dump()) || (task_ && target->dump() == taskId_.dump());
+  if (!running) fail(ErrorCode::kUnknownRequest, "no running train, evaluate or generate with id " + target->dump());
   return Json::object({{"event", Json("cancelled")}, {"target", *target}});
 }
 
 Json TrainServer::opHealth() const {
   Json job;
-  if (job_) job = Json::object({{"id", jobId_}, {"step", Json(job_->step())}, {"total_steps", Json(job_->totalSteps())}});
-  return Json::object({{"event", Json("health")}, {"status", Json("ok")}, {"training", Json(job_ != nullptr)}, {"job", job}});
+  if (job_) {
+    job = Json::object({{"id", jobId_}, {"op", Json("train")}, {"step", Json(job_->step())}, {"total_steps", Json(job_->totalSteps())}});
+  } else if (task_) {
+    job = Json::object({{"id", taskId_}, {"op", Json(taskOp_)}});
+    const Json progress = task_->progress();
+    for (const auto& member : progress.asObject()) job.set(member.first, member.second);
+  }
+  return Json::object({{"event", Json("health")}, {"status", Json("ok")}, {"training", Json(hasWork())}, {"job", job}});
 }
 
 void TrainServer::emitProgress(const JobProgress& p) {
@@ -140,7 +163,38 @@ void TrainServer::failJob(ErrorCode code, const std::string& message) {
   jobId_ = Json();
 }
 
+void TrainServer::finishTask(const char* reason) {
+  Json done = Json::object({{"event", Json("done")}, {"finish_reason", Json(reason)}});
+  if (std::string(reason) == "completed") {
+    const Json result = task_->result();
+    for (const auto& member : result.asObject()) done.set(member.first, member.second);
+  }
+  reply(taskId_, done);
+  task_.reset();
+  taskId_ = Json();
+}
+
+void TrainServer::failTask(ErrorCode code, const std::string& message) {
+  emitError(taskId_, taskOp_, code, message);
+  task_.reset();
+  taskId_ = Json();
+}
+
+void TrainServer::pumpTask() {
+  try {
+    task_->step();
+  } catch (const Error& error) {
+    return failTask(error.code(), error.what());
+  } catch (const std::bad_alloc&) {
+    return failTask(ErrorCode::kBusy, "out of memory in " + taskOp_);
+  } catch (const std::exception& error) {
+    return failTask(ErrorCode::kInternal, error.what());
+  }
+  if (task_->finished()) finishTask("completed");
+}
+
 void TrainServer::pump() {
+  if (task_) return pumpTask();
   if (!job_) return;
   try {
     const JobProgress progress = job_->runStep();
@@ -158,6 +212,7 @@ void TrainServer::pump() {
 
 void TrainServer::inputEnded() {
   if (job_) finishJob("cancelled");
+  if (task_) finishTask("cancelled");
 }
 
 }  // namespace tributary

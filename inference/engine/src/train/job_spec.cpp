@@ -1,5 +1,9 @@
 #include "train/job_spec.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <climits>
 #include <cmath>
 #include <set>
@@ -13,12 +17,6 @@ namespace tributary::train {
 namespace {
 
 constexpr int64_t kMaxSafeInteger = (int64_t(1) << 53) - 1;  // a JSON number's exact integers
-
-void requireKnownFields(const Json& object, const char* where, const std::set<std::string>& known) {
-  for (const auto& member : object.asObject()) {
-    if (!known.count(member.first)) fail(ErrorCode::kInvalidRequest, std::string(where) + ": unknown field \"" + member.first + "\"");
-  }
-}
 
 const Json& requireObject(const Json& request, const char* key) {
   const Json* value = request.find(key);
@@ -86,6 +84,22 @@ uint64_t parseSeed(const Json& request) {
 }
 
 }  // namespace
+
+void requireKnownFields(const Json& object, const char* where, const std::set<std::string>& known) {
+  for (const auto& member : object.asObject()) {
+    if (!known.count(member.first)) fail(ErrorCode::kInvalidRequest, std::string(where) + ": unknown field \"" + member.first + "\"");
+  }
+}
+
+void applyThreads(int threads) {
+#ifdef _OPENMP
+  // Process-wide, which is why training runs in its own worker: a serving engine's threads are
+  // never shared with, or resized by, a training job.
+  if (threads > 0) omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+}
 
 TrainJobSpec parseTrainJob(const Json& request) {
   requireKnownFields(request, "train", {"id", "op", "model", "dataset", "eval_dataset", "output_dir", "lora", "optimizer",

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "train/trainer.h"
@@ -23,6 +24,13 @@ struct TrainJobSpec {
   int evalEvery = 0;            // 0: checkpointEvery, or only at the end
   int threads = 0;              // OpenMP threads of this worker; 0: the process default
 };
+
+// Refuses (kInvalidRequest) any member of `object` not in `known`, naming it: a misspelt field
+// must not run with its default.
+void requireKnownFields(const Json& object, const char* where, const std::set<std::string>& known);
+
+// A request's `threads`: the OpenMP thread count of this whole process (0 leaves it as it is).
+void applyThreads(int threads);
 
 // Throws Error(kInvalidRequest) naming the first bad field; unknown fields are refused too, so a
 // misspelt hyper-parameter never silently trains with its default.

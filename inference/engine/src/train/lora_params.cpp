@@ -28,7 +28,6 @@ LoraLayout::LoraLayout(const ModelConfig& config, const LoraSpec& spec) : spec_(
       slots_.push_back(slot);
     }
   }
-  if (slots_.empty()) fail(ErrorCode::kInvalidRequest, "LoRA targets no projection");
 }
 
 const LoraSlot* LoraLayout::find(int layer, Proj proj) const {

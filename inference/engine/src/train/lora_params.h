@@ -32,7 +32,9 @@ struct LoraSlot {
 
 class LoraLayout {
  public:
-  LoraLayout(const ModelConfig& config, const LoraSpec& spec);  // throws kInvalidRequest on a bad spec
+  // Throws kInvalidRequest on a bad rank or alpha. No target is a valid layout (the frozen base
+  // model alone, as evaluation runs it); a trainer refuses it.
+  LoraLayout(const ModelConfig& config, const LoraSpec& spec);
   const LoraSpec& spec() const { return spec_; }
   const std::vector<LoraSlot>& slots() const { return slots_; }
   const LoraSlot* find(int layer, Proj proj) const;  // null when not targeted

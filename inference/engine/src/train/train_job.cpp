@@ -1,19 +1,12 @@
 #include "train/train_job.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "train/checkpoint.h"
+#include "train/evaluation.h"
 
 namespace tributary::train {
 
 TrainJob::TrainJob(const TrainJobSpec& spec) : spec_(spec) {
-#ifdef _OPENMP
-  // Process-wide, which is why training runs in its own worker: a serving engine's threads are
-  // never shared with, or resized by, a training job.
-  if (spec_.threads > 0) omp_set_num_threads(spec_.threads);
-#endif
+  applyThreads(spec_.threads);
   model_ = loadModel(spec_.modelPath);
   data_ = loadDataset(spec_.datasetPath, model_->config);
   if (!spec_.evalDatasetPath.empty()) eval_ = loadDataset(spec_.evalDatasetPath, model_->config);
@@ -46,7 +39,10 @@ JobProgress TrainJob::runStep() {
   tokensRun_ += progress.stats.tokens;
   progress.tokensPerSecond = secondsRun_ > 0 ? double(tokensRun_) / secondsRun_ : 0;
   progress.etaSeconds = secondsRun_ / stepsRun_ * double(totalSteps() - step());
-  if (evalDue()) progress.evalLoss = trainer_->loss(evalBatches(*eval_, spec_.microBatchSize));
+  if (evalDue()) {
+    // The worker's `evaluate` op computes the same loss (evaluation.h) of a saved checkpoint.
+    progress.evalLoss = evaluateDataset(trainer_->model(), trainer_->state().params.data(), *eval_, spec_.microBatchSize).loss;
+  }
   return progress;
 }
 

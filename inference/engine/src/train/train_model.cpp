@@ -64,20 +64,23 @@ size_t countTrainedTokens(const MicroBatch& batch) {
 }
 
 template <typename T>
-TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSpec& spec)
-    : model_(std::move(model)), layout_(model_->config, spec), inverseFrequencies_(cpu::ropeInverseFrequencies(model_->config)) {
+TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSpec& spec, bool trainable)
+    : model_(std::move(model)),
+      layout_(model_->config, spec),
+      trainable_(trainable),
+      inverseFrequencies_(cpu::ropeInverseFrequencies(model_->config)) {
   const ModelWeights& w = model_->weights;
   embed_ = frozenView<T>(w.embedTokens, owned_);
   finalNorm_ = frozenView<T>(w.finalNorm, owned_);
   lmHead_ = frozenView<T>(w.outputProjection(), owned_);
-  lmHeadTransposed_ = transposedCopy<T>(w.outputProjection(), transposed_);
+  if (trainable_) lmHeadTransposed_ = transposedCopy<T>(w.outputProjection(), transposed_);
   for (const LayerWeights& lw : w.layers) {
     Layer layer;
     layer.inputNorm = frozenView<T>(lw.inputNorm, owned_);
     layer.postNorm = frozenView<T>(lw.postAttentionNorm, owned_);
     for (Proj p : kAllProj) {
       layer.proj[size_t(p)] = frozenView<T>(lw.proj[size_t(p)], owned_);
-      layer.transposed[size_t(p)] = transposedCopy<T>(lw.proj[size_t(p)], transposed_);
+      if (trainable_) layer.transposed[size_t(p)] = transposedCopy<T>(lw.proj[size_t(p)], transposed_);
       layer.bias[size_t(p)] = frozenView<T>(lw.bias[size_t(p)], owned_);
     }
     layers_.push_back(layer);
@@ -227,6 +230,35 @@ double TrainModel<T>::forward(const MicroBatch& batch, const T* params, T lossSc
 }
 
 template <typename T>
+std::vector<double> TrainModel<T>::sequenceLosses(const MicroBatch& batch, const T* params) {
+  prepare(batch, T(1), false);
+  runForward(params);
+  // selected_ lists rows in order, so each sequence's trained rows are one run of it.
+  std::vector<double> losses;
+  size_t next = 0;
+  for (size_t i = 0; i < seqFirst_.size(); ++i) {
+    const size_t first = next;
+    while (next < selected_.size() && selected_[next] < seqFirst_[i] + seqLen_[i]) ++next;
+    const size_t vocab = size_t(config().vocabSize);
+    losses.push_back(crossEntropyForward(logits_.data() + first * vocab, selectedTargets_.data() + first,
+                                         targetWeights_.data() + first, int(next - first), int(vocab)));
+  }
+  return losses;
+}
+
+template <typename T>
+std::vector<T> TrainModel<T>::nextTokenLogits(const std::vector<int>& tokens, const T* params) {
+  // A placeholder target after the last token; only that row reaches the LM head.
+  std::vector<int> rows = tokens;
+  rows.push_back(0);
+  std::vector<uint8_t> onlyLast(tokens.size(), 0);
+  onlyLast.push_back(1);
+  prepare(MicroBatch{TrainSequence{rows, onlyLast}}, T(0), false);
+  runForward(params);
+  return logits_;
+}
+
+template <typename T>
 std::vector<T> TrainModel<T>::logits(const std::vector<int>& tokens, const T* params) {
   // A placeholder target after the last token gives that token a row of its own.
   std::vector<int> rows = tokens;
@@ -288,6 +320,7 @@ void TrainModel<T>::backwardLayer(int l, const T* params, T* grads) {
 
 template <typename T>
 void TrainModel<T>::backward(const T* params, T* grads) {
+  if (!trainable_) fail(ErrorCode::kInternal, "backward on a forward-only model");
   backwardHead();
   for (int l = config().numLayers - 1; l >= 0; --l) backwardLayer(l, params, grads);
 }

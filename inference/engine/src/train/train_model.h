@@ -28,7 +28,9 @@ size_t countTrainedTokens(const MicroBatch& batch);
 template <typename T>
 class TrainModel {
  public:
-  TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSpec& spec);
+  // `trainable` false: forward only (evaluation, generation), without the transposed copies of
+  // the base's matrices that backward needs; backward then throws kInternal.
+  TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSpec& spec, bool trainable = true);
 
   const ModelConfig& config() const { return model_->config; }
   const LoraLayout& layout() const { return layout_; }
@@ -38,8 +40,12 @@ class TrainModel {
   double forward(const MicroBatch& batch, const T* params, T lossScale);
   // grads += d(loss of the last forward) / d(params)
   void backward(const T* params, T* grads);
+  // Each sequence's loss: the sum over its trained tokens of -log p(token) (forward only).
+  std::vector<double> sequenceLosses(const MicroBatch& batch, const T* params);
   // Logits [tokens, vocab] after each token (evaluation and tests).
   std::vector<T> logits(const std::vector<int>& tokens, const T* params);
+  // Logits [vocab] after the last token only: the next token's distribution (greedy decoding).
+  std::vector<T> nextTokenLogits(const std::vector<int>& tokens, const T* params);
 
  private:
   struct Layer {  // frozen weights of one layer
@@ -63,6 +69,7 @@ class TrainModel {
 
   std::shared_ptr<const LoadedModel> model_;
   LoraLayout layout_;
+  bool trainable_ = true;
   std::vector<std::vector<T>> owned_;  // weights converted to T (double only)
   // In float, each frozen matrix transposed, so the backward's dx = dy W runs through the
   // engine's GEMM (cpu::linear) at its speed; one more fp32 copy of the base's matrices.

@@ -29,6 +29,7 @@ template <typename T>
 Trainer<T>::Trainer(std::shared_ptr<const LoadedModel> model, const TrainConfig& config)
     : config_(config), model_(std::move(model), config.lora) {
   validateOptimizerConfig(config.optimizer);
+  if (model_.layout().slots().empty()) fail(ErrorCode::kInvalidRequest, "LoRA targets no projection");
   const size_t n = model_.layout().size();
   state_.params.resize(n);
   initLoraParameters(model_.layout(), config.seed, state_.params.data());

@@ -43,6 +43,12 @@ export interface EngineWorker {
   readonly alive: boolean;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   request<T = Reply>(op: string, fields?: object, timeoutMs?: number): Promise<T>;
+  /** `request`, with the request's id (the `target` a `cancel` names). */
+  call<T = Reply>(
+    op: string,
+    fields?: object,
+    timeoutMs?: number,
+  ): { id: number; reply: Promise<T> };
   /** Sends a request whose replies stream (generate, train); returns its id. Throws when the worker is gone. */
   stream(op: string, fields: object, handlers: Pending): number;
   loadModel(path: string, options?: EngineOptions): Promise<ModelLoaded>;
@@ -110,9 +116,9 @@ export function spawnEngineWorker(options: WorkerOptions): EngineWorker {
     return new EngineError(body.code, body.message, body.retryable);
   }
 
-  function request<T>(op: string, fields: object = {}, timeoutMs = 0): Promise<T> {
+  function call<T>(op: string, fields: object = {}, timeoutMs = 0) {
     const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
+    const reply = new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = () => {
         if (timer) clearTimeout(timer);
@@ -143,6 +149,11 @@ export function spawnEngineWorker(options: WorkerOptions): EngineWorker {
         reject(error);
       }
     });
+    return { id, reply };
+  }
+
+  function request<T>(op: string, fields: object = {}, timeoutMs = 0): Promise<T> {
+    return call<T>(op, fields, timeoutMs).reply;
   }
 
   function stream(op: string, fields: object, handlers: Pending): number {
@@ -203,6 +214,7 @@ export function spawnEngineWorker(options: WorkerOptions): EngineWorker {
     },
     exited,
     request,
+    call,
     stream,
     loadModel: (path, engineOptions = {}) =>
       request<ModelLoaded>("load_model", { path, options: engineOptions }),

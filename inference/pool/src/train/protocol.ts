@@ -72,3 +72,51 @@ export interface TrainDone {
 
 /** What a job's iterator yields, in order: train_started, then progress and checkpoint events. */
 export type TrainEvent = TrainStarted | TrainProgress | TrainCheckpoint;
+
+/** `evaluate`: the held-out loss of the base model, alone or with a PEFT adapter directory. */
+export interface EvaluateSpec {
+  model: string;
+  /** A PEFT adapter directory (a checkpoint); absent: the frozen base model alone. */
+  adapter?: string;
+  dataset: string;
+  micro_batch_size?: number;
+  threads?: number;
+}
+
+export interface ExampleLoss {
+  /** Sum of −log p over the example's trained tokens. */
+  loss_sum: number;
+  trained_tokens: number;
+}
+
+export interface EvaluateResult {
+  adapter_id: string | null;
+  /** Mean of −log p over every trained token: a train job's `eval_loss`. */
+  loss: number;
+  examples: number;
+  trained_tokens: number;
+  tokens: number;
+  /** In the data set's line order. */
+  per_example: ExampleLoss[];
+}
+
+/** `generate`: greedy completions of token-id prompts (sample answers, not serving). */
+export interface GenerateSpec {
+  model: string;
+  adapter?: string;
+  prompts: number[][];
+  max_tokens?: number;
+  stop_token_ids?: number[];
+  threads?: number;
+}
+
+export interface Completion {
+  tokens: number[];
+  finish_reason: "stop" | "length";
+}
+
+export interface GenerateResult {
+  adapter_id: string | null;
+  /** In the prompts' order. */
+  completions: Completion[];
+}
