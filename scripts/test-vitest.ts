@@ -3,13 +3,14 @@
 // into one sequential group, so within one process an indexer file never overlaps an API file;
 // their end-to-end files mostly wait on anvil, Ponder and the engine, so two processes share two
 // cores well. The groups are balanced by measured time: the indexer's files (about 640 s on the
-// 2-core machine) then the two longest API files (rag-attack, about 260 s; publish, about
-// 120 s), against all the rest (about 1,000 s). Arguments (e.g. `-t name`) go to every run. Exits non-zero when any run fails.
+// 2-core machine) then three long API files (rag-attack, about 350 s with publish and
+// training), against all the rest (about 1,140 s in a fresh clone on 2026-12-05). Arguments (e.g. `-t name`) go to every run. Exits non-zero when any run fails.
 import { spawn } from "node:child_process";
 import { repoRoot } from "./endpoints.ts";
 
 const RAG_ATTACK = "api/test/rag-attack.e2e.test.ts";
 const PUBLISH = "api/test/publish.e2e.test.ts";
+const TRAINING = "api/test/training.e2e.test.ts";
 
 /** One vitest run: its projects, and the files it is limited to or leaves out. */
 interface Run {
@@ -20,11 +21,14 @@ interface Run {
 
 /** Every project in vitest.config.ts, every file once, in two groups of sequential runs. */
 const GROUPS: Record<string, Run[]> = {
-  indexer: [{ projects: ["indexer"] }, { projects: ["api"], files: [RAG_ATTACK, PUBLISH] }],
+  indexer: [
+    { projects: ["indexer"] },
+    { projects: ["api"], files: [RAG_ATTACK, PUBLISH, TRAINING] },
+  ],
   rest: [
     {
       projects: ["contracts", "pool", "agents", "api", "root"],
-      exclude: ["**/rag-attack.e2e.test.ts", "**/publish.e2e.test.ts"],
+      exclude: [RAG_ATTACK, PUBLISH, TRAINING].map((file) => `**/${file.split("/").pop()}`),
     },
   ],
 };
