@@ -10295,6 +10295,19 @@ export const agentStakingAbi = [
   },
   {
     "type": "function",
+    "name": "MIN_POSITION_SHARES",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MIN_REWARD_VESTING_PERIOD",
     "inputs": [],
     "outputs": [
@@ -13384,6 +13397,22 @@ export const agentStakingAbi = [
         "name": "caller",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StakingPositionTooSmall",
+    "inputs": [
+      {
+        "name": "shares",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },

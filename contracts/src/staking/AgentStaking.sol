@@ -99,6 +99,12 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     uint64 public constant MIN_REWARD_VESTING_PERIOD = 1 hours;
     /// @notice Longest reward vesting period governance may set (bounds how long stakers wait).
     uint64 public constant MAX_REWARD_VESTING_PERIOD = 30 days;
+    /// @notice Fewest active shares a position may hold, unless it holds none: 10**6 times the
+    /// pool's virtual shares. A position of a few wei holds as many shares as the virtual ones,
+    /// so rewards donated to a pool held only by it went half to the virtual shares, stranded
+    /// for good, and dust kept a pool "non-empty" so that vesting never paused. At the starting
+    /// price this minimum costs 10**6 wei.
+    uint256 public constant MIN_POSITION_SHARES = 10 ** (2 * DECIMALS_OFFSET);
 
     /// @dev Storage form of an agent; {getAgent} flattens it into an {AgentInfo}.
     struct Agent {
@@ -269,7 +275,9 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         if (activeAfter > cap) revert StakingDelegationCapExceeded(agentId, cap, activeAfter);
         shares = agent.active.deposit(assets);
         if (shares == 0) revert StakingZeroSharesMinted(agentId, assets);
-        _shares[agentId][msg.sender] += shares;
+        uint256 position = _shares[agentId][msg.sender] + shares;
+        if (position < MIN_POSITION_SHARES) revert StakingPositionTooSmall(position, MIN_POSITION_SHARES);
+        _shares[agentId][msg.sender] = position;
         emit StakeDelegated(agentId, msg.sender, assets, shares);
         _token.safeTransferFrom(msg.sender, address(this), assets);
     }
@@ -281,9 +289,12 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         uint256 have = _shares[agentId][msg.sender];
         if (have < shares) revert StakingInsufficientShares(have, shares);
         // Cannot underflow: checked just above.
+        uint256 left;
         unchecked {
-            _shares[agentId][msg.sender] = have - shares;
+            left = have - shares;
         }
+        if (left != 0 && left < MIN_POSITION_SHARES) revert StakingPositionTooSmall(left, MIN_POSITION_SHARES);
+        _shares[agentId][msg.sender] = left;
         _accrueRewards(agentId, agent);
         uint256 assets = agent.active.redeem(shares);
         if (assets == 0) revert StakingZeroAssetsUnbonded(agentId, shares);

@@ -193,6 +193,9 @@ interface IAgentStaking {
     error StakingZeroAssetsUnbonded(uint256 agentId, uint256 shares);
     /// @notice The caller holds fewer active shares than requested.
     error StakingInsufficientShares(uint256 have, uint256 want);
+    /// @notice A position would hold some active shares, but fewer than the minimum
+    /// (`MIN_POSITION_SHARES`): `shares` is what it would hold.
+    error StakingPositionTooSmall(uint256 shares, uint256 min);
     /// @notice Rewards need delegators to go to; the agent's active pool has no shares.
     error StakingNoDelegators(uint256 agentId);
     /// @notice No unbonding entry has this id (never created or already withdrawn).
@@ -444,12 +447,16 @@ interface IAgentStaking {
 
     /// @notice Pulls `assets` tokens from the caller into the agent's active pool and mints
     /// active shares to the caller (rounded down). The operator self-stakes the same way.
+    /// The caller's position after it must hold at least `MIN_POSITION_SHARES` (a top-up of a
+    /// position at the minimum may be any size), else {StakingPositionTooSmall}.
     /// Emits a {StakeDelegated} event.
     /// @return shares Active shares minted.
     function delegate(uint256 agentId, uint256 assets) external returns (uint256 shares);
 
     /// @notice Burns `shares` of the caller's active shares and moves the assets they are worth
     /// into the agent's unbonding pool, where they stay slashable until withdrawn.
+    /// What the caller keeps must be none or at least `MIN_POSITION_SHARES`, else
+    /// {StakingPositionTooSmall}: to exit, unbond every share.
     /// Emits an {UnbondingStarted} event.
     /// @return unbondingId Id of the new unbonding entry.
     function unbond(uint256 agentId, uint256 shares) external returns (uint256 unbondingId);

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IAgentStaking} from "../../src/staking/IAgentStaking.sol";
 import {AgentStakingTestBase} from "./utils/AgentStakingTestBase.sol";
 
-/// @dev Attack review of issue 13 (reward vesting). Each `test_Attack_` asserts the attack's
-/// outcome: it passes while the attack works.
+/// @dev Attack review of issue 13 (reward vesting): dust positions. A 1-wei position bought as
+/// many shares as the pool's 10**6 virtual ones, so rewards it held alone went half to the virtual
+/// shares (stranded for good), and it kept the pool "non-empty" so the vesting never paused. The
+/// fix: a position holds no active shares or at least MIN_POSITION_SHARES (10**12, a million times
+/// the virtual shares). These tests assert the safe outcome.
 contract AgentStakingAttack13Test is AgentStakingTestBase {
     address internal attacker = makeAddr("attacker");
     uint256 internal agentId;
@@ -14,54 +18,104 @@ contract AgentStakingAttack13Test is AgentStakingTestBase {
         agentId = _register(operator, 0);
     }
 
+    function _expectTooSmall(uint256 shares) internal {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingPositionTooSmall.selector, shares, MIN_POSITION_SHARES)
+        );
+    }
+
     /// An agent with no delegators has staker rewards waiting in the settlement (addRewards, and
-    /// so claimStakerRewards, refuses while the pool has no shares). The attacker delegates 1 wei
-    /// (1e6 shares: as many as the pool's virtual shares) and moves the rewards in (anyone may
-    /// call claimStakerRewards): after the vesting period its 1 wei is worth half of them, the
-    /// other half belongs to the virtual shares and is stranded for good. The "no delegators"
-    /// guard and the vesting's "stake held through the window" are both defeated by dust stake.
-    // ATTACK WORKS
-    function test_Attack_DustDelegatorTakesHalfOfUnclaimedStakerRewards() public {
+    /// so claimStakerRewards, refuses while the pool has no shares). The 1-wei delegation that
+    /// made the pool "non-empty" is refused. With the smallest position allowed alone in the pool,
+    /// the virtual shares own at most 1/10**6 of the rewards: after the vesting and a full exit,
+    /// at most rewards / 10**6 (+1 of rounding) is left in the empty pool.
+    function test_DustPositionRefused_UnclaimedStakerRewardsNotStranded() public {
         uint256 rewards = 1_000e18;
-        uint256 shares = _delegate(attacker, agentId, 1);
-        assertEq(shares, 1e6, "1 wei buys as many shares as the virtual ones");
+        _fund(attacker, 1);
+        _expectTooSmall(VIRTUAL_SHARES);
+        vm.prank(attacker);
+        staking.delegate(agentId, 1);
+        assertEq(_agent(agentId).totalActiveShares, 0, "no dust position");
+
+        uint256 shares = _delegate(attacker, agentId, MIN_POSITION_ASSETS);
+        assertEq(shares, MIN_POSITION_SHARES);
         _addRewards(stranger, agentId, rewards); // what claimStakerRewards does
         vm.warp(block.timestamp + REWARD_VESTING_PERIOD);
 
         uint256 id = _unbond(attacker, agentId, shares);
         uint256 taken = staking.previewWithdraw(id);
-        assertApproxEqRel(taken, rewards / 2, 1e12, "1 wei of stake took half the rewards");
-        // The rest is left in a pool with no shares: owned by the virtual shares, nobody's.
-        assertEq(_agent(agentId).totalActiveShares, 0);
-        assertApproxEqRel(_agent(agentId).totalActiveAssets, rewards / 2, 1e12, "half stranded");
-        uint256 bobShares = _delegate(bob, agentId, 100e18);
-        // No later staker gets it; each even loses up to a (now inflated) share's price to rounding.
-        assertLe(staking.convertToAssets(agentId, bobShares), 100e18, "no later staker gets it");
+        // The smallest position is a real one: it holds the stake through the window and earns
+        // what vests (the vesting rule), all but the virtual shares' 1/10**6.
+        assertLe(taken, MIN_POSITION_ASSETS + rewards);
+        IAgentStaking.AgentInfo memory a = _agent(agentId);
+        assertEq(a.totalActiveShares, 0);
+        assertLe(a.totalActiveAssets, rewards / 1e6 + 1, "more than rewards / 10**6 stranded");
+        assertEq(taken + a.totalActiveAssets, MIN_POSITION_ASSETS + rewards, "the books balance");
     }
 
-    /// The pause ("nothing vests while the pool has no shares", so the rewards left go to whoever
-    /// stakes next) is defeated by keeping dust shares: the honest stakers leave with rewards
-    /// still vesting, the attacker's 1 wei position keeps the pool "non-empty", and the rest
-    /// vests half to the attacker and half to the virtual shares (stranded) instead of waiting.
-    // ATTACK WORKS
-    function test_Attack_DustSharesDefeatThePause() public {
+    /// Unbonding may not leave a dust remainder either (it would be a dust position).
+    function test_DustPositionRefused_UnbondingCannotLeaveDust() public {
+        uint256 shares = _delegate(attacker, agentId, 100e18);
+        _expectTooSmall(1);
+        vm.prank(attacker);
+        staking.unbond(agentId, shares - 1);
+        _expectTooSmall(MIN_POSITION_SHARES - 1);
+        vm.prank(attacker);
+        staking.unbond(agentId, shares - (MIN_POSITION_SHARES - 1));
+        assertEq(staking.sharesOf(agentId, attacker), shares);
+    }
+
+    /// The pause, with nobody else staked: the honest stakers leave with rewards still vesting and
+    /// no dust position can stay behind, so the pool empties and the rest waits (pauses) for the
+    /// next staker, who receives it in full once it has held stake through the remaining time.
+    function test_DustPositionRefused_PauseHoldsWhenHonestStakersLeave() public {
         uint256 honest = _delegate(alice, agentId, 100e18);
-        uint256 dust = _delegate(attacker, agentId, 1);
-        assertGt(dust, 0);
+        _fund(attacker, 1);
+        _expectTooSmall(VIRTUAL_SHARES);
+        vm.prank(attacker);
+        staking.delegate(agentId, 1);
         _addRewards(stranger, agentId, 1_000e18);
         vm.warp(block.timestamp + 1);
         _unbond(alice, agentId, honest); // alice leaves: ~all of the rewards still unvested
         (uint256 unvested,) = staking.rewardVesting(agentId);
         assertGt(unvested, 999e18);
+        assertEq(_agent(agentId).totalActiveShares, 0);
 
         vm.warp(block.timestamp + REWARD_VESTING_PERIOD);
         (uint256 left,) = staking.rewardVesting(agentId);
-        assertEq(left, 0, "vested into a pool held by dust: no pause");
-        uint256 attackerWorth = staking.convertToAssets(agentId, dust);
-        assertGt(attackerWorth, 400e18, "1 wei of stake took ~half of what was left vesting");
-        // Bob, the next staker, who would have received what was left under the pause, gets none.
+        assertEq(left, unvested, "paused: nothing vested into the empty pool");
         uint256 bobShares = _delegate(bob, agentId, 100e18);
         vm.warp(block.timestamp + REWARD_VESTING_PERIOD);
-        assertLe(staking.convertToAssets(agentId, bobShares), 100e18, "next staker gets nothing");
+        (left,) = staking.rewardVesting(agentId);
+        assertEq(left, 0);
+        uint256 bobWorth = staking.convertToAssets(agentId, bobShares);
+        IAgentStaking.AgentInfo memory a = _agent(agentId);
+        // Bob owns all but the virtual shares' cut, at most 1/10**6 of the pool (+ rounding).
+        assertGe(bobWorth, 100e18 + unvested - a.totalActiveAssets / 1e6 - 2, "the next staker got the rest");
+    }
+
+    /// The pause, with the smallest position allowed staying behind: it is a real position, so
+    /// the rest vests to it (pro rata, as to any staker who holds through the window), and the
+    /// virtual shares keep at most 1/10**6 of it: nothing beyond that is stranded.
+    function test_DustPositionRefused_SmallestPositionLeftEarnsAndLittleStranded() public {
+        uint256 honest = _delegate(alice, agentId, 100e18);
+        uint256 small = _delegate(attacker, agentId, MIN_POSITION_ASSETS);
+        assertEq(small, MIN_POSITION_SHARES);
+        _addRewards(stranger, agentId, 1_000e18);
+        vm.warp(block.timestamp + 1);
+        _unbond(alice, agentId, honest);
+        (uint256 unvested,) = staking.rewardVesting(agentId);
+        assertGt(unvested, 999e18);
+        uint256 poolBefore = _agent(agentId).totalActiveAssets;
+
+        vm.warp(block.timestamp + REWARD_VESTING_PERIOD);
+        (uint256 left,) = staking.rewardVesting(agentId);
+        assertEq(left, 0, "vested into a pool held by a real position");
+        uint256 id = _unbond(attacker, agentId, small);
+        uint256 paid = staking.previewWithdraw(id);
+        IAgentStaking.AgentInfo memory a = _agent(agentId);
+        assertEq(a.totalActiveShares, 0);
+        assertEq(paid + a.totalActiveAssets, poolBefore + unvested, "the books balance");
+        assertLe(a.totalActiveAssets, (poolBefore + unvested) / 1e6 + 1, "more than 1/10**6 stranded");
     }
 }

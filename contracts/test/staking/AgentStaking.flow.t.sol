@@ -26,27 +26,35 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
 
     // ───────────────────────────── Inflation attack ─────────────────────────────
 
-    /// @dev Attacker delegates 1 wei, then donates through {addRewards} (the only way to move
-    /// the price: direct transfers are ignored) before the victim delegates, then exits. Rewards
-    /// move the price only as they vest, so the attacker waits for the donation to vest in full
-    /// (its strongest position) before the victim comes.
+    /// @dev Attacker takes the smallest position allowed (MIN_POSITION_ASSETS, i.e.
+    /// MIN_POSITION_SHARES: 1 wei is refused, see below), then donates through {addRewards} (the
+    /// only way to move the price: direct transfers are ignored) before the victim delegates, then
+    /// exits. Rewards move the price only as they vest, so the attacker waits for the donation to
+    /// vest in full (its strongest position) before the victim comes.
+    /// Against a 10**12-share position the 10**6 virtual shares take only ~1/10**6 of the donation
+    /// (against 1 wei they took half), but a share is then worth ~1/10**12 of the pool, so the
+    /// victim's rounding loss shrinks in the same proportion: the attacker still loses ~10**6
+    /// times what the victim does. And the victim cannot be rounded down to a dust position: a
+    /// delegation that buys fewer than MIN_POSITION_SHARES reverts, so its loss, at most one
+    /// share's price, is at most ~1/10**12 of what it delegated.
     function _inflationAttack(uint256 donation, uint256 deposit)
         internal
         returns (uint256 victimLoss, uint256 attackerLoss, uint256 sharePrice)
     {
-        uint256 attackerShares = _delegate(attacker, bigAgent, 1);
-        assertEq(attackerShares, VIRTUAL_SHARES);
+        uint256 attackerShares = _delegate(attacker, bigAgent, MIN_POSITION_ASSETS);
+        assertEq(attackerShares, MIN_POSITION_SHARES);
         _addVestedRewards(attacker, bigAgent, donation);
         token.mint(address(staking), donation); // a raw transfer on top changes nothing
 
         uint256 victimShares = _delegate(victim, bigAgent, deposit);
+        assertGe(victimShares, MIN_POSITION_SHARES);
         IAgentStaking.AgentInfo memory a = _agent(bigAgent);
         sharePrice = (a.totalActiveAssets + 1) / (a.totalActiveShares + VIRTUAL_SHARES) + 1;
 
         uint256 attackerBack = _exit(attacker, attackerShares);
         uint256 victimBack = _exit(victim, victimShares);
         victimLoss = deposit - victimBack;
-        attackerLoss = 1 + donation - attackerBack;
+        attackerLoss = MIN_POSITION_ASSETS + donation - attackerBack;
     }
 
     function _exit(address who, uint256 shares) internal returns (uint256 paid) {
@@ -56,31 +64,61 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         paid = staking.withdraw(id);
     }
 
+    /// @dev The classic first step, a 1-wei position (as many shares as the virtual ones), is
+    /// refused outright.
+    function test_InflationAttack_OneWeiFirstDepositRefused() public {
+        _fund(attacker, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingPositionTooSmall.selector, VIRTUAL_SHARES, MIN_POSITION_SHARES)
+        );
+        vm.prank(attacker);
+        staking.delegate(bigAgent, 1);
+    }
+
     function test_InflationAttack_VictimLosesAtMostDust() public {
-        (uint256 victimLoss, uint256 attackerLoss,) = _inflationAttack(10_000e18, 1_000e18);
-        // The classic attack (donate 10x the victim's deposit to round their shares down) costs
-        // the attacker about half the donation and the victim under a millionth of the deposit.
-        assertLe(victimLoss, 1_000e18 / 1e5, "victim lost more than dust");
-        assertGt(attackerLoss, 4_000e18, "attack was cheap");
+        (uint256 victimLoss, uint256 attackerLoss,) = _inflationAttack(10_000e18, 100_000e18);
+        // Donating 10_000 tokens over the smallest position makes a share worth ~10**10 wei: the
+        // victim loses at most that (under 10**-12 of its deposit), the attacker ~10**-6 of the
+        // donation to the virtual shares.
+        assertLe(victimLoss, 100_000e18 / 1e12 + 1, "victim lost more than dust");
+        assertGe(attackerLoss, 10_000e18 / 2e6, "the virtual shares did not keep their cut");
+        assertGe(attackerLoss, victimLoss * 1e5, "attack was cheap");
     }
 
     function test_InflationAttack_VictimTooSmallRevertsInsteadOfLosing() public {
-        _delegate(attacker, bigAgent, 1);
+        _delegate(attacker, bigAgent, MIN_POSITION_ASSETS);
         _addVestedRewards(attacker, bigAgent, 1e24);
-        // 1e24 donated: one share now costs ~5e17 wei; a smaller deposit would buy no share.
+        // 1e24 donated over 1e12 shares: one share now costs ~1e12 wei; a smaller deposit buys
+        // no share, and one that buys fewer than MIN_POSITION_SHARES (the classic victim, with a
+        // deposit well under the donation) makes a dust position: both revert, nothing is lost.
         _fund(victim, 1e17);
-        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, bigAgent, 1e17));
+        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, bigAgent, 1e11));
+        vm.prank(victim);
+        staking.delegate(bigAgent, 1e11);
+        uint256 preview = staking.previewDelegate(bigAgent, 1e17);
+        assertGt(preview, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingPositionTooSmall.selector, preview, MIN_POSITION_SHARES)
+        );
         vm.prank(victim);
         staking.delegate(bigAgent, 1e17);
     }
 
     function testFuzz_InflationAttack_UnprofitableAndVictimLosesAtMostDust(uint256 donation, uint256 deposit) public {
-        donation = bound(donation, 1e7, 1e27);
+        // The donation's lower bound is 10**6 times the old one (1e7 over a 1-wei position): the
+        // attacker's position is 10**6 times larger, so the virtual shares' cut of a donation is
+        // 10**6 times smaller, and a donation that does not even make one share worth a wei is
+        // no attack (the victim's loss is then the rounding of its own exit, a wei or two).
+        donation = bound(donation, 1e13, 1e27);
         deposit = bound(deposit, 1, 1e27);
-        // A deposit too small for one share reverts (see above) rather than losing funds.
-        vm.assume(deposit * (2 * VIRTUAL_SHARES) / (donation + 2) > 0);
+        // A deposit too small for MIN_POSITION_SHARES reverts (see above) rather than losing funds.
+        vm.assume(
+            deposit * (MIN_POSITION_SHARES + VIRTUAL_SHARES) / (donation + MIN_POSITION_ASSETS + 1)
+                >= MIN_POSITION_SHARES
+        );
         (uint256 victimLoss, uint256 attackerLoss, uint256 sharePrice) = _inflationAttack(donation, deposit);
         assertLe(victimLoss, sharePrice + 1, "victim lost more than one share of rounding");
+        assertLe(victimLoss, deposit / MIN_POSITION_SHARES + 2, "victim lost more than 10**-12 of its deposit");
         assertGe(attackerLoss, victimLoss * 1e5, "attacker lost less than 10**5 x the victim");
     }
 

@@ -113,8 +113,12 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
     /// - Σ sharesOf(delegators) == totalActiveShares;
     /// - Σ shares of live unbonding entries == totalUnbondingShares;
     /// - redeeming every share never pays more than the pool holds (no dust theft):
-    ///   Σ convertToAssets(sharesOf) <= totalActiveAssets and Σ previewWithdraw <= totalUnbondingAssets.
+    ///   Σ convertToAssets(sharesOf) <= totalActiveAssets and Σ previewWithdraw <= totalUnbondingAssets;
+    /// - no dust positions: every delegator holds 0 or at least MIN_POSITION_SHARES active shares,
+    ///   and no delegation or unbonding that would have left fewer went through.
     function invariant_shareAccounting() public view {
+        assertEq(handler.ghostDustPositionsAccepted(), 0, "dust position accepted");
+        uint256 minPosition = staking.MIN_POSITION_SHARES();
         uint256[] memory agents = handler.agentIds();
         address[] memory delegators = handler.delegators();
         uint256[] memory pending = handler.pendingUnbondings();
@@ -132,7 +136,9 @@ contract AgentStakingInvariantTest is StdInvariant, Test {
             IAgentStaking.AgentInfo memory a = staking.getAgent(agents[i]);
             uint256 shares;
             for (uint256 j; j < delegators.length; ++j) {
-                shares += staking.sharesOf(agents[i], delegators[j]);
+                uint256 position = staking.sharesOf(agents[i], delegators[j]);
+                assertTrue(position == 0 || position >= minPosition, "dust position");
+                shares += position;
             }
             assertEq(shares, a.totalActiveShares, "active shares");
             // Rounding down is superadditive (Σ floor(x_i) <= floor(Σ x_i)), so converting the

@@ -302,12 +302,66 @@ contract AgentStakingTest is AgentStakingTestBase {
     }
 
     function test_Revert_delegate_WhenZeroSharesMinted() public {
-        _delegate(alice, agentId, 1);
+        _delegate(alice, agentId, MIN_POSITION_ASSETS); // the smallest position allowed
         _addVestedRewards(alice, agentId, 1e18);
         _fund(bob, 1);
         vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroSharesMinted.selector, agentId, 1));
         vm.prank(bob);
         staking.delegate(agentId, 1);
+    }
+
+    function test_minPositionShares_IsAMillionTimesTheVirtualShares() public view {
+        assertEq(staking.MIN_POSITION_SHARES(), MIN_POSITION_SHARES);
+        assertEq(MIN_POSITION_SHARES, VIRTUAL_SHARES * 1e6);
+    }
+
+    function test_Revert_delegate_WhenPositionTooSmall() public {
+        // 1 wei buys as many shares as the pool's virtual ones: refused.
+        _fund(alice, MIN_POSITION_ASSETS);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingPositionTooSmall.selector, VIRTUAL_SHARES, MIN_POSITION_SHARES)
+        );
+        vm.prank(alice);
+        staking.delegate(agentId, 1);
+        // One wei short of the smallest position: refused too.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentStaking.StakingPositionTooSmall.selector,
+                MIN_POSITION_SHARES - VIRTUAL_SHARES,
+                MIN_POSITION_SHARES
+            )
+        );
+        vm.prank(alice);
+        staking.delegate(agentId, MIN_POSITION_ASSETS - 1);
+        assertEq(staking.sharesOf(agentId, alice), 0);
+        assertEq(_agent(agentId).totalActiveShares, 0);
+    }
+
+    function test_delegate_SmallestPositionThenAnyTopUp() public {
+        assertEq(_delegate(alice, agentId, MIN_POSITION_ASSETS), MIN_POSITION_SHARES);
+        // The minimum bounds the position, not each delegation: 1 wei more is a fine top-up.
+        assertEq(_delegate(alice, agentId, 1), VIRTUAL_SHARES);
+        assertEq(staking.sharesOf(agentId, alice), MIN_POSITION_SHARES + VIRTUAL_SHARES);
+    }
+
+    /// @dev The minimum counts shares, not assets: after a slash a share is worth less, and a
+    /// fresh position still needs MIN_POSITION_SHARES of them.
+    function test_Revert_delegate_WhenPositionTooSmallAfterSlash() public {
+        _delegate(alice, agentId, 1_000e18);
+        _accept(_openDispute(disputer, agentId), SLASH_CAP_BPS); // the self-bond, then the pool
+        _fund(operator, SELF_BOND); // the operator restores the self-bond, and so the cap
+        vm.prank(operator);
+        staking.addSelfBond(agentId, SELF_BOND);
+        uint256 assets = 1;
+        uint256 preview = staking.previewDelegate(agentId, assets);
+        assertGt(preview, 0);
+        assertLt(preview, MIN_POSITION_SHARES);
+        _fund(bob, assets);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentStaking.StakingPositionTooSmall.selector, preview, MIN_POSITION_SHARES)
+        );
+        vm.prank(bob);
+        staking.delegate(agentId, assets);
     }
 
     function test_Revert_delegate_WhenAllowanceTooLow() public {
@@ -326,7 +380,8 @@ contract AgentStakingTest is AgentStakingTestBase {
         uint256 assets,
         uint256 elapsed
     ) public {
-        first = bound(first, 1, 1e24);
+        // A first position holds at least MIN_POSITION_SHARES: MIN_POSITION_ASSETS at the starting price.
+        first = bound(first, MIN_POSITION_ASSETS, 1e24);
         rewards = bound(rewards, 1, 1e24);
         assets = bound(assets, 1, 1e24);
         _delegate(alice, agentId, first);
@@ -334,7 +389,9 @@ contract AgentStakingTest is AgentStakingTestBase {
         vm.warp(block.timestamp + bound(elapsed, 0, 2 * REWARD_VESTING_PERIOD));
         uint256 preview = staking.previewDelegate(agentId, assets);
         vm.assume(preview > 0);
-        uint256 shares = _delegate(bob, agentId, assets);
+        // A top-up of alice's position, so that deposits of any size (from 1 wei) stay covered:
+        // a fresh position as small as some of them would be refused.
+        uint256 shares = _delegate(alice, agentId, assets);
         assertEq(shares, preview);
         uint256 value = staking.convertToAssets(agentId, shares);
         assertLe(value, assets, "minted shares worth more than paid");
@@ -413,6 +470,27 @@ contract AgentStakingTest is AgentStakingTestBase {
         staking.unbond(agentId, shares + 1);
     }
 
+    function test_Revert_unbond_WhenDustRemainder() public {
+        uint256 shares = _delegate(alice, agentId, 1e18);
+        // Leaving one share, or one short of the minimum: refused.
+        vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingPositionTooSmall.selector, 1, MIN_POSITION_SHARES));
+        vm.prank(alice);
+        staking.unbond(agentId, shares - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentStaking.StakingPositionTooSmall.selector, MIN_POSITION_SHARES - 1, MIN_POSITION_SHARES
+            )
+        );
+        vm.prank(alice);
+        staking.unbond(agentId, shares - MIN_POSITION_SHARES + 1);
+        // Leaving exactly the minimum, then nothing: both fine.
+        _unbond(alice, agentId, shares - MIN_POSITION_SHARES);
+        assertEq(staking.sharesOf(agentId, alice), MIN_POSITION_SHARES);
+        _unbond(alice, agentId, MIN_POSITION_SHARES);
+        assertEq(staking.sharesOf(agentId, alice), 0);
+        assertEq(_agent(agentId).totalActiveShares, 0);
+    }
+
     function test_Revert_unbond_WhenSharesWorthZero() public {
         _delegate(alice, agentId, 1e18);
         vm.expectRevert(abi.encodeWithSelector(IAgentStaking.StakingZeroAssetsUnbonded.selector, agentId, 1));
@@ -439,7 +517,8 @@ contract AgentStakingTest is AgentStakingTestBase {
         uint256 fraction,
         uint256 elapsed
     ) public {
-        assets = bound(assets, 1, 1e24);
+        // A position holds at least MIN_POSITION_SHARES: MIN_POSITION_ASSETS at the starting price.
+        assets = bound(assets, MIN_POSITION_ASSETS, 1e24);
         rewards = bound(rewards, 0, 1e24);
         fraction = bound(fraction, 1, 10_000);
         uint256 shares = _delegate(alice, agentId, assets);
@@ -447,6 +526,8 @@ contract AgentStakingTest is AgentStakingTestBase {
         // Anywhere in the vesting: `worth` (a view) must be what unbond moves.
         vm.warp(block.timestamp + bound(elapsed, 0, 2 * REWARD_VESTING_PERIOD));
         uint256 toUnbond = shares * fraction / 10_000;
+        // Leaving a dust remainder is refused (test_Revert_unbond_WhenDustRemainder): exit in full.
+        if (shares - toUnbond < MIN_POSITION_SHARES) toUnbond = shares;
         vm.assume(toUnbond > 0 && staking.convertToAssets(agentId, toUnbond) > 0);
         uint256 worth = staking.convertToAssets(agentId, toUnbond);
         uint256 id = _unbond(alice, agentId, toUnbond);
@@ -635,8 +716,9 @@ contract AgentStakingTest is AgentStakingTestBase {
     }
 
     function testFuzz_addRewards_NeverLetsDelegatorsTakeMoreThanPool(uint256 a, uint256 b, uint256 rewards) public {
-        a = bound(a, 1, 1e24);
-        b = bound(b, 1, 1e24);
+        // Both are fresh positions at the starting price: at least MIN_POSITION_ASSETS each.
+        a = bound(a, MIN_POSITION_ASSETS, 1e24);
+        b = bound(b, MIN_POSITION_ASSETS, 1e24);
         rewards = bound(rewards, 1, 1e24);
         uint256 aliceShares = _delegate(alice, agentId, a);
         vm.assume(staking.previewDelegate(agentId, b) > 0);
@@ -925,7 +1007,8 @@ contract AgentStakingTest is AgentStakingTestBase {
         uint16 slashBps,
         uint16 rewardBps
     ) public {
-        active = bound(active, 1, 1e24);
+        // A position holds at least MIN_POSITION_SHARES: MIN_POSITION_ASSETS at the starting price.
+        active = bound(active, MIN_POSITION_ASSETS, 1e24);
         unbonding = bound(unbonding, 1, active);
         slashBps = uint16(bound(slashBps, 1, SLASH_CAP_BPS));
         rewardBps = uint16(bound(rewardBps, 0, 10_000));
@@ -933,7 +1016,10 @@ contract AgentStakingTest is AgentStakingTestBase {
         p.disputerRewardBps = rewardBps;
         _setParams(p);
         uint256 shares = _delegate(alice, agentId, active);
-        _unbond(alice, agentId, shares * unbonding / active);
+        uint256 toUnbond = shares * unbonding / active;
+        // Leaving a dust remainder is refused (test_Revert_unbond_WhenDustRemainder): exit in full.
+        if (shares - toUnbond < MIN_POSITION_SHARES) toUnbond = shares;
+        _unbond(alice, agentId, toUnbond);
         IAgentStaking.AgentInfo memory before = _agent(agentId);
         uint256 disputeId = _openDispute(disputer, agentId);
         uint256 treasuryBefore = token.balanceOf(treasury);

@@ -50,10 +50,15 @@ contract AgentStakingVestingTest is AgentStakingTestBase {
     function testFuzz_jit_NeverProfitsInOneBlock(uint256 honest, uint256 deposit, uint256 rewards, uint256 earlier)
         public
     {
-        honest = bound(honest, 1, 1e24);
+        // A position holds at least MIN_POSITION_SHARES: MIN_POSITION_ASSETS at the starting price.
+        honest = bound(honest, MIN_POSITION_ASSETS, 1e24);
         deposit = bound(deposit, 1, 1e24);
         rewards = bound(rewards, 1, 1e24);
         _delegate(alice, agentId, honest);
+        // The attacker holds the smallest position from the start and tops it up just in time, so
+        // that deposits of any size (from 1 wei) stay covered: a fresh position as small as some
+        // of them would be refused. Its exit unbonds the top-up's shares only.
+        _delegate(attacker, agentId, MIN_POSITION_ASSETS);
         _addRewards(stranger, agentId, bound(earlier, 1, 1e24)); // rewards already vesting
         vm.warp(block.timestamp + REWARD_VESTING_PERIOD / 3);
         vm.assume(staking.previewDelegate(agentId, deposit) > 0);
@@ -116,6 +121,9 @@ contract AgentStakingVestingTest is AgentStakingTestBase {
         elapsed = bound(elapsed, 0, 2 * REWARD_VESTING_PERIOD);
         assets = bound(assets, 1, 1e24);
         uint256 aliceShares = _delegate(alice, agentId, 100e18);
+        // Bob holds the smallest position and tops it up, so that deposits of any size (from
+        // 1 wei) stay covered: a fresh position as small as some of them would be refused.
+        _delegate(bob, agentId, MIN_POSITION_ASSETS);
         _addRewards(stranger, agentId, rewards);
         vm.warp(block.timestamp + elapsed);
         uint256 activeBefore = _agent(agentId).totalActiveAssets;

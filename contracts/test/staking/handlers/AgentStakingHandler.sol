@@ -72,7 +72,10 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 public ghostDuplicateDisputesOpened;
     uint256 public ghostReusedEvidenceAccepted;
     uint256 public ghostShortUnbondingAccepted;
+    uint256 public ghostDustPositionsAccepted;
     uint256 public ghostUnexpectedReverts;
+    // Dust positions the rules refused (reach: the refusal path was exercised).
+    uint256 public ghostDustPositionsRefused;
 
     // Rewards per agent as the events tell them, and the just-in-time delegator's exits that paid
     // more than it put in (must stay 0).
@@ -127,13 +130,17 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         // Mostly within the cap (one time in eight anything up to twice it).
         uint256 room = cap > a.totalActiveAssets ? cap - a.totalActiveAssets : 0;
         assets = assets % 8 == 0 ? bound(assets, 1, 2 * cap + 1) : bound(assets, 1, room == 0 ? 1 : room);
-        try staking.previewDelegate(agentId, assets) returns (uint256 preview) {
-            if (preview == 0) return;
+        uint256 preview;
+        try staking.previewDelegate(agentId, assets) returns (uint256 previewed) {
+            preview = previewed;
         } catch {
             return; // share math overflow after repeated total wipe-outs of the pool
         }
+        if (preview == 0) return;
         bool underDispute = a.openDisputes != 0;
         bool aboveCap = a.totalActiveAssets + assets > cap;
+        // The preview prices exactly as the delegation will (it accrues the same rewards first).
+        bool dust = staking.sharesOf(agentId, who) + preview < staking.MIN_POSITION_SHARES();
         token.mint(who, assets);
         vm.startPrank(who);
         token.approve(address(staking), assets);
@@ -142,9 +149,11 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
             ghostDelegated += assets;
             if (underDispute) ghostLateDelegationsAccepted++;
             if (aboveCap) ghostCapExceededAccepted++;
+            if (dust) ghostDustPositionsAccepted++;
         } catch {
             _discardLogs(); // a refused delegation accrues nothing (its RewardsVested was reverted)
-            if (!underDispute && !aboveCap) ghostUnexpectedReverts++;
+            if (!underDispute && !aboveCap && !dust) ghostUnexpectedReverts++;
+            if (dust) ghostDustPositionsRefused++;
             token.approve(address(staking), 0);
             token.transfer(_sink, assets); // keep delegators' balances equal to what the rules paid them
         }
@@ -154,8 +163,22 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
     function unbond(uint256 actorSeed, uint256 agentSeed, uint256 fractionBps) external tallied {
         address who = _pick(_delegators, actorSeed);
         uint256 agentId = _pick(_agentIds, agentSeed);
-        uint256 shares = staking.sharesOf(agentId, who) * bound(fractionBps, 1, BPS) / BPS;
+        uint256 have = staking.sharesOf(agentId, who);
+        uint256 shares = have * bound(fractionBps, 1, BPS) / BPS;
         if (shares == 0 || staking.convertToAssets(agentId, shares) == 0) return;
+        if (have - shares != 0 && have - shares < staking.MIN_POSITION_SHARES()) {
+            // It would leave a dust position: must be refused.
+            _tallyNow();
+            vm.prank(who);
+            try staking.unbond(agentId, shares) returns (uint256 unbondingId) {
+                ghostDustPositionsAccepted++;
+                _pendingUnbondings.push(unbondingId);
+            } catch {
+                _discardLogs();
+                ghostDustPositionsRefused++;
+            }
+            return;
+        }
         vm.prank(who);
         _pendingUnbondings.push(staking.unbond(agentId, shares));
     }
@@ -208,7 +231,9 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         if (a.openDisputes != 0 || a.totalActiveAssets >= cap) return;
         assets = bound(assets, 1, cap - a.totalActiveAssets);
         try staking.previewDelegate(agentId, assets) returns (uint256 preview) {
-            if (preview == 0) return;
+            // A dust position is refused (the `delegate` action checks the refusal); here it
+            // would stop the attack before it starts.
+            if (preview == 0 || staking.sharesOf(agentId, who) + preview < staking.MIN_POSITION_SHARES()) return;
         } catch {
             return; // share math overflow after repeated total wipe-outs of the pool
         }

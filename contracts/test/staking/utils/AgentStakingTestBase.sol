@@ -15,6 +15,10 @@ abstract contract AgentStakingTestBase is Test {
     uint16 internal constant SLASH_CAP_BPS = 5_000;
     uint16 internal constant DISPUTER_REWARD_BPS = 2_000;
     uint256 internal constant VIRTUAL_SHARES = 1e6;
+    /// @dev AgentStaking.MIN_POSITION_SHARES: a position holds no active shares or at least these.
+    uint256 internal constant MIN_POSITION_SHARES = 1e12;
+    /// @dev What the smallest position costs at the starting price (1 wei buys VIRTUAL_SHARES).
+    uint256 internal constant MIN_POSITION_ASSETS = MIN_POSITION_SHARES / VIRTUAL_SHARES;
     uint256 internal constant MIN_SELF_BOND = 10e18;
     /// @dev Large in the unit suite so that the cap only matters where a test sets it lower.
     uint16 internal constant MAX_DELEGATION_RATIO = type(uint16).max;
