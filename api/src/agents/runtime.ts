@@ -21,6 +21,7 @@ import { InvalidInputError, NotFoundError, TributaryError } from "../errors.ts";
 import { accruedOfCharge } from "../payouts/accrued.ts";
 import { payoutsCommitted } from "../payouts/outbox.ts";
 import { INT8_LIMIT } from "../rag/upload.ts";
+import { activeAtHead } from "../schema/reward-vesting.ts";
 import { protocolAccount } from "../settlement/deps.ts";
 import { createChainFacts } from "./chain-facts.ts";
 import { checkAnswerCitations } from "./citations.ts";
@@ -155,7 +156,8 @@ export function createAgentRuntime(deps: {
         ? await reader.db.select().from(t.agent).where(eq(t.agent.id, agentId))
         : [];
     if (!agent) throw new NotFoundError("Agent", agentId.toString());
-    if (!agent.active) throw new AgentInactiveError(agentId);
+    // Active as the chain says now: rewards vested since the agent's last event count.
+    if (!(await activeAtHead({ reader }, agent))) throw new AgentInactiveError(agentId);
     const spec = await specs.get(agent.specHash);
     if (!spec) throw new AgentSpecUnavailableError(agentId, agent.specHash);
     return { agent, spec };

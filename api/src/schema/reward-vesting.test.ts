@@ -56,6 +56,10 @@ beforeAll(async () => {
     totalSlashed: 0n,
     ...state,
   });
+  // Agent 2: 50 active and 20 vesting stay under its minimum of 100, vested or not.
+  const [first] = await db.select().from(schema.agent);
+  if (!first) throw new Error("agent 1 not inserted");
+  await db.insert(schema.agent).values({ ...first, id: 2n, totalActiveAssets: 50n * E18 });
 });
 afterAll(() => client.close());
 
@@ -74,14 +78,15 @@ describe("Agent at the indexed head, rewards vested since the last staking trans
     });
   });
 
-  // The indexer computes `active` at each event about the agent from the stored pool, which
-  // rewards reach only at the next accrual; the chain's isActive counts what vested since. So an
-  // agent that vesting made active stays inactive in the API (and the runtime, which reads the
-  // same column in loadAgent, refuses its calls) until someone delegates, unbonds or adds
-  // rewards: `totalActiveAssets` 110 ≥ `minStake` 100 shown beside `active: false`.
-  // ATTACK WORKS
-  it.fails("active agrees with totalActiveAssets and the chain's isActive", async () => {
+  // Attack review (issue 13): the indexer computes `active` at each event about the agent from
+  // the stored pool, which rewards reach only at the next accrual; the chain's isActive counts
+  // what vested since. The API showed `active: false` beside `totalActiveAssets` 110 ≥
+  // `minStake` 100, and the runtime (loadAgent reads the same column) refused the agent's calls
+  // until someone delegated, unbonded or added rewards. Now both read it at the indexed head.
+  it("active agrees with totalActiveAssets and the chain's isActive", async () => {
     const data = await run(`{ agent(agentId: 1) { active totalActiveAssets minStake } }`);
     expect(data.agent.active).toBe(true);
+    const under = await run(`{ agent(agentId: 2) { active totalActiveAssets } }`);
+    expect(under.agent).toEqual({ active: false, totalActiveAssets: (70n * E18).toString() });
   });
 });

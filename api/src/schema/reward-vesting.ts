@@ -3,17 +3,21 @@
 // RewardsAdded / RewardsVested); these reads give them at the indexed head's time, as
 // AgentStaking's views (getAgent, convertToAssets) count them.
 import { accrueRewards } from "@tributary/contracts";
-import type * as t from "@tributary/indexer/schema";
+import * as t from "@tributary/indexer/schema";
+import { and, eq } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { AgentRef } from "./refs.ts";
 
 type AgentRow = typeof t.agent.$inferSelect;
 
-/** The indexed head's time, read once per request however many agents it resolves. */
-const headTimes = new WeakMap<Context, Promise<bigint | null>>();
+/** What these reads need of a request: its reader (the agent runtime passes its own). */
+type Reads = Pick<Context, "reader">;
 
-function headTime(ctx: Context): Promise<bigint | null> {
+/** The indexed head's time, read once per request however many agents it resolves. */
+const headTimes = new WeakMap<Reads, Promise<bigint | null>>();
+
+function headTime(ctx: Reads): Promise<bigint | null> {
   let time = headTimes.get(ctx);
   if (!time) {
     time = ctx.reader.indexedBlock().then(
@@ -26,7 +30,7 @@ function headTime(ctx: Context): Promise<bigint | null> {
 }
 
 /** The agent's active assets and unvested rewards at the indexed head's time. */
-export async function vestingAtHead(ctx: Context, agent: AgentRow) {
+export async function vestingAtHead(ctx: Reads, agent: AgentRow) {
   const stored = {
     unvested: agent.rewardsUnvested,
     end: agent.rewardsVestingEnd,
@@ -42,6 +46,38 @@ export async function vestingAtHead(ctx: Context, agent: AgentRow) {
     unvested: schedule.unvested,
     vestingEnd: schedule.unvested > 0n ? schedule.end : null,
   };
+}
+
+/** The protocol's minimum self-bond as the indexer last recorded it, once per request. */
+const minimums = new WeakMap<Reads, Promise<bigint>>();
+
+function indexedMinSelfBond(ctx: Reads): Promise<bigint> {
+  let minimum = minimums.get(ctx);
+  if (!minimum) {
+    minimum = ctx.reader.db
+      .select({ value: t.contractParam.value })
+      .from(t.contractParam)
+      .where(
+        and(eq(t.contractParam.contract, "AgentStaking"), eq(t.contractParam.name, "minSelfBond")),
+      )
+      .then(([row]) => (row ? BigInt(row.value) : 0n));
+    minimums.set(ctx, minimum);
+  }
+  return minimum;
+}
+
+/**
+ * AgentStaking.isActive at the indexed head. The indexer sets `active` at each event about the
+ * agent from the pool as stored then; rewards vested since can only raise the pool, so an agent
+ * stored inactive with rewards vesting may be active on chain already.
+ */
+export async function activeAtHead(ctx: Reads, agent: AgentRow): Promise<boolean> {
+  if (agent.active || agent.rewardsUnvested === 0n) return agent.active;
+  const [{ activeAssets }, minimum] = await Promise.all([
+    vestingAtHead(ctx, agent),
+    indexedMinSelfBond(ctx),
+  ]);
+  return agent.selfBond >= minimum && activeAssets >= agent.minStake;
 }
 
 builder.objectFields(AgentRef, (f) => ({

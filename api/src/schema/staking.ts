@@ -12,7 +12,7 @@ import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, AgentRef, DisputeRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
-import { vestingAtHead } from "./reward-vesting.ts";
+import { activeAtHead, vestingAtHead } from "./reward-vesting.ts";
 
 export const StakePosition = builder
   .objectRef<typeof t.stakePosition.$inferSelect>("StakePosition")
@@ -199,8 +199,10 @@ AgentRef.implement({
       description: "Active stake needed to be active.",
       resolve: (a) => a.minStake,
     }),
-    active: f.exposeBoolean("active", {
-      description: "Self-bond ≥ the protocol minimum and active stake ≥ its minimum.",
+    active: f.boolean({
+      description:
+        "Self-bond ≥ the protocol minimum and active stake ≥ its minimum, rewards vested by the indexed head included (AgentStaking.isActive). The `agents(active:)` filter reads the flag as of the agent's last staking event.",
+      resolve: (a, _, ctx) => activeAtHead(ctx, a),
     }),
     selfBond: f.field({
       type: "TokenAmount",
