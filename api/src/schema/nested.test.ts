@@ -1,7 +1,6 @@
 // Nested lists and connections inside a list of parents, executed against the whole schema on
 // PGlite holding the indexer's tables: the queries a request makes do not grow with the number
 // of parents, and each parent's page is the one a query of its own would give.
-import { createRequire } from "node:module";
 import { PGlite } from "@electric-sql/pglite";
 import * as schema from "@tributary/indexer/schema";
 import { drizzle } from "drizzle-orm/pglite";
@@ -10,6 +9,7 @@ import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChainReader } from "../reader/index.ts";
 import { schema as apiSchema } from "./index.ts";
+import { createIndexerTables } from "./indexer-tables-fixture.ts";
 
 const client = new PGlite();
 let queries = 0;
@@ -29,14 +29,7 @@ const state = { createdBlock: 1n, createdAt: 1n, blockNumber: 1n, logIndex: 0, t
 const hash = `0x${"ab".repeat(32)}` as const;
 
 beforeAll(async () => {
-  // The indexer's tables as drizzle-kit writes them from its schema (CommonJS: vite cannot
-  // bundle drizzle-kit's dynamic requires).
-  const kit = createRequire(import.meta.url)("drizzle-kit/api");
-  const ddl: string[] = await kit.generateMigration(
-    kit.generateDrizzleJson({}),
-    kit.generateDrizzleJson({ ...schema }, undefined, undefined, "snake_case"),
-  );
-  for (const statement of ddl) await client.exec(statement);
+  await createIndexerTables(client);
   for (let a = 1; a <= AGENTS; a++) {
     const agentId = BigInt(a);
     await db.insert(schema.agent).values({

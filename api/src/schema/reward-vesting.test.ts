@@ -1,6 +1,5 @@
 // Agent fields that count rewards vested since the agent's last staking transaction (issue 13),
 // against the whole schema on PGlite holding the indexer's tables.
-import { createRequire } from "node:module";
 import { PGlite } from "@electric-sql/pglite";
 import * as schema from "@tributary/indexer/schema";
 import { drizzle } from "drizzle-orm/pglite";
@@ -9,6 +8,7 @@ import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChainReader } from "../reader/index.ts";
 import { schema as apiSchema } from "./index.ts";
+import { createIndexerTables } from "./indexer-tables-fixture.ts";
 
 const client = new PGlite();
 const db = drizzle(client, { schema, casing: "snake_case" });
@@ -24,12 +24,7 @@ const reader = {
 const state = { createdBlock: 1n, createdAt: T0, blockNumber: 1n, logIndex: 0, timestamp: T0 };
 
 beforeAll(async () => {
-  const kit = createRequire(import.meta.url)("drizzle-kit/api");
-  const ddl: string[] = await kit.generateMigration(
-    kit.generateDrizzleJson({}),
-    kit.generateDrizzleJson({ ...schema }, undefined, undefined, "snake_case"),
-  );
-  for (const statement of ddl) await client.exec(statement);
+  await createIndexerTables(client);
   // 90 active against a minimum of 100, and 20 rewards vesting over the day: on chain,
   // isActive (which counts vested rewards) is true a day later; no event about the agent since.
   await db.insert(schema.agent).values({
