@@ -481,7 +481,7 @@ export const agent = onchainTable(
     active: t.boolean().notNull(),
     openDisputes: t.integer().notNull(),
     delegatorCount: t.integer().notNull(),
-    /** Σ rewards added (RewardsAdded), vested or not. */
+    /** Σ rewards added (RewardsAdded), vested or not; not what the last exit recycled (from the contract). */
     totalRewards: t.bigint().notNull(),
     /** Σ rewards vested into the active pool (RewardsVested). */
     totalRewardsVested: t.bigint().notNull(),

@@ -37,6 +37,15 @@ const GROUPS: Record<string, Run[]> = {
 const filters = process.argv.slice(2);
 if (filters.length > 0) filters.push("--passWithNoTests");
 
+/**
+ * Lines that name a failure, kept to print again at the very end: CI shows only the tail of a
+ * long log, where the two groups' passing files would otherwise bury the one that failed.
+ */
+const failures: string[] = [];
+const FAILURE_LINE = /(\bFAIL\b|\u00d7|AssertionError|Unhandled|Test timed out|Failed Tests)/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its report with ANSI escapes
+const ANSI = /\u001b\[[0-9;]*m/g;
+
 function run(label: string, { projects, files = [], exclude = [] }: Run): Promise<number> {
   const args = [
     "vitest",
@@ -56,7 +65,11 @@ function run(label: string, { projects, files = [], exclude = [] }: Run): Promis
     stream.on("data", (chunk: Buffer) => {
       const lines = (pending + chunk.toString()).split("\n");
       pending = lines.pop() ?? "";
-      for (const line of lines) out.write(`[${label}] ${line}\n`);
+      for (const line of lines) {
+        out.write(`[${label}] ${line}\n`);
+        const plain = line.replace(ANSI, "");
+        if (FAILURE_LINE.test(plain) && failures.length < 200) failures.push(`[${label}] ${plain}`);
+      }
     });
     stream.on("end", () => {
       if (pending) out.write(`[${label}] ${pending}\n`);
@@ -79,6 +92,10 @@ async function runGroup(label: string, runs: Run[]): Promise<number> {
 const codes = await Promise.all(
   Object.entries(GROUPS).map(([label, runs]) => runGroup(label, runs)),
 );
+if (failures.length > 0) {
+  process.stdout.write("\n--- lines that name a failure, again ---\n");
+  for (const line of failures) process.stdout.write(`${line}\n`);
+}
 for (const [i, label] of Object.keys(GROUPS).entries())
   process.stdout.write(`[${label}] vitest exited ${codes[i]}\n`);
 process.exit(codes.some((code) => code !== 0) ? 1 : 0);

@@ -351,11 +351,22 @@ indexContract("AgentStaking", agentStakingAbi, {
       vestingEnd,
       ...eventColumns(event),
     });
+    // From the staking contract itself: what the last shares left in the pool (StrandedStakeRecycled),
+    // already counted when it was delegated or paid, so it is no new reward.
+    const recycled = from.toLowerCase() === event.log.address.toLowerCase();
     await updatePools(context, event, agentId, (row) => ({
-      totalRewards: row.totalRewards + amount,
+      totalRewards: row.totalRewards + (recycled ? 0n : amount),
       rewardsUnvested: unvested,
       rewardsVestingEnd: vestingEnd,
       rewardsLastAccrual: event.block.timestamp,
+    }));
+  },
+  // The last exit left assets in the emptied pool: they leave it (the RewardsAdded that follows,
+  // from the contract, schedules them as rewards for whoever stakes next).
+  StrandedStakeRecycled: async ({ event, context }) => {
+    const { agentId, amount } = event.args;
+    await updatePools(context, event, agentId, (row) => ({
+      totalActiveAssets: row.totalActiveAssets - amount,
     }));
   },
   RewardsVested: async ({ event, context }) => {

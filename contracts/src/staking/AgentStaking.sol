@@ -298,6 +298,7 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         _accrueRewards(agentId, agent);
         uint256 assets = agent.active.redeem(shares);
         if (assets == 0) revert StakingZeroAssetsUnbonded(agentId, shares);
+        if (agent.active.shares == 0) _recycleStranded(agentId, agent);
         uint256 unbondingShares = agent.unbonding.deposit(assets);
         // Defensive: no rewards go to the unbonding pool and only rounding dust can raise its
         // share price, so a non-zero deposit buys shares in practice.
@@ -560,6 +561,24 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         } else {
             emit RewardVestingPostponed(agentId, next.end);
         }
+    }
+
+    /// @dev The last shares just left the active pool. What they left behind (the virtual shares'
+    /// part of the pool and rounding dust) would stay in it and set the price of the next
+    /// delegation: an attacker who raised the price with rewards and then left would make the
+    /// smallest position cost about what it donated, for good. It joins the rewards instead, so
+    /// the empty pool starts again at the empty price and those assets vest to whoever stakes next.
+    /// `_accrueRewards` ran in this call while the pool still had shares, as `toppedUp` requires.
+    /// Emits a {StrandedStakeRecycled} and a {RewardsAdded} event (from this contract).
+    function _recycleStranded(uint256 agentId, Agent storage agent) internal {
+        uint256 stranded = agent.active.assets;
+        if (stranded == 0) return;
+        agent.active.remove(stranded);
+        RewardVesting.Schedule memory schedule =
+            agent.rewards.toppedUp(stranded, _params.rewardVestingPeriod, block.timestamp);
+        agent.rewards = schedule;
+        emit StrandedStakeRecycled(agentId, stranded);
+        emit RewardsAdded(agentId, address(this), stranded, schedule.unvested, schedule.end);
     }
 
     /// @dev The agent's active pool and reward schedule as an accrual now would leave them.

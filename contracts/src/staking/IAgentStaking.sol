@@ -303,10 +303,16 @@ interface IAgentStaking {
     );
     /// @notice `from` paid `amount` tokens of rewards for the agent's active pool. They vest into
     /// it linearly: `unvested` (this amount included) has all vested at `vestingEnd`. Any
-    /// {RewardsVested} of the same call comes first.
+    /// {RewardsVested} of the same call comes first. `from` is this contract when the amount is
+    /// what the last shares left in the pool ({StrandedStakeRecycled}).
     event RewardsAdded(
         uint256 indexed agentId, address indexed from, uint256 amount, uint256 unvested, uint64 vestingEnd
     );
+    /// @notice The last shares left the agent's active pool and left `amount` behind (their
+    /// virtual shares' part and rounding dust): it left the pool, which starts again at the empty
+    /// price, and joins the rewards, vesting to whoever stakes next (the {RewardsAdded} that follows,
+    /// from this contract).
+    event StrandedStakeRecycled(uint256 indexed agentId, uint256 amount);
     /// @notice `amount` of the agent's rewards vested into its active pool (its assets grew by
     /// `amount`, its shares did not change); `unvested` remain. Emitted by the first call after
     /// some time that touches the pool (delegate, unbond, addRewards, a dispute's snapshot or slash).
@@ -456,7 +462,8 @@ interface IAgentStaking {
     /// @notice Burns `shares` of the caller's active shares and moves the assets they are worth
     /// into the agent's unbonding pool, where they stay slashable until withdrawn.
     /// What the caller keeps must be none or at least `MIN_POSITION_SHARES`, else
-    /// {StakingPositionTooSmall}: to exit, unbond every share.
+    /// {StakingPositionTooSmall}: to exit, unbond every share. When these are the pool's last
+    /// shares, what they leave in it joins the rewards ({StrandedStakeRecycled}).
     /// Emits an {UnbondingStarted} event.
     /// @return unbondingId Id of the new unbonding entry.
     function unbond(uint256 agentId, uint256 shares) external returns (uint256 unbondingId);

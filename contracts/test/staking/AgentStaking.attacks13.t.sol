@@ -49,8 +49,11 @@ contract AgentStakingAttack13Test is AgentStakingTestBase {
         assertLe(taken, MIN_POSITION_ASSETS + rewards);
         IAgentStaking.AgentInfo memory a = _agent(agentId);
         assertEq(a.totalActiveShares, 0);
-        assertLe(a.totalActiveAssets, rewards / 1e6 + 1, "more than rewards / 10**6 stranded");
-        assertEq(taken + a.totalActiveAssets, MIN_POSITION_ASSETS + rewards, "the books balance");
+        // What the virtual shares held left the empty pool and waits, as rewards, for the next staker.
+        assertEq(a.totalActiveAssets, 0, "an empty pool holds nothing");
+        (uint256 recycled,) = staking.rewardVesting(agentId);
+        assertLe(recycled, rewards / 1e6 + 1, "the virtual shares held more than rewards / 10**6");
+        assertEq(taken + recycled, MIN_POSITION_ASSETS + rewards, "the books balance");
     }
 
     /// Unbonding may not leave a dust remainder either (it would be a dust position).
@@ -115,7 +118,55 @@ contract AgentStakingAttack13Test is AgentStakingTestBase {
         uint256 paid = staking.previewWithdraw(id);
         IAgentStaking.AgentInfo memory a = _agent(agentId);
         assertEq(a.totalActiveShares, 0);
-        assertEq(paid + a.totalActiveAssets, poolBefore + unvested, "the books balance");
-        assertLe(a.totalActiveAssets, (poolBefore + unvested) / 1e6 + 1, "more than 1/10**6 stranded");
+        assertEq(a.totalActiveAssets, 0, "an empty pool holds nothing");
+        (uint256 recycled,) = staking.rewardVesting(agentId);
+        assertEq(paid + recycled, poolBefore + unvested, "the books balance");
+        assertLe(recycled, (poolBefore + unvested) / 1e6 + 1, "the virtual shares held more than 1/10**6");
+    }
+
+    /// Griefing through the empty pool's price: the attacker takes the smallest position, donates
+    /// D as rewards, lets them vest (a share is now worth about D / 10**12) and leaves. Before the
+    /// fix the virtual shares' part (about D / 10**6) stayed in the pool with no shares, so the
+    /// price stayed and the smallest position cost about D for every later delegator: for 1,000,000
+    /// tokens donated, an agent nobody could join with less than a million tokens, for the cost
+    /// of one. Now the last exit moves what is left into the rewards: the empty pool starts again
+    /// at its empty price, and what was left vests to whoever stakes next.
+    function test_EmptyPoolPriceResets_DonationCannotPriceOutLaterDelegators() public {
+        uint256 donation = 1_000_000e18;
+        uint256 small = _delegate(attacker, agentId, MIN_POSITION_ASSETS);
+        _addVestedRewards(attacker, agentId, donation);
+        assertGt(staking.convertToAssets(agentId, MIN_POSITION_SHARES), donation / 2, "price raised");
+        _unbond(attacker, agentId, small);
+
+        (uint256 recycled, uint64 end) = staking.rewardVesting(agentId);
+        assertGt(recycled, donation / 1e6 / 2, "the virtual shares' part left the pool");
+        assertEq(_agent(agentId).totalActiveAssets, 0);
+        assertEq(staking.previewDelegate(agentId, MIN_POSITION_ASSETS), MIN_POSITION_SHARES, "empty price again");
+        assertEq(_delegate(bob, agentId, MIN_POSITION_ASSETS), MIN_POSITION_SHARES);
+
+        // Bob held the stake through the vesting window: the recycled assets are his (all but the
+        // virtual shares' 1/10**6 of the pool).
+        vm.warp(uint256(end) + 1);
+        uint256 bobWorth = staking.convertToAssets(agentId, MIN_POSITION_SHARES);
+        assertGe(bobWorth, MIN_POSITION_ASSETS + recycled - (MIN_POSITION_ASSETS + recycled) / 1e6 - 2);
+    }
+
+    /// Shares only leave the active pool through unbond, and the last unbond empties its assets
+    /// too, whatever vested and however the exits are timed (fuzzed).
+    function test_EmptyPoolPriceResets_EveryFullExitLeavesNoAssets(uint96 first, uint96 second, uint32 wait)
+        public
+    {
+        uint256 a = bound(first, 1e18, 1e24);
+        uint256 b = bound(second, 1e18, 1e24);
+        uint256 sa = _delegate(alice, agentId, a);
+        _addRewards(stranger, agentId, b);
+        vm.warp(block.timestamp + bound(wait, 1, 2 * REWARD_VESTING_PERIOD));
+        uint256 sb = _delegate(bob, agentId, b);
+        _unbond(alice, agentId, sa);
+        _unbond(bob, agentId, sb);
+        IAgentStaking.AgentInfo memory info = _agent(agentId);
+        assertEq(info.totalActiveShares, 0);
+        assertEq(info.totalActiveAssets, 0);
+        assertEq(staking.previewDelegate(agentId, MIN_POSITION_ASSETS), MIN_POSITION_SHARES);
     }
 }

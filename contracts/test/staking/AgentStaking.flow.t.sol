@@ -284,6 +284,7 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         uint256 unvested;
         uint64 vestingEnd;
         uint256 postponements;
+        uint256 recycled;
     }
 
     function test_events_RebuildSharesAndPoolsFromLogsAlone() public {
@@ -343,6 +344,7 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
         assertGt(unvested, 0, "the replay ends mid-vesting");
         assertEq(r.vestingEnd, vestingEnd, "vesting end");
         assertEq(r.postponements, 1, "one pause");
+        assertEq(r.recycled, 1, "the rounding the last exit left joined the rewards");
     }
 
     mapping(uint256 disputeId => uint256) internal bonds;
@@ -379,6 +381,10 @@ contract AgentStakingFlowTest is AgentStakingTestBase {
                 r.activeAssets += amount;
                 r.unvested -= amount;
                 assertEq(r.unvested, unvested, "RewardsVested.unvested");
+            } else if (sig == IAgentStaking.StrandedStakeRecycled.selector) {
+                // What the last shares left leaves the pool; the RewardsAdded that follows schedules it.
+                r.activeAssets -= abi.decode(log.data, (uint256));
+                r.recycled++;
             } else if (sig == IAgentStaking.RewardVestingPostponed.selector) {
                 r.vestingEnd = abi.decode(log.data, (uint64));
                 r.postponements++;
