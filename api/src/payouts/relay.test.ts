@@ -195,6 +195,34 @@ for (const [mode, open] of modes) {
       await app.close();
     });
 
+    it("a row this version cannot read is logged and dropped; the events behind it are delivered", async () => {
+      const app = await open();
+      await app.db.delete(payoutOutbox);
+      const errors: unknown[] = [];
+      const recording = pino(
+        { level: "error" },
+        { write: (line: string) => void errors.push(JSON.parse(line)) },
+      );
+      const next = bus();
+      const listening = await subscribers(next);
+      // Written first, so it heads every batch: a revert without what it reverts, then no account.
+      await app.db.insert(payoutOutbox).values([
+        { eventId: "damaged-1", event: { kind: "PayoutReverted", id: "damaged-1" } as never },
+        { eventId: "damaged-2", event: { id: "damaged-2" } as never },
+      ]);
+      const events = [...(await charge(app, null)), ...(await charge(app, null))];
+      const relay = startPayoutRelay({ db: app.db, bus: next, log: recording, pollMs: 50 });
+      await listening.receivedOnce(events);
+      expect(await queuedRows(app)).toBe(0);
+      expect(errors.map((e) => (e as { event: { id: string } }).event.id)).toEqual([
+        "damaged-1",
+        "damaged-2",
+      ]);
+      await relay.stop();
+      await listening.close();
+      await app.close();
+    });
+
     it("two relays on one outbox (two replicas) publish each event once, across a lease lost mid-batch", async () => {
       const app = await open();
       await app.db.delete(payoutOutbox);

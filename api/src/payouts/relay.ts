@@ -7,12 +7,22 @@ import type { AppDb } from "../db/index.ts";
 import { payoutOutbox } from "../db/schema.ts";
 import { coalesce } from "../feeder/coalesce.ts";
 import type { PubSub } from "../feeder/pubsub.ts";
+import { type PayoutEvent, payoutKeys } from "./events.ts";
 import { createPayoutPublisher } from "./publisher.ts";
 
 /** Rows published per transaction. */
 export const RELAY_BATCH = 200;
 /** The backstop poll: rows committed by a replica that died before waking the relay. */
 export const RELAY_POLL_MS = 3_000;
+
+/** Whether `event` has what publishing needs (the accounts it concerns). */
+function publishable(event: unknown): event is PayoutEvent {
+  try {
+    return payoutKeys(event as PayoutEvent).every((key) => typeof key === "string");
+  } catch {
+    return false;
+  }
+}
 
 export interface PayoutRelay {
   /** Publishes what the outbox holds now (if this replica relays); resolves when done. */
@@ -50,7 +60,18 @@ export function startPayoutRelay(options: {
         .limit(RELAY_BATCH)
         .for("update", { skipLocked: true });
       if (rows.length === 0) return 0;
-      for (const row of rows) publisher.publish(row.event);
+      for (const row of rows) {
+        if (publishable(row.event)) publisher.publish(row.event);
+        else
+          // A row this version cannot read (written by another version, or damaged) would fail
+          // every batch it is in and hold back every event behind it. It is a notification, not
+          // money (the payout itself is in the ledger's tables): logged whole, then deleted with
+          // the batch.
+          log.error(
+            { outboxId: row.id, event: row.event },
+            "payout event cannot be published; dropped from the outbox",
+          );
+      }
       await bus.flush();
       await tx.delete(payoutOutbox).where(
         inArray(
