@@ -62,11 +62,11 @@ export function startPayoutRelay(options: {
       if (rows.length === 0) return 0;
       for (const row of rows) {
         if (publishable(row.event)) publisher.publish(row.event);
+        // A row this version cannot read (written by another version, or damaged) would fail
+        // every batch it is in and hold back every event behind it. It is a notification, not
+        // money (the payout itself is in the ledger's tables): logged whole, then deleted with
+        // the batch.
         else
-          // A row this version cannot read (written by another version, or damaged) would fail
-          // every batch it is in and hold back every event behind it. It is a notification, not
-          // money (the payout itself is in the ledger's tables): logged whole, then deleted with
-          // the batch.
           log.error(
             { outboxId: row.id, event: row.event },
             "payout event cannot be published; dropped from the outbox",
