@@ -61,16 +61,18 @@ export function startPayoutRelay(options: {
         .for("update", { skipLocked: true });
       if (rows.length === 0) return 0;
       for (const row of rows) {
-        if (publishable(row.event)) publisher.publish(row.event);
-        // A row this version cannot read (written by another version, or damaged) would fail
-        // every batch it is in and hold back every event behind it. It is a notification, not
-        // money (the payout itself is in the ledger's tables): logged whole, then deleted with
-        // the batch.
-        else
+        if (!publishable(row.event)) {
+          // A row this version cannot read (written by another version, or damaged) would fail
+          // every batch it is in and hold back every event behind it. It is a notification, not
+          // money (the payout itself is in the ledger's tables): logged whole, then deleted with
+          // the batch.
           log.error(
             { outboxId: row.id, event: row.event },
-            "payout event cannot be published; dropped from the outbox",
+            "payout event cannot be published; dropped",
           );
+          continue;
+        }
+        publisher.publish(row.event);
       }
       await bus.flush();
       await tx.delete(payoutOutbox).where(
