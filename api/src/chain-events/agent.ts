@@ -111,7 +111,7 @@ export const AGENT_MEMBERS: Record<string, MemberSpec> = {
       "Rewards were paid for the agent's stakers; they vest into its active pool linearly until `vestingEnd` (`RewardsAdded`).",
     fields: {
       agentId: AGENT,
-      from: ["Address", "Who paid them."],
+      from: ["Address", "Who paid them (the staking contract for what an emptied pool held)."],
       amount: ["TokenAmount", "Tokens added."],
       unvested: ["TokenAmount", "Rewards not vested yet, these included."],
       vestingEnd: ["DateTime", "When they will all have vested."],
@@ -125,6 +125,15 @@ export const AGENT_MEMBERS: Record<string, MemberSpec> = {
       agentId: AGENT,
       amount: ["TokenAmount", "Tokens moved into the active pool."],
       unvested: ["TokenAmount", "Rewards still vesting."],
+    },
+  },
+  StrandedStakeRecycled: {
+    type: "AgentStrandedStakeRecycled",
+    description:
+      "The last delegator left and what the emptied active pool still held (rounding, the virtual shares' part) left it and joined the rewards, vesting to whoever stakes next; the `AgentRewardsAdded` that follows (from the staking contract) schedules it (`StrandedStakeRecycled`).",
+    fields: {
+      agentId: AGENT,
+      amount: ["TokenAmount", "Tokens moved from the active pool to the rewards."],
     },
   },
   RewardVestingPostponed: {

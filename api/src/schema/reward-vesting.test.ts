@@ -84,4 +84,17 @@ describe("Agent at the indexed head, rewards vested since the last staking trans
     const under = await run(`{ agent(agentId: 2) { active totalActiveAssets } }`);
     expect(under.agent).toEqual({ active: false, totalActiveAssets: (70n * E18).toString() });
   });
+
+  // The list filter read the stored flag: agent 1 was listed as inactive while `active: true`.
+  it("agents(active:) filters on the same answer, in SQL", async () => {
+    const ids = async (active: boolean) =>
+      (
+        await run(`{ agents(active: ${active}) { edges { node { agentId active } } } }`)
+      ).agents.edges.map((e: { node: { agentId: string; active: boolean } }) => {
+        expect(e.node.active).toBe(active);
+        return e.node.agentId;
+      });
+    expect(await ids(true)).toEqual(["1"]);
+    expect(await ids(false)).toEqual(["2"]);
+  });
 });

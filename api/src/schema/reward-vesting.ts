@@ -4,7 +4,7 @@
 // AgentStaking's views (getAgent, convertToAssets) count them.
 import { accrueRewards } from "@tributary/contracts";
 import * as t from "@tributary/indexer/schema";
-import { and, eq } from "drizzle-orm";
+import { and, eq, gte, not, or, type SQL, sql } from "drizzle-orm";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { AgentRef } from "./refs.ts";
@@ -78,6 +78,30 @@ export async function activeAtHead(ctx: Reads, agent: AgentRow): Promise<boolean
     indexedMinSelfBond(ctx),
   ]);
   return agent.selfBond >= minimum && activeAssets >= agent.minStake;
+}
+
+/**
+ * `activeAtHead` as a condition on the agent table, for `agents(active:)`: the stored flag, or
+ * the self-bond and the pool with what vested by the indexed head (RewardVesting.accrued, floor
+ * division as on chain) at the minimums. Without the head's time, the stored flag alone.
+ */
+export async function activeAtHeadCondition(ctx: Reads, active: boolean): Promise<SQL | undefined> {
+  const [now, minimum] = await Promise.all([headTime(ctx), indexedMinSelfBond(ctx)]);
+  const a = t.agent;
+  let condition: SQL | undefined = eq(a.active, true);
+  if (now !== null) {
+    const at = sql`${now.toString()}::numeric`;
+    const vested = sql`CASE
+      WHEN ${a.totalActiveShares} = 0 OR ${a.rewardsUnvested} = 0 OR ${at} <= ${a.rewardsLastAccrual} THEN 0
+      WHEN ${at} >= ${a.rewardsVestingEnd} THEN ${a.rewardsUnvested}
+      ELSE div(${a.rewardsUnvested} * (${at} - ${a.rewardsLastAccrual}), ${a.rewardsVestingEnd} - ${a.rewardsLastAccrual})
+    END`;
+    condition = or(
+      condition,
+      and(gte(a.selfBond, minimum), sql`${a.totalActiveAssets} + ${vested} >= ${a.minStake}`),
+    );
+  }
+  return active ? condition : condition && not(condition);
 }
 
 builder.objectFields(AgentRef, (f) => ({

@@ -12,7 +12,7 @@ import { type ConnectionArgs, sortBy } from "./keyset.ts";
 import { childRows, listChildRows } from "./nested.ts";
 import { action, call, one, PreparedAction, prepareOptions, viewer } from "./prepare.ts";
 import { AccountRef, AgentRef, DisputeRef, NODE_DESCRIPTIONS, UnbondingRef } from "./refs.ts";
-import { activeAtHead, vestingAtHead } from "./reward-vesting.ts";
+import { activeAtHead, activeAtHeadCondition, vestingAtHead } from "./reward-vesting.ts";
 
 export const StakePosition = builder
   .objectRef<typeof t.stakePosition.$inferSelect>("StakePosition")
@@ -201,7 +201,7 @@ AgentRef.implement({
     }),
     active: f.boolean({
       description:
-        "Self-bond ≥ the protocol minimum and active stake ≥ its minimum, rewards vested by the indexed head included (AgentStaking.isActive). The `agents(active:)` filter reads the flag as of the agent's last staking event.",
+        "Self-bond ≥ the protocol minimum and active stake ≥ its minimum, rewards vested by the indexed head included (AgentStaking.isActive). The `agents(active:)` filter counts them the same way.",
       resolve: (a, _, ctx) => activeAtHead(ctx, a),
     }),
     selfBond: f.field({
@@ -377,14 +377,14 @@ builder.queryFields((f) => ({
       active: f.arg.boolean({ description: "Only active (or inactive) ones." }),
       direction: f.arg({ type: OrderDirection, description: "By active stake; DESC by default." }),
     },
-    resolve: (_, args, ctx) =>
+    resolve: async (_, args, ctx) =>
       listRows(
         ctx,
         args,
         t.agent,
         and(
           args.operator ? eq(t.agent.operator, args.operator) : undefined,
-          args.active != null ? eq(t.agent.active, args.active) : undefined,
+          args.active != null ? await activeAtHeadCondition(ctx, args.active) : undefined,
         ),
         [
           ...sortBy(args.direction ?? "DESC", t.agent.totalActiveAssets),
