@@ -483,8 +483,14 @@ export const agent = onchainTable(
     delegatorCount: t.integer().notNull(),
     /** Σ rewards added (RewardsAdded), vested or not; not what the last exit recycled (from the contract). */
     totalRewards: t.bigint().notNull(),
-    /** Σ rewards vested into the active pool (RewardsVested). */
+    /** Σ rewards vested into the active pool (RewardsVested), recycled ones included. */
     totalRewardsVested: t.bigint().notNull(),
+    /**
+     * Σ assets the last exits left in the emptied pool, moved back into the rewards
+     * (StrandedStakeRecycled): `totalRewardsVested + rewardsUnvested = totalRewards + totalRewardsRecycled`
+     * as of the last accrual.
+     */
+    totalRewardsRecycled: t.bigint().notNull(),
     /**
      * The reward schedule as stored on chain (RewardVesting.Schedule): rewards not vested at
      * `rewardsLastAccrual`, all vested at `rewardsVestingEnd` (unix seconds); nothing vests while

@@ -123,6 +123,7 @@ indexContract("AgentStaking", agentStakingAbi, {
       delegatorCount: 0,
       totalRewards: 0n,
       totalRewardsVested: 0n,
+      totalRewardsRecycled: 0n,
       rewardsUnvested: 0n,
       rewardsVestingEnd: 0n,
       rewardsLastAccrual: 0n,
@@ -367,6 +368,7 @@ indexContract("AgentStaking", agentStakingAbi, {
     const { agentId, amount } = event.args;
     await updatePools(context, event, agentId, (row) => ({
       totalActiveAssets: row.totalActiveAssets - amount,
+      totalRewardsRecycled: row.totalRewardsRecycled + amount,
     }));
   },
   RewardsVested: async ({ event, context }) => {

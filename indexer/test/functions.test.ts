@@ -347,7 +347,9 @@ describe.each(MODES)("every protocol function, indexed (%s)", (mode) => {
       row.totalActiveShares === 0n,
     );
     expect(row.totalRewards).toBe(parseEther("300"));
-    expect(row.totalRewardsVested + row.rewardsUnvested).toBe(row.totalRewards);
+    expect(row.totalRewardsVested + row.rewardsUnvested).toBe(
+      row.totalRewards + row.totalRewardsRecycled,
+    );
     expect(vesting.schedule.unvested).toBe(unvested);
     if (unvested > 0n) expect(vesting.schedule.end).toBe(vestingEnd);
     expect(row).toMatchObject({

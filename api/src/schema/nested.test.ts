@@ -50,6 +50,7 @@ beforeAll(async () => {
       delegatorCount: DELEGATORS,
       totalRewards: 0n,
       totalRewardsVested: 0n,
+      totalRewardsRecycled: 0n,
       rewardsUnvested: 0n,
       rewardsVestingEnd: 0n,
       rewardsLastAccrual: 0n,

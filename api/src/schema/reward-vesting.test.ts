@@ -45,6 +45,7 @@ beforeAll(async () => {
     delegatorCount: 1,
     totalRewards: 20n * E18,
     totalRewardsVested: 0n,
+    totalRewardsRecycled: 0n,
     rewardsUnvested: 20n * E18,
     rewardsVestingEnd: T0 + DAY,
     rewardsLastAccrual: T0,

@@ -118,6 +118,12 @@ builder.objectFields(AgentRef, (f) => ({
       "When `unvestedRewards` will all have vested (null when none are left). New rewards move it by their weight; it moves later while the agent has no delegators.",
     resolve: async (a, _, ctx) => (await vestingAtHead(ctx, a)).vestingEnd,
   }),
+  totalRewardsRecycled: f.field({
+    type: "TokenAmount",
+    description:
+      "Σ what the last delegators' exits left in the emptied active pool (rounding, the virtual shares' part), moved back into the rewards for whoever stakes next (`StrandedStakeRecycled`). It vests again, so `totalRewardsVested` + `unvestedRewards` = `totalRewards` + this, at the agent's last staking transaction.",
+    resolve: (a) => a.totalRewardsRecycled,
+  }),
   totalRewardsVested: f.field({
     type: "TokenAmount",
     description:

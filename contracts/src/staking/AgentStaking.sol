@@ -105,6 +105,12 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     /// for good, and dust kept a pool "non-empty" so that vesting never paused. At the starting
     /// price this minimum costs 10**6 wei.
     uint256 public constant MIN_POSITION_SHARES = 10 ** (2 * DECIMALS_OFFSET);
+    /// @notice Value at which the minimum position stops growing with the share price: a position
+    /// worth 1 token is always large enough. Without it, anyone who raised the price (a donation
+    /// through addRewards, or staker rewards earned by a tiny first position) made the smallest
+    /// position cost about what the price rose by, and that price stays while any position
+    /// does, long after the one who raised it left (issue 13's attack review).
+    uint256 public constant MIN_POSITION_VALUE = 1e18;
 
     /// @dev Storage form of an agent; {getAgent} flattens it into an {AgentInfo}.
     struct Agent {
@@ -273,10 +279,11 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         uint256 activeAfter = agent.active.assets + assets;
         uint256 cap = agent.selfBond * _params.maxDelegationRatio;
         if (activeAfter > cap) revert StakingDelegationCapExceeded(agentId, cap, activeAfter);
+        uint256 minimum = _minPositionShares(agent.active);
         shares = agent.active.deposit(assets);
         if (shares == 0) revert StakingZeroSharesMinted(agentId, assets);
         uint256 position = _shares[agentId][msg.sender] + shares;
-        if (position < MIN_POSITION_SHARES) revert StakingPositionTooSmall(position, MIN_POSITION_SHARES);
+        if (position < minimum) revert StakingPositionTooSmall(position, minimum);
         _shares[agentId][msg.sender] = position;
         emit StakeDelegated(agentId, msg.sender, assets, shares);
         _token.safeTransferFrom(msg.sender, address(this), assets);
@@ -293,9 +300,12 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         unchecked {
             left = have - shares;
         }
-        if (left != 0 && left < MIN_POSITION_SHARES) revert StakingPositionTooSmall(left, MIN_POSITION_SHARES);
-        _shares[agentId][msg.sender] = left;
         _accrueRewards(agentId, agent);
+        if (left != 0) {
+            uint256 minimum = _minPositionShares(agent.active);
+            if (left < minimum) revert StakingPositionTooSmall(left, minimum);
+        }
+        _shares[agentId][msg.sender] = left;
         uint256 assets = agent.active.redeem(shares);
         if (assets == 0) revert StakingZeroAssetsUnbonded(agentId, shares);
         if (agent.active.shares == 0) _recycleStranded(agentId, agent);
@@ -563,6 +573,17 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
         }
     }
 
+    /// @dev Fewest active shares a position may hold in `pool` now: MIN_POSITION_SHARES, or what
+    /// MIN_POSITION_VALUE buys when that is fewer (the price has risen above 1 token per
+    /// MIN_POSITION_SHARES). A lone position that small shares its rewards with the virtual shares
+    /// in proportion; what the virtual shares hold goes back to the stakers at the next full exit.
+    /// Priced through the minimum's cost first: `toShares` of 1 token could overflow in a pool
+    /// whose assets were wiped out under many shares, where the minimum is MIN_POSITION_SHARES.
+    function _minPositionShares(SharePool.Pool memory pool) internal pure returns (uint256) {
+        if (pool.toAssets(MIN_POSITION_SHARES) <= MIN_POSITION_VALUE) return MIN_POSITION_SHARES;
+        return pool.toShares(MIN_POSITION_VALUE);
+    }
+
     /// @dev The last shares just left the active pool. What they left behind (the virtual shares'
     /// part of the pool and rounding dust) would stay in it and set the price of the next
     /// delegation: an attacker who raised the price with rewards and then left would make the
@@ -785,6 +806,12 @@ contract AgentStaking is IAgentStaking, AccessControl, ReentrancyGuardTransient,
     /// @inheritdoc IAgentStaking
     function disputeCount() external view returns (uint256) {
         return _disputeCount;
+    }
+
+    /// @inheritdoc IAgentStaking
+    function minPositionShares(uint256 agentId) external view returns (uint256) {
+        (SharePool.Pool memory active,) = _accruedView(_agents[agentId]);
+        return _minPositionShares(active);
     }
 
     /// @inheritdoc IAgentStaking

@@ -194,7 +194,7 @@ interface IAgentStaking {
     /// @notice The caller holds fewer active shares than requested.
     error StakingInsufficientShares(uint256 have, uint256 want);
     /// @notice A position would hold some active shares, but fewer than the minimum
-    /// (`MIN_POSITION_SHARES`): `shares` is what it would hold.
+    /// ({minPositionShares}): `shares` is what it would hold, `min` the minimum then.
     error StakingPositionTooSmall(uint256 shares, uint256 min);
     /// @notice Rewards need delegators to go to; the agent's active pool has no shares.
     error StakingNoDelegators(uint256 agentId);
@@ -453,7 +453,7 @@ interface IAgentStaking {
 
     /// @notice Pulls `assets` tokens from the caller into the agent's active pool and mints
     /// active shares to the caller (rounded down). The operator self-stakes the same way.
-    /// The caller's position after it must hold at least `MIN_POSITION_SHARES` (a top-up of a
+    /// The caller's position after it must hold at least {minPositionShares} (a top-up of a
     /// position at the minimum may be any size), else {StakingPositionTooSmall}.
     /// Emits a {StakeDelegated} event.
     /// @return shares Active shares minted.
@@ -461,7 +461,7 @@ interface IAgentStaking {
 
     /// @notice Burns `shares` of the caller's active shares and moves the assets they are worth
     /// into the agent's unbonding pool, where they stay slashable until withdrawn.
-    /// What the caller keeps must be none or at least `MIN_POSITION_SHARES`, else
+    /// What the caller keeps must be none or at least {minPositionShares}, else
     /// {StakingPositionTooSmall}: to exit, unbond every share. When these are the pool's last
     /// shares, what they leave in it joins the rewards ({StrandedStakeRecycled}).
     /// Emits an {UnbondingStarted} event.
@@ -580,6 +580,10 @@ interface IAgentStaking {
     /// @notice Active shares {delegate} would mint for `assets` now (rounded down; rewards vested
     /// by now included in the price).
     function previewDelegate(uint256 agentId, uint256 assets) external view returns (uint256);
+
+    /// @notice Fewest active shares a position in the agent may hold now, unless it holds none:
+    /// `MIN_POSITION_SHARES`, or what `MIN_POSITION_VALUE` (1 token) buys when that is fewer.
+    function minPositionShares(uint256 agentId) external view returns (uint256);
 
     /// @notice Assets `shares` active shares are worth now (rounded down; rewards vested by now
     /// included): what {unbond} moves.

@@ -153,9 +153,7 @@ contract AgentStakingAttack13Test is AgentStakingTestBase {
 
     /// Shares only leave the active pool through unbond, and the last unbond empties its assets
     /// too, whatever vested and however the exits are timed (fuzzed).
-    function test_EmptyPoolPriceResets_EveryFullExitLeavesNoAssets(uint96 first, uint96 second, uint32 wait)
-        public
-    {
+    function test_EmptyPoolPriceResets_EveryFullExitLeavesNoAssets(uint96 first, uint96 second, uint32 wait) public {
         uint256 a = bound(first, 1e18, 1e24);
         uint256 b = bound(second, 1e18, 1e24);
         uint256 sa = _delegate(alice, agentId, a);

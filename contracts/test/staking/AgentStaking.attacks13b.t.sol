@@ -11,8 +11,9 @@ import {AgentStakingTestBase} from "./utils/AgentStakingTestBase.sol";
 /// with its own (or anyone's) rewards survives as long as ANY position stays, so the attacker does
 /// not have to keep its stake: the first honest delegator who can afford the raised ticket keeps
 /// the price up for everyone after, and the attacker leaves at a cost of about D / 10**6.
-/// These tests assert the SAFE outcome (a small delegator can join once the attacker has left),
-/// so they fail on 466b9fc.
+/// These tests assert the SAFE outcome (a small delegator can join once the attacker has left):
+/// they failed on 466b9fc and pass since the minimum position is capped at 1 token's worth
+/// (MIN_POSITION_VALUE, `minPositionShares`).
 contract AgentStakingAttack13bTest is AgentStakingTestBase {
     address internal attacker = makeAddr("attacker");
     address internal whale = makeAddr("whale");
@@ -24,11 +25,12 @@ contract AgentStakingAttack13bTest is AgentStakingTestBase {
         agentId = _register(operator, 0);
     }
 
-    /// @dev What the smallest position (MIN_POSITION_SHARES) costs now, rounded up.
+    /// @dev What the smallest position allowed now (`minPositionShares`) costs, rounded up.
     function _ticket() internal view returns (uint256) {
         IAgentStaking.AgentInfo memory a = _agent(agentId);
-        // toShares(x) >= MIN  <=>  x * (S + 1e6) / (A + 1) >= MIN
-        return (MIN_POSITION_SHARES * (a.totalActiveAssets + 1) + (a.totalActiveShares + VIRTUAL_SHARES) - 1)
+        // The least x with toShares(x) >= min:  x * (S + 1e6) / (A + 1) >= min
+        uint256 minimum = staking.minPositionShares(agentId);
+        return (minimum * (a.totalActiveAssets + 1) + (a.totalActiveShares + VIRTUAL_SHARES) - 1)
             / (a.totalActiveShares + VIRTUAL_SHARES);
     }
 

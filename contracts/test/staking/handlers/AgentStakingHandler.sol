@@ -140,7 +140,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         bool underDispute = a.openDisputes != 0;
         bool aboveCap = a.totalActiveAssets + assets > cap;
         // The preview prices exactly as the delegation will (it accrues the same rewards first).
-        bool dust = staking.sharesOf(agentId, who) + preview < staking.MIN_POSITION_SHARES();
+        bool dust = staking.sharesOf(agentId, who) + preview < staking.minPositionShares(agentId);
         token.mint(who, assets);
         vm.startPrank(who);
         token.approve(address(staking), assets);
@@ -166,7 +166,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         uint256 have = staking.sharesOf(agentId, who);
         uint256 shares = have * bound(fractionBps, 1, BPS) / BPS;
         if (shares == 0 || staking.convertToAssets(agentId, shares) == 0) return;
-        if (have - shares != 0 && have - shares < staking.MIN_POSITION_SHARES()) {
+        if (have - shares != 0 && have - shares < staking.minPositionShares(agentId)) {
             // It would leave a dust position: must be refused.
             _tallyNow();
             vm.prank(who);
@@ -233,7 +233,7 @@ contract AgentStakingHandler is CommonBase, StdCheats, StdUtils {
         try staking.previewDelegate(agentId, assets) returns (uint256 preview) {
             // A dust position is refused (the `delegate` action checks the refusal); here it
             // would stop the attack before it starts.
-            if (preview == 0 || staking.sharesOf(agentId, who) + preview < staking.MIN_POSITION_SHARES()) return;
+            if (preview == 0 || staking.sharesOf(agentId, who) + preview < staking.minPositionShares(agentId)) return;
         } catch {
             return; // share math overflow after repeated total wipe-outs of the pool
         }
