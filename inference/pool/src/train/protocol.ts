@@ -120,3 +120,28 @@ export interface GenerateResult {
   /** In the prompts' order. */
   completions: Completion[];
 }
+
+/**
+ * `influence`: TracIn scores of a data set's examples on query examples over checkpoints of one
+ * job (PROTOCOL.md): Σ over checkpoints of weight × the cosine of the two examples' projected
+ * LoRA gradients.
+ */
+export interface InfluenceSpec {
+  model: string;
+  /** PEFT adapter directories of one LoRA layout; `weight`: the learning rate around each (> 0). */
+  checkpoints: { adapter: string; weight?: number }[];
+  dataset: string;
+  queries: string;
+  projection_dim?: number;
+  seed?: number;
+  threads?: number;
+}
+
+export interface InfluenceResult {
+  adapter_ids: string[];
+  projection_dim: number;
+  queries: number;
+  examples: number;
+  /** [query][training example], both in their files' line order. */
+  scores: number[][];
+}

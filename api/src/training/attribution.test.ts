@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { attributionOf, microString } from "./attribution.ts";
+
+const contribution = (id: string, split: "train" | "eval", examples: number) => ({
+  id,
+  datanetId: "1",
+  contributor: `0x${id.padStart(40, "0")}`,
+  split,
+  examples,
+  tokens: 10 * examples,
+  trainedTokens: 5 * examples,
+});
+
+const manifest = {
+  contributions: [
+    contribution("1", "train", 2),
+    contribution("2", "eval", 1),
+    contribution("3", "train", 1),
+    contribution("4", "train", 1),
+  ],
+};
+const meta = { checkpointSteps: [30], queries: "eval" as const };
+
+describe("training attribution from influence scores", () => {
+  it("sums each contribution's lines, averages over queries, clips negatives, shares in ppm", () => {
+    // Lines: contribution 1 = lines 0-1, 3 = line 2, 4 = line 3.
+    const scores = [
+      [0.1, 0.2, 0.05, -0.3],
+      [0.3, 0.0, 0.15, -0.1],
+    ];
+    const a = attributionOf(
+      manifest,
+      { scores, examples: 4, queries: 2, projection_dim: 256 },
+      meta,
+    );
+    expect(a.contributions).toEqual([
+      {
+        id: "1",
+        contributor: `0x${"1".padStart(40, "0")}`,
+        influence: "0.300000",
+        weightPpm: 750_000,
+      },
+      {
+        id: "3",
+        contributor: `0x${"3".padStart(40, "0")}`,
+        influence: "0.100000",
+        weightPpm: 250_000,
+      },
+      { id: "4", contributor: `0x${"4".padStart(40, "0")}`, influence: "-0.200000", weightPpm: 0 },
+    ]);
+    expect(a).toMatchObject({ method: "tracin-lora", projectionDim: 256, queryExamples: 2 });
+  });
+
+  it("gives every share 0 when nothing helped, and refuses scores that do not fit", () => {
+    const scores = [[-0.1, -0.1, 0, -0.2]];
+    const a = attributionOf(manifest, { scores, examples: 4, queries: 1, projection_dim: 8 }, meta);
+    expect(a.contributions.map((c) => c.weightPpm)).toEqual([0, 0, 0]);
+    expect(a.contributions[1]?.influence).toBe("0.000000");
+    expect(() =>
+      attributionOf(
+        manifest,
+        { scores: [[1, 2, 3]], examples: 3, queries: 1, projection_dim: 8 },
+        meta,
+      ),
+    ).toThrow(/trains on 4/);
+  });
+
+  it("writes micro-units as fixed 6-decimal strings", () => {
+    expect(microString(0)).toBe("0.000000");
+    expect(microString(5)).toBe("0.000005");
+    expect(microString(-1234567)).toBe("-1.234567");
+    expect(microString(42_000_000)).toBe("42.000000");
+  });
+});

@@ -1,0 +1,110 @@
+// A trained job's training attribution, stored in its manifest for the settlement's training
+// split: the worker's `influence` op (TracIn over projected LoRA gradients, PROTOCOL.md) scores
+// every training example on every query example at the job's final checkpoint (the only one it
+// keeps), weighted by the learning rate; a contribution's influence is the mean over queries of
+// its examples' summed scores. Queries are the held-out set, or the training set itself when the
+// job held nothing out. Negative influence (a contribution that pulled the queries' loss up)
+// earns nothing: it counts as 0 in the weights.
+import path from "node:path";
+import { apportion } from "@tributary/agents";
+import {
+  type CheckpointRef,
+  type EngineWorker,
+  type InfluenceResult,
+  startInfluence,
+  type WorkerTask,
+} from "@tributary/pool";
+import type { Hex } from "viem";
+import type { HyperParameters } from "./hyper-parameters.ts";
+import { type ManifestAttribution, type TrainingManifest, withAttribution } from "./manifest.ts";
+import type { TrainingJobRow } from "./store.ts";
+
+/** Enough dimensions for cosines within a few hundredths (Johnson-Lindenstrauss), cheap to keep. */
+export const PROJECTION_DIM = 256;
+const PPM = 1_000_000n;
+
+/** Micro-units as a fixed 6-decimal string ("-0.012345"), exact in canonical JSON. */
+export function microString(micro: number): string {
+  const sign = micro < 0 ? "-" : "";
+  const digits = Math.abs(micro).toString().padStart(7, "0");
+  return `${sign}${digits.slice(0, -6)}.${digits.slice(-6)}`;
+}
+
+/**
+ * Per training contribution (the manifest's, in id order: train.jsonl's line order), its
+ * influence and weight from the op's scores. Throws when the scores do not fit the manifest.
+ */
+export function attributionOf(
+  manifest: Pick<TrainingManifest, "contributions">,
+  result: Pick<InfluenceResult, "scores" | "examples" | "queries" | "projection_dim">,
+  meta: { checkpointSteps: number[]; queries: "eval" | "train" },
+): ManifestAttribution {
+  const train = manifest.contributions.filter((c) => c.split === "train");
+  const lines = train.reduce((n, c) => n + c.examples, 0);
+  if (result.examples !== lines || result.scores.length !== result.queries || result.queries === 0)
+    throw new Error(
+      `influence scored ${result.examples} examples on ${result.queries} queries; the manifest trains on ${lines}`,
+    );
+  let first = 0;
+  const micros = train.map((c) => {
+    let sum = 0;
+    for (const row of result.scores)
+      for (let i = first; i < first + c.examples; i++) sum += row[i] ?? Number.NaN;
+    first += c.examples;
+    const micro = Math.round((sum / result.queries) * 1e6);
+    if (!Number.isFinite(micro)) throw new Error(`influence of contribution ${c.id} is not finite`);
+    return micro === 0 ? 0 : micro; // no "-0"
+  });
+  const positive = micros.map((m) => BigInt(Math.max(0, m)));
+  const ppm = positive.some((w) => w > 0n) ? apportion(PPM, positive) : positive;
+  return {
+    method: "tracin-lora",
+    checkpointSteps: meta.checkpointSteps,
+    projectionDim: result.projection_dim,
+    queries: meta.queries,
+    queryExamples: result.queries,
+    contributions: train.map((c, i) => ({
+      id: c.id,
+      contributor: c.contributor,
+      influence: microString(micros[i] as number),
+      weightPpm: Number(ppm[i]),
+    })),
+  };
+}
+
+export interface AttributionRun {
+  worker: EngineWorker;
+  row: TrainingJobRow;
+  checkpoint: CheckpointRef;
+  /** The held-out set, when the job has one. */
+  evalDataset: string | null;
+  /** Called with the worker task as it starts, so a cancel reaches it. */
+  onTask(task: WorkerTask<unknown>): void;
+}
+
+/** The job's manifest with its attribution and the new hash; null when cancelled. */
+export async function attributeJob(
+  run: AttributionRun,
+): Promise<{ manifest: TrainingManifest; hash: Hex } | null> {
+  const { row, checkpoint } = run;
+  const params = row.hyperParameters as unknown as HyperParameters;
+  const dataset = path.join(row.jobDir, "train.jsonl");
+  const task = startInfluence(run.worker, {
+    model: row.modelDir,
+    checkpoints: [{ adapter: checkpoint.path, weight: params.learningRate }],
+    dataset,
+    queries: run.evalDataset ?? dataset,
+    projection_dim: PROJECTION_DIM,
+    seed: params.seed,
+    threads: row.threads,
+  });
+  run.onTask(task);
+  const result = await task.done;
+  if (result === null) return null;
+  const manifest = row.manifest as unknown as TrainingManifest;
+  const attribution = attributionOf(manifest, result, {
+    checkpointSteps: [checkpoint.step],
+    queries: run.evalDataset ? "eval" : "train",
+  });
+  return withAttribution(manifest, attribution);
+}
