@@ -3,8 +3,8 @@
 // contribution alone teaches (tests/planted_influence.h), and the influence computation's cost
 // in per-example gradients per second. Over several data seeds, so the figure is not one draw.
 //
-//   influence_bench [--facts N] [--noise N] [--seeds N] [--steps N] [--checkpoints N] [--dim N]
-//                   [--dir DIR]
+//   influence_bench [--preset tiny|demo] [--facts N] [--noise N] [--seeds N] [--steps N]
+//                   [--checkpoints N] [--dim N] [--dir DIR]
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -18,7 +18,7 @@ using namespace tributary::testing;
 int main(int argc, char** argv) {
   PlantedOptions options;
   int seeds = 5, steps = 30, checkpoints = 3, dim = 256;
-  std::string dir = "/tmp/tributary-influence-bench";
+  std::string dir = "/tmp/tributary-influence-bench", preset = "tiny";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     else if (flag == "--checkpoints") checkpoints = value;
     else if (flag == "--dim") dim = value;
     else if (flag == "--dir") dir = argv[i + 1];
+    else if (flag == "--preset") preset = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
@@ -39,11 +40,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   ModelGenOptions gen;
-  gen.config = presetModelConfig("tiny", Architecture::kLlama);
+  gen.config = presetModelConfig(preset, Architecture::kLlama);  // vocab >= 512 (the planted ids)
   gen.dtype = DType::kF32;
   gen.seed = 21;
   generateModel(dir + "/model", gen);
   auto model = loadModel(dir + "/model");
+  std::printf("%s model, %zu LoRA parameters (r 8, all seven projections)\n", preset.c_str(),
+              train::LoraLayout(model->config, [] {
+                train::LoraSpec spec;
+                spec.rank = 8;
+                spec.targets = {true, true, true, true, true, true, true};
+                return spec;
+              }()).size());
   int correct = 0, queries = 0;
   double influenceSeconds = 0, trainSeconds = 0;
   size_t gradients = 0;
