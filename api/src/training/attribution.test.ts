@@ -1,5 +1,9 @@
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { attributionOf, microString } from "./attribution.ts";
+import { attributionOf, keptCheckpoints, microString } from "./attribution.ts";
+import { learningRateAt } from "./hyper-parameters.ts";
 
 const contribution = (id: string, split: "train" | "eval", examples: number) => ({
   id,
@@ -70,5 +74,25 @@ describe("training attribution from influence scores", () => {
     expect(microString(5)).toBe("0.000005");
     expect(microString(-1234567)).toBe("-1.234567");
     expect(microString(42_000_000)).toBe("42.000000");
+  });
+});
+
+describe("the checkpoints attributed", () => {
+  it("takes the kept checkpoints oldest first, each weighted by the rates of the steps it stands for", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "attribution-"));
+    for (const step of [4, 6, 8]) await mkdir(path.join(dir, `checkpoint-${step}`));
+    await mkdir(path.join(dir, "checkpoint-8.partial"));
+    const final = { path: path.join(dir, "checkpoint-8"), step: 8, adapter_id: "ab" };
+    const params = { learningRate: 0.1, warmupSteps: 2, totalSteps: 8 };
+    const kept = await keptCheckpoints(dir, final, params);
+    expect(kept.map((c) => c.step)).toEqual([4, 6, 8]);
+    expect(kept[2]?.adapter).toBe(final.path);
+    // Steps 0..3 (warm-up 0, 0.05; then cosine from 0.1), 4..5, 6..7.
+    const rate = (k: number) => learningRateAt(params, k);
+    expect(rate(0)).toBe(0);
+    expect(rate(2)).toBeCloseTo(0.1, 12);
+    expect(kept[0]?.weight).toBeCloseTo(rate(0) + rate(1) + rate(2) + rate(3), 12);
+    expect(kept[2]?.weight).toBeCloseTo(rate(6) + rate(7), 12);
+    expect(kept[2]?.weight).toBeLessThan(kept[1]?.weight as number);
   });
 });

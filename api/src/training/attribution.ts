@@ -1,10 +1,12 @@
 // A trained job's training attribution, stored in its manifest for the settlement's training
 // split: the worker's `influence` op (TracIn over projected LoRA gradients, PROTOCOL.md) scores
-// every training example on every query example at the job's final checkpoint (the only one it
-// keeps), weighted by the learning rate; a contribution's influence is the mean over queries of
-// its examples' summed scores. Queries are the held-out set, or the training set itself when the
-// job held nothing out. Negative influence (a contribution that pulled the queries' loss up)
-// earns nothing: it counts as 0 in the weights.
+// every training example on every query example at the job's last checkpoints (it keeps
+// ATTRIBUTION_CHECKPOINTS), each weighted by the learning rates of the steps since the one
+// before it (TracIn's Σ η over the steps a checkpoint stands for); a contribution's influence is
+// the mean over queries of its examples' summed scores. Queries are the held-out set, or the
+// training set itself when the job held nothing out. Negative influence (a contribution that
+// pulled the queries' loss up) earns nothing: it counts as 0 in the weights.
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { apportion } from "@tributary/agents";
 import {
@@ -15,7 +17,7 @@ import {
   type WorkerTask,
 } from "@tributary/pool";
 import type { Hex } from "viem";
-import type { HyperParameters } from "./hyper-parameters.ts";
+import { type HyperParameters, learningRateAt } from "./hyper-parameters.ts";
 import { type ManifestAttribution, type TrainingManifest, withAttribution } from "./manifest.ts";
 import type { TrainingJobRow } from "./store.ts";
 
@@ -72,6 +74,34 @@ export function attributionOf(
   };
 }
 
+/**
+ * The checkpoints the job kept (`checkpoint-<step>` in its output directory, the final one
+ * among them), oldest first, each weighted by the sum of the learning rates of the steps since
+ * the previous one (the first: since the start). Steps with a zero rate (the first step of a
+ * warm-up) give no weight; a checkpoint without any is left out.
+ */
+export async function keptCheckpoints(
+  outputDir: string,
+  final: CheckpointRef,
+  params: Pick<HyperParameters, "learningRate" | "warmupSteps" | "totalSteps">,
+): Promise<{ adapter: string; step: number; weight: number }[]> {
+  const steps = new Set([final.step]);
+  for (const name of await readdir(outputDir)) {
+    const step = /^checkpoint-(\d+)$/.exec(name)?.[1];
+    if (step !== undefined && Number(step) <= final.step) steps.add(Number(step));
+  }
+  let previous = 0;
+  const kept: { adapter: string; step: number; weight: number }[] = [];
+  for (const step of [...steps].sort((a, b) => a - b)) {
+    let weight = 0;
+    for (let k = previous; k < step; k++) weight += learningRateAt(params, k);
+    previous = step;
+    const adapter = step === final.step ? final.path : path.join(outputDir, `checkpoint-${step}`);
+    if (weight > 0) kept.push({ adapter, step, weight });
+  }
+  return kept;
+}
+
 export interface AttributionRun {
   worker: EngineWorker;
   row: TrainingJobRow;
@@ -89,9 +119,13 @@ export async function attributeJob(
   const { row, checkpoint } = run;
   const params = row.hyperParameters as unknown as HyperParameters;
   const dataset = path.join(row.jobDir, "train.jsonl");
+  const kept = await keptCheckpoints(path.dirname(checkpoint.path), checkpoint, params);
+  // A run whose every step had a zero rate moved nothing: its final checkpoint alone, weight 1.
+  const checkpoints =
+    kept.length > 0 ? kept : [{ adapter: checkpoint.path, step: checkpoint.step, weight: 1 }];
   const task = startInfluence(run.worker, {
     model: row.modelDir,
-    checkpoints: [{ adapter: checkpoint.path, weight: params.learningRate }],
+    checkpoints: checkpoints.map(({ adapter, weight }) => ({ adapter, weight })),
     dataset,
     queries: run.evalDataset ?? dataset,
     projection_dim: PROJECTION_DIM,
@@ -103,7 +137,7 @@ export async function attributeJob(
   if (result === null) return null;
   const manifest = row.manifest as unknown as TrainingManifest;
   const attribution = attributionOf(manifest, result, {
-    checkpointSteps: [checkpoint.step],
+    checkpointSteps: checkpoints.map((c) => c.step),
     queries: run.evalDataset ? "eval" : "train",
   });
   return withAttribution(manifest, attribution);

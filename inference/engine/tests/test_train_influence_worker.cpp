@@ -1,11 +1,15 @@
 // The training worker's `influence` op over the real protocol: scores of a job's examples on
 // queries at its checkpoints, equal to the in-process computation; an example influences itself
-// most; health shows its progress; bad requests get typed codes.
+// most; health shows its progress; bad requests get typed codes. A job keeps its last
+// `keep_checkpoints` checkpoints for it.
+#include <filesystem>
+
 #include "train/influence.h"
 #include "train_worker_helpers.h"
 
 using namespace tributary;
 using namespace tributary::testing;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -26,10 +30,16 @@ Json influenceRequest(const std::string& id, Json checkpoints, Json::Object over
 TEST(influence_scores_a_jobs_examples_on_queries_at_its_checkpoints) {
   EngineProcess worker;
   const std::string root = scratchDir("influence_op");
-  const std::string early = last(runToEnd(worker, trainRequest("a", root + "/a", 3, {{"dataset", Json(fixture().other)}})), "checkpoint")
-                                .find("path")->asString();
-  const Json done = last(runToEnd(worker, trainRequest("b", root + "/b", 8, {{"dataset", Json(fixture().other)}})), "done");
+  // One job keeping its last two checkpoints (steps 6 and 8 of 8; 2 and 4 are pruned).
+  const Json done = last(runToEnd(worker, trainRequest("job", root + "/job", 8,
+                                                       {{"dataset", Json(fixture().other)},
+                                                        {"checkpoint_every", Json(2)},
+                                                        {"keep_checkpoints", Json(2)}})),
+                         "done");
   const std::string final = done.find("checkpoint")->find("path")->asString();
+  const std::string early = root + "/job/checkpoint-6";
+  CHECK(fs::exists(early + "/adapter_model.safetensors") && !fs::exists(root + "/job/checkpoint-4"));
+  CHECK_EQ(errorCode(worker.call(trainRequest("bad", root + "/bad", 2, {{"keep_checkpoints", Json(0)}}))), "invalid_request");
   const Json checkpoints = Json::array({checkpointRef(early, 0.02), checkpointRef(final, 0.01)});
 
   const Json reply = worker.call(influenceRequest("inf", checkpoints));

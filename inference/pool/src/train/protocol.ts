@@ -23,6 +23,8 @@ export interface TrainJobSpec {
   gradient_accumulation_steps?: number;
   checkpoint_every?: number;
   eval_every?: number;
+  /** The newest this many checkpoints stay in output_dir (1..64; default 1), for `influence`. */
+  keep_checkpoints?: number;
   seed?: number;
   threads?: number;
 }
