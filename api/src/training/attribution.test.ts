@@ -1,8 +1,14 @@
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { attributionOf, keptCheckpoints, microString } from "./attribution.ts";
+import {
+  attributionOf,
+  keptCheckpoints,
+  MAX_SCORES,
+  microString,
+  queryFile,
+} from "./attribution.ts";
 import { learningRateAt } from "./hyper-parameters.ts";
 
 const contribution = (id: string, split: "train" | "eval", examples: number) => ({
@@ -94,5 +100,24 @@ describe("the checkpoints attributed", () => {
     expect(kept[0]?.weight).toBeCloseTo(rate(0) + rate(1) + rate(2) + rate(3), 12);
     expect(kept[2]?.weight).toBeCloseTo(rate(6) + rate(7), 12);
     expect(kept[2]?.weight).toBeLessThan(kept[1]?.weight as number);
+  });
+});
+
+describe("the query file", () => {
+  it("is the file itself within the score budget, else evenly spaced lines of it", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "queries-"));
+    const file = path.join(dir, "eval.jsonl");
+    const lines = Array.from({ length: 10 }, (_, i) => `{"tokens": [1, ${i + 2}]}`);
+    await writeFile(file, `${lines.join("\n")}\n\n`);
+    const out = path.join(dir, "q.jsonl");
+    expect(await queryFile(file, MAX_SCORES / 16, out)).toBe(file);
+    expect(await queryFile(file, MAX_SCORES / 4, out)).toBe(out);
+    expect((await readFile(out, "utf8")).trim().split("\n")).toEqual([
+      lines[0],
+      lines[2],
+      lines[5],
+      lines[7],
+    ]);
+    await expect(queryFile(file, MAX_SCORES + 1, out)).rejects.toThrow(/no room/);
   });
 });

@@ -6,7 +6,7 @@
 // the mean over queries of its examples' summed scores. Queries are the held-out set, or the
 // training set itself when the job held nothing out. Negative influence (a contribution that
 // pulled the queries' loss up) earns nothing: it counts as 0 in the weights.
-import { readdir } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { apportion } from "@tributary/agents";
 import {
@@ -24,6 +24,24 @@ import type { TrainingJobRow } from "./store.ts";
 /** Enough dimensions for cosines within a few hundredths (Johnson-Lindenstrauss), cheap to keep. */
 export const PROJECTION_DIM = 256;
 const PPM = 1_000_000n;
+/** The worker answers at most this many scores (examples × queries) in one frame. */
+export const MAX_SCORES = 2 ** 20;
+
+/**
+ * The query file: `file` itself, or, when its lines times the training examples pass
+ * MAX_SCORES, every k-th of its lines (evenly spaced, so each held-out contribution keeps a
+ * share) written beside it.
+ */
+export async function queryFile(file: string, trainExamples: number, out: string): Promise<string> {
+  const budget = Math.floor(MAX_SCORES / Math.max(1, trainExamples));
+  if (budget < 1) throw new Error(`${trainExamples} training examples leave no room for a query`);
+  const lines = (await readFile(file, "utf8")).split("\n").filter((l) => l.trim() !== "");
+  if (lines.length <= budget) return file;
+  const step = lines.length / budget;
+  const kept = Array.from({ length: budget }, (_, i) => lines[Math.floor(i * step)] as string);
+  await writeFile(out, `${kept.join("\n")}\n`);
+  return out;
+}
 
 /** Micro-units as a fixed 6-decimal string ("-0.012345"), exact in canonical JSON. */
 export function microString(micro: number): string {
@@ -127,7 +145,11 @@ export async function attributeJob(
     model: row.modelDir,
     checkpoints: checkpoints.map(({ adapter, weight }) => ({ adapter, weight })),
     dataset,
-    queries: run.evalDataset ?? dataset,
+    queries: await queryFile(
+      run.evalDataset ?? dataset,
+      (row.manifest as unknown as TrainingManifest).dataset.examples,
+      path.join(row.jobDir, "attribution-queries.jsonl"),
+    ),
     projection_dim: PROJECTION_DIM,
     seed: params.seed,
     threads: row.threads,
