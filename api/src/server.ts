@@ -36,6 +36,7 @@ import { serveEpochFile, settleRoute } from "./settlement/routes.ts";
 import { createSettlementRunner, type SettlementOptions } from "./settlement/runner.ts";
 import { serveAdapterFile } from "./training/adapter-files.ts";
 import { createTrainingService, type TrainingOptions } from "./training/index.ts";
+import { serveTrainingManifest } from "./training/manifest-route.ts";
 
 export interface ApiServerOptions {
   /** Ponder's HTTP root (serves `/sql/*`); used unless `viewsSchema` selects the Postgres reader. */
@@ -316,6 +317,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       return serveContent(rag, path.slice("/content/".length), res);
     if (path.startsWith("/epochs/") && req.method === "GET")
       return serveEpochFile(services.app.db, path.slice("/epochs/".length), res);
+    if (path.startsWith("/training-manifests/") && req.method === "GET")
+      return serveTrainingManifest(services.app.db, path.slice("/training-manifests/".length), res);
     if (path.startsWith("/adapters/") && req.method === "GET")
       return serveAdapterFile(training.adapterFilesDir, path.slice("/adapters/".length), res);
     if (path === "/settle" && req.method === "POST")

@@ -1,16 +1,24 @@
 // Model Factory's end: a few-step job on a demo Datanet, its progress over graphql-ws (with an
 // evaluation), `publishTrainingJob` relayed through `relayTransaction`, the registration indexed,
 // `deployAdapter`, and the pool (real engine, CPU backend) answering the official `openai` client
-// under the new adapter's name. Every refusal is a typed error that changes nothing.
+// under the new adapter's name. Every refusal is a typed error that changes nothing. The
+// registered manifest carries the training attribution the settlement splits by.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { type DevnetRole, devnetAccount, findFreePort } from "@tributary/contracts";
+import { splitReceipt } from "@tributary/agents";
+import {
+  canonicalJsonHash,
+  type DevnetRole,
+  devnetAccount,
+  findFreePort,
+} from "@tributary/contracts";
 import { DEFAULT_ENGINE_BINARY } from "@tributary/pool";
 import { startPool } from "@tributary/pool/launcher";
 import OpenAI from "openai";
-import { parseEther } from "viem";
+import { getAddress, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trainingJob } from "../src/db/schema.ts";
+import { loadTrainingAttribution } from "../src/settlement/training-attribution.ts";
 import { until, wsSubscribe } from "./helpers.ts";
 import { type Stack, startStack } from "./stack.ts";
 import {
@@ -83,7 +91,8 @@ const PUBLISH = `mutation($id: ID!, $name: String!, $call: TokenAmount!, $tokens
     ... on TrainingJobNotSucceededError { status errorCode }
     ... on TrainingJobAlreadyPublishedError { adapterId } } }`;
 const PUBLICATION = `query($id: ID!) { trainingJob(id: $id) { ... on QueryTrainingJobSuccess { data {
-  manifestHash checkpoint { adapterId }
+  manifest manifestHash checkpoint { adapterId }
+  attribution { contributionId contributor influence weightPpm }
   publication { name contentHash uri pricePerCall pricePer1kTokens preparedAt
     adapter { modelId name uri contentHash trainingManifestHash rank owner { address }
       baseModel { modelId } datanets { datanetId } } } } } } }`;
@@ -123,6 +132,60 @@ async function relayPrepared(
 
 let jobId: string;
 let adapterId: string;
+
+/**
+ * The manifest the adapter is registered with carries the job's training attribution, served
+ * by its hash; the settlement's lookup reads it, and a receipt naming the adapter pays the
+ * training part to the contributors by their weights, every share summing to the price.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a GraphQL result
+async function expectAttributionSplit(job: any) {
+  const { manifest, manifestHash, attribution } = job;
+  expect(manifest.version).toBe(2);
+  expect(canonicalJsonHash(manifest)).toBe(manifestHash);
+  const trained = manifest.contributions.filter((c: { split: string }) => c.split === "train");
+  expect(manifest.attribution).toMatchObject({ method: "tracin-lora", queries: "eval" });
+  expect(attribution.map((a: { contributionId: string }) => a.contributionId)).toEqual(
+    trained.map((c: { id: string }) => c.id),
+  );
+  expect(attribution.map((a: { contributor: string }) => a.contributor.toLowerCase())).toEqual(
+    trained.map((c: { contributor: string }) => c.contributor),
+  );
+  const weights = attribution.map((a: { weightPpm: number }) => a.weightPpm);
+  expect(weights.reduce((n: number, w: number) => n + w, 0)).toBe(1_000_000);
+  const served = await fetch(`${filesUrl}/training-manifests/${manifestHash.slice(2)}.json`);
+  expect(canonicalJsonHash(await served.json())).toBe(manifestHash);
+
+  const training = await loadTrainingAttribution(s.api.services.app.db, [manifestHash]);
+  const price = parseEther("0.3");
+  const owner = devnetAccount("builder").address;
+  const split = splitReceipt(
+    {
+      agentId: 1n,
+      payer: devnetAccount("payer").address,
+      price,
+      policyVersion: 1,
+      adapters: [
+        { adapterId: 1n, weightPpm: 1_000_000, owner, trainingManifestHash: manifestHash },
+      ],
+      retrieval: [],
+      citations: [],
+      spans: [],
+      protocol: devnetAccount("deployer").address,
+      operator: devnetAccount("operator").address,
+    },
+    training,
+  );
+  const credited = split.shares.filter((sh) => sh.role === "training");
+  const helped = new Set(
+    attribution
+      .filter((a: { weightPpm: number }) => a.weightPpm > 0)
+      .map((a: { contributor: string }) => getAddress(a.contributor)),
+  );
+  expect(new Set(credited.map((sh) => getAddress(sh.account)))).toEqual(helped);
+  expect(credited.every((sh) => sh.amount > 0n)).toBe(true);
+  expect(split.shares.reduce((n, sh) => n + sh.amount, 0n) + split.stakers.amount).toBe(price);
+}
 
 describe("publishing and deploying a trained adapter", () => {
   it("trains a few steps, streaming progress over graphql-ws, then evaluates", async () => {
@@ -253,6 +316,8 @@ describe("publishing and deploying a trained adapter", () => {
       datanets: [{ datanetId }],
     });
     adapterId = adapter.modelId;
+
+    await expectAttributionSplit(after);
 
     expect(await publish(jobId, { name: "notes-lora-2" })).toMatchObject({
       __typename: "TrainingJobAlreadyPublishedError",

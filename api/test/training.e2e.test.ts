@@ -218,6 +218,9 @@ describe("training jobs", () => {
     const { evaluatedAt: _then, ...again } = redone.evaluation;
     const { evaluatedAt: _now, ...earlier } = a.evaluation;
     expect(again).toEqual(earlier);
+    // The attribution is done again too, to the same manifest and hash.
+    expect(redone.manifest.attribution).not.toBeNull();
+    expect(redone.manifestHash).toBe(a.manifestHash);
 
     const none = await create({ ...hp, evalFraction: 0 });
     const skipped = await finished(none.data.id);
@@ -226,6 +229,9 @@ describe("training jobs", () => {
     expect(
       skipped.manifest.contributions.every((c: { split: string }) => c.split === "train"),
     ).toBe(true);
+    // Nothing held out: the training set is attributed on itself.
+    expect(skipped.manifest.attribution).toMatchObject({ method: "tracin-lora", queries: "train" });
+    expect(canonicalJsonHash(skipped.manifest)).toBe(skipped.manifestHash);
   }, 360_000);
 
   it("resumes a RUNNING job from its checkpoint when the API starts again; a worker dying while evaluating fails its job, which keeps its checkpoint", async () => {

@@ -10,10 +10,12 @@ import {
   receiptMessage,
   type SignedUsage,
   signReceipt,
+  type TrainingAttribution,
 } from "@tributary/agents";
 import type { Address, Hex, LocalAccount } from "viem";
 import type { ChainService } from "../chain/index.ts";
 import type { PayoutEvent } from "../payouts/events.ts";
+import { manifestHashesOf } from "../settlement/training-attribution.ts";
 import type { InvocationRow, Ledger } from "./ledger.ts";
 import { type EnsembleMember, jsonSafe, receiptLists } from "./receipt-lists.ts";
 
@@ -32,8 +34,10 @@ export async function issueReceipt(
   deps: {
     ledger: Ledger;
     chain: ChainService;
-    /** The charged call's payout events, queued with the charge. */
-    payouts: (charged: InvocationRow) => PayoutEvent[];
+    /** The charged call's payout events, queued with the charge, split with `training`. */
+    payouts: (charged: InvocationRow, training: TrainingAttribution) => PayoutEvent[];
+    /** The training attribution of these manifest hashes (settlement/training-attribution.ts). */
+    training: (manifestHashes: readonly string[]) => Promise<TrainingAttribution>;
   },
   call: CallFacts,
   state: InvocationStateType,
@@ -44,6 +48,8 @@ export async function issueReceipt(
   const tokensOut = usage.completionTokens;
   const price = actualPrice(call.spec, Math.min(tokensOut, call.maxTokens));
   const lists = receiptLists(state, call.ensemble);
+  // Read before the charge: the payouts are split inside its transaction, synchronously.
+  const training = await deps.training(manifestHashesOf([{ lists }]));
   const message = receiptMessage({
     requestId: call.key.requestId,
     agentId: call.agent.id,
@@ -92,6 +98,6 @@ export async function issueReceipt(
         },
       }),
     },
-    deps.payouts,
+    (charged) => deps.payouts(charged, training),
   );
 }

@@ -11,6 +11,7 @@ import {
   maxPrice,
   PromptTooLongError,
   type SignedUsage,
+  type TrainingAttribution,
 } from "@tributary/agents";
 import { canonicalJsonHash } from "@tributary/contracts";
 import * as t from "@tributary/indexer/schema";
@@ -23,6 +24,7 @@ import { payoutsCommitted } from "../payouts/outbox.ts";
 import { INT8_LIMIT } from "../rag/upload.ts";
 import { activeAtHead } from "../schema/reward-vesting.ts";
 import { protocolAccount } from "../settlement/deps.ts";
+import { loadTrainingAttribution } from "../settlement/training-attribution.ts";
 import { createChainFacts } from "./chain-facts.ts";
 import { checkAnswerCitations } from "./citations.ts";
 import {
@@ -249,7 +251,9 @@ export function createAgentRuntime(deps: {
   }
 
   const protocol = protocolAccount(chain);
-  const payouts = (charged: InvocationRow) => accruedOfCharge(charged, protocol, services.log);
+  const payouts = (charged: InvocationRow, training: TrainingAttribution) =>
+    accruedOfCharge(charged, protocol, training, services.log);
+  const training = (hashes: readonly string[]) => loadTrainingAttribution(services.app.db, hashes);
   /**
    * Issues the receipt; its payees' PayoutAccrued are queued with the charge and relayed once
    * (a replayed request id never gets here).
@@ -261,7 +265,13 @@ export function createAgentRuntime(deps: {
     cancelled = false,
   ) =>
     timed("settle", async () => {
-      const row = await issueReceipt({ ledger, chain, payouts }, call, state, usage, cancelled);
+      const row = await issueReceipt(
+        { ledger, chain, payouts, training },
+        call,
+        state,
+        usage,
+        cancelled,
+      );
       payoutsCommitted(services.pubsub);
       return row;
     });

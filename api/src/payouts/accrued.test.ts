@@ -14,12 +14,15 @@ import {
   storedCall,
 } from "./receipt-fixture.ts";
 
+/** The fixture's adapters name no training manifest. */
+const none = () => null;
+
 describe("accrued payouts of a receipt", () => {
   it("one event per payee account, its roles summed; with the stakers' part they sum to the price", async () => {
     const price = parseEther("1.234567890123456789");
     const call = await storedCall("call-1", price);
     const receipt = storedReceipt(call, "call-1");
-    const events = accruedEvents(receipt, protocol);
+    const events = accruedEvents(receipt, protocol, none);
     const split = splitReceipt(
       { ...receipt.message, ...receipt.lists, protocol, operator },
       () => null,
@@ -57,15 +60,20 @@ describe("accrued payouts of a receipt", () => {
 
   it("names each event alike wherever it is computed, and apart across payers and request ids", async () => {
     const call = await storedCall("call-2", parseEther("0.5"));
-    const fromText = accruedEventsOfCall(call, protocol);
+    const fromText = accruedEventsOfCall(call, protocol, none);
     const fromDecoded = accruedEventsOfCall(
       { ...call, receipt: JSON.parse(call.receipt) },
       protocol,
+      none,
     );
     expect(fromDecoded).toEqual(fromText);
     const ids = fromText.map((e) => e.id);
     expect(ids.every((id) => id.startsWith(`PayoutAccrued:${payer}:`))).toBe(true);
-    const another = accruedEventsOfCall(await storedCall("call-3", parseEther("0.5")), protocol);
+    const another = accruedEventsOfCall(
+      await storedCall("call-3", parseEther("0.5")),
+      protocol,
+      none,
+    );
     expect(another.map((e) => e.id).filter((id) => ids.includes(id))).toEqual([]);
     // An UNPAID revert computed later names the accrued event it undoes.
     const revert = revertPayout(fromText[0] as (typeof fromText)[number], "UNPAID");
@@ -74,6 +82,6 @@ describe("accrued payouts of a receipt", () => {
   });
 
   it("a free call credits nobody", async () => {
-    expect(accruedEventsOfCall(await storedCall("free", 0n), protocol)).toEqual([]);
+    expect(accruedEventsOfCall(await storedCall("free", 0n), protocol, none)).toEqual([]);
   });
 });

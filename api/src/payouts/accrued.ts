@@ -1,9 +1,8 @@
 // PayoutAccrued: what a call's receipt credits each payee, off chain, the moment it is issued.
-import { type EpochReceipt, splitReceipt } from "@tributary/agents";
+import { type EpochReceipt, splitReceipt, type TrainingAttribution } from "@tributary/agents";
 import type { Logger } from "pino";
 import { type Address, getAddress, type Hex } from "viem";
 import { storedReceipt } from "../settlement/build.ts";
-import { TRAINING_ATTRIBUTION } from "../settlement/deps.ts";
 import type { PayoutAccrued } from "./events.ts";
 
 /** Request ids repeat across payers (each names its own calls): the payer is part of the id. */
@@ -16,11 +15,15 @@ export const accruedId = (payer: Address, requestId: Hex, account: Address) =>
  * same protocol account and training attribution. The stakers' part is paid into the agent's
  * staking rewards, not to an account, so it has no event: the events sum to the price less it.
  */
-export function accruedEvents(receipt: EpochReceipt, protocol: Address): PayoutAccrued[] {
+export function accruedEvents(
+  receipt: EpochReceipt,
+  protocol: Address,
+  training: TrainingAttribution,
+): PayoutAccrued[] {
   const m = receipt.message;
   const split = splitReceipt(
     { ...m, ...receipt.lists, protocol, operator: receipt.operator },
-    TRAINING_ATTRIBUTION,
+    training,
   );
   const byAccount = new Map<Address, { event: PayoutAccrued; total: bigint }>();
   for (const share of split.shares) {
@@ -52,7 +55,9 @@ export function accruedEvents(receipt: EpochReceipt, protocol: Address): PayoutA
 export const accruedEventsOfCall = (
   call: { receipt: unknown; operator: string; requestId: string },
   protocol: Address,
-): PayoutAccrued[] => accruedEvents(storedReceipt(call, `receipt ${call.requestId}`), protocol);
+  training: TrainingAttribution,
+): PayoutAccrued[] =>
+  accruedEvents(storedReceipt(call, `receipt ${call.requestId}`), protocol, training);
 
 /**
  * The accrued events of a call being charged. The call is charged whatever happens here: a
@@ -61,10 +66,11 @@ export const accruedEventsOfCall = (
 export function accruedOfCharge(
   call: { receipt: unknown; operator: string; requestId: string },
   protocol: Address,
+  training: TrainingAttribution,
   log: Logger,
 ): PayoutAccrued[] {
   try {
-    return accruedEventsOfCall(call, protocol);
+    return accruedEventsOfCall(call, protocol, training);
   } catch (error) {
     log.error({ err: error, requestId: call.requestId }, "accrued payouts not queued");
     return [];

@@ -58,10 +58,10 @@ async function charge(app: AppDatabase, bus: PubSub | null): Promise<PayoutEvent
   const row = await ledger.settle(
     { payer, requestId },
     { price, tokensIn: 5, tokensOut: 9, result: {}, receipt: JSON.parse(call.receipt) },
-    (charged) => accruedOfCharge(charged, protocol, log),
+    (charged) => accruedOfCharge(charged, protocol, () => null, log),
   );
   if (bus) payoutsCommitted(bus);
-  return accruedEventsOfCall(row, protocol);
+  return accruedEventsOfCall(row, protocol, () => null);
 }
 
 /** One `payouts` subscription per payee, collecting the ids each delivers. */

@@ -24,6 +24,7 @@ import "./receipts.ts";
 import "./training-errors.ts";
 import "./training.ts";
 import "./training-publish.ts";
+import "./training-attribution.ts";
 import "./training-evaluation.ts";
 import "./deploy.ts";
 

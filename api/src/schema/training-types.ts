@@ -225,7 +225,7 @@ export const TrainingJobRef = builder.objectRef<TrainingJobRow>("TrainingJob").i
     manifest: f.field({
       type: JSONScalar,
       description:
-        "The training manifest: base model, data block, each contribution's examples, tokens and split, hyper-parameters, seed, data sets' sha256.",
+        "The training manifest: base model, data block, each contribution's contributor, examples, tokens and split, hyper-parameters, seed, data sets' sha256, and once SUCCEEDED the training attribution (see `attribution`); its hash changes when the attribution is added.",
       resolve: (r) => r.manifest,
     }),
     manifestHash: f.field({

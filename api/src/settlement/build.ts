@@ -16,7 +16,8 @@ import { and, asc, desc, eq, lt } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { invocation, settlementEpoch, settlementFile, settlementLeaf } from "../db/schema.ts";
-import { epochFileUri, type SettlementDeps, TRAINING_ATTRIBUTION } from "./deps.ts";
+import { epochFileUri, type SettlementDeps } from "./deps.ts";
+import { trainingAttributionOf } from "./training-attribution.ts";
 
 /**
  * A call's receipt as stored (JSON text, or as the ledger decoded it) with its operator at call
@@ -83,7 +84,7 @@ export async function buildEpoch(deps: SettlementDeps, epoch: bigint): Promise<v
   // decision stands (a re-read here could only differ after a reorg, and would stall the epoch).
   const settled = await settleEpochFile(file, previous, {
     protocol: deps.protocolAccount,
-    training: TRAINING_ATTRIBUTION,
+    training: await trainingAttributionOf(db, receipts),
   });
   if (settled.problems.length > 0)
     throw new Error(

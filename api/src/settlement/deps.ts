@@ -1,4 +1,3 @@
-import type { TrainingAttribution } from "@tributary/agents";
 import { attributionSettlementAbi } from "@tributary/contracts/abis";
 import type { Logger } from "pino";
 import type { Account, Address, WalletClient } from "viem";
@@ -23,12 +22,6 @@ export interface SettlementDeps {
 /** The protocol's share of every fee goes to governance's treasury, the timelock. */
 export const protocolAccount = (chain: ChainService): Address =>
   chain.address("TimelockController");
-
-/**
- * No adapter has a training manifest yet (Model Factory): owners keep their whole share. One
- * definition for the settlement and the accrued payouts, so that both split receipts alike.
- */
-export const TRAINING_ATTRIBUTION: TrainingAttribution = () => null;
 
 export const epochFileUri = (publicUrl: string, hash: string) =>
   `${publicUrl.replace(/\/+$/, "")}/epochs/${hash.replace(/^0x/, "")}.json`;

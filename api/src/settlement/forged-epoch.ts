@@ -19,8 +19,9 @@ import type { Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
 import { settlementEpoch, settlementFile } from "../db/schema.ts";
 import { previousTotals } from "./build.ts";
-import { epochFileUri, type SettlementDeps, TRAINING_ATTRIBUTION } from "./deps.ts";
+import { epochFileUri, type SettlementDeps } from "./deps.ts";
 import { serveEpochFile } from "./routes.ts";
+import { trainingAttributionOf } from "./training-attribution.ts";
 
 /** `GET /epochs/<sha256>.json` from `db`, as server.ts mounts it, on a free loopback port. */
 export async function serveEpochFiles(db: AppDb): Promise<{ server: Server; port: number }> {
@@ -40,10 +41,11 @@ export async function storeForgedEpoch(
   epoch: bigint,
   forged: EpochFile,
 ): Promise<void> {
+  const training = await trainingAttributionOf(deps.db, forged.receipts);
   const splits = forged.receipts.map((r) =>
     splitReceipt(
       { ...r.message, ...r.lists, protocol: deps.protocolAccount, operator: r.operator },
-      TRAINING_ATTRIBUTION,
+      training,
     ),
   );
   const cumulative = accumulate(await previousTotals(deps.db, epoch), splits);

@@ -93,7 +93,7 @@ describe("settlement service (anvil + PGlite)", () => {
       .select()
       .from(invocation)
       .where(and(eq(invocation.payer, short), eq(invocation.requestId, unpaidShort)));
-    const accrued = accruedEventsOfCall(unpaidCall as never, deps.protocolAccount);
+    const accrued = accruedEventsOfCall(unpaidCall as never, deps.protocolAccount, () => null);
     expect(accrued.length).toBeGreaterThan(2);
     expect(await queued()).toEqual(
       accrued.map((event) => expect.objectContaining({ revertedId: event.id, reason: "UNPAID" })),

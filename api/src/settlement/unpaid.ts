@@ -5,7 +5,9 @@ import type { AppDb } from "../db/index.ts";
 import { invocation } from "../db/schema.ts";
 import { accruedEventsOfCall } from "../payouts/accrued.ts";
 import { type PayoutReverted, revertPayout } from "../payouts/events.ts";
+import { storedReceipt } from "./build.ts";
 import type { SettlementDeps } from "./deps.ts";
+import { loadTrainingAttribution, manifestHashesOf } from "./training-attribution.ts";
 
 /**
  * PayoutReverted (UNPAID) for every accrued event of the payer's calls `requestIds`, read in
@@ -34,10 +36,19 @@ export async function unpaidReverts(
         inArray(invocation.requestId, requestIds),
       ),
     );
+  // The manifests the readable receipts name; an unreadable one is skipped below anyway.
+  const receipts = calls.flatMap((call) => {
+    try {
+      return [storedReceipt(call, `receipt ${call.requestId}`)];
+    } catch {
+      return [];
+    }
+  });
+  const training = await loadTrainingAttribution(tx, manifestHashesOf(receipts));
   const reverts: PayoutReverted[] = [];
   for (const call of calls) {
     try {
-      for (const accrued of accruedEventsOfCall(call, deps.protocolAccount))
+      for (const accrued of accruedEventsOfCall(call, deps.protocolAccount, training))
         reverts.push(revertPayout(accrued, "UNPAID"));
     } catch (error) {
       // Its receipt cannot be split: the runtime could not have queued its accrued either.

@@ -12,13 +12,15 @@ import {
   totalOf,
 } from "@tributary/agents";
 import { type Address, type Hex, isAddressEqual, type PublicClient, sha256 } from "viem";
-import { epochFileUri, TRAINING_ATTRIBUTION } from "./deps.ts";
+import { epochFileUri } from "./deps.ts";
+import { manifestHashesOf } from "./training-attribution.ts";
 import {
   type ChainFacts,
   type ChainRoot,
   createChainFacts,
   type RootStatus,
 } from "./verify-chain.ts";
+import { fetchTrainingAttribution, ManifestUnverifiable } from "./verify-manifests.ts";
 
 export interface VerifyRootOptions {
   client: PublicClient;
@@ -142,9 +144,18 @@ async function verifyEpoch(
     throw new Disagreement("malformed", `the file at ${url} is malformed: ${error.message}`);
   }
   checkDeployment(file, root.epoch, options, await options.client.getChainId());
+  // The training manifests are served beside the epoch files (`api`, or the file's own origin).
+  const api = options.api ?? url.replace(/\/epochs\/[0-9a-f]{64}\.json$/, "");
+  let training: Awaited<ReturnType<typeof fetchTrainingAttribution>>;
+  try {
+    training = await fetchTrainingAttribution(api, manifestHashesOf(file.receipts), options.fetch);
+  } catch (error) {
+    if (!(error instanceof ManifestUnverifiable)) throw error;
+    throw new Disagreement(error.kind, error.message);
+  }
   const settled = await settleEpochFile(file, previous, {
     protocol: options.protocol,
-    training: TRAINING_ATTRIBUTION,
+    training,
     authorized: facts.signerAuthorized,
     settledBefore,
   });

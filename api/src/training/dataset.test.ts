@@ -70,6 +70,7 @@ describe("training sets", () => {
   const contents = [1n, 2n, 3n, 4n].map((id) => ({
     id,
     datanetId: 1n,
+    contributor: `0x0${id}`,
     mediaType: id === 4n ? "application/x-ndjson" : "text/markdown",
     text:
       id === 4n

@@ -12,6 +12,7 @@ import { type TokenizedExample, tokenizeExample } from "./tokenize.ts";
 export interface ContributionUse {
   id: bigint;
   datanetId: bigint;
+  contributor: string;
   split: "train" | "eval";
   examples: number;
   /** Tokens of its examples (prompt tokens included); trained tokens are those masked 1. */
@@ -49,6 +50,7 @@ export function buildTrainingSet(
     set.contributions.push({
       id: c.id,
       datanetId: c.datanetId,
+      contributor: c.contributor,
       split,
       examples: examples.length,
       tokens: examples.reduce((n, e) => n + e.tokens.length, 0),

@@ -20,6 +20,7 @@ const contribution = (
 ) => ({
   id,
   datanetId,
+  contributor: `0x${id.padStart(40, "0")}`,
   split,
   examples,
   tokens: 0,

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { TrainingDatasetError } from "./errors.ts";
 import { looksBinary, parseContribution } from "./examples.ts";
 
-const of = (mediaType: string, text: string) => ({ id: 7n, datanetId: 1n, mediaType, text });
+const of = (mediaType: string, text: string) => ({
+  id: 7n,
+  datanetId: 1n,
+  contributor: "0x07",
+  mediaType,
+  text,
+});
 const refusal = (fn: () => unknown) => {
   try {
     fn();

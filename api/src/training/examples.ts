@@ -8,6 +8,8 @@ export type RawExample = { kind: "text"; text: string } | { kind: "chat"; messag
 export interface ContributionText {
   id: bigint;
   datanetId: bigint;
+  /** Who registered it (lowercase hex): whom its training attribution credits. */
+  contributor: string;
   /** The chunker's media type, as stored with the document. */
   mediaType: string;
   text: string;

@@ -31,6 +31,23 @@ export interface HyperParameters {
 }
 
 /** What a job stored before these settings existed gets. */
+/** The job keeps its last this many checkpoints: its training attribution reads them (attribution.ts). */
+export const ATTRIBUTION_CHECKPOINTS = 4;
+
+/**
+ * The learning rate of the optimizer step taken after `step` steps: the worker's schedule
+ * (linear warm-up, then cosine to 0 at totalSteps; transformers' get_cosine_schedule_with_warmup).
+ */
+export function learningRateAt(
+  params: Pick<HyperParameters, "learningRate" | "warmupSteps" | "totalSteps">,
+  step: number,
+): number {
+  const { learningRate, warmupSteps, totalSteps } = params;
+  if (step < warmupSteps) return (learningRate * step) / Math.max(1, warmupSteps);
+  const progress = (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
+  return learningRate * Math.max(0, 0.5 * (1 + Math.cos(Math.PI * progress)));
+}
+
 export const EVAL_SAMPLE_DEFAULTS = { evalSamples: 3, evalSampleTokens: 32 } as const;
 
 export type HyperParametersInput = Partial<Omit<HyperParameters, "totalSteps">> & {
@@ -145,6 +162,7 @@ export function workerSpec(
     gradient_accumulation_steps: params.gradientAccumulationSteps,
     checkpoint_every: params.checkpointEvery,
     eval_every: params.evalEvery,
+    keep_checkpoints: ATTRIBUTION_CHECKPOINTS,
     seed: params.seed,
     threads,
   };

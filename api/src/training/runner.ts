@@ -1,6 +1,7 @@
 // Runs queued jobs, each in a `tributary-train` worker process of its own (a crash or an
 // out-of-memory there fails one job, not the API), at most `maxRunningJobs` at once. A job that
-// trained all its steps is EVALUATING on the same worker (evaluation.ts) before it SUCCEEDS.
+// trained all its steps is EVALUATING on the same worker (evaluation.ts, then attribution.ts,
+// which completes its manifest) before it SUCCEEDS.
 // Jobs outlive the API: one stopped with the API stays RUNNING (or EVALUATING) and resumes from
 // its checkpoint when the API starts again (the worker resumes by itself given the same output
 // directory; a job already at its last step is evaluated again).
@@ -15,6 +16,7 @@ import {
   type TrainingJob,
 } from "@tributary/pool";
 import type { Logger } from "pino";
+import { attributeJob } from "./attribution.ts";
 import { evaluateJob, NOTHING_HELD_OUT } from "./evaluation.ts";
 import { type HyperParameters, workerSpec } from "./hyper-parameters.ts";
 import type { JobStore, TrainingJobRow } from "./store.ts";
@@ -98,37 +100,52 @@ export function createTrainingRunner(store: JobStore, log: Logger, options: Runn
   let claiming: Promise<void> = Promise.resolve();
 
   /**
-   * After the last step: EVALUATING, then SUCCEEDED with the evaluation (or CANCELLED, or FAILED
-   * keeping the checkpoint); a job that held nothing out SUCCEEDS at once, saying so.
+   * After the last step: EVALUATING (the held-out evaluation, then the training attribution
+   * that completes the manifest), then SUCCEEDED with both (or CANCELLED, or FAILED keeping the
+   * checkpoint); a job that held nothing out is attributed on its training set and SUCCEEDS
+   * saying it has no evaluation.
    */
   async function evaluate(row: TrainingJobRow, entry: Running, done: TrainDone) {
     const { evalDataset } = jobPaths(row);
-    if (!evalDataset || !done.checkpoint)
+    const checkpoint = done.checkpoint;
+    if (!checkpoint)
       return store.update(row.id, {
         ...stoppedState(done, "SUCCEEDED"),
         evaluationSkipped: NOTHING_HELD_OUT,
       });
     await store.update(row.id, stoppedState(done, "EVALUATING"));
-    let evaluation: Awaited<ReturnType<typeof evaluateJob>>;
+    const onTask = (task: { cancel(): Promise<void> }) => {
+      entry.cancel = () => task.cancel();
+    };
+    const cancelRequested = async () => (await store.get(row.id))?.cancelRequested === true;
+    let evaluation: Awaited<ReturnType<typeof evaluateJob>> = null;
+    let attributed: Awaited<ReturnType<typeof attributeJob>>;
+    let phase = "Evaluation failed: ";
     try {
-      evaluation = await evaluateJob({
-        worker: entry.worker,
-        row,
-        checkpoint: done.checkpoint,
-        evalDataset,
-        onTask: (task) => {
-          entry.cancel = () => task.cancel();
-        },
-        cancelRequested: async () => (await store.get(row.id))?.cancelRequested === true,
-      });
+      if (evalDataset) {
+        const run = { worker: entry.worker, row, checkpoint, evalDataset, onTask, cancelRequested };
+        evaluation = await evaluateJob(run);
+        if (!evaluation)
+          return stopping ? undefined : store.update(row.id, stoppedState(done, "CANCELLED"));
+      }
+      phase = "Attribution failed: ";
+      attributed =
+        stopping || (await cancelRequested())
+          ? null
+          : await attributeJob({ worker: entry.worker, row, checkpoint, evalDataset, onTask });
     } catch (error) {
       if (stopping) return;
       log.warn({ err: error, jobId: row.id }, "training job's evaluation failed");
-      return store.update(row.id, failedState(error, "Evaluation failed: "));
+      return store.update(row.id, failedState(error, phase));
     }
     if (stopping) return;
-    if (!evaluation) return store.update(row.id, stoppedState(done, "CANCELLED"));
-    return store.update(row.id, { ...stoppedState(done, "SUCCEEDED"), evaluation });
+    if (!attributed) return store.update(row.id, stoppedState(done, "CANCELLED"));
+    return store.update(row.id, {
+      ...stoppedState(done, "SUCCEEDED"),
+      ...(evaluation ? { evaluation } : { evaluationSkipped: NOTHING_HELD_OUT }),
+      manifest: attributed.manifest as unknown as Record<string, unknown>,
+      manifestHash: attributed.hash,
+    });
   }
 
   /** Follows a job to its end; when the API is stopping, the job stays unfinished for its restart. */

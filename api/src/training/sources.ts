@@ -49,6 +49,7 @@ export async function checkDatanets(
 export interface SelectedContribution {
   id: bigint;
   datanetId: bigint;
+  contributor: string;
   contentHash: string;
 }
 
@@ -62,6 +63,7 @@ export async function acceptedContributions(
     .select({
       id: t.contribution.id,
       datanetId: t.contribution.datanetId,
+      contributor: t.contribution.contributor,
       contentHash: t.contribution.contentHash,
     })
     .from(t.contribution)
@@ -120,8 +122,10 @@ export async function storedContents(
         ),
       ),
   );
-  const registered = new Map(contributions.map((c) => [c.id, c.contentHash.toLowerCase()]));
-  return rows
-    .filter((r) => registered.get(r.id) === r.hash.toLowerCase())
-    .map(({ id, datanetId, mediaType, text }) => ({ id, datanetId, mediaType, text }));
+  const registered = new Map(contributions.map((c) => [c.id, c]));
+  return rows.flatMap(({ id, datanetId, mediaType, hash, text }) => {
+    const chain = registered.get(id);
+    if (chain?.contentHash.toLowerCase() !== hash.toLowerCase()) return [];
+    return [{ id, datanetId, contributor: chain.contributor.toLowerCase(), mediaType, text }];
+  });
 }

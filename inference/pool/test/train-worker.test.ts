@@ -1,7 +1,7 @@
 // The training client against the real tributary-train worker on a tiny model made here:
 // progress streams with falling loss on a planted task, cancel keeps a checkpoint the next job
 // resumes from, a bad field fails the job with its typed error, and the checkpoint is evaluated
-// against the base model and answers greedily.
+// against the base model, answers greedily, and scores its examples' influence.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -15,6 +15,7 @@ import {
   spawnTrainingWorker,
   startEvaluation,
   startGeneration,
+  startInfluence,
   startTrainingJob,
   type TrainEvent,
   TrainingError,
@@ -111,6 +112,20 @@ describe("training worker client", () => {
     expect(await long.done).toBeNull();
     const missing = startEvaluation(worker, { model, adapter: path.join(dir, "nowhere"), dataset });
     await expect(missing.done).rejects.toMatchObject({ code: "io_error", retryable: true });
+  });
+
+  it("scores the influence of the checkpoint's examples on queries", async () => {
+    const model = path.join(dir, "model");
+    const dataset = path.join(dir, "planted.jsonl");
+    const adapter = path.join(dir, "jobs", "planted", "checkpoint-30");
+    const spec = { model, checkpoints: [{ adapter, weight: 0.5 }], dataset, queries: dataset };
+    const result = await startInfluence(worker, { ...spec, projection_dim: 32, threads: 1 }).done;
+    expect(result).toMatchObject({ queries: 1, examples: 1, projection_dim: 32 });
+    expect(result?.adapter_ids).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    // An example's projected gradient is its own: cosine 1, times the checkpoint's weight.
+    expect(result?.scores[0]?.[0]).toBeCloseTo(0.5, 5);
+    const bad = startInfluence(worker, { ...spec, checkpoints: [{ adapter, weight: -1 }] });
+    await expect(bad.done).rejects.toMatchObject({ code: "invalid_request", retryable: false });
   });
 
   it("cancels a job, which keeps a checkpoint the same job resumes from", async () => {

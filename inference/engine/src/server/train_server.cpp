@@ -39,7 +39,7 @@ void TrainServer::handleFrame(const std::string& payload) {
 
 void TrainServer::dispatch(const std::string& op, const Json& id, const Json& request) {
   if (op == "train") return opTrain(id, request);  // replies come as train_started/progress/…/done events
-  if (op == "evaluate" || op == "generate") return opTask(id, op, request);  // its reply is its done
+  if (op == "evaluate" || op == "generate" || op == "influence") return opTask(id, op, request);  // its reply is its done
   if (op == "health") return reply(id, opHealth());
   if (op == "cancel") {
     // The job's checkpoint and done (or the task's done) follow the cancel's own reply.
@@ -84,7 +84,9 @@ void TrainServer::opTrain(const Json& id, const Json& request) {
 
 void TrainServer::opTask(const Json& id, const std::string& op, const Json& request) {
   refuseIfBusy();
-  task_ = op == "evaluate" ? train::startEvaluate(request, models_) : train::startGenerate(request, models_);
+  task_ = op == "evaluate"    ? train::startEvaluate(request, models_)
+          : op == "influence" ? train::startInfluence(request, models_)
+                              : train::startGenerate(request, models_);
   taskId_ = id;
   taskOp_ = op;
 }
@@ -92,10 +94,10 @@ void TrainServer::opTask(const Json& id, const std::string& op, const Json& requ
 Json TrainServer::opCancel(const Json& request) {
   const Json* target = request.find("target");
   if (!target || !(target->isString() || target->isInteger())) {
-    fail(ErrorCode::kInvalidRequest, "\"target\" must be the id of a train, evaluate or generate request");
+    fail(ErrorCode::kInvalidRequest, "\"target\" must be the id of a train, evaluate, generate or influence request");
   }
   const bool running = (job_ && target->dump() == jobId_.dump()) || (task_ && target->dump() == taskId_.dump());
-  if (!running) fail(ErrorCode::kUnknownRequest, "no running train, evaluate or generate with id " + target->dump());
+  if (!running) fail(ErrorCode::kUnknownRequest, "no running train, evaluate, generate or influence with id " + target->dump());
   return Json::object({{"event", Json("cancelled")}, {"target", *target}});
 }
 

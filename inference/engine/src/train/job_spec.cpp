@@ -104,7 +104,7 @@ void applyThreads(int threads) {
 TrainJobSpec parseTrainJob(const Json& request) {
   requireKnownFields(request, "train", {"id", "op", "model", "dataset", "eval_dataset", "output_dir", "lora", "optimizer",
                                         "total_steps", "micro_batch_size", "gradient_accumulation_steps", "checkpoint_every",
-                                        "eval_every", "seed", "threads"});
+                                        "eval_every", "keep_checkpoints", "seed", "threads"});
   TrainJobSpec spec;
   spec.modelPath = requireString(request, "model");
   spec.datasetPath = requireString(request, "dataset");
@@ -121,6 +121,7 @@ TrainJobSpec parseTrainJob(const Json& request) {
   spec.accumulationSteps = intField(request, "gradient_accumulation_steps", 1, 1, 4096);
   spec.checkpointEvery = intField(request, "checkpoint_every", 0, 0, INT_MAX);
   spec.evalEvery = intField(request, "eval_every", 0, 0, INT_MAX);
+  spec.keepCheckpoints = intField(request, "keep_checkpoints", 1, 1, 64);
   spec.threads = intField(request, "threads", 0, 0, 1024);
   return spec;
 }

@@ -22,6 +22,7 @@ struct TrainJobSpec {
   int accumulationSteps = 1;
   int checkpointEvery = 0;      // 0: only at the end (and on cancel)
   int evalEvery = 0;            // 0: checkpointEvery, or only at the end
+  int keepCheckpoints = 1;      // the newest this many checkpoints stay (influence reads them)
   int threads = 0;              // OpenMP threads of this worker; 0: the process default
 };
 

@@ -1,5 +1,6 @@
 #include "train/output_dir.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -71,12 +72,20 @@ std::optional<SavedCheckpoint> latestCheckpoint(const std::string& outputDir) {
   return latest;
 }
 
-void pruneCheckpoints(const std::string& outputDir, const std::string& keep) {
+void pruneCheckpoints(const std::string& outputDir, const std::string& keep, int keepCount) {
   std::error_code error;
   std::vector<fs::path> stale;
+  std::vector<std::pair<int, fs::path>> others;  // complete checkpoints besides `keep`
   for (const fs::directory_entry& entry : fs::directory_iterator(outputDir, error)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(kPrefix, 0) == 0 && name != fs::path(keep).filename().string()) stale.push_back(entry.path());
+    if (name.rfind(kPrefix, 0) != 0 || name == fs::path(keep).filename().string()) continue;
+    const int step = stepOfName(name);
+    if (step >= 0 && entry.is_directory()) others.emplace_back(step, entry.path());
+    else stale.push_back(entry.path());
+  }
+  std::sort(others.begin(), others.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; i < others.size(); ++i) {
+    if (int(i) >= keepCount - 1) stale.push_back(others[i].second);
   }
   for (const fs::path& path : stale) fs::remove_all(path, error);
 }

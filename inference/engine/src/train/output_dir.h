@@ -26,7 +26,8 @@ void claimOutputDir(const std::string& outputDir, const Json& identity);
 
 std::optional<SavedCheckpoint> latestCheckpoint(const std::string& outputDir);
 
-// Removes every checkpoint but `keep` (and leftover `.partial` directories).
-void pruneCheckpoints(const std::string& outputDir, const std::string& keep);
+// Removes every checkpoint but `keep` and the `keepCount - 1` newest others (TracIn reads a
+// job's last few checkpoints: influence.h), and leftover `.partial` directories.
+void pruneCheckpoints(const std::string& outputDir, const std::string& keep, int keepCount = 1);
 
 }  // namespace tributary::train

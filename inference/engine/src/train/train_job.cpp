@@ -50,7 +50,7 @@ SavedCheckpoint TrainJob::checkpoint() {
   if (last_ && last_->step == step()) return *last_;
   const std::string path = checkpointPath(spec_.outputDir, step());
   const std::string adapterId = saveCheckpoint(path, *trainer_, spec_.modelPath);
-  pruneCheckpoints(spec_.outputDir, path);
+  pruneCheckpoints(spec_.outputDir, path, spec_.keepCheckpoints);
   last_ = SavedCheckpoint{path, step(), adapterId};
   return *last_;
 }

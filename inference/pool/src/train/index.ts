@@ -6,4 +6,4 @@ export {
   type TrainingJob,
 } from "./client.ts";
 export type * from "./protocol.ts";
-export { startEvaluation, startGeneration, type WorkerTask } from "./tasks.ts";
+export { startEvaluation, startGeneration, startInfluence, type WorkerTask } from "./tasks.ts";

@@ -23,6 +23,8 @@ export interface TrainJobSpec {
   gradient_accumulation_steps?: number;
   checkpoint_every?: number;
   eval_every?: number;
+  /** The newest this many checkpoints stay in output_dir (1..64; default 1), for `influence`. */
+  keep_checkpoints?: number;
   seed?: number;
   threads?: number;
 }
@@ -119,4 +121,29 @@ export interface GenerateResult {
   adapter_id: string | null;
   /** In the prompts' order. */
   completions: Completion[];
+}
+
+/**
+ * `influence`: TracIn scores of a data set's examples on query examples over checkpoints of one
+ * job (PROTOCOL.md): Σ over checkpoints of weight × the cosine of the two examples' projected
+ * LoRA gradients.
+ */
+export interface InfluenceSpec {
+  model: string;
+  /** PEFT adapter directories of one LoRA layout; `weight`: the learning rate around each (> 0). */
+  checkpoints: { adapter: string; weight?: number }[];
+  dataset: string;
+  queries: string;
+  projection_dim?: number;
+  seed?: number;
+  threads?: number;
+}
+
+export interface InfluenceResult {
+  adapter_ids: string[];
+  projection_dim: number;
+  queries: number;
+  examples: number;
+  /** [query][training example], both in their files' line order. */
+  scores: number[][];
 }

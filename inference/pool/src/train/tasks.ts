@@ -1,8 +1,15 @@
-// The training worker's forward-only ops, `evaluate` and `generate` (PROTOCOL.md, "Training
-// worker"): each answers one `done` (or one error), and can be cancelled like a train job.
+// The training worker's ops besides `train`: `evaluate` and `generate` (forward only) and
+// `influence` (PROTOCOL.md, "Training worker"): each answers one `done` (or one error), and can be cancelled like a train job.
 import type { EngineWorker, Reply } from "../engine/worker.ts";
 import { EngineError } from "../errors.ts";
-import type { EvaluateResult, EvaluateSpec, GenerateResult, GenerateSpec } from "./protocol.ts";
+import type {
+  EvaluateResult,
+  EvaluateSpec,
+  GenerateResult,
+  GenerateSpec,
+  InfluenceResult,
+  InfluenceSpec,
+} from "./protocol.ts";
 
 export interface WorkerTask<T> {
   /** The op's result; null when it was cancelled. Rejects with an EngineError. */
@@ -38,3 +45,6 @@ export const startEvaluation = (worker: EngineWorker, spec: EvaluateSpec) =>
 
 export const startGeneration = (worker: EngineWorker, spec: GenerateSpec) =>
   startTask<GenerateResult>(worker, "generate", spec);
+
+export const startInfluence = (worker: EngineWorker, spec: InfluenceSpec) =>
+  startTask<InfluenceResult>(worker, "influence", spec);
