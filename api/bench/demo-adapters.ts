@@ -52,6 +52,8 @@ async function demoContributions(): Promise<ContributionText[]> {
       out.push({
         id: BigInt(out.length + 1),
         datanetId: BigInt(d + 1),
+        // Not credited here: these adapters are the demo's, not a published job's.
+        contributor: "0x0000000000000000000000000000000000000000",
         mediaType: "text/markdown",
         text: await readFile(path.join(dir, file), "utf8"),
       });
