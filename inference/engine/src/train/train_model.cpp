@@ -69,6 +69,24 @@ TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSp
       layout_(model_->config, spec),
       trainable_(trainable),
       inverseFrequencies_(cpu::ropeInverseFrequencies(model_->config)) {
+  bindWeights();
+  saved_.resize(layers_.size());
+}
+
+template <typename T>
+TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const FullLayout& full)
+    : TrainModel(std::move(model), LoraSpec{8, 16, false, {}}, true) {
+  full_ = &full;
+}
+
+template <typename T>
+void TrainModel<T>::refreshWeights() {
+  owned_.clear(), transposed_.clear(), layers_.clear();
+  bindWeights();
+}
+
+template <typename T>
+void TrainModel<T>::bindWeights() {
   const ModelWeights& w = model_->weights;
   embed_ = frozenView<T>(w.embedTokens, owned_);
   finalNorm_ = frozenView<T>(w.finalNorm, owned_);
@@ -85,7 +103,6 @@ TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSp
     }
     layers_.push_back(layer);
   }
-  saved_.resize(layers_.size());
 }
 
 template <typename T>
@@ -152,6 +169,12 @@ void TrainModel<T>::projectBackward(int layer, Proj proj, const T* params, const
   const int rows = int(inputs_.size()), in = projInFeatures(config(), proj), out = projOutFeatures(config(), proj);
   const Layer& w = layers_[size_t(layer)];
   if (dx) frozenBackward(w.transposed[size_t(proj)], w.proj[size_t(proj)], dy, rows, in, out, dx);
+  if (full_) {
+    const FullLayerOffsets& offsets = full_->layer(layer);
+    matmulWeightBackward(dy, x, rows, in, out, grads + offsets.proj[size_t(proj)]);
+    if (offsets.bias[size_t(proj)] != kNoGradient) biasBackward(dy, rows, out, grads + offsets.bias[size_t(proj)]);
+    return;
+  }
   const LoraSlot* slot = layout_.find(layer, proj);
   if (!slot) return;
   loraBackward(dy, x, saved_[size_t(layer)].loraT[size_t(proj)].data(), params + slot->aOffset, params + slot->bOffset,
@@ -269,13 +292,17 @@ std::vector<T> TrainModel<T>::logits(const std::vector<int>& tokens, const T* pa
 }
 
 template <typename T>
-void TrainModel<T>::backwardHead() {
+void TrainModel<T>::backwardHead(T* grads) {
   const ModelConfig& c = config();
   const int selected = int(selected_.size()), hidden = c.hiddenSize;
   dlogits_.resize(logits_.size());
   crossEntropyBackward(logits_.data(), selectedTargets_.data(), targetWeights_.data(), selected, c.vocabSize, dlogits_.data());
   zero(dnormed_, size_t(selected) * hidden);
   frozenBackward(lmHeadTransposed_, lmHead_, dlogits_.data(), selected, hidden, c.vocabSize, dnormed_.data());
+  if (full_) {
+    matmulWeightBackward(dlogits_.data(), normedFinal_.data(), selected, hidden, c.vocabSize, grads + full_->lmHead());
+    rmsNormWeightBackward(dnormed_.data(), xSelected_.data(), rstdFinal_.data(), selected, hidden, grads + full_->finalNorm());
+  }
   std::vector<T> dselected(size_t(selected) * hidden, T(0));
   rmsNormBackward(dnormed_.data(), xSelected_.data(), finalNorm_, rstdFinal_.data(), selected, hidden, dselected.data());
   zero(dx_, x_.size());
@@ -296,6 +323,7 @@ void TrainModel<T>::backwardLayer(int l, const T* params, T* grads) {
   projectBackward(l, Proj::kGate, params, dgate_.data(), s.normed2.data(), dnormed_.data(), grads);
   projectBackward(l, Proj::kUp, params, dup_.data(), s.normed2.data(), dnormed_.data(), grads);
   rmsNormBackward(dnormed_.data(), s.xMid.data(), w.postNorm, s.rstd2.data(), rows, c.hiddenSize, dx_.data());
+  if (full_) rmsNormWeightBackward(dnormed_.data(), s.xMid.data(), s.rstd2.data(), rows, c.hiddenSize, grads + full_->layer(l).postNorm);
 
   zero(dattn_, s.attn.size()), zero(dq_, s.q.size()), zero(dk_, s.k.size()), zero(dv_, s.v.size());
   projectBackward(l, Proj::kO, params, dx_.data(), s.attn.data(), dattn_.data(), grads);
@@ -308,21 +336,23 @@ void TrainModel<T>::backwardLayer(int l, const T* params, T* grads) {
   }
   ropeBackward(dq_.data(), cos_.data(), sin_.data(), rows, c.numHeads, c.headDim);
   ropeBackward(dk_.data(), cos_.data(), sin_.data(), rows, c.numKvHeads, c.headDim);
-  // Below layer 0 is the frozen embedding: the input gradient of its q/k/v has no use.
-  const bool inputGrad = l > 0;
+  // Below layer 0 is the embedding: the input gradient of its q/k/v has no use unless it trains.
+  const bool inputGrad = l > 0 || full_;
   zero(dnormed_, x_.size());
   T* dn = inputGrad ? dnormed_.data() : nullptr;
   projectBackward(l, Proj::kQ, params, dq_.data(), s.normed1.data(), dn, grads);
   projectBackward(l, Proj::kK, params, dk_.data(), s.normed1.data(), dn, grads);
   projectBackward(l, Proj::kV, params, dv_.data(), s.normed1.data(), dn, grads);
   if (inputGrad) rmsNormBackward(dnormed_.data(), s.xIn.data(), w.inputNorm, s.rstd1.data(), rows, c.hiddenSize, dx_.data());
+  if (full_) rmsNormWeightBackward(dnormed_.data(), s.xIn.data(), s.rstd1.data(), rows, c.hiddenSize, grads + full_->layer(l).inputNorm);
 }
 
 template <typename T>
 void TrainModel<T>::backward(const T* params, T* grads) {
   if (!trainable_) fail(ErrorCode::kInternal, "backward on a forward-only model");
-  backwardHead();
+  backwardHead(grads);
   for (int l = config().numLayers - 1; l >= 0; --l) backwardLayer(l, params, grads);
+  if (full_) embeddingBackward(dx_.data(), inputs_.data(), int(inputs_.size()), config().hiddenSize, grads + full_->embed());
 }
 
 template class TrainModel<float>;
