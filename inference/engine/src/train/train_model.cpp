@@ -36,14 +36,26 @@ void frozenMatmul(const Tensor& weight, const T* w, const T* bias, const T* x, i
   }
 }
 
+// dst [cols, rows] = src [rows, cols]^T, in 8 x 8 blocks: a power-of-two stride maps a
+// block's rows to one cache set, and 8 fit its ways.
+void transposeInto(const float* src, int rows, int cols, float* dst) {
+  constexpr int kBlock = 8;
+  for (int r0 = 0; r0 < rows; r0 += kBlock) {
+    for (int c0 = 0; c0 < cols; c0 += kBlock) {
+      const int r1 = std::min(rows, r0 + kBlock), c1 = std::min(cols, c0 + kBlock);
+      for (int r = r0; r < r1; ++r) {
+        for (int c = c0; c < c1; ++c) dst[int64_t(c) * rows + r] = src[int64_t(r) * cols + c];
+      }
+    }
+  }
+}
+
 template <typename T>
 const Tensor* transposedCopy(const Tensor& tensor, std::vector<std::unique_ptr<Tensor>>& owned) {
   if constexpr (!std::is_same_v<T, float>) return nullptr;
   const int64_t rows = tensor.dim(0), cols = tensor.dim(1);
   auto t = std::make_unique<Tensor>(Tensor{{cols, rows}, std::vector<float>(tensor.data.size())});
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) t->data[size_t(c * rows + r)] = tensor.data[size_t(r * cols + c)];
-  }
+  transposeInto(tensor.data.data(), int(rows), int(cols), t->data.data());
   owned.push_back(std::move(t));
   return owned.back().get();
 }
@@ -164,6 +176,24 @@ void TrainModel<T>::frozenBackward(const Tensor* transposed, const T* w, const T
   }
 }
 
+// dw += dy^T x. In float, as the engine's GEMM: dw [out, in] = linear(dy^T [out, rows],
+// weight x^T [in, rows]); the two transposes cost O(rows * (in + out)) next to its O(rows * in * out).
+template <typename T>
+void TrainModel<T>::weightGradient(const T* dy, const T* x, int rows, int in, int out, T* dw) {
+  if constexpr (std::is_same_v<T, float>) {
+    dyTransposed_.resize(size_t(out) * size_t(rows));
+    transposeInto(dy, rows, out, dyTransposed_.data());
+    xTransposed_.shape = {in, rows};
+    xTransposed_.data.resize(size_t(in) * size_t(rows));
+    transposeInto(x, rows, in, xTransposed_.data.data());
+    matmulScratch_.resize(size_t(out) * size_t(in));
+    cpu::linear(dyTransposed_.data(), out, xTransposed_, nullptr, matmulScratch_.data());
+    for (size_t i = 0; i < matmulScratch_.size(); ++i) dw[i] += matmulScratch_[i];
+  } else {
+    matmulWeightBackward(dy, x, rows, in, out, dw);
+  }
+}
+
 template <typename T>
 void TrainModel<T>::projectBackward(int layer, Proj proj, const T* params, const T* dy, const T* x, T* dx, T* grads) {
   const int rows = int(inputs_.size()), in = projInFeatures(config(), proj), out = projOutFeatures(config(), proj);
@@ -171,7 +201,7 @@ void TrainModel<T>::projectBackward(int layer, Proj proj, const T* params, const
   if (dx) frozenBackward(w.transposed[size_t(proj)], w.proj[size_t(proj)], dy, rows, in, out, dx);
   if (full_) {
     const FullLayerOffsets& offsets = full_->layer(layer);
-    matmulWeightBackward(dy, x, rows, in, out, grads + offsets.proj[size_t(proj)]);
+    weightGradient(dy, x, rows, in, out, grads + offsets.proj[size_t(proj)]);
     if (offsets.bias[size_t(proj)] != kNoGradient) biasBackward(dy, rows, out, grads + offsets.bias[size_t(proj)]);
     return;
   }
@@ -300,7 +330,7 @@ void TrainModel<T>::backwardHead(T* grads) {
   zero(dnormed_, size_t(selected) * hidden);
   frozenBackward(lmHeadTransposed_, lmHead_, dlogits_.data(), selected, hidden, c.vocabSize, dnormed_.data());
   if (full_) {
-    matmulWeightBackward(dlogits_.data(), normedFinal_.data(), selected, hidden, c.vocabSize, grads + full_->lmHead());
+    weightGradient(dlogits_.data(), normedFinal_.data(), selected, hidden, c.vocabSize, grads + full_->lmHead());
     rmsNormWeightBackward(dnormed_.data(), xSelected_.data(), rstdFinal_.data(), selected, hidden, grads + full_->finalNorm());
   }
   std::vector<T> dselected(size_t(selected) * hidden, T(0));

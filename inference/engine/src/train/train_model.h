@@ -72,6 +72,7 @@ class TrainModel {
   void backwardLayer(int layer, const T* params, T* grads);
   void backwardHead(T* grads);
   void bindWeights();
+  void weightGradient(const T* dy, const T* x, int rows, int in, int out, T* dw);
   void frozenBackward(const Tensor* transposed, const T* w, const T* dy, int rows, int in, int out, T* dx);
   void runForward(const T* params);
 
@@ -100,6 +101,8 @@ class TrainModel {
   std::vector<int> selectedTargets_;
   // Backward scratch.
   std::vector<T> dx_, dnormed_, dq_, dk_, dv_, dattn_, dgate_, dup_, dact_, dlogits_, loraScratch_, matmulScratch_;
+  std::vector<T> dyTransposed_;
+  Tensor xTransposed_;  // full-parameter training's dW GEMM operand (float)
 };
 
 }  // namespace tributary::train
