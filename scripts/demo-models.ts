@@ -1,14 +1,17 @@
-// Builds the engine and generates the demo base model and its adapters with the engine's own
-// generator (deterministic from seeds), so the hashes registered on-chain are those of real
-// files the engine loads.
+// Builds the engine, copies the committed demo base model (pretrained by the project's trainer on
+// the Brown corpus: inference/models/tributary-demo, made by scripts/demo-model/pretrain.ts) into
+// the data directory, and generates its adapters with the engine's own generator (deterministic
+// from seeds, random weights of the base model's shapes), so the hashes registered on-chain are
+// those of real files the engine loads.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { SeedAdapter, SeedModel } from "@tributary/contracts";
-import { writeDemoTokenizer } from "@tributary/pool/launcher";
 import { parseEther } from "viem";
 import { buildEngine } from "./build-engine.ts";
+import { DEMO_MODEL_DIR, DEMO_MODEL_FILES } from "./demo-model/files.ts";
 
 const run = promisify(execFile);
 
@@ -45,6 +48,29 @@ interface Logger {
   info(fields: object, message: string): void;
 }
 
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  if (!existsSync(b)) return false;
+  const [left, right] = await Promise.all([readFile(a), readFile(b)]);
+  return left.equals(right);
+}
+
+/**
+ * Copies the committed model's files into `baseDir` where they differ (a data directory from
+ * before the pretrained model held random weights); true when it copied any.
+ */
+async function copyDemoModel(baseDir: string): Promise<boolean> {
+  await mkdir(baseDir, { recursive: true });
+  let copied = false;
+  for (const file of DEMO_MODEL_FILES) {
+    const source = path.join(DEMO_MODEL_DIR, file);
+    const target = path.join(baseDir, file);
+    if (await sameBytes(source, target)) continue;
+    await copyFile(source, target);
+    copied = true;
+  }
+  return copied;
+}
+
 export async function prepareDemoModels(options: {
   root: string;
   log: Logger;
@@ -56,13 +82,8 @@ export async function prepareDemoModels(options: {
   const dir = path.resolve(process.env.TRIBUTARY_DATA_DIR ?? path.join(root, ".data"), "models");
   const baseDir = path.join(dir, DEMO_BASE_MODEL);
 
-  if (!existsSync(path.join(baseDir, "model.safetensors"))) {
-    log.info({ step: "generating the demo base model", dir: baseDir }, "generating demo model");
-    await run(generator, ["model", "--out", baseDir, "--preset", "demo", "--seed", "1"]);
-  }
-  if (!existsSync(path.join(baseDir, "tokenizer.json"))) {
-    const { vocabSize } = await writeDemoTokenizer(baseDir);
-    log.info({ step: "wrote the demo tokenizer", vocabSize }, "wrote demo tokenizer");
+  if (await copyDemoModel(baseDir)) {
+    log.info({ step: "copied the pretrained demo base model", dir: baseDir }, "copied demo model");
   }
   const adapters: SeedAdapter[] = [];
   for (const adapter of DEMO_ADAPTERS) {

@@ -8,7 +8,9 @@
 // with OMP_NUM_THREADS=1 for per-core figures), with wall-clock training tokens/s beside them.
 //
 //   train_bench [--preset tiny|demo] [--seq N] [--batch N] [--accum N] [--steps N] [--rank R]
-//               [--targets all|q,v,...] [--dir DIR]
+//               [--targets all|q,v,...] [--dir DIR] [--full 1]
+// --full 1 times full-parameter training steps (every weight, FullTrainer) instead, on the same
+// model and sequences.
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -17,6 +19,7 @@
 
 #include "cpu/cpu_model.h"
 #include "gen/checkpoint_generator.h"
+#include "train/full_trainer.h"
 #include "train/trainer.h"
 #include "util/rng.h"
 
@@ -28,6 +31,7 @@ namespace {
 struct Options {
   std::string preset = "demo", targets = "all", dir = "/tmp/tributary-train-bench";
   int seq = 128, batch = 4, accum = 1, steps = 5, rank = 16;
+  bool full = false;
 };
 
 struct Clock {
@@ -92,6 +96,32 @@ void engineForward(cpu::CpuModel& forward, const LoraAdapter& adapter, const std
   clock.addSince(start);
 }
 
+// Full-parameter training steps: tokens per CPU-second and per wall-second.
+int benchFull(const LoadedModel& model, const Options& o) {
+  OptimizerConfig optimizer;
+  optimizer.learningRate = 1e-3;
+  optimizer.totalSteps = o.steps + 1;
+  FullTrainer trainer(model, optimizer);
+  Rng rng(7);
+  trainer.step(randomStep(rng, o, model.config.vocabSize));  // warm-up
+  Clock train;
+  size_t tokens = 0;
+  double loss = 0;
+  for (int s = 0; s < o.steps; ++s) {
+    const std::vector<MicroBatch> step = randomStep(rng, o, model.config.vocabSize);
+    const Clock start = Clock::now();
+    const StepStats stats = trainer.step(step);
+    train.addSince(start);
+    tokens += stats.tokens;
+    loss = stats.loss;
+  }
+  std::printf("preset %s, seq %d x batch %d x accum %d, full-parameter, %d steps, %zu parameters, last loss %.3f\n",
+              o.preset.c_str(), o.seq, o.batch, o.accum, o.steps, trainer.layout().size(), loss);
+  std::printf("| train tok/s | train tok/s (wall) | peak RSS |\n| --- | --- | --- |\n");
+  std::printf("| %.0f | %.0f | %s |\n", double(tokens) / train.cpu, double(tokens) / train.wall, peakMemory().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,6 +136,7 @@ int main(int argc, char** argv) {
     else if (key == "--rank") o.rank = std::stoi(value);
     else if (key == "--targets") o.targets = value;
     else if (key == "--dir") o.dir = value;
+    else if (key == "--full") o.full = value == "1";
     else {
       std::fprintf(stderr, "unknown option %s\n", key.c_str());
       return 2;
@@ -117,6 +148,7 @@ int main(int argc, char** argv) {
   const std::string modelDir = o.dir + "/" + o.preset;
   generateModel(modelDir, gen);
   auto model = loadModel(modelDir);
+  if (o.full) return benchFull(*model, o);
 
   TrainConfig config;
   config.lora.rank = o.rank;

@@ -96,6 +96,37 @@ TEST(matmul_backward_matches_finite_differences) {
   checkGradient("matmul dx", x, loss, dx);
 }
 
+// Full-parameter training's weight gradients: dw, dbias of a matmul (out not a multiple of the
+// 4-row blocks) and the RMSNorm weight's.
+TEST(matmul_weight_backward_matches_finite_differences) {
+  const int rows = 5, in = 11, out = 9;
+  Vec x = randomVec(size_t(rows * in), 30), w = randomVec(size_t(out * in), 31), bias = randomVec(size_t(out), 32);
+  Vec g = randomVec(size_t(rows * out), 33), y(g.size());
+  auto loss = [&] {
+    matmulForward(x.data(), w.data(), bias.data(), rows, in, out, y.data());
+    return dotVec(g, y);
+  };
+  Vec dw(w.size(), 0.0), dbias(bias.size(), 0.0);
+  matmulWeightBackward(g.data(), x.data(), rows, in, out, dw.data());
+  biasBackward(g.data(), rows, out, dbias.data());
+  checkGradient("matmul dw", w, loss, dw);
+  checkGradient("matmul dbias", bias, loss, dbias);
+}
+
+TEST(rmsnorm_weight_backward_matches_finite_differences) {
+  const int rows = 3, dim = 8;
+  Vec x = randomVec(size_t(rows * dim), 34), w = randomVec(size_t(dim), 35), g = randomVec(x.size(), 36);
+  Vec out(x.size()), rstd(static_cast<size_t>(rows));
+  auto loss = [&] {
+    rmsNormForward(x.data(), w.data(), rows, dim, 1e-5, out.data(), rstd.data());
+    return dotVec(g, out);
+  };
+  loss();
+  Vec dw(w.size(), 0.0);
+  rmsNormWeightBackward(g.data(), x.data(), rstd.data(), rows, dim, dw.data());
+  checkGradient("rmsnorm dweight", w, loss, dw);
+}
+
 TEST(lora_backward_matches_finite_differences) {
   const int rows = 4, in = 10, out = 7, rank = 3;
   const double scale = 1.7;

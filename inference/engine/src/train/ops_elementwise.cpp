@@ -36,6 +36,15 @@ void rmsNormBackward(const T* dout, const T* x, const T* weight, const T* rstd, 
 }
 
 template <typename T>
+void rmsNormWeightBackward(const T* dout, const T* x, const T* rstd, int rows, int dim, T* dweight) {
+  for (int r = 0; r < rows; ++r) {
+    const T* xr = x + int64_t(r) * dim;
+    const T* g = dout + int64_t(r) * dim;
+    for (int i = 0; i < dim; ++i) dweight[i] += g[i] * (xr[i] * rstd[r]);
+  }
+}
+
+template <typename T>
 void ropeForward(T* x, const T* cos, const T* sin, int rows, int heads, int headDim) {
   const int half = headDim / 2;
   for (int r = 0; r < rows; ++r) {
@@ -88,6 +97,7 @@ void swigluBackward(const T* dout, const T* gate, const T* up, size_t n, T* dgat
 #define TRIBUTARY_INSTANTIATE(T)                                                              \
   template void rmsNormForward<T>(const T*, const T*, int, int, T, T*, T*);                  \
   template void rmsNormBackward<T>(const T*, const T*, const T*, const T*, int, int, T*);    \
+  template void rmsNormWeightBackward<T>(const T*, const T*, const T*, int, int, T*);        \
   template void ropeForward<T>(T*, const T*, const T*, int, int, int);                       \
   template void ropeBackward<T>(T*, const T*, const T*, int, int, int);                      \
   template void swigluForward<T>(const T*, const T*, size_t, T*);                            \

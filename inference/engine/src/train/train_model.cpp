@@ -36,14 +36,26 @@ void frozenMatmul(const Tensor& weight, const T* w, const T* bias, const T* x, i
   }
 }
 
+// dst [cols, rows] = src [rows, cols]^T, in 8 x 8 blocks: a power-of-two stride maps a
+// block's rows to one cache set, and 8 fit its ways.
+void transposeInto(const float* src, int rows, int cols, float* dst) {
+  constexpr int kBlock = 8;
+  for (int r0 = 0; r0 < rows; r0 += kBlock) {
+    for (int c0 = 0; c0 < cols; c0 += kBlock) {
+      const int r1 = std::min(rows, r0 + kBlock), c1 = std::min(cols, c0 + kBlock);
+      for (int r = r0; r < r1; ++r) {
+        for (int c = c0; c < c1; ++c) dst[int64_t(c) * rows + r] = src[int64_t(r) * cols + c];
+      }
+    }
+  }
+}
+
 template <typename T>
 const Tensor* transposedCopy(const Tensor& tensor, std::vector<std::unique_ptr<Tensor>>& owned) {
   if constexpr (!std::is_same_v<T, float>) return nullptr;
   const int64_t rows = tensor.dim(0), cols = tensor.dim(1);
   auto t = std::make_unique<Tensor>(Tensor{{cols, rows}, std::vector<float>(tensor.data.size())});
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) t->data[size_t(c * rows + r)] = tensor.data[size_t(r * cols + c)];
-  }
+  transposeInto(tensor.data.data(), int(rows), int(cols), t->data.data());
   owned.push_back(std::move(t));
   return owned.back().get();
 }
@@ -69,6 +81,24 @@ TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSp
       layout_(model_->config, spec),
       trainable_(trainable),
       inverseFrequencies_(cpu::ropeInverseFrequencies(model_->config)) {
+  bindWeights();
+  saved_.resize(layers_.size());
+}
+
+template <typename T>
+TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const FullLayout& full)
+    : TrainModel(std::move(model), LoraSpec{8, 16, false, {}}, true) {
+  full_ = &full;
+}
+
+template <typename T>
+void TrainModel<T>::refreshWeights() {
+  owned_.clear(), transposed_.clear(), layers_.clear();
+  bindWeights();
+}
+
+template <typename T>
+void TrainModel<T>::bindWeights() {
   const ModelWeights& w = model_->weights;
   embed_ = frozenView<T>(w.embedTokens, owned_);
   finalNorm_ = frozenView<T>(w.finalNorm, owned_);
@@ -85,7 +115,6 @@ TrainModel<T>::TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSp
     }
     layers_.push_back(layer);
   }
-  saved_.resize(layers_.size());
 }
 
 template <typename T>
@@ -147,11 +176,35 @@ void TrainModel<T>::frozenBackward(const Tensor* transposed, const T* w, const T
   }
 }
 
+// dw += dy^T x. In float, as the engine's GEMM: dw [out, in] = linear(dy^T [out, rows],
+// weight x^T [in, rows]); the two transposes cost O(rows * (in + out)) next to its O(rows * in * out).
+template <typename T>
+void TrainModel<T>::weightGradient(const T* dy, const T* x, int rows, int in, int out, T* dw) {
+  if constexpr (std::is_same_v<T, float>) {
+    dyTransposed_.resize(size_t(out) * size_t(rows));
+    transposeInto(dy, rows, out, dyTransposed_.data());
+    xTransposed_.shape = {in, rows};
+    xTransposed_.data.resize(size_t(in) * size_t(rows));
+    transposeInto(x, rows, in, xTransposed_.data.data());
+    matmulScratch_.resize(size_t(out) * size_t(in));
+    cpu::linear(dyTransposed_.data(), out, xTransposed_, nullptr, matmulScratch_.data());
+    for (size_t i = 0; i < matmulScratch_.size(); ++i) dw[i] += matmulScratch_[i];
+  } else {
+    matmulWeightBackward(dy, x, rows, in, out, dw);
+  }
+}
+
 template <typename T>
 void TrainModel<T>::projectBackward(int layer, Proj proj, const T* params, const T* dy, const T* x, T* dx, T* grads) {
   const int rows = int(inputs_.size()), in = projInFeatures(config(), proj), out = projOutFeatures(config(), proj);
   const Layer& w = layers_[size_t(layer)];
   if (dx) frozenBackward(w.transposed[size_t(proj)], w.proj[size_t(proj)], dy, rows, in, out, dx);
+  if (full_) {
+    const FullLayerOffsets& offsets = full_->layer(layer);
+    weightGradient(dy, x, rows, in, out, grads + offsets.proj[size_t(proj)]);
+    if (offsets.bias[size_t(proj)] != kNoGradient) biasBackward(dy, rows, out, grads + offsets.bias[size_t(proj)]);
+    return;
+  }
   const LoraSlot* slot = layout_.find(layer, proj);
   if (!slot) return;
   loraBackward(dy, x, saved_[size_t(layer)].loraT[size_t(proj)].data(), params + slot->aOffset, params + slot->bOffset,
@@ -269,13 +322,17 @@ std::vector<T> TrainModel<T>::logits(const std::vector<int>& tokens, const T* pa
 }
 
 template <typename T>
-void TrainModel<T>::backwardHead() {
+void TrainModel<T>::backwardHead(T* grads) {
   const ModelConfig& c = config();
   const int selected = int(selected_.size()), hidden = c.hiddenSize;
   dlogits_.resize(logits_.size());
   crossEntropyBackward(logits_.data(), selectedTargets_.data(), targetWeights_.data(), selected, c.vocabSize, dlogits_.data());
   zero(dnormed_, size_t(selected) * hidden);
   frozenBackward(lmHeadTransposed_, lmHead_, dlogits_.data(), selected, hidden, c.vocabSize, dnormed_.data());
+  if (full_) {
+    weightGradient(dlogits_.data(), normedFinal_.data(), selected, hidden, c.vocabSize, grads + full_->lmHead());
+    rmsNormWeightBackward(dnormed_.data(), xSelected_.data(), rstdFinal_.data(), selected, hidden, grads + full_->finalNorm());
+  }
   std::vector<T> dselected(size_t(selected) * hidden, T(0));
   rmsNormBackward(dnormed_.data(), xSelected_.data(), finalNorm_, rstdFinal_.data(), selected, hidden, dselected.data());
   zero(dx_, x_.size());
@@ -296,6 +353,7 @@ void TrainModel<T>::backwardLayer(int l, const T* params, T* grads) {
   projectBackward(l, Proj::kGate, params, dgate_.data(), s.normed2.data(), dnormed_.data(), grads);
   projectBackward(l, Proj::kUp, params, dup_.data(), s.normed2.data(), dnormed_.data(), grads);
   rmsNormBackward(dnormed_.data(), s.xMid.data(), w.postNorm, s.rstd2.data(), rows, c.hiddenSize, dx_.data());
+  if (full_) rmsNormWeightBackward(dnormed_.data(), s.xMid.data(), s.rstd2.data(), rows, c.hiddenSize, grads + full_->layer(l).postNorm);
 
   zero(dattn_, s.attn.size()), zero(dq_, s.q.size()), zero(dk_, s.k.size()), zero(dv_, s.v.size());
   projectBackward(l, Proj::kO, params, dx_.data(), s.attn.data(), dattn_.data(), grads);
@@ -308,21 +366,23 @@ void TrainModel<T>::backwardLayer(int l, const T* params, T* grads) {
   }
   ropeBackward(dq_.data(), cos_.data(), sin_.data(), rows, c.numHeads, c.headDim);
   ropeBackward(dk_.data(), cos_.data(), sin_.data(), rows, c.numKvHeads, c.headDim);
-  // Below layer 0 is the frozen embedding: the input gradient of its q/k/v has no use.
-  const bool inputGrad = l > 0;
+  // Below layer 0 is the embedding: the input gradient of its q/k/v has no use unless it trains.
+  const bool inputGrad = l > 0 || full_;
   zero(dnormed_, x_.size());
   T* dn = inputGrad ? dnormed_.data() : nullptr;
   projectBackward(l, Proj::kQ, params, dq_.data(), s.normed1.data(), dn, grads);
   projectBackward(l, Proj::kK, params, dk_.data(), s.normed1.data(), dn, grads);
   projectBackward(l, Proj::kV, params, dv_.data(), s.normed1.data(), dn, grads);
   if (inputGrad) rmsNormBackward(dnormed_.data(), s.xIn.data(), w.inputNorm, s.rstd1.data(), rows, c.hiddenSize, dx_.data());
+  if (full_) rmsNormWeightBackward(dnormed_.data(), s.xIn.data(), s.rstd1.data(), rows, c.hiddenSize, grads + full_->layer(l).inputNorm);
 }
 
 template <typename T>
 void TrainModel<T>::backward(const T* params, T* grads) {
   if (!trainable_) fail(ErrorCode::kInternal, "backward on a forward-only model");
-  backwardHead();
+  backwardHead(grads);
   for (int l = config().numLayers - 1; l >= 0; --l) backwardLayer(l, params, grads);
+  if (full_) embeddingBackward(dx_.data(), inputs_.data(), int(inputs_.size()), config().hiddenSize, grads + full_->embed());
 }
 
 template class TrainModel<float>;

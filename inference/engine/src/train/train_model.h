@@ -2,7 +2,8 @@
 // plus LoRA on a subset of the projections, with a forward that saves its activations in its
 // own dense storage (no paged KV: a training sequence is processed whole) and a backward that
 // runs the ops' backward functions in reverse, accumulating gradients into the LoRA A and B
-// parameters only.
+// parameters only. With a FullLayout instead (full-parameter training, small models), backward
+// accumulates the gradient of every weight of the model into that layout's buffer.
 #pragma once
 
 #include <array>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "model/model_weights.h"
+#include "train/full_params.h"
 #include "train/lora_params.h"
 #include "train/train_ops.h"
 
@@ -31,6 +33,11 @@ class TrainModel {
   // `trainable` false: forward only (evaluation, generation), without the transposed copies of
   // the base's matrices that backward needs; backward then throws kInternal.
   TrainModel(std::shared_ptr<const LoadedModel> model, const LoraSpec& spec, bool trainable = true);
+  // Full-parameter training: `full` lays out the gradients of `model`'s own weights (it must
+  // outlive this); the spec must target nothing. backward's `grads` is then that layout's buffer.
+  TrainModel(std::shared_ptr<const LoadedModel> model, const FullLayout& full);
+  // After the model's weights changed in place (an optimizer step): re-reads them.
+  void refreshWeights();
 
   const ModelConfig& config() const { return model_->config; }
   const LoraLayout& layout() const { return layout_; }
@@ -63,13 +70,16 @@ class TrainModel {
   void projectBackward(int layer, Proj proj, const T* params, const T* dy, const T* x, T* dx, T* grads);
   void forwardLayer(int layer, const T* params);
   void backwardLayer(int layer, const T* params, T* grads);
-  void backwardHead();
+  void backwardHead(T* grads);
+  void bindWeights();
+  void weightGradient(const T* dy, const T* x, int rows, int in, int out, T* dw);
   void frozenBackward(const Tensor* transposed, const T* w, const T* dy, int rows, int in, int out, T* dx);
   void runForward(const T* params);
 
   std::shared_ptr<const LoadedModel> model_;
   LoraLayout layout_;
   bool trainable_ = true;
+  const FullLayout* full_ = nullptr;
   std::vector<std::vector<T>> owned_;  // weights converted to T (double only)
   // In float, each frozen matrix transposed, so the backward's dx = dy W runs through the
   // engine's GEMM (cpu::linear) at its speed; one more fp32 copy of the base's matrices.
@@ -91,6 +101,8 @@ class TrainModel {
   std::vector<int> selectedTargets_;
   // Backward scratch.
   std::vector<T> dx_, dnormed_, dq_, dk_, dv_, dattn_, dgate_, dup_, dact_, dlogits_, loraScratch_, matmulScratch_;
+  std::vector<T> dyTransposed_;
+  Tensor xTransposed_;  // full-parameter training's dW GEMM operand (float)
 };
 
 }  // namespace tributary::train

@@ -29,13 +29,23 @@ void rmsNormForward(const T* x, const T* weight, int rows, int dim, T eps, T* ou
 // dout [rows, dim], x, weight, rstd -> dx [rows, dim] +=
 template <typename T>
 void rmsNormBackward(const T* dout, const T* x, const T* weight, const T* rstd, int rows, int dim, T* dx);
+// Full-parameter training: dweight [dim] += sum over rows of dout * x * rstd
+template <typename T>
+void rmsNormWeightBackward(const T* dout, const T* x, const T* rstd, int rows, int dim, T* dweight);
 
 // x [rows, in], w [out, in], bias [out] or null -> y [rows, out] (overwritten)
 template <typename T>
 void matmulForward(const T* x, const T* w, const T* bias, int rows, int in, int out, T* y);
-// dy [rows, out], w [out, in] -> dx [rows, in] += dy w. The weight is frozen: no dw.
+// dy [rows, out], w [out, in] -> dx [rows, in] += dy w (the input's gradient; LoRA's frozen
+// weights stop here).
 template <typename T>
 void matmulBackward(const T* dy, const T* w, int rows, int in, int out, T* dx);
+// Full-parameter training: dy [rows, out], x [rows, in] -> dw [out, in] += dy^T x, and
+// dbias [out] += the column sums of dy.
+template <typename T>
+void matmulWeightBackward(const T* dy, const T* x, int rows, int in, int out, T* dw);
+template <typename T>
+void biasBackward(const T* dy, int rows, int out, T* dbias);
 
 // LoRA on a projection: t [rows, r] = x A^T (saved), y [rows, out] += scale * t B^T,
 // with A [r, in], B [out, r].
