@@ -1,41 +1,31 @@
-// Builds the engine, copies the committed demo base model (pretrained by the project's trainer on
-// the Brown corpus: inference/models/tributary-demo, made by scripts/demo-model/pretrain.ts) into
-// the data directory, and generates its adapters with the engine's own generator (deterministic
-// from seeds, random weights of the base model's shapes), so the hashes registered on-chain are
-// those of real files the engine loads.
-import { execFile } from "node:child_process";
+// Builds the engine and copies the committed demo models into the data directory: the base model
+// (pretrained by the project's trainer on the Brown corpus: inference/models/tributary-demo, made
+// by scripts/demo-model/pretrain.ts) and its adapters (fine-tuned on the demo Datanets by Model
+// Factory's pieces: inference/models/demo-adapters, made by `npm run train:demo-adapters -w
+// api`), so the hashes registered on-chain are those of real files the engine loads.
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { SeedAdapter, SeedModel } from "@tributary/contracts";
 import { parseEther } from "viem";
 import { buildEngine } from "./build-engine.ts";
 import { DEMO_MODEL_DIR, DEMO_MODEL_FILES } from "./demo-model/files.ts";
 
-const run = promisify(execFile);
-
 export const DEMO_BASE_MODEL = "tributary-demo";
 const BASE_FILES = ["config.json", "model.safetensors"] as const;
 const ADAPTER_FILES = ["adapter_config.json", "adapter_model.safetensors"] as const;
 
-/** The demo adapters: names match demo/agents/demo-agent.json's ensemble. */
+/** Where the committed demo adapters are (api/bench/demo-adapters.ts writes them). */
+const DEMO_ADAPTERS_DIR = path.join(path.dirname(DEMO_MODEL_DIR), "demo-adapters");
+
+/**
+ * The demo adapters: names match demo/agents/demo-agent.json's ensemble; ranks and Datanets
+ * those api/bench/demo-adapters.ts trains them with.
+ */
 const DEMO_ADAPTERS = [
-  { name: "lora-notes-expert", rank: 8, seed: 11, datanets: ["lora-notes"], perCall: "0.01" },
-  {
-    name: "settlement-expert",
-    rank: 16,
-    seed: 12,
-    datanets: ["settlement-notes"],
-    perCall: "0.02",
-  },
-  {
-    name: "generalist",
-    rank: 4,
-    seed: 13,
-    datanets: ["lora-notes", "settlement-notes"],
-    perCall: "0.005",
-  },
+  { name: "lora-notes-expert", rank: 8, datanets: ["lora-notes"], perCall: "0.01" },
+  { name: "settlement-expert", rank: 16, datanets: ["settlement-notes"], perCall: "0.02" },
+  { name: "generalist", rank: 4, datanets: ["lora-notes", "settlement-notes"], perCall: "0.005" },
 ] as const;
 
 export interface DemoModels {
@@ -55,15 +45,19 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
 }
 
 /**
- * Copies the committed model's files into `baseDir` where they differ (a data directory from
- * before the pretrained model held random weights); true when it copied any.
+ * Copies committed files into `targetDir` where they differ (a data directory from before the
+ * trained models held random weights); true when it copied any.
  */
-async function copyDemoModel(baseDir: string): Promise<boolean> {
-  await mkdir(baseDir, { recursive: true });
+async function copyCommitted(
+  sourceDir: string,
+  targetDir: string,
+  files: readonly string[],
+): Promise<boolean> {
+  await mkdir(targetDir, { recursive: true });
   let copied = false;
-  for (const file of DEMO_MODEL_FILES) {
-    const source = path.join(DEMO_MODEL_DIR, file);
-    const target = path.join(baseDir, file);
+  for (const file of files) {
+    const source = path.join(sourceDir, file);
+    const target = path.join(targetDir, file);
     if (await sameBytes(source, target)) continue;
     await copyFile(source, target);
     copied = true;
@@ -77,33 +71,18 @@ export async function prepareDemoModels(options: {
 }): Promise<DemoModels> {
   const { root, log } = options;
   log.info({ step: "building the engine (CPU backend)" }, "building the engine");
-  const buildDir = await buildEngine();
-  const generator = path.join(buildDir, "tributary-gen");
+  await buildEngine();
   const dir = path.resolve(process.env.TRIBUTARY_DATA_DIR ?? path.join(root, ".data"), "models");
   const baseDir = path.join(dir, DEMO_BASE_MODEL);
 
-  if (await copyDemoModel(baseDir)) {
+  if (await copyCommitted(DEMO_MODEL_DIR, baseDir, DEMO_MODEL_FILES)) {
     log.info({ step: "copied the pretrained demo base model", dir: baseDir }, "copied demo model");
   }
   const adapters: SeedAdapter[] = [];
   for (const adapter of DEMO_ADAPTERS) {
     const adapterDir = path.join(dir, "adapters", adapter.name);
-    if (!existsSync(path.join(adapterDir, "adapter_model.safetensors"))) {
-      log.info({ step: "generating a demo adapter", adapter: adapter.name }, "generating adapter");
-      await run(generator, [
-        "adapter",
-        "--out",
-        adapterDir,
-        "--model",
-        baseDir,
-        "--rank",
-        String(adapter.rank),
-        "--targets",
-        "all",
-        "--seed",
-        String(adapter.seed),
-      ]);
-    }
+    if (await copyCommitted(path.join(DEMO_ADAPTERS_DIR, adapter.name), adapterDir, ADAPTER_FILES))
+      log.info({ step: "copied a demo adapter", adapter: adapter.name }, "copied adapter");
     adapters.push({
       name: adapter.name,
       dir: adapterDir,

@@ -79,6 +79,9 @@ describe("npm start", () => {
       const files = ["adapter_config.json", "adapter_model.safetensors"];
       expect(up.adapters[name]?.sha256).toBe(`0x${engineId}`);
       expect(sha256OfFiles(adapterDir, files)).toBe(`0x${engineId}`);
+      // The adapters Model Factory's pieces trained on the demo Datanets, as committed.
+      const committed = path.join(root, "inference", "models", "demo-adapters", name);
+      expect(sha256OfFiles(committed, files)).toBe(`0x${engineId}`);
       const id = await client.readContract({
         address: deployment.contracts.ModelRegistry.address,
         abi: abiOf("ModelRegistry"),
