@@ -6,8 +6,10 @@ export default defineProject({
     include: ["test/**/*.test.ts"],
     // Each file boots anvil and real `ponder start` processes: run files one at a time.
     fileParallelism: false,
-    testTimeout: 180_000,
-    hookTimeout: 300_000,
+    // Generous: CI runs both database modes beside the other group on 2 cores, where a sync
+    // takes twice what it does alone; a timeout there failed the run with no visible cause.
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
     env: { PONDER_TELEMETRY_DISABLED: "true" },
   },
 });

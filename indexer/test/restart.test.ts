@@ -30,7 +30,7 @@ describe.each(MODES)("restart mid-sync (%s)", (mode) => {
 
   // Three syncs of > 6k events: minutes on two shared cores, more while other files run.
   it("resumes after a kill and ends with the same rows as a fresh index", {
-    timeout: 420_000,
+    timeout: 600_000,
   }, async () => {
     const store = await storage(mode, "restart");
     cleanups.push(store.cleanup);
