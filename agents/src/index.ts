@@ -70,6 +70,7 @@ export {
   UnknownPolicyError,
 } from "./split/policy.ts";
 export {
+  NO_MANIFEST,
   type ReceiptSplit,
   type Share,
   type ShareRole,

@@ -90,11 +90,11 @@ async function main() {
     const evalFiles = new Map<string, string>();
     for (const [d, name] of DATANETS.entries()) {
       const docs = contents.filter((c) => c.datanetId === BigInt(d + 1) && held.has(c.id));
-      const set = buildTrainingSet(
-        docs.map((c) => ({ ...c, datanetId: 0n })),
-        tokenizer,
-        { maxTokens: MAX_TOKENS, seed: 0, evalFraction: 0 },
-      );
+      const set = buildTrainingSet(docs, tokenizer, {
+        maxTokens: MAX_TOKENS,
+        seed: 0,
+        evalFraction: 0,
+      });
       const file = path.join(work, `eval-${name}.jsonl`);
       await writeExamples(file, set.train);
       evalFiles.set(name, file);

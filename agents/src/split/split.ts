@@ -57,7 +57,8 @@ export type TrainingAttribution = (
   manifestHash: Hex,
 ) => readonly { contributor: Address; weight: bigint }[] | null;
 
-const NO_MANIFEST = `0x${"0".repeat(64)}`;
+/** The training-manifest hash of an adapter registered without one. */
+export const NO_MANIFEST = `0x${"0".repeat(64)}`;
 
 /**
  * Splits a receipt's price among everyone whose work the call used. A pure function of the

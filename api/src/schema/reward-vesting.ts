@@ -85,10 +85,10 @@ export async function activeAtHead(ctx: Reads, agent: AgentRow): Promise<boolean
  * the self-bond and the pool with what vested by the indexed head (RewardVesting.accrued, floor
  * division as on chain) at the minimums. Without the head's time, the stored flag alone.
  */
-export async function activeAtHeadCondition(ctx: Reads, active: boolean): Promise<SQL | undefined> {
+export async function activeAtHeadCondition(ctx: Reads, active: boolean): Promise<SQL> {
   const [now, minimum] = await Promise.all([headTime(ctx), indexedMinSelfBond(ctx)]);
   const a = t.agent;
-  let condition: SQL | undefined = eq(a.active, true);
+  let condition: SQL = eq(a.active, true);
   if (now !== null) {
     const at = sql`${now.toString()}::numeric`;
     const vested = sql`CASE
@@ -96,12 +96,13 @@ export async function activeAtHeadCondition(ctx: Reads, active: boolean): Promis
       WHEN ${at} >= ${a.rewardsVestingEnd} THEN ${a.rewardsUnvested}
       ELSE div(${a.rewardsUnvested} * (${at} - ${a.rewardsLastAccrual}), ${a.rewardsVestingEnd} - ${a.rewardsLastAccrual})
     END`;
+    // `or` is undefined only when every operand is.
     condition = or(
       condition,
       and(gte(a.selfBond, minimum), sql`${a.totalActiveAssets} + ${vested} >= ${a.minStake}`),
-    );
+    ) as SQL;
   }
-  return active ? condition : condition && not(condition);
+  return active ? condition : not(condition);
 }
 
 builder.objectFields(AgentRef, (f) => ({

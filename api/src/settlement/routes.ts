@@ -3,34 +3,26 @@ import type { ServerResponse } from "node:http";
 import { eq } from "drizzle-orm";
 import type { AppDb } from "../db/index.ts";
 import { settlementFile } from "../db/schema.ts";
+import { serveContentAddressed } from "../http/content-addressed.ts";
 import type { SettlementRunner } from "./runner.ts";
 
 /**
  * `GET /epochs/<sha256 hex>.json`: an epoch's receipts file, the exact bytes its name hashes
  * to, so that any copy can be checked and cached forever.
  */
-export async function serveEpochFile(db: AppDb, name: string, res: ServerResponse): Promise<void> {
-  const reply = (status: number, body: string, extra: Record<string, string> = {}) => {
-    res.writeHead(status, {
-      "content-type": "application/json",
-      "x-content-type-options": "nosniff",
-      ...extra,
-    });
-    res.end(body);
-  };
-  const match = /^([0-9a-f]{64})\.json$/.exec(name);
-  if (!match)
-    return reply(
-      400,
-      JSON.stringify({ errors: [{ message: "Expected /epochs/<sha256 hex>.json" }] }),
-    );
-  const [row] = await db
-    .select({ body: settlementFile.body })
-    .from(settlementFile)
-    .where(eq(settlementFile.hash, `0x${match[1]}`));
-  if (!row)
-    return reply(404, JSON.stringify({ errors: [{ message: "No epoch file has this hash" }] }));
-  reply(200, row.body, { "cache-control": "public, max-age=31536000, immutable" });
+export function serveEpochFile(db: AppDb, name: string, res: ServerResponse): Promise<void> {
+  return serveContentAddressed(
+    res,
+    name,
+    { expected: "Expected /epochs/<sha256 hex>.json", notFound: "No epoch file has this hash" },
+    async (hex) => {
+      const [row] = await db
+        .select({ body: settlementFile.body })
+        .from(settlementFile)
+        .where(eq(settlementFile.hash, `0x${hex}`));
+      return row?.body ?? null;
+    },
+  );
 }
 
 /**

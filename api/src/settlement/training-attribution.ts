@@ -5,7 +5,7 @@
 // answers only for the hashes it was loaded with: a split over a hash nobody loaded is a bug,
 // not an owner keeping the whole share. A manifest is content-addressed (its hash is of its
 // canonical JSON), so what a hash maps to never changes and is cached for the process's life.
-import type { TrainingAttribution } from "@tributary/agents";
+import { NO_MANIFEST, type TrainingAttribution } from "@tributary/agents";
 import { inArray } from "drizzle-orm";
 import { type Address, getAddress, type Hex } from "viem";
 import type { AppDb } from "../db/index.ts";
@@ -14,7 +14,6 @@ import type { TrainingManifest } from "../training/manifest.ts";
 
 type Credits = readonly { contributor: Address; weight: bigint }[];
 
-const NO_MANIFEST = `0x${"0".repeat(64)}`;
 const known = new Map<string, Credits>();
 
 /** Each contributor's weight (ppm summed over their contributions), in contribution id order. */
